@@ -1,0 +1,2 @@
+//! The `rlmq` command.
+fn main() {}

@@ -1,0 +1,5 @@
+//! Reading rlq: tokens, layout (where a newline ends a statement), the
+//! lalrpop grammar, and the AST it builds.
+
+pub mod ast;
+pub mod span;
