@@ -6,12 +6,29 @@
 //! crate holds the whole pipeline:
 //!
 //! - [`syntax`]: lexing and parsing rlq into an AST, with diagnostics;
-//! - [`context`]: the memory-mapped context, its documents, and the character
-//!   and line indexes that make offsets cheap;
+//! - [`check`]: names and calls checked before anything runs;
+//! - [`eval`]: values, scopes, the interpreter and its limits;
+//! - [`builtins`]: the built-in functions, one family per file;
+//! - [`stdlib`]: helpers written in rlq itself;
+//! - [`context`]: the memory-mapped context, its documents, and the
+//!   character and line indexes that make offsets cheap;
 //! - [`search`]: literal, literal-set and regex search over bytes, parallel
 //!   over one large text;
-//! - [`diag`]: errors as data, rendered for people and models.
+//! - [`engine`]: an interpreter with its variables, as `rlmq run` and
+//!   sessions use it;
+//! - [`diag`]: errors as data, rendered for people and models;
+//! - [`cli`]: the `rlmq` command.
 #![warn(missing_docs)]
 
+pub mod alloc;
+pub mod builtins;
+pub mod check;
+pub mod cli;
+pub mod context;
 pub mod diag;
+pub mod engine;
+pub mod eval;
+pub mod search;
+pub mod stdlib;
+pub mod suggest;
 pub mod syntax;

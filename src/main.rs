@@ -1,2 +1,26 @@
 //! The `rlmq` command.
-fn main() {}
+
+use std::process::ExitCode;
+
+#[global_allocator]
+static ALLOC: rlmq::alloc::CountingAlloc = rlmq::alloc::CountingAlloc;
+
+/// Native stack of the interpreter thread: deep programs recurse deeply.
+const STACK: usize = 256 << 20;
+
+fn main() -> ExitCode {
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(64 << 20)
+        .build_global();
+    let worker = std::thread::Builder::new()
+        .name("rlmq".into())
+        .stack_size(STACK)
+        .spawn(rlmq::cli::main);
+    match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        _ => {
+            eprintln!("error: internal failure (please report it with the script that caused it)");
+            ExitCode::from(70)
+        }
+    }
+}

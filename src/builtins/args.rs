@@ -1,0 +1,279 @@
+//! What a builtin receives: its bound arguments ([`Args`]) and the call's
+//! surroundings ([`CallCx`]): the runtime, the scope, the output, the span,
+//! and typed accessors that fail with messages naming the builtin and the
+//! parameter.
+
+use std::io::Write;
+use rayon::prelude::*;
+
+use crate::diag::Diagnostic;
+use crate::eval::env::{Globals, Locals};
+use crate::eval::flow::{Flow, R};
+use crate::eval::interp::Runtime;
+use crate::eval::value::{Func, List, Str, Value};
+use crate::search::{Matcher, PatternSpec};
+use crate::syntax::span::Span;
+
+/// Arguments bound to a builtin's parameters.
+pub struct Args {
+    slots: Vec<Option<Value>>,
+    rest: Vec<Value>,
+}
+
+impl Args {
+    /// Bound slots (one per parameter) and extra positional arguments.
+    pub fn new(slots: Vec<Option<Value>>, rest: Vec<Value>) -> Args {
+        Args { slots, rest }
+    }
+
+    /// Parameter `i`, if given and not null.
+    pub fn get(&self, i: usize) -> Option<&Value> {
+        match self.slots.get(i) {
+            Some(Some(Value::Null)) | Some(None) | None => None,
+            Some(Some(v)) => Some(v),
+        }
+    }
+
+    /// Parameter `i` as given, null included.
+    pub fn raw(&self, i: usize) -> Option<&Value> {
+        self.slots.get(i).and_then(|s| s.as_ref())
+    }
+
+    /// The `*rest` arguments.
+    pub fn rest(&self) -> &[Value] {
+        &self.rest
+    }
+
+    /// Every argument given.
+    pub fn all(&self) -> impl Iterator<Item = &Value> {
+        self.slots.iter().flatten().chain(self.rest.iter())
+    }
+}
+
+/// The surroundings of one builtin call.
+pub struct CallCx<'a> {
+    /// The run.
+    pub rt: &'a Runtime,
+    /// The program's globals.
+    pub globals: &'a Globals,
+    /// The caller's locals, inside a function.
+    pub locals: Option<&'a Locals>,
+    /// Where printed output goes.
+    pub out: &'a mut dyn Write,
+    /// The call's span.
+    pub span: Span,
+    /// The builtin's name (set by the registry).
+    pub name: &'static str,
+}
+
+impl CallCx<'_> {
+    /// A runtime error at the call, prefixed with the builtin's name.
+    pub fn fail(&self, message: impl std::fmt::Display) -> Flow {
+        Diagnostic::runtime(self.span, format!("{}: {message}", self.name)).into()
+    }
+
+    /// A runtime error at the call, with a hint.
+    pub fn fail_hint(&self, message: impl std::fmt::Display, hint: impl Into<String>) -> Flow {
+        Diagnostic::runtime(self.span, format!("{}: {message}", self.name))
+            .hint(hint)
+            .into()
+    }
+
+    /// Counts `n` steps of work.
+    pub fn tick(&self, n: u64) -> R<()> {
+        self.rt.meter.ticks(n).map_err(|d| d.at(self.span).into())
+    }
+
+    /// Fails if `bytes` more would pass the memory limit.
+    pub fn reserve(&self, bytes: usize) -> R<()> {
+        self.rt
+            .meter
+            .check_memory(bytes)
+            .map_err(|d| d.at(self.span).into())
+    }
+
+    fn wrong(&self, i: usize, want: &str, got: &Value) -> Flow {
+        let pname = crate::builtins::lookup(self.name)
+            .and_then(|b| b.entry().params.get(i).map(|p| p.name))
+            .unwrap_or("argument");
+        let hint = match (want, got) {
+            ("str", Value::List(_)) => "to work on each item use map/filter; to treat a list of lines as one text use join(xs, \"\\n\")",
+            ("str", Value::Match(_)) => "use m.text (the matched text) or m.line_text (its line)",
+            ("str", Value::Int(_) | Value::Float(_)) => "convert with str(x)",
+            ("int", Value::Str(_)) => "convert with int(s)",
+            ("list", Value::Str(_)) => "split it first: lines(t), split(t, sep) or partition(t, size=N)",
+            ("function", _) => "pass a lambda such as x => x.name, or a def by name",
+            (_, Value::Null) => "the value is null (nothing found?); check it first or use x ?? default",
+            _ => "",
+        };
+        let d = Diagnostic::runtime(
+            self.span,
+            format!("{}: `{pname}` must be {want}, got {}", self.name, got.type_name()),
+        );
+        if hint.is_empty() { d } else { d.hint(hint) }.into()
+    }
+
+    fn required<'v>(&self, args: &'v Args, i: usize) -> R<&'v Value> {
+        match args.raw(i) {
+            Some(v) => Ok(v),
+            None => {
+                let pname = crate::builtins::lookup(self.name)
+                    .and_then(|b| b.entry().params.get(i).map(|p| p.name))
+                    .unwrap_or("argument");
+                Err(self.fail(format!("missing `{pname}`")))
+            }
+        }
+    }
+
+    /// Parameter `i` as a string.
+    pub fn str(&self, args: &Args, i: usize) -> R<Str> {
+        match self.required(args, i)? {
+            Value::Str(s) => Ok(s.clone()),
+            other => Err(self.wrong(i, "a str", other)),
+        }
+    }
+
+    /// Optional parameter `i` as a string.
+    pub fn opt_str(&self, args: &Args, i: usize) -> R<Option<Str>> {
+        match args.get(i) {
+            None => Ok(None),
+            Some(Value::Str(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(self.wrong(i, "a str", other)),
+        }
+    }
+
+    /// Parameter `i` as an int (`default` when absent or null).
+    pub fn int(&self, args: &Args, i: usize, default: Option<i64>) -> R<i64> {
+        match (args.get(i), default) {
+            (None, Some(d)) => Ok(d),
+            (None, None) => Err(self.wrong(i, "an int", args.raw(i).unwrap_or(&Value::Null))),
+            (Some(Value::Int(n)), _) => Ok(*n),
+            (Some(Value::Bool(b)), _) => Ok(*b as i64),
+            (Some(Value::Float(f)), _) if f.fract() == 0.0 => Ok(*f as i64),
+            (Some(other), _) => Err(self.wrong(i, "an int", other)),
+        }
+    }
+
+    /// Optional parameter `i` as an int.
+    pub fn opt_int(&self, args: &Args, i: usize) -> R<Option<i64>> {
+        match args.get(i) {
+            None => Ok(None),
+            Some(_) => self.int(args, i, None).map(Some),
+        }
+    }
+
+    /// Parameter `i` as a bool (truthiness; `default` when absent).
+    pub fn bool(&self, args: &Args, i: usize, default: bool) -> bool {
+        args.get(i).map_or(default, Value::truthy)
+    }
+
+    /// Parameter `i` as a list.
+    pub fn list(&self, args: &Args, i: usize) -> R<List> {
+        match self.required(args, i)? {
+            Value::List(l) => Ok(l.clone()),
+            other => Err(self.wrong(i, "a list", other)),
+        }
+    }
+
+    /// Parameter `i` as a function.
+    pub fn func(&self, args: &Args, i: usize) -> R<Func> {
+        match self.required(args, i)? {
+            Value::Func(f) => Ok(f.clone()),
+            other => Err(self.wrong(i, "a function", other)),
+        }
+    }
+
+    /// Optional parameter `i` as a function.
+    pub fn opt_func(&self, args: &Args, i: usize) -> R<Option<Func>> {
+        match args.get(i) {
+            None => Ok(None),
+            Some(Value::Func(f)) => Ok(Some(f.clone())),
+            Some(other) => Err(self.wrong(i, "a function", other)),
+        }
+    }
+
+    /// Parameter `i` as a search pattern: a string (literal), a list of
+    /// strings (any of them), or a regex.
+    pub fn pattern(&self, args: &Args, i: usize, ignore_case: bool) -> R<Matcher> {
+        let spec = match self.required(args, i)? {
+            Value::Str(s) => PatternSpec::Literal(s.text().into_owned()),
+            Value::Regex(r) if !ignore_case => return Ok(r.matcher.clone()),
+            Value::Regex(r) => PatternSpec::Regex(r.source.to_string()),
+            Value::List(l) => {
+                let mut lits = Vec::with_capacity(l.len());
+                for x in l.iter() {
+                    match x {
+                        Value::Str(s) => lits.push(s.text().into_owned()),
+                        other => {
+                            return Err(self.fail_hint(
+                                format!("a pattern list must hold strings, got {}", other.type_name()),
+                                "pass a list of literal strings, or one regex: re\"a|b\"",
+                            ))
+                        }
+                    }
+                }
+                PatternSpec::Set(lits)
+            }
+            other => {
+                return Err(self.fail_hint(
+                    format!("a pattern must be a str, a list of str or a regex, got {}", other.type_name()),
+                    "write a literal \"ERROR\", a set [\"a\", \"b\"], or a regex re\"\\d+\"",
+                ))
+            }
+        };
+        Matcher::new(&spec, ignore_case).map_err(|e| {
+            let d = Diagnostic::runtime(self.span, format!("{}: {e}", self.name));
+            match e.hint() {
+                Some(h) => d.hint(h).into(),
+                None => d.into(),
+            }
+        })
+    }
+
+    /// Calls `f` with positional arguments.
+    pub fn call(&mut self, f: &Func, args: Vec<Value>) -> R<Value> {
+        self.rt
+            .call(f, args, Vec::new(), self.globals, self.locals, self.out, self.span)
+    }
+
+    /// `f(x)` for every item, in order. A pure function runs on all cores
+    /// (in batches, so a lazy list of lines is never materialised whole);
+    /// any other runs in order on this thread.
+    pub fn apply_all(&mut self, items: &List, f: &Func) -> R<Vec<Value>> {
+        let n = items.len();
+        self.reserve(n.saturating_mul(32))?;
+        if n < 2 || !self.rt.is_pure(f, self.globals) {
+            let mut out = Vec::with_capacity(n);
+            for x in items.iter() {
+                out.push(self.call(f, vec![x])?);
+            }
+            return Ok(out);
+        }
+        const BATCH: usize = 1 << 16;
+        let mut out = Vec::with_capacity(n);
+        let mut iter = items.iter();
+        let (rt, globals, span) = (self.rt, self.globals, self.span);
+        loop {
+            let batch: Vec<Value> = iter.by_ref().take(BATCH).collect();
+            if batch.is_empty() {
+                break;
+            }
+            let results: Vec<R<Value>> = batch
+                .into_par_iter()
+                .map(|x| {
+                    let mut sink = std::io::sink();
+                    rt.call(f, vec![x], Vec::new(), globals, None, &mut sink, span)
+                })
+                .collect();
+            for r in results {
+                out.push(r?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A list of strings as a value.
+pub fn str_list(items: impl IntoIterator<Item = Str>) -> Value {
+    Value::list(items.into_iter().map(Value::Str).collect())
+}

@@ -1,0 +1,319 @@
+//! Builtins on lists and records that take no function: take, skip, zip,
+//! enumerate, flatten, pairs, unique, reverse, range, sum, keys, values,
+//! items, get, record, merge.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::args::{Args, CallCx};
+use super::{Builtin, Effect};
+use crate::eval::flow::R;
+use crate::eval::ops::{self, to_key};
+use crate::eval::value::{Key, List, Record, Value};
+
+/// The collection builtins.
+pub const BUILTINS: &[Builtin] = &[
+    Builtin { sig: "take(xs, n)", doc: "the first n items (or characters)", effect: Effect::Pure, run: take },
+    Builtin { sig: "skip(xs, n)", doc: "all but the first n items (or characters)", effect: Effect::Pure, run: skip },
+    Builtin { sig: "zip(*lists)", doc: "[a_i, b_i, ...] for each position, as long as the shortest list", effect: Effect::Pure, run: zip },
+    Builtin { sig: "enumerate(xs, start=0)", doc: "[i, x] for each item", effect: Effect::Pure, run: enumerate },
+    Builtin { sig: "flatten(xs)", doc: "the items of the inner lists, one level (non-list items kept as they are)", effect: Effect::Pure, run: flatten },
+    Builtin { sig: "pairs(xs)", doc: "every [xs_i, xs_j] with i < j", effect: Effect::Pure, run: pairs },
+    Builtin { sig: "unique(xs)", doc: "distinct items in first-seen order", effect: Effect::Pure, run: unique },
+    Builtin { sig: "reverse(xs)", doc: "the items (or characters) in reverse order", effect: Effect::Pure, run: reverse },
+    Builtin { sig: "range(a, b=null, step=1)", doc: "range(n) is 0..n-1; range(a, b) is a..b-1", effect: Effect::Pure, run: range },
+    Builtin { sig: "sum(xs, start=0)", doc: "the sum of numbers", effect: Effect::Pure, run: sum },
+    Builtin { sig: "keys(r)", doc: "the keys of a record, in insertion order", effect: Effect::Pure, run: keys },
+    Builtin { sig: "values(r)", doc: "the values of a record, in insertion order", effect: Effect::Pure, run: values },
+    Builtin { sig: "items(r)", doc: "[key, value] pairs of a record, in insertion order", effect: Effect::Pure, run: items },
+    Builtin { sig: "get(x, key, default=null)", doc: "r[key] or xs[i], or default when absent", effect: Effect::Pure, run: get },
+    Builtin { sig: "record(pairs=null)", doc: "a record from [key, value] pairs (or a copy of a record)", effect: Effect::Pure, run: record },
+    Builtin { sig: "merge(*records)", doc: "a record with the keys of later records over earlier ones", effect: Effect::Pure, run: merge },
+    Builtin { sig: "list(x)", doc: "a list: the characters of a str, the keys of a record, a copy of a list", effect: Effect::Pure, run: list },
+];
+
+fn take(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let n = cx.int(a, 1, None)?.max(0);
+    match a.raw(0) {
+        Some(Value::List(l)) => Ok(Value::List(l.slice(0..(n as usize).min(l.len())))),
+        Some(Value::Str(s)) => Ok(Value::Str(crate::eval::interp::slice_str(s, None, Some(n)))),
+        Some(other) => Err(cx.fail(format!("cannot take from {}", other.type_name()))),
+        None => Err(cx.fail("missing the list")),
+    }
+}
+
+fn skip(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let n = cx.int(a, 1, None)?.max(0);
+    match a.raw(0) {
+        Some(Value::List(l)) => Ok(Value::List(l.slice((n as usize).min(l.len())..l.len()))),
+        Some(Value::Str(s)) => Ok(Value::Str(crate::eval::interp::slice_str(s, Some(n), None))),
+        Some(other) => Err(cx.fail(format!("cannot skip in {}", other.type_name()))),
+        None => Err(cx.fail("missing the list")),
+    }
+}
+
+fn zip(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let mut lists = Vec::new();
+    for (i, v) in a.rest().iter().enumerate() {
+        match v {
+            Value::List(l) => lists.push(l.to_vec()),
+            other => return Err(cx.fail(format!("argument {} must be a list, got {}", i + 1, other.type_name()))),
+        }
+    }
+    let n = lists.iter().map(|l| l.len()).min().unwrap_or(0);
+    cx.reserve(n * lists.len() * 32)?;
+    Ok(Value::list(
+        (0..n)
+            .map(|i| Value::list(lists.iter().map(|l| l[i].clone()).collect()))
+            .collect(),
+    ))
+}
+
+fn enumerate(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let l = cx.list(a, 0)?;
+    let start = cx.int(a, 1, Some(0))?;
+    cx.reserve(l.len() * 64)?;
+    Ok(Value::list(
+        l.iter()
+            .enumerate()
+            .map(|(i, x)| Value::list(vec![Value::Int(start + i as i64), x]))
+            .collect(),
+    ))
+}
+
+fn flatten(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let l = cx.list(a, 0)?;
+    let mut out = Vec::new();
+    for x in l.iter() {
+        match x {
+            Value::List(inner) => out.extend(inner.iter()),
+            other => out.push(other),
+        }
+    }
+    cx.tick(out.len() as u64)?;
+    Ok(Value::list(out))
+}
+
+fn pairs(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let l = cx.list(a, 0)?.to_vec();
+    let n = l.len();
+    let count = n.saturating_mul(n.saturating_sub(1)) / 2;
+    if count > 50_000_000 {
+        return Err(cx.fail_hint(
+            format!("{n} items make {count} pairs, too many"),
+            "filter the items first so fewer remain",
+        ));
+    }
+    cx.reserve(count.saturating_mul(96))?;
+    cx.tick(count as u64)?;
+    let mut out = Vec::with_capacity(count);
+    for i in 0..n {
+        for j in i + 1..n {
+            out.push(Value::list(vec![l[i].clone(), l[j].clone()]));
+        }
+    }
+    Ok(Value::list(out))
+}
+
+/// A hashable identity for `unique` and grouping; values without one
+/// (floats that are not whole, lists, records) fall back to a linear scan.
+pub fn hash_key(v: &Value) -> Option<HashKey> {
+    match v {
+        Value::Str(s) => Some(HashKey::Str(Arc::from(s.bytes()))),
+        Value::Int(i) => Some(HashKey::Int(*i)),
+        Value::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => Some(HashKey::Int(*f as i64)),
+        Value::Bool(b) => Some(HashKey::Int(*b as i64)),
+        Value::Null => Some(HashKey::Null),
+        _ => None,
+    }
+}
+
+/// See [`hash_key`].
+#[derive(Hash, PartialEq, Eq)]
+pub enum HashKey {
+    /// A string's bytes.
+    Str(Arc<[u8]>),
+    /// A number that is whole.
+    Int(i64),
+    /// null.
+    Null,
+}
+
+fn unique(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let l = cx.list(a, 0)?;
+    let mut seen = HashSet::new();
+    let mut slow: Vec<Value> = Vec::new();
+    let mut out = Vec::new();
+    for x in l.iter() {
+        let fresh = match hash_key(&x) {
+            Some(k) => seen.insert(k),
+            None => {
+                if slow.iter().any(|y| ops::equal(y, &x)) {
+                    false
+                } else {
+                    slow.push(x.clone());
+                    true
+                }
+            }
+        };
+        if fresh {
+            out.push(x);
+        }
+    }
+    cx.tick(l.len() as u64)?;
+    Ok(Value::list(out))
+}
+
+fn reverse(cx: &mut CallCx, a: &Args) -> R<Value> {
+    match a.raw(0) {
+        Some(Value::List(l)) => {
+            let mut v = Arc::unwrap_or_clone(l.to_vec());
+            v.reverse();
+            Ok(Value::list(v))
+        }
+        Some(Value::Str(s)) => Ok(Value::str(s.text().chars().rev().collect::<String>())),
+        Some(other) => Err(cx.fail(format!("cannot reverse {}", other.type_name()))),
+        None => Err(cx.fail("missing the list")),
+    }
+}
+
+fn range(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let first = cx.int(a, 0, None)?;
+    let (start, stop) = match cx.opt_int(a, 1)? {
+        Some(b) => (first, b),
+        None => (0, first),
+    };
+    let step = cx.int(a, 2, Some(1))?;
+    if step == 0 {
+        return Err(cx.fail("step cannot be zero"));
+    }
+    let count = if step > 0 {
+        (stop - start).max(0) as u64 / step as u64 + u64::from((stop - start).max(0) as u64 % step as u64 != 0)
+    } else {
+        (start - stop).max(0) as u64 / (-step) as u64 + u64::from((start - stop).max(0) as u64 % (-step) as u64 != 0)
+    };
+    if count > 100_000_000 {
+        return Err(cx.fail(format!("range of {count} numbers is too long")));
+    }
+    cx.reserve(count as usize * 32)?;
+    Ok(Value::list((0..count as i64).map(|i| Value::Int(start + i * step)).collect()))
+}
+
+fn sum(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let l = cx.list(a, 0)?;
+    let mut acc = a.get(1).cloned().unwrap_or(Value::Int(0));
+    for x in l.iter() {
+        if !matches!(x, Value::Int(_) | Value::Float(_) | Value::Bool(_)) {
+            return Err(cx.fail_hint(
+                format!("can only add numbers, got {}", x.type_name()),
+                "convert first: sum(xs | map(x => int(x)))",
+            ));
+        }
+        acc = ops::binary(crate::syntax::ast::BinOp::Add, &acc, &x).map_err(|e| cx.fail(e.message))?;
+    }
+    Ok(acc)
+}
+
+fn record_arg(cx: &CallCx, a: &Args, i: usize) -> R<Arc<Record>> {
+    match a.raw(i) {
+        Some(Value::Record(r)) => Ok(r.clone()),
+        Some(other) => Err(cx.fail_hint(
+            format!("needs a record, got {}", other.type_name()),
+            "records are written {key: value}",
+        )),
+        None => Err(cx.fail("missing the record")),
+    }
+}
+
+fn keys(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let r = record_arg(cx, a, 0)?;
+    Ok(Value::list(r.keys().map(Key::to_value).collect()))
+}
+
+fn values(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let r = record_arg(cx, a, 0)?;
+    Ok(Value::list(r.values().cloned().collect()))
+}
+
+fn items(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let r = record_arg(cx, a, 0)?;
+    Ok(Value::list(
+        r.iter()
+            .map(|(k, v)| Value::list(vec![k.to_value(), v.clone()]))
+            .collect(),
+    ))
+}
+
+fn get(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let default = a.raw(2).cloned().unwrap_or(Value::Null);
+    let key = a.raw(1).cloned().unwrap_or(Value::Null);
+    Ok(match a.raw(0) {
+        Some(Value::Record(r)) => to_key(&key).and_then(|k| r.get(&k).cloned()).unwrap_or(default),
+        Some(Value::List(l)) => match key {
+            Value::Int(i) => ops::resolve_index(i, l.len()).and_then(|i| l.get(i)).unwrap_or(default),
+            _ => default,
+        },
+        Some(Value::Null) | None => default,
+        Some(other) => {
+            return Err(cx.fail_hint(
+                format!("get on {} is not defined", other.type_name()),
+                "get(r, key, default) reads a record; check type(x) == \"record\" first",
+            ))
+        }
+    })
+}
+
+fn record(cx: &mut CallCx, a: &Args) -> R<Value> {
+    match a.raw(0) {
+        None | Some(Value::Null) => Ok(Value::record(Record::new())),
+        Some(Value::Record(r)) => Ok(Value::Record(r.clone())),
+        Some(Value::List(l)) => {
+            let mut m = Record::with_capacity(l.len());
+            for p in l.iter() {
+                let pair = match &p {
+                    Value::List(kv) if kv.len() == 2 => kv.to_vec(),
+                    other => {
+                        return Err(cx.fail_hint(
+                            format!("each item must be a [key, value] pair, got {}", other.type_name()),
+                            "record([[\"a\", 1], [\"b\", 2]])",
+                        ))
+                    }
+                };
+                let k = to_key(&pair[0]).ok_or_else(|| {
+                    cx.fail(format!("record keys must be str or int, got {}", pair[0].type_name()))
+                })?;
+                m.insert(k, pair[1].clone());
+            }
+            Ok(Value::record(m))
+        }
+        Some(other) => Err(cx.fail(format!("cannot make a record from {}", other.type_name()))),
+    }
+}
+
+fn merge(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let mut m = Record::new();
+    for (i, v) in a.rest().iter().enumerate() {
+        match v {
+            Value::Record(r) => {
+                for (k, x) in r.iter() {
+                    m.insert(k.clone(), x.clone());
+                }
+            }
+            Value::Null => {}
+            other => return Err(cx.fail(format!("argument {} must be a record, got {}", i + 1, other.type_name()))),
+        }
+    }
+    Ok(Value::record(m))
+}
+
+fn list(cx: &mut CallCx, a: &Args) -> R<Value> {
+    match a.raw(0) {
+        None | Some(Value::Null) => Ok(Value::list(Vec::new())),
+        Some(Value::List(l)) => Ok(Value::List(List::Vec(l.to_vec()))),
+        Some(Value::Str(s)) => Ok(Value::list(
+            s.text().chars().map(|c| Value::str(c.to_string())).collect(),
+        )),
+        Some(Value::Record(r)) => Ok(Value::list(r.keys().map(Key::to_value).collect())),
+        Some(other) => Err(cx.fail(format!("cannot make a list from {}", other.type_name()))),
+    }
+}

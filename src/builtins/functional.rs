@@ -1,0 +1,206 @@
+//! Builtins that take a function: map, filter, sort, group_by, count_by,
+//! first, reduce, min, max, any, all. Pure functions run on all cores
+//! through [`CallCx::apply_all`]; results keep input order.
+
+use std::cell::RefCell;
+use std::cmp::Ordering;
+
+use super::args::{Args, CallCx};
+use super::{Builtin, Effect};
+use crate::eval::flow::{Flow, R};
+use crate::eval::ops::{compare, to_key};
+use crate::eval::value::{Func, List, Record, Value};
+
+/// The builtins that take a function.
+pub const BUILTINS: &[Builtin] = &[
+    Builtin { sig: "map(xs, f)", doc: "f(x) for each item, in order (concurrent for sub-calls, parallel for pure functions)", effect: Effect::Pure, run: map },
+    Builtin { sig: "filter(xs, f)", doc: "the items for which f(x) is truthy, in order", effect: Effect::Pure, run: filter },
+    Builtin { sig: "sort(xs, key=null, reverse=false)", doc: "sorted copy, stable; numbers numerically, strings by code point", effect: Effect::Pure, run: sort },
+    Builtin { sig: "group_by(xs, f)", doc: "record f(x) -> list of items, keys in first-seen order", effect: Effect::Pure, run: group_by },
+    Builtin { sig: "count_by(xs, f)", doc: "record f(x) -> number of items, keys in first-seen order", effect: Effect::Pure, run: count_by },
+    Builtin { sig: "first(xs, f=null)", doc: "the first item for which f(x) is truthy (the first item without f), or null", effect: Effect::Pure, run: first },
+    Builtin { sig: "reduce(xs, f, init)", doc: "f(...f(f(init, x0), x1)..., xn)", effect: Effect::Pure, run: reduce },
+    Builtin { sig: "min(*values, key=null)", doc: "smallest of a list or of the arguments (the first on ties)", effect: Effect::Pure, run: min },
+    Builtin { sig: "max(*values, key=null)", doc: "largest of a list or of the arguments (the first on ties)", effect: Effect::Pure, run: max },
+    Builtin { sig: "any(xs, f=null)", doc: "true if any item (or f(item)) is truthy", effect: Effect::Pure, run: any },
+    Builtin { sig: "all(xs, f=null)", doc: "true if every item (or f(item)) is truthy", effect: Effect::Pure, run: all },
+];
+
+fn map(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let xs = cx.list(a, 0)?;
+    let f = cx.func(a, 1)?;
+    Ok(Value::list(cx.apply_all(&xs, &f)?))
+}
+
+fn filter(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let xs = cx.list(a, 0)?;
+    let f = cx.func(a, 1)?;
+    let keep = cx.apply_all(&xs, &f)?;
+    Ok(Value::list(
+        xs.iter()
+            .zip(keep)
+            .filter(|(_, k)| k.truthy())
+            .map(|(x, _)| x)
+            .collect(),
+    ))
+}
+
+/// Sorts `items` by `keys` (stable); an incomparable pair is an error.
+fn sort_by_keys(cx: &CallCx, items: Vec<Value>, keys: Vec<Value>, reverse: bool) -> R<Vec<Value>> {
+    let failure: RefCell<Option<Flow>> = RefCell::new(None);
+    let mut idx: Vec<usize> = (0..items.len()).collect();
+    idx.sort_by(|&i, &j| {
+        let o = compare(&keys[i], &keys[j]).unwrap_or_else(|e| {
+            failure.borrow_mut().get_or_insert_with(|| {
+                let d = crate::diag::Diagnostic::runtime(cx.span, format!("{}: {}", cx.name, e.message));
+                match e.hint {
+                    Some(h) => d.hint(h).into(),
+                    None => d.into(),
+                }
+            });
+            Ordering::Equal
+        });
+        if reverse {
+            o.reverse()
+        } else {
+            o
+        }
+    });
+    if let Some(f) = failure.into_inner() {
+        return Err(f);
+    }
+    let mut slots: Vec<Option<Value>> = items.into_iter().map(Some).collect();
+    Ok(idx.into_iter().filter_map(|i| slots[i].take()).collect())
+}
+
+fn sort(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let xs = cx.list(a, 0)?;
+    let reverse = cx.bool(a, 2, false);
+    let keys = match cx.opt_func(a, 1)? {
+        Some(f) => cx.apply_all(&xs, &f)?,
+        None => xs.iter().collect(),
+    };
+    let items: Vec<Value> = xs.iter().collect();
+    cx.tick(items.len() as u64)?;
+    Ok(Value::list(sort_by_keys(cx, items, keys, reverse)?))
+}
+
+fn keys_of(cx: &mut CallCx, xs: &List, f: &Func) -> R<Vec<crate::eval::value::Key>> {
+    cx.apply_all(xs, f)?
+        .iter()
+        .map(|k| {
+            to_key(k).ok_or_else(|| {
+                cx.fail_hint(
+                    format!("the key function returned {}, which cannot be a record key", k.type_name()),
+                    "return a str or an int, e.g. r => str(r.user)",
+                )
+            })
+        })
+        .collect()
+}
+
+fn group_by(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let xs = cx.list(a, 0)?;
+    let f = cx.func(a, 1)?;
+    let keys = keys_of(cx, &xs, &f)?;
+    let mut groups: indexmap::IndexMap<_, Vec<Value>> = indexmap::IndexMap::new();
+    for (k, x) in keys.into_iter().zip(xs.iter()) {
+        groups.entry(k).or_default().push(x);
+    }
+    let mut r = Record::with_capacity(groups.len());
+    for (k, v) in groups {
+        r.insert(k, Value::list(v));
+    }
+    Ok(Value::record(r))
+}
+
+fn count_by(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let xs = cx.list(a, 0)?;
+    let f = cx.func(a, 1)?;
+    let keys = keys_of(cx, &xs, &f)?;
+    let mut r = Record::new();
+    for k in keys {
+        let e = r.entry(k).or_insert(Value::Int(0));
+        if let Value::Int(n) = e {
+            *n += 1;
+        }
+    }
+    Ok(Value::record(r))
+}
+
+fn first(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let xs = cx.list(a, 0)?;
+    let Some(f) = cx.opt_func(a, 1)? else {
+        return Ok(xs.get(0).unwrap_or(Value::Null));
+    };
+    for x in xs.iter() {
+        if cx.call(&f, vec![x.clone()])?.truthy() {
+            return Ok(x);
+        }
+    }
+    Ok(Value::Null)
+}
+
+fn reduce(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let xs = cx.list(a, 0)?;
+    let f = cx.func(a, 1)?;
+    let mut acc = a.raw(2).cloned().unwrap_or(Value::Null);
+    for x in xs.iter() {
+        acc = cx.call(&f, vec![acc, x])?;
+    }
+    Ok(acc)
+}
+
+fn extreme(cx: &mut CallCx, a: &Args, want: Ordering) -> R<Value> {
+    let items: List = match a.rest() {
+        [Value::List(l)] => l.clone(),
+        [] => return Err(cx.fail("needs a list or at least one value")),
+        many => List::from_vec(many.to_vec()),
+    };
+    if items.is_empty() {
+        return Err(cx.fail_hint("the list is empty", "check `if xs` first, or use first(sort(xs)) ?? default"));
+    }
+    let keys = match cx.opt_func(a, 1)? {
+        Some(f) => cx.apply_all(&items, &f)?,
+        None => items.iter().collect(),
+    };
+    let mut best = 0;
+    for i in 1..keys.len() {
+        let o = compare(&keys[i], &keys[best]).map_err(|e| cx.fail(e.message))?;
+        if o == want {
+            best = i;
+        }
+    }
+    Ok(items.get(best).unwrap_or(Value::Null))
+}
+
+fn min(cx: &mut CallCx, a: &Args) -> R<Value> {
+    extreme(cx, a, Ordering::Less)
+}
+
+fn max(cx: &mut CallCx, a: &Args) -> R<Value> {
+    extreme(cx, a, Ordering::Greater)
+}
+
+fn truth_test(cx: &mut CallCx, a: &Args, want_any: bool) -> R<Value> {
+    let xs = cx.list(a, 0)?;
+    let f = cx.opt_func(a, 1)?;
+    for x in xs.iter() {
+        let t = match &f {
+            Some(f) => cx.call(f, vec![x])?.truthy(),
+            None => x.truthy(),
+        };
+        if t == want_any {
+            return Ok(Value::Bool(want_any));
+        }
+    }
+    Ok(Value::Bool(!want_any))
+}
+
+fn any(cx: &mut CallCx, a: &Args) -> R<Value> {
+    truth_test(cx, a, true)
+}
+
+fn all(cx: &mut CallCx, a: &Args) -> R<Value> {
+    truth_test(cx, a, false)
+}

@@ -1,0 +1,62 @@
+//! Builtins with effects: print, final, vars, and the sub-model calls
+//! llm, rlm and budget.
+
+use super::args::{Args, CallCx};
+use super::{Builtin, Effect};
+use crate::eval::flow::{Flow, R};
+use crate::eval::render::display;
+use crate::eval::value::{Key, Record, Value};
+
+/// The builtins with effects.
+pub const BUILTINS: &[Builtin] = &[
+    Builtin { sig: "print(*values)", doc: "writes the values separated by a space (strings raw, others as JSON), then a newline", effect: Effect::Output, run: print },
+    Builtin { sig: "final(x)", doc: "ends the program; x is the answer", effect: Effect::Final, run: final_ },
+    Builtin { sig: "vars()", doc: "the variables: name, type, size and a short preview of each", effect: Effect::Output, run: vars },
+];
+
+fn print(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let text = a.rest().iter().map(display).collect::<Vec<_>>().join(" ");
+    cx.rt.emit(cx.out, &text, cx.span)?;
+    Ok(Value::Null)
+}
+
+fn final_(cx: &mut CallCx, a: &Args) -> R<Value> {
+    match a.raw(0) {
+        Some(v) => Err(Flow::Final(v.clone())),
+        None => Err(cx.fail("final needs the answer: final(x)")),
+    }
+}
+
+/// One line describing a variable: its type, size and a short preview.
+pub fn describe(v: &Value) -> String {
+    let preview = |s: &str| {
+        let one: String = s.chars().take(80).map(|c| if c == '\n' { ' ' } else { c }).collect();
+        if s.chars().count() > 80 {
+            format!("{one}...")
+        } else {
+            one
+        }
+    };
+    match v {
+        Value::Str(s) => format!("str, {} chars: {:?}", s.char_len(), preview(&crate::eval::interp::slice_str(s, None, Some(100)).text())),
+        Value::List(l) => format!("list, {} items: {}", l.len(), preview(&display(&Value::List(l.slice(0..l.len().min(5)))))),
+        Value::Record(r) => format!("record, {} keys: {}", r.len(), preview(&r.keys().take(10).map(|k| k.to_string()).collect::<Vec<_>>().join(", "))),
+        other => format!("{}: {}", other.type_name(), preview(&display(other))),
+    }
+}
+
+fn vars(cx: &mut CallCx, _: &Args) -> R<Value> {
+    let mut r = Record::new();
+    for (name, v) in cx.globals.sorted() {
+        if matches!(v, Value::Func(crate::eval::value::Func::Def(d)) if d.def.span.file == crate::stdlib::FILE) {
+            continue;
+        }
+        r.insert(Key::Str(name.clone()), Value::str(describe(v)));
+    }
+    if let Some(l) = cx.locals {
+        for (name, v) in l.iter() {
+            r.insert(Key::Str(name.clone()), Value::str(describe(v)));
+        }
+    }
+    Ok(Value::record(r))
+}

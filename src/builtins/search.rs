@@ -1,0 +1,165 @@
+//! Builtins that search: grep, count, find, findall, matches, regex,
+//! replace. Patterns are literals, literal sets or regexes; the engine in
+//! [`crate::search`] picks memmem, aho-corasick or the regex crate and
+//! splits large texts across cores.
+
+use std::sync::Arc;
+
+use super::args::{str_list, Args, CallCx};
+use super::{Builtin, Effect};
+use crate::eval::flow::R;
+use crate::eval::value::{List, MatchValue, Str, Value};
+use crate::search::{self, RawMatch};
+
+/// The search builtins.
+pub const BUILTINS: &[Builtin] = &[
+    Builtin { sig: "grep(text, pattern, ignore_case=false, around=0, max=null)", doc: "every match in order: .text .start .end .line .line_text .groups .doc (.around with around=N)", effect: Effect::Pure, run: grep },
+    Builtin { sig: "count(x, pattern, ignore_case=false)", doc: "non-overlapping matches of pattern in a str; equal items in a list", effect: Effect::Pure, run: count },
+    Builtin { sig: "find(text, pattern, ignore_case=false)", doc: "the first match, or null", effect: Effect::Pure, run: find },
+    Builtin { sig: "findall(text, pattern, ignore_case=false)", doc: "matched strings (the group when the regex has one group, a list of groups when several), like Python's re.findall", effect: Effect::Pure, run: findall },
+    Builtin { sig: "matches(text, pattern, ignore_case=false)", doc: "true if the pattern occurs anywhere in the text", effect: Effect::Pure, run: matches },
+    Builtin { sig: "regex(source)", doc: "a regex built from a computed string (use re\"...\" for a literal one)", effect: Effect::Pure, run: regex },
+    Builtin { sig: "escape(text)", doc: "the text with regex metacharacters escaped, for regex(...)", effect: Effect::Pure, run: escape },
+    Builtin { sig: "replace(text, old, new, max=null)", doc: "text with occurrences of old (a str or a regex; $1 names groups) replaced by new", effect: Effect::Pure, run: replace },
+];
+
+fn to_match(hay: &Str, m: RawMatch, around: usize, cx: &CallCx) -> Value {
+    let doc = hay.as_view().and_then(|v| {
+        if Arc::ptr_eq(&v.src, &cx.rt.context.source) && cx.rt.context.docs.len() > 1 {
+            cx.rt
+                .context
+                .doc_at(v.range.start + m.start)
+                .map(|d| Arc::from(d.name.as_str()))
+        } else if Arc::ptr_eq(&v.src, &cx.rt.context.source) {
+            cx.rt.context.docs.first().map(|d| Arc::from(d.name.as_str()))
+        } else {
+            None
+        }
+    });
+    Value::Match(Arc::new(MatchValue {
+        hay: hay.clone(),
+        range: m.start..m.end,
+        groups: m.groups,
+        around,
+        doc,
+    }))
+}
+
+fn grep(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let hay = cx.str(a, 0)?;
+    let ic = cx.bool(a, 2, false);
+    let m = cx.pattern(a, 1, ic)?;
+    let around = cx.int(a, 3, Some(0))?.max(0) as usize;
+    let max = cx.opt_int(a, 4)?.map(|n| n.max(0) as usize);
+    let hits = search::find_all(hay.bytes(), &m, true, max);
+    cx.reserve(hits.len().saturating_mul(96))?;
+    cx.tick(hits.len() as u64)?;
+    Ok(Value::List(List::from_vec(
+        hits.into_iter().map(|h| to_match(&hay, h, around, cx)).collect(),
+    )))
+}
+
+fn count(cx: &mut CallCx, a: &Args) -> R<Value> {
+    if let Some(Value::List(l)) = a.raw(0) {
+        let x = a.raw(1).cloned().unwrap_or(Value::Null);
+        return Ok(Value::Int(
+            l.iter().filter(|y| crate::eval::ops::equal(y, &x)).count() as i64,
+        ));
+    }
+    let hay = cx.str(a, 0)?;
+    let ic = cx.bool(a, 2, false);
+    let m = cx.pattern(a, 1, ic)?;
+    Ok(Value::Int(search::count(hay.bytes(), &m) as i64))
+}
+
+fn find(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let hay = cx.str(a, 0)?;
+    let ic = cx.bool(a, 2, false);
+    let m = cx.pattern(a, 1, ic)?;
+    Ok(match search::find_first(hay.bytes(), &m, true) {
+        Some(h) => to_match(&hay, h, 0, cx),
+        None => Value::Null,
+    })
+}
+
+fn findall(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let hay = cx.str(a, 0)?;
+    let ic = cx.bool(a, 2, false);
+    let m = cx.pattern(a, 1, ic)?;
+    let groups = m.group_count();
+    let hits = search::find_all(hay.bytes(), &m, groups > 0, None);
+    cx.reserve(hits.len().saturating_mul(48))?;
+    let out: Vec<Value> = hits
+        .into_iter()
+        .map(|h| {
+            let g = |r: &Option<std::ops::Range<usize>>| match r {
+                Some(r) => Value::Str(hay.sub(r.clone())),
+                None => Value::str(""),
+            };
+            match groups {
+                0 => Value::Str(hay.sub(h.start..h.end)),
+                1 => g(&h.groups[0]),
+                _ => Value::list(h.groups.iter().map(g).collect()),
+            }
+        })
+        .collect();
+    Ok(Value::list(out))
+}
+
+fn matches(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let hay = cx.str(a, 0)?;
+    let ic = cx.bool(a, 2, false);
+    let m = cx.pattern(a, 1, ic)?;
+    Ok(Value::Bool(search::is_match(hay.bytes(), &m)))
+}
+
+fn regex(cx: &mut CallCx, a: &Args) -> R<Value> {
+    if let Some(Value::Regex(r)) = a.raw(0) {
+        return Ok(Value::Regex(r.clone()));
+    }
+    let s = cx.str(a, 0)?;
+    cx.rt
+        .regex(&Arc::from(s.text().as_ref()))
+        .map(Value::Regex)
+        .map_err(|d| d.at(cx.span).into())
+}
+
+fn escape(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let s = cx.str(a, 0)?;
+    Ok(Value::str(regex::escape(&s.text())))
+}
+
+fn replace(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let s = cx.str(a, 0)?;
+    let new = cx.str(a, 2)?;
+    let max = cx.opt_int(a, 3)?.map(|n| n.max(0) as usize);
+    let text = s.text();
+    let new_text = new.text();
+    let out = match a.raw(1) {
+        Some(Value::Str(old)) => {
+            if old.is_empty() {
+                return Err(cx.fail("cannot replace the empty string"));
+            }
+            match max {
+                Some(n) => text.replacen(&*old.text(), &new_text, n),
+                None => text.replace(&*old.text(), &new_text),
+            }
+        }
+        Some(Value::Regex(r)) => {
+            let re = regex::Regex::new(&format!("(?m){}", r.source))
+                .map_err(|e| cx.fail(format!("bad regex: {e}")))?;
+            re.replacen(&text, max.unwrap_or(0), new_text.as_ref()).into_owned()
+        }
+        Some(other) => {
+            return Err(cx.fail(format!("`old` must be a str or a regex, got {}", other.type_name())))
+        }
+        None => return Err(cx.fail("missing `old`")),
+    };
+    cx.reserve(out.len())?;
+    Ok(Value::str(out))
+}
+
+/// Used by `partition(by=...)` and others: the pieces of a string as values.
+pub fn pieces(hay: &Str, ranges: Vec<std::ops::Range<usize>>) -> Value {
+    str_list(ranges.into_iter().map(|r| hay.sub(r)))
+}

@@ -1,0 +1,317 @@
+//! Builtins on strings: length, lines, slicing, case, trimming, splitting,
+//! joining, replacing. Slices of the context stay zero-copy views.
+
+use super::args::{str_list, Args, CallCx};
+use super::{Builtin, Effect};
+use crate::eval::flow::R;
+use crate::eval::interp::slice_str;
+use crate::eval::render::display;
+use crate::eval::value::{List, Str, Value};
+
+/// The text builtins.
+pub const BUILTINS: &[Builtin] = &[
+    Builtin { sig: "len(x)", doc: "characters of a str, items of a list, keys of a record", effect: Effect::Pure, run: len },
+    Builtin { sig: "lines(text)", doc: "the lines of a text (split at \\n and \\r\\n, no trailing empty line); each a zero-copy str", effect: Effect::Pure, run: lines },
+    Builtin { sig: "slice(x, start, stop=null)", doc: "x[start:stop] for a str (characters) or a list", effect: Effect::Pure, run: slice },
+    Builtin { sig: "head(x, n=null)", doc: "first n characters of a str (default 2000) or items of a list (default 10)", effect: Effect::Pure, run: head },
+    Builtin { sig: "tail(x, n=null)", doc: "last n characters of a str (default 2000) or items of a list (default 10)", effect: Effect::Pure, run: tail },
+    Builtin { sig: "lower(text)", doc: "lower-cased copy", effect: Effect::Pure, run: lower },
+    Builtin { sig: "upper(text)", doc: "upper-cased copy", effect: Effect::Pure, run: upper },
+    Builtin { sig: "trim(text, chars=null)", doc: "without leading and trailing whitespace (or the given chars)", effect: Effect::Pure, run: trim },
+    Builtin { sig: "ltrim(text, chars=null)", doc: "without leading whitespace (or the given chars)", effect: Effect::Pure, run: ltrim },
+    Builtin { sig: "rtrim(text, chars=null)", doc: "without trailing whitespace (or the given chars)", effect: Effect::Pure, run: rtrim },
+    Builtin { sig: "split(text, sep=null, max=null)", doc: "pieces between occurrences of sep (whitespace runs when sep is null), at most max splits", effect: Effect::Pure, run: split },
+    Builtin { sig: "join(items, sep=\"\")", doc: "the items (strings raw, others as JSON) joined with sep", effect: Effect::Pure, run: join },
+    Builtin { sig: "contains(x, item)", doc: "substring of a str, item of a list, key of a record", effect: Effect::Pure, run: contains },
+    Builtin { sig: "starts_with(text, prefix)", doc: "true if text starts with prefix (or any prefix of a list)", effect: Effect::Pure, run: starts_with },
+    Builtin { sig: "ends_with(text, suffix)", doc: "true if text ends with suffix (or any suffix of a list)", effect: Effect::Pure, run: ends_with },
+    Builtin { sig: "index_of(x, item, start=0)", doc: "character offset of the first occurrence of a str (or index in a list) at or after start; -1 if absent", effect: Effect::Pure, run: index_of },
+    Builtin { sig: "words(text)", doc: "the whitespace-separated words of a text", effect: Effect::Pure, run: words },
+];
+
+fn len(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let n = match a.raw(0) {
+        Some(Value::Str(s)) => s.char_len(),
+        Some(Value::List(l)) => l.len(),
+        Some(Value::Record(r)) => r.len(),
+        Some(Value::Match(m)) => m.text().char_len(),
+        Some(other) => {
+            return Err(cx.fail_hint(
+                format!("len() of {} is not defined", other.type_name()),
+                "len takes a str, a list or a record",
+            ))
+        }
+        None => 0,
+    };
+    Ok(Value::Int(n as i64))
+}
+
+fn lines(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let s = cx.str(a, 0)?;
+    Ok(match &s {
+        Str::View(v) => Value::List(List::lines_of(v.clone())),
+        Str::Owned(_) => {
+            let n = s.line_count();
+            let mut out = Vec::with_capacity(n);
+            for i in 0..n {
+                if let Some(r) = s.line_range(i) {
+                    out.push(Value::Str(s.sub(r)));
+                }
+            }
+            Value::list(out)
+        }
+    })
+}
+
+fn slice(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let start = cx.opt_int(a, 1)?;
+    let stop = cx.opt_int(a, 2)?;
+    match a.raw(0) {
+        Some(Value::Str(s)) => Ok(Value::Str(slice_str(s, start, stop))),
+        Some(Value::List(l)) => Ok(Value::List(l.slice(crate::eval::ops::slice_range(start, stop, l.len())))),
+        Some(other) => Err(cx.fail(format!("cannot slice {}", other.type_name()))),
+        None => Ok(Value::Null),
+    }
+}
+
+fn head(cx: &mut CallCx, a: &Args) -> R<Value> {
+    match a.raw(0) {
+        Some(Value::Str(s)) => {
+            let n = cx.int(a, 1, Some(2000))?.max(0);
+            Ok(Value::Str(slice_str(s, None, Some(n))))
+        }
+        Some(Value::List(l)) => {
+            let n = cx.int(a, 1, Some(10))?.max(0) as usize;
+            Ok(Value::List(l.slice(0..n.min(l.len()))))
+        }
+        Some(other) => Err(cx.fail(format!("head of {} is not defined", other.type_name()))),
+        None => Ok(Value::Null),
+    }
+}
+
+fn tail(cx: &mut CallCx, a: &Args) -> R<Value> {
+    match a.raw(0) {
+        Some(Value::Str(s)) => {
+            let n = cx.int(a, 1, Some(2000))?.max(0);
+            if n == 0 {
+                return Ok(Value::str(""));
+            }
+            Ok(Value::Str(slice_str(s, Some(-n), None)))
+        }
+        Some(Value::List(l)) => {
+            let n = cx.int(a, 1, Some(10))?.max(0) as usize;
+            let len = l.len();
+            Ok(Value::List(l.slice(len.saturating_sub(n)..len)))
+        }
+        Some(other) => Err(cx.fail(format!("tail of {} is not defined", other.type_name()))),
+        None => Ok(Value::Null),
+    }
+}
+
+fn lower(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let s = cx.str(a, 0)?;
+    cx.reserve(s.byte_len())?;
+    Ok(Value::str(s.text().to_lowercase()))
+}
+
+fn upper(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let s = cx.str(a, 0)?;
+    cx.reserve(s.byte_len())?;
+    Ok(Value::str(s.text().to_uppercase()))
+}
+
+#[derive(Clone, Copy)]
+enum Side {
+    Both,
+    Left,
+    Right,
+}
+
+fn trim_side(cx: &mut CallCx, a: &Args, side: Side) -> R<Value> {
+    let s = cx.str(a, 0)?;
+    let chars = cx.opt_str(a, 1)?;
+    let text = s.text();
+    let set: Option<Vec<char>> = chars.map(|c| c.text().chars().collect());
+    let is_trim = |c: char| match &set {
+        Some(set) => set.contains(&c),
+        None => c.is_whitespace(),
+    };
+    let start = match side {
+        Side::Right => 0,
+        _ => text.len() - text.trim_start_matches(is_trim).len(),
+    };
+    let end = match side {
+        Side::Left => text.len(),
+        _ => text.trim_end_matches(is_trim).len(),
+    };
+    let end = end.max(start);
+    if matches!(s, Str::View(_)) && !text.contains('\u{FFFD}') {
+        return Ok(Value::Str(s.sub(start..end)));
+    }
+    Ok(Value::str(&text[start..end]))
+}
+
+fn trim(cx: &mut CallCx, a: &Args) -> R<Value> {
+    trim_side(cx, a, Side::Both)
+}
+
+fn ltrim(cx: &mut CallCx, a: &Args) -> R<Value> {
+    trim_side(cx, a, Side::Left)
+}
+
+fn rtrim(cx: &mut CallCx, a: &Args) -> R<Value> {
+    trim_side(cx, a, Side::Right)
+}
+
+fn split(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let s = cx.str(a, 0)?;
+    let max = cx.opt_int(a, 2)?.filter(|m| *m >= 0).map(|m| m as usize);
+    let bytes = s.bytes();
+    let mut pieces = Vec::new();
+    match cx.opt_str(a, 1)? {
+        None => {
+            let mut i = 0;
+            while i < bytes.len() {
+                while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                if i >= bytes.len() {
+                    break;
+                }
+                if max.is_some_and(|m| pieces.len() >= m) {
+                    let mut end = bytes.len();
+                    while end > i && bytes[end - 1].is_ascii_whitespace() {
+                        end -= 1;
+                    }
+                    pieces.push(s.sub(i..end));
+                    break;
+                }
+                let start = i;
+                while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                pieces.push(s.sub(start..i));
+            }
+        }
+        Some(sep) => {
+            if sep.is_empty() {
+                return Err(cx.fail_hint("empty separator", "to split into characters use list(s)"));
+            }
+            let finder = memchr::memmem::Finder::new(sep.bytes());
+            let mut start = 0;
+            for pos in finder.find_iter(bytes) {
+                if pos < start {
+                    continue;
+                }
+                if max.is_some_and(|m| pieces.len() >= m) {
+                    break;
+                }
+                pieces.push(s.sub(start..pos));
+                start = pos + sep.byte_len();
+                cx.tick(1)?;
+            }
+            pieces.push(s.sub(start..bytes.len()));
+        }
+    }
+    cx.reserve(pieces.len() * 40)?;
+    Ok(str_list(pieces))
+}
+
+fn join(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let (items, sep) = match (a.raw(0), a.raw(1)) {
+        // `join(",", xs)`: the separator first, as Python's ",".join(xs) reads.
+        (Some(Value::Str(sep)), Some(Value::List(l))) => (l.clone(), sep.clone()),
+        (Some(Value::List(l)), Some(Value::Str(sep))) => (l.clone(), sep.clone()),
+        (Some(Value::List(l)), None | Some(Value::Null)) => (l.clone(), Str::from_str_ref("")),
+        _ => {
+            let _ = cx.list(a, 0)?;
+            return Err(cx.fail_hint("the separator must be a str", "join(xs, \", \")"));
+        }
+    };
+    let sep = sep.text();
+    let mut total = 0usize;
+    let mut parts = Vec::with_capacity(items.len());
+    for x in items.iter() {
+        let t = match &x {
+            Value::Error(e) => return Err(crate::eval::interp::error_value_used(e, cx.span).into()),
+            other => display(other),
+        };
+        total += t.len() + sep.len();
+        parts.push(t);
+    }
+    cx.reserve(total)?;
+    cx.tick(parts.len() as u64)?;
+    Ok(Value::str(parts.join(&sep)))
+}
+
+fn contains(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let hay = a.raw(0).cloned().unwrap_or(Value::Null);
+    let needle = a.raw(1).cloned().unwrap_or(Value::Null);
+    crate::eval::ops::contains(&hay, &needle)
+        .map(Value::Bool)
+        .map_err(|e| cx.fail(e.message))
+}
+
+fn affix(cx: &mut CallCx, a: &Args, start: bool) -> R<Value> {
+    let s = cx.str(a, 0)?;
+    let test = |p: &Str| {
+        if start {
+            s.bytes().starts_with(p.bytes())
+        } else {
+            s.bytes().ends_with(p.bytes())
+        }
+    };
+    match a.raw(1) {
+        Some(Value::Str(p)) => Ok(Value::Bool(test(p))),
+        Some(Value::List(l)) => Ok(Value::Bool(l.iter().any(|x| matches!(&x, Value::Str(p) if test(p))))),
+        Some(other) => Err(cx.fail(format!("needs a str or a list of str, got {}", other.type_name()))),
+        None => Err(cx.fail("missing the prefix")),
+    }
+}
+
+fn starts_with(cx: &mut CallCx, a: &Args) -> R<Value> {
+    affix(cx, a, true)
+}
+
+fn ends_with(cx: &mut CallCx, a: &Args) -> R<Value> {
+    affix(cx, a, false)
+}
+
+fn index_of(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let start = cx.int(a, 2, Some(0))?.max(0) as usize;
+    match (a.raw(0), a.raw(1)) {
+        (Some(Value::Str(s)), Some(Value::Str(n))) => {
+            let from = s.char_to_byte(start);
+            Ok(Value::Int(
+                memchr::memmem::find(&s.bytes()[from..], n.bytes())
+                    .map_or(-1, |i| s.byte_to_char(from + i) as i64),
+            ))
+        }
+        (Some(Value::List(l)), Some(x)) => Ok(Value::Int(
+            l.iter()
+                .skip(start)
+                .position(|y| crate::eval::ops::equal(&y, x))
+                .map_or(-1, |i| (i + start) as i64),
+        )),
+        (Some(Value::Str(_)), Some(other)) => Err(cx.fail(format!("can only find a str in a str, got {}", other.type_name()))),
+        (Some(other), _) => Err(cx.fail(format!("index_of on {} is not defined", other.type_name()))),
+        _ => Err(cx.fail("needs a text and what to look for")),
+    }
+}
+
+fn words(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let s = cx.str(a, 0)?;
+    let text = s.text();
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for w in text.split_whitespace() {
+        let pos = text[offset..].find(w).map_or(offset, |i| offset + i);
+        out.push(if matches!(s, Str::View(_)) && !text.contains('\u{FFFD}') {
+            s.sub(pos..pos + w.len())
+        } else {
+            Str::from_str_ref(w)
+        });
+        offset = pos + w.len();
+    }
+    Ok(str_list(out))
+}

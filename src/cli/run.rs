@@ -1,0 +1,142 @@
+//! `rlmq run`: run a script over a context. Prints what the script prints,
+//! then its final value and a newline; `--json` prints one JSON object
+//! instead. Exit codes: 0 success, 1 script error, 2 usage or parse error.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::Args;
+use serde_json::json;
+
+use super::inputs::{ContextArgs, LimitArgs, ScriptArgs};
+use crate::diag::render_all;
+use crate::engine::Engine;
+use crate::eval::render::{display, to_json};
+use crate::eval::Value;
+
+/// Arguments of `rlmq run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    script: ScriptArgs,
+    #[command(flatten)]
+    context: ContextArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// Print one JSON object: final value, printed output, counts, timings.
+    #[arg(long)]
+    json: bool,
+    /// Bind a string variable: --var name=value (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// Bind a variable to a file's text: --var-file name=path (repeatable).
+    #[arg(long = "var-file", value_name = "NAME=PATH")]
+    var_files: Vec<String>,
+}
+
+fn usage_error(msg: impl std::fmt::Display) -> u8 {
+    eprintln!("error: {msg}");
+    2
+}
+
+/// Runs `rlmq run`.
+pub fn run(args: RunArgs) -> u8 {
+    let started = Instant::now();
+    let (name, text) = match args.script.read() {
+        Ok(x) => x,
+        Err(e) => return usage_error(e),
+    };
+    let context = match args.context.load() {
+        Ok(c) => Arc::new(c),
+        Err(e) => return usage_error(e),
+    };
+    let mut engine = match Engine::new(context.clone(), args.limits.limits()) {
+        Ok(e) => e,
+        Err(d) => {
+            eprint!("{}", d.render(&crate::syntax::span::SourceMap::new()));
+            return 1;
+        }
+    };
+    if let Err(e) = bind_vars(&mut engine, &args.vars, &args.var_files) {
+        return usage_error(e);
+    }
+    let program = match engine.compile(&name, &text) {
+        Ok(p) => p,
+        Err(diags) => {
+            eprint!("{}", render_all(&diags, &engine.sources()));
+            return 2;
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut captured = Vec::new();
+    let mut lock = stdout.lock();
+    let result = if args.json {
+        engine.run(&program, &mut captured)
+    } else {
+        engine.run(&program, &mut lock)
+    };
+    let code = match &result {
+        Ok(_) => 0,
+        Err(d) => d.exit_code(),
+    };
+    if args.json {
+        let (final_value, error) = match &result {
+            Ok(v) => (v.as_ref().map_or(serde_json::Value::Null, to_json), serde_json::Value::Null),
+            Err(d) => (serde_json::Value::Null, json!(d.one_line(&engine.sources()))),
+        };
+        let report = json!({
+            "final": final_value,
+            "output": String::from_utf8_lossy(&captured),
+            "error": error,
+            "steps": engine.rt.meter.steps(),
+            "elapsed_ms": started.elapsed().as_secs_f64() * 1000.0,
+            "context": {"documents": context.docs.len(), "bytes": context.source.len()},
+        });
+        let _ = writeln!(lock, "{report}");
+    } else if let Ok(Some(v)) = &result {
+        if write_final(&mut lock, v).is_err() {
+            return 0;
+        }
+    }
+    let _ = lock.flush();
+    if let Err(d) = &result {
+        eprint!("{}", d.render(&engine.sources()));
+    }
+    code
+}
+
+fn write_final(out: &mut dyn Write, v: &Value) -> std::io::Result<()> {
+    out.write_all(display(v).as_bytes())?;
+    out.write_all(b"\n")
+}
+
+fn bind_vars(engine: &mut Engine, vars: &[String], files: &[String]) -> Result<(), String> {
+    let split = |s: &str, flag: &str| -> Result<(String, String), String> {
+        let (k, v) = s
+            .split_once('=')
+            .ok_or_else(|| format!("{flag} takes NAME=VALUE, got `{s}`"))?;
+        let valid = !k.is_empty()
+            && k.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && !k.starts_with(|c: char| c.is_ascii_digit());
+        if !valid {
+            return Err(format!("{flag}: `{k}` is not a valid variable name"));
+        }
+        if k == "context" || k == "docs" || crate::builtins::lookup(k).is_some() {
+            return Err(format!("{flag}: `{k}` is a built-in name; choose another"));
+        }
+        Ok((k.to_string(), v.to_string()))
+    };
+    for s in vars {
+        let (k, v) = split(s, "--var")?;
+        engine.globals.set(Arc::from(k.as_str()), Value::str(v));
+    }
+    for s in files {
+        let (k, path) = split(s, "--var-file")?;
+        let text = std::fs::read(&path).map_err(|e| format!("--var-file: cannot read `{path}`: {e}"))?;
+        engine
+            .globals
+            .set(Arc::from(k.as_str()), Value::str(String::from_utf8_lossy(&text).into_owned()));
+    }
+    Ok(())
+}

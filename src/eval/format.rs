@@ -1,0 +1,128 @@
+//! Format specs in f-strings: `{x:.2f}`, `{n:,}`, `{s:>10}`, `{n:05d}`,
+//! `{p:.1%}` — the subset of Python's mini-language models use.
+
+use super::ops::as_f64;
+use super::render::display;
+use super::value::Value;
+
+/// Formats `v` by `spec`; an unsupported spec is an error naming it.
+pub fn apply(v: &Value, spec: &str) -> Result<String, String> {
+    let bad = || {
+        format!("unsupported format spec `:{spec}` (rlq supports fill/align, width, `,`, `.N`, and the types d f % s)")
+    };
+    let mut chars = spec.chars().peekable();
+    let mut fill = ' ';
+    let mut align = None;
+    let s: Vec<char> = spec.chars().collect();
+    if s.len() >= 2 && matches!(s[1], '<' | '>' | '^') {
+        fill = s[0];
+        align = Some(s[1]);
+        chars.next();
+        chars.next();
+    } else if !s.is_empty() && matches!(s[0], '<' | '>' | '^') {
+        align = Some(s[0]);
+        chars.next();
+    }
+    let mut zero = false;
+    if chars.peek() == Some(&'0') {
+        zero = true;
+        chars.next();
+    }
+    let mut width = String::new();
+    while let Some(c) = chars.peek().filter(|c| c.is_ascii_digit()) {
+        width.push(*c);
+        chars.next();
+    }
+    let mut comma = false;
+    if matches!(chars.peek(), Some(',') | Some('_')) {
+        comma = true;
+        chars.next();
+    }
+    let mut precision = None;
+    if chars.peek() == Some(&'.') {
+        chars.next();
+        let mut p = String::new();
+        while let Some(c) = chars.peek().filter(|c| c.is_ascii_digit()) {
+            p.push(*c);
+            chars.next();
+        }
+        precision = Some(p.parse::<usize>().map_err(|_| bad())?);
+    }
+    let ty = chars.next();
+    if chars.next().is_some() {
+        return Err(bad());
+    }
+    let numeric = matches!(v, Value::Int(_) | Value::Float(_) | Value::Bool(_));
+    let body = match ty {
+        Some('f') | Some('F') if numeric => group(format!("{:.*}", precision.unwrap_or(6), as_f64(v)), comma),
+        Some('%') if numeric => format!("{}%", group(format!("{:.*}", precision.unwrap_or(6), as_f64(v) * 100.0), comma)),
+        Some('d') => match v {
+            Value::Int(i) => group(i.to_string(), comma),
+            _ => return Err(format!("format `:{spec}` needs an int, got {}", v.type_name())),
+        },
+        Some('s') | None => match (v, precision) {
+            (Value::Float(f), Some(p)) => group(format!("{f:.p$}"), comma),
+            (Value::Int(i), _) if comma => group(i.to_string(), true),
+            (Value::Float(f), None) if comma => group(format!("{f}"), true),
+            (Value::Str(s), Some(p)) => s.text().chars().take(p).collect(),
+            _ => display(v),
+        },
+        Some('e') if numeric => format!("{:.*e}", precision.unwrap_or(6), as_f64(v)),
+        _ => return Err(bad()),
+    };
+    let width: usize = width.parse().unwrap_or(0);
+    let len = body.chars().count();
+    if len >= width {
+        return Ok(body);
+    }
+    let pad = width - len;
+    let (fill, align) = if zero && align.is_none() { ('0', '=') } else { (fill, align.unwrap_or(if numeric { '>' } else { '<' })) };
+    let f = |n: usize| fill.to_string().repeat(n);
+    Ok(match align {
+        '<' => format!("{body}{}", f(pad)),
+        '^' => format!("{}{body}{}", f(pad / 2), f(pad - pad / 2)),
+        '=' => match body.strip_prefix('-') {
+            Some(rest) => format!("-{}{rest}", f(pad)),
+            None => format!("{}{body}", f(pad)),
+        },
+        _ => format!("{}{body}", f(pad)),
+    })
+}
+
+fn group(num: String, comma: bool) -> String {
+    if !comma {
+        return num;
+    }
+    let (sign, rest) = match num.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", num.as_str()),
+    };
+    let (int, frac) = match rest.find('.') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}{frac}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_specs() {
+        assert_eq!(apply(&Value::Float(3.14159), ".2f").unwrap(), "3.14");
+        assert_eq!(apply(&Value::Int(1234567), ",").unwrap(), "1,234,567");
+        assert_eq!(apply(&Value::Int(42), "05d").unwrap(), "00042");
+        assert_eq!(apply(&Value::Float(0.256), ".1%").unwrap(), "25.6%");
+        assert_eq!(apply(&Value::str("ab"), ">4").unwrap(), "  ab");
+        assert_eq!(apply(&Value::str("ab"), "*^6").unwrap(), "**ab**");
+        assert!(apply(&Value::Int(1), "q").is_err());
+    }
+}

@@ -1,0 +1,150 @@
+//! Limits on a run: steps, wall time, memory held by values, output size.
+//!
+//! A [`Meter`] counts as the program runs; reaching a limit is an error of
+//! stage `Limit` that names the flag to raise, never a hang or a crash.
+//! Steps are counted per thread and added to the shared total in batches, so
+//! a parallel `map` does not contend on one counter.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::diag::{Diagnostic, Stage};
+
+/// The limits of one run.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Evaluation steps (expression nodes and per-item work of builtins).
+    pub max_steps: u64,
+    /// Wall-clock time.
+    pub max_time: Duration,
+    /// Heap bytes held (values and interpreter), when the counting allocator is installed.
+    pub max_memory: usize,
+    /// Bytes of printed output.
+    pub max_output: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_steps: 1_000_000_000,
+            max_time: Duration::from_secs(600),
+            max_memory: 8 << 30,
+            max_output: 1 << 30,
+        }
+    }
+}
+
+const BATCH: u32 = 1024;
+
+thread_local! {
+    static PENDING: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Counters of one run, shared by all threads working on it.
+pub struct Meter {
+    limits: Limits,
+    steps: AtomicU64,
+    output: AtomicU64,
+    started: Instant,
+}
+
+impl Meter {
+    /// A meter starting now.
+    pub fn new(limits: Limits) -> Meter {
+        Meter {
+            limits,
+            steps: AtomicU64::new(0),
+            output: AtomicU64::new(0),
+            started: Instant::now(),
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Counts one step; every batch of steps also checks time and memory.
+    #[inline]
+    pub fn tick(&self) -> Result<(), Diagnostic> {
+        self.ticks(1)
+    }
+
+    /// Counts `n` steps at once (a builtin's per-item work).
+    pub fn ticks(&self, n: u64) -> Result<(), Diagnostic> {
+        let pending = PENDING.with(|p| {
+            let v = p.get() as u64 + n;
+            if v >= BATCH as u64 {
+                p.set(0);
+                v
+            } else {
+                p.set(v as u32);
+                0
+            }
+        });
+        if pending > 0 {
+            self.flush(pending)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&self, n: u64) -> Result<(), Diagnostic> {
+        let total = self.steps.fetch_add(n, Ordering::Relaxed) + n;
+        if total > self.limits.max_steps {
+            return Err(limit(format!(
+                "the script ran more than {} steps",
+                self.limits.max_steps
+            ))
+            .hint("raise --max-steps, or do less work per item (search with grep/count instead of looping over lines)"));
+        }
+        if self.started.elapsed() > self.limits.max_time {
+            return Err(limit(format!(
+                "the script ran longer than {} s",
+                self.limits.max_time.as_secs_f64()
+            ))
+            .hint("raise --max-time, or narrow the work with grep/partition first"));
+        }
+        self.check_memory(0)
+    }
+
+    /// Fails if holding `extra` more bytes would pass the memory limit.
+    pub fn check_memory(&self, extra: usize) -> Result<(), Diagnostic> {
+        let held = crate::alloc::allocated();
+        if held > 0 && held.saturating_add(extra) > self.limits.max_memory {
+            return Err(limit(format!(
+                "the script's values would hold more than {} MiB of memory",
+                self.limits.max_memory >> 20
+            ))
+            .hint("raise --max-memory, or keep views of the context instead of building large strings and lists"));
+        }
+        Ok(())
+    }
+
+    /// Counts printed bytes against the output limit.
+    pub fn output(&self, bytes: usize) -> Result<(), Diagnostic> {
+        let total = self.output.fetch_add(bytes as u64, Ordering::Relaxed) + bytes as u64;
+        if total > self.limits.max_output {
+            return Err(limit(format!(
+                "the script printed more than {} bytes",
+                self.limits.max_output
+            ))
+            .hint("print a sample (head, take) instead of everything, or raise --max-output"));
+        }
+        Ok(())
+    }
+
+    /// Steps counted so far (batched: may lag by a few hundred per thread).
+    pub fn steps(&self) -> u64 {
+        self.steps.load(Ordering::Relaxed)
+    }
+
+    /// Time since the run started.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+}
+
+fn limit(message: String) -> Diagnostic {
+    Diagnostic::new(Stage::Limit, message)
+}

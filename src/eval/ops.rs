@@ -1,0 +1,379 @@
+//! Operators on values: arithmetic, comparison, membership, indexing and
+//! slicing, with Python's meaning and rlq's errors.
+//!
+//! Each function returns a plain message on failure; the interpreter adds
+//! the span and turns it into a diagnostic.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use crate::syntax::ast::{BinOp, CmpOp};
+
+use super::value::{Key, List, Str, Value};
+
+/// An operator error: a message and an optional hint.
+pub struct OpError {
+    /// What went wrong.
+    pub message: String,
+    /// What to write instead.
+    pub hint: Option<String>,
+}
+
+impl OpError {
+    /// An error with a message only.
+    pub fn new(message: impl Into<String>) -> OpError {
+        OpError {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Adds a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> OpError {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+type OpResult = Result<Value, OpError>;
+
+fn sym(op: BinOp) -> &'static str {
+    match op {
+        BinOp::Add => "+",
+        BinOp::Sub => "-",
+        BinOp::Mul => "*",
+        BinOp::Div => "/",
+        BinOp::FloorDiv => "//",
+        BinOp::Mod => "%",
+        BinOp::Pow => "**",
+    }
+}
+
+fn overflow(op: BinOp) -> OpError {
+    OpError::new(format!("integer overflow in `{}`", sym(op)))
+        .hint("use float(x) for very large numbers")
+}
+
+/// `a op b` for the arithmetic operators.
+pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult {
+    use Value::*;
+    match (a, b) {
+        (Int(x), Int(y)) => int_op(op, *x, *y),
+        (Int(_) | Float(_), Int(_) | Float(_)) => float_op(op, as_f64(a), as_f64(b)),
+        (Bool(_), _) | (_, Bool(_)) if numeric_like(a) && numeric_like(b) => {
+            binary(op, &bool_to_int(a), &bool_to_int(b))
+        }
+        (Str(x), Str(y)) if op == BinOp::Add => {
+            let mut s = String::with_capacity(x.byte_len() + y.byte_len());
+            s.push_str(&x.text());
+            s.push_str(&y.text());
+            Ok(Value::Str(super::value::Str::from_string(s)))
+        }
+        (List(x), List(y)) if op == BinOp::Add => {
+            let mut v = Vec::with_capacity(x.len() + y.len());
+            v.extend(x.iter());
+            v.extend(y.iter());
+            Ok(Value::list(v))
+        }
+        (Str(s), Int(n)) | (Int(n), Str(s)) if op == BinOp::Mul => {
+            let n = (*n).max(0) as usize;
+            if s.byte_len().saturating_mul(n) > 1 << 30 {
+                return Err(OpError::new("string repetition would exceed 1 GiB"));
+            }
+            Ok(Value::str(s.text().repeat(n)))
+        }
+        (List(l), Int(n)) | (Int(n), List(l)) if op == BinOp::Mul => {
+            let n = (*n).max(0) as usize;
+            if l.len().saturating_mul(n) > 100_000_000 {
+                return Err(OpError::new("list repetition would exceed 100,000,000 items"));
+            }
+            let items = l.to_vec();
+            let mut v = Vec::with_capacity(items.len() * n);
+            for _ in 0..n {
+                v.extend(items.iter().cloned());
+            }
+            Ok(Value::list(v))
+        }
+        (Record(x), Record(y)) if op == BinOp::Add => {
+            let mut m = (**x).clone();
+            for (k, v) in y.iter() {
+                m.insert(k.clone(), v.clone());
+            }
+            Ok(Value::Record(Arc::new(m)))
+        }
+        (Str(_), Int(_) | Float(_)) | (Int(_) | Float(_), Str(_)) if op == BinOp::Add => {
+            Err(OpError::new(format!(
+                "cannot add {} and {}",
+                a.type_name(),
+                b.type_name()
+            ))
+            .hint("convert first: str(n) + s, or use an f-string f\"{s}{n}\""))
+        }
+        _ => Err(OpError::new(format!(
+            "unsupported operand types for `{}`: {} and {}",
+            sym(op),
+            a.type_name(),
+            b.type_name()
+        ))),
+    }
+}
+
+fn numeric_like(v: &Value) -> bool {
+    matches!(v, Value::Int(_) | Value::Float(_) | Value::Bool(_))
+}
+
+fn bool_to_int(v: &Value) -> Value {
+    match v {
+        Value::Bool(b) => Value::Int(*b as i64),
+        other => other.clone(),
+    }
+}
+
+/// A number as f64 (ints converted).
+pub fn as_f64(v: &Value) -> f64 {
+    match v {
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        Value::Bool(b) => *b as i64 as f64,
+        _ => f64::NAN,
+    }
+}
+
+fn int_op(op: BinOp, x: i64, y: i64) -> OpResult {
+    let v = match op {
+        BinOp::Add => x.checked_add(y).ok_or_else(|| overflow(op))?,
+        BinOp::Sub => x.checked_sub(y).ok_or_else(|| overflow(op))?,
+        BinOp::Mul => x.checked_mul(y).ok_or_else(|| overflow(op))?,
+        BinOp::Div => {
+            if y == 0 {
+                return Err(OpError::new("division by zero"));
+            }
+            return Ok(Value::Float(x as f64 / y as f64));
+        }
+        BinOp::FloorDiv => {
+            if y == 0 {
+                return Err(OpError::new("division by zero"));
+            }
+            let q = x.checked_div(y).ok_or_else(|| overflow(op))?;
+            if (x % y != 0) && ((x < 0) != (y < 0)) {
+                q - 1
+            } else {
+                q
+            }
+        }
+        BinOp::Mod => {
+            if y == 0 {
+                return Err(OpError::new("modulo by zero"));
+            }
+            let r = x.checked_rem(y).ok_or_else(|| overflow(op))?;
+            if r != 0 && ((r < 0) != (y < 0)) {
+                r + y
+            } else {
+                r
+            }
+        }
+        BinOp::Pow => {
+            if y < 0 {
+                return Ok(Value::Float((x as f64).powf(y as f64)));
+            }
+            let e = u32::try_from(y).map_err(|_| overflow(op))?;
+            x.checked_pow(e).ok_or_else(|| overflow(op))?
+        }
+    };
+    Ok(Value::Int(v))
+}
+
+fn float_op(op: BinOp, x: f64, y: f64) -> OpResult {
+    let v = match op {
+        BinOp::Add => x + y,
+        BinOp::Sub => x - y,
+        BinOp::Mul => x * y,
+        BinOp::Div => {
+            if y == 0.0 {
+                return Err(OpError::new("division by zero"));
+            }
+            x / y
+        }
+        BinOp::FloorDiv => {
+            if y == 0.0 {
+                return Err(OpError::new("division by zero"));
+            }
+            (x / y).floor()
+        }
+        BinOp::Mod => {
+            if y == 0.0 {
+                return Err(OpError::new("modulo by zero"));
+            }
+            let r = x % y;
+            if r != 0.0 && ((r < 0.0) != (y < 0.0)) {
+                r + y
+            } else {
+                r
+            }
+        }
+        BinOp::Pow => x.powf(y),
+    };
+    Ok(Value::Float(v))
+}
+
+/// Deep equality, Python style (`1 == 1.0`; different kinds are unequal).
+pub fn equal(a: &Value, b: &Value) -> bool {
+    use Value::*;
+    match (a, b) {
+        (Null, Null) => true,
+        (Bool(x), Bool(y)) => x == y,
+        (Int(x), Int(y)) => x == y,
+        (Int(_) | Float(_) | Bool(_), Int(_) | Float(_) | Bool(_)) => as_f64(a) == as_f64(b),
+        (Str(x), Str(y)) => x == y,
+        (List(x), List(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(&p, &q)),
+        (Record(x), Record(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| equal(v, w)))
+        }
+        (Match(x), Match(y)) => Arc::ptr_eq(x, y) || (x.range == y.range && x.hay == y.hay),
+        (Regex(x), Regex(y)) => x.source == y.source,
+        (Func(_), Func(_)) => false,
+        (Error(x), Error(y)) => Arc::ptr_eq(x, y),
+        _ => false,
+    }
+}
+
+/// Ordering for `<`, `sort`, `min`, `max`: numbers numerically, strings by
+/// code point, lists lexicographically; other mixes are an error.
+pub fn compare(a: &Value, b: &Value) -> Result<Ordering, OpError> {
+    use Value::*;
+    match (a, b) {
+        (Int(x), Int(y)) => Ok(x.cmp(y)),
+        (Int(_) | Float(_) | Bool(_), Int(_) | Float(_) | Bool(_)) => {
+            let (x, y) = (as_f64(a), as_f64(b));
+            x.partial_cmp(&y)
+                .ok_or_else(|| OpError::new("cannot order NaN"))
+        }
+        (Str(x), Str(y)) => Ok(x.cmp(y)),
+        (List(x), List(y)) => {
+            for (p, q) in x.iter().zip(y.iter()) {
+                match compare(&p, &q)? {
+                    Ordering::Equal => continue,
+                    o => return Ok(o),
+                }
+            }
+            Ok(x.len().cmp(&y.len()))
+        }
+        (Null, Null) => Ok(Ordering::Equal),
+        _ => Err(OpError::new(format!(
+            "cannot order {} and {}",
+            a.type_name(),
+            b.type_name()
+        ))
+        .hint("compare values of one kind; convert with int(), float() or str() first")),
+    }
+}
+
+/// `a op b` for a comparison operator.
+pub fn compare_op(op: CmpOp, a: &Value, b: &Value) -> OpResult {
+    let r = match op {
+        CmpOp::Eq => equal(a, b),
+        CmpOp::Ne => !equal(a, b),
+        CmpOp::Lt => compare(a, b)? == Ordering::Less,
+        CmpOp::Le => compare(a, b)? != Ordering::Greater,
+        CmpOp::Gt => compare(a, b)? == Ordering::Greater,
+        CmpOp::Ge => compare(a, b)? != Ordering::Less,
+        CmpOp::In => contains(b, a)?,
+        CmpOp::NotIn => !contains(b, a)?,
+    };
+    Ok(Value::Bool(r))
+}
+
+/// `needle in hay`: substring, list membership, or record key.
+pub fn contains(hay: &Value, needle: &Value) -> Result<bool, OpError> {
+    match hay {
+        Value::Str(h) => match needle {
+            Value::Str(n) => Ok(memchr::memmem::find(h.bytes(), n.bytes()).is_some()),
+            _ => Err(OpError::new(format!(
+                "`in` on a str needs a str on the left, got {}",
+                needle.type_name()
+            ))),
+        },
+        Value::List(l) => Ok(l.iter().any(|x| equal(&x, needle))),
+        Value::Record(r) => Ok(to_key(needle).is_some_and(|k| r.contains_key(&k))),
+        Value::Null => Err(OpError::new("`in` on null").hint("check for null first: x != null and k in x")),
+        _ => Err(OpError::new(format!("`in` is not defined on {}", hay.type_name()))),
+    }
+}
+
+/// A value as a record key (strings and ints; bools and whole floats as ints).
+pub fn to_key(v: &Value) -> Option<Key> {
+    match v {
+        Value::Str(s) => Some(Key::Str(Arc::from(s.text().as_ref()))),
+        Value::Int(i) => Some(Key::Int(*i)),
+        Value::Bool(b) => Some(Key::Int(*b as i64)),
+        Value::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => Some(Key::Int(*f as i64)),
+        _ => None,
+    }
+}
+
+/// Resolves a possibly negative index against a length.
+pub fn resolve_index(i: i64, len: usize) -> Option<usize> {
+    let idx = if i < 0 { len as i64 + i } else { i };
+    (idx >= 0 && (idx as usize) < len).then_some(idx as usize)
+}
+
+/// Python slice indices for `[start:stop:step]` over `len` items.
+pub fn slice_indices(
+    start: Option<i64>,
+    stop: Option<i64>,
+    step: Option<i64>,
+    len: usize,
+) -> Result<Vec<usize>, OpError> {
+    let step = step.unwrap_or(1);
+    if step == 0 {
+        return Err(OpError::new("slice step cannot be zero"));
+    }
+    let len = len as i64;
+    let clamp = |v: i64, lo: i64, hi: i64| v.max(lo).min(hi);
+    let norm = |v: i64| if v < 0 { v + len } else { v };
+    let mut out = Vec::new();
+    if step > 0 {
+        let a = clamp(start.map_or(0, norm), 0, len);
+        let b = clamp(stop.map_or(len, norm), 0, len);
+        let mut i = a;
+        while i < b {
+            out.push(i as usize);
+            i += step;
+        }
+    } else {
+        let a = clamp(start.map_or(len - 1, norm), -1, len - 1);
+        let b = clamp(stop.map_or(-1, |v| if v < 0 { v + len } else { v }), -1, len - 1);
+        let b = if stop.is_some_and(|v| v + len < 0) { -1 } else { b };
+        let mut i = a;
+        while i > b {
+            out.push(i as usize);
+            i += step;
+        }
+    }
+    Ok(out)
+}
+
+/// A contiguous Python slice `[start:stop]` over `len` items, clamped.
+pub fn slice_range(start: Option<i64>, stop: Option<i64>, len: usize) -> std::ops::Range<usize> {
+    let len_i = len as i64;
+    let norm = |v: i64| {
+        let v = if v < 0 { v + len_i } else { v };
+        v.clamp(0, len_i) as usize
+    };
+    let a = start.map_or(0, norm);
+    let b = stop.map_or(len, norm);
+    a..b.max(a)
+}
+
+/// Items of a list by index list (for stepped slices).
+pub fn pick(list: &List, idx: &[usize]) -> Value {
+    Value::list(idx.iter().filter_map(|&i| list.get(i)).collect())
+}
+
+/// Characters of a string by index list (for stepped slices).
+pub fn pick_chars(s: &Str, idx: &[usize]) -> Value {
+    let chars: Vec<char> = s.text().chars().collect();
+    Value::str(idx.iter().filter_map(|&i| chars.get(i)).collect::<String>())
+}

@@ -1,0 +1,646 @@
+//! The values of rlq.
+//!
+//! Values are immutable and cheap to clone (reference-counted), so
+//! copy-on-write updates (`xs[i] = e`) never show through an alias. A string
+//! is one user-visible type, [`Str`], backed either by a small owned string
+//! or by a zero-copy [`View`] of a [`Source`] (the memory-mapped context, or
+//! a large computed string given a source of its own so that it can be
+//! indexed and searched like the context).
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::Range;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use crate::context::source::Source;
+use crate::search::Matcher;
+use crate::syntax::ast::{FnDef, Lambda};
+
+use super::env::Locals;
+use crate::builtins::BuiltinRef;
+
+/// Computed strings longer than this get a [`Source`] of their own, so that
+/// character offsets and line lookups in them are indexed, not rescanned.
+pub const VIEW_THRESHOLD: usize = 64 * 1024;
+
+/// A value of rlq.
+#[derive(Clone)]
+pub enum Value {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// A 64-bit integer; overflow is an error.
+    Int(i64),
+    /// A 64-bit float.
+    Float(f64),
+    /// A string (owned, or a view of a source).
+    Str(Str),
+    /// A list.
+    List(List),
+    /// An insertion-ordered map with string or int keys.
+    Record(Arc<Record>),
+    /// One search hit.
+    Match(Arc<MatchValue>),
+    /// A compiled regular expression.
+    Regex(Arc<RegexValue>),
+    /// A function: builtin, `def` or lambda.
+    Func(Func),
+    /// A failed sub-call, kept in its place.
+    Error(Arc<ErrorValue>),
+}
+
+impl Value {
+    /// The name `type(x)` returns.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "str",
+            Value::List(_) => "list",
+            Value::Record(_) => "record",
+            Value::Match(_) => "match",
+            Value::Regex(_) => "regex",
+            Value::Func(_) => "function",
+            Value::Error(_) => "error",
+        }
+    }
+
+    /// Python truthiness: 0, 0.0, "", [], {}, null and false are false.
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::List(l) => l.len() > 0,
+            Value::Record(r) => !r.is_empty(),
+            Value::Error(_) => false,
+            Value::Match(_) | Value::Regex(_) | Value::Func(_) => true,
+        }
+    }
+
+    /// A string value from owned text.
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::Str(Str::from_string(s.into()))
+    }
+
+    /// A list value.
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(List::from_vec(items))
+    }
+
+    /// A record value.
+    pub fn record(map: Record) -> Value {
+        Value::Record(Arc::new(map))
+    }
+}
+
+/// A string: owned text or a zero-copy view of a source.
+#[derive(Clone)]
+pub enum Str {
+    /// A small computed string.
+    Owned(Arc<str>),
+    /// A byte range of a source (the context, or a large computed string).
+    View(View),
+}
+
+/// A byte range of a [`Source`].
+#[derive(Clone)]
+pub struct View {
+    /// The source.
+    pub src: Arc<Source>,
+    /// The byte range.
+    pub range: Range<usize>,
+}
+
+impl View {
+    /// The bytes of the view.
+    pub fn bytes(&self) -> &[u8] {
+        &self.src.bytes()[self.range.clone()]
+    }
+
+    /// A sub-view by byte range relative to this view.
+    pub fn sub(&self, range: Range<usize>) -> View {
+        View {
+            src: self.src.clone(),
+            range: self.range.start + range.start..self.range.start + range.end,
+        }
+    }
+}
+
+impl Str {
+    /// A string from owned text; large texts get a source of their own.
+    pub fn from_string(s: String) -> Str {
+        if s.len() > VIEW_THRESHOLD {
+            let len = s.len();
+            Str::View(View {
+                src: Arc::new(Source::from_vec(s.into_bytes())),
+                range: 0..len,
+            })
+        } else {
+            Str::Owned(Arc::from(s))
+        }
+    }
+
+    /// A string from a `&str`.
+    pub fn from_str_ref(s: &str) -> Str {
+        if s.len() > VIEW_THRESHOLD {
+            Str::from_string(s.to_string())
+        } else {
+            Str::Owned(Arc::from(s))
+        }
+    }
+
+    /// The raw bytes (valid UTF-8 unless the context was not).
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Str::Owned(s) => s.as_bytes(),
+            Str::View(v) => v.bytes(),
+        }
+    }
+
+    /// The text, with invalid UTF-8 shown as replacement characters.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            Str::Owned(s) => Cow::Borrowed(s),
+            Str::View(v) => String::from_utf8_lossy(v.bytes()),
+        }
+    }
+
+    /// Length in bytes.
+    pub fn byte_len(&self) -> usize {
+        self.bytes().len()
+    }
+
+    /// True for the empty string.
+    pub fn is_empty(&self) -> bool {
+        self.bytes().is_empty()
+    }
+
+    /// Length in characters.
+    pub fn char_len(&self) -> usize {
+        match self {
+            Str::Owned(s) => s.chars().count(),
+            Str::View(v) => v.src.char_count(v.range.clone()),
+        }
+    }
+
+    /// Byte offset (relative to the string) of character `chars`, or the
+    /// byte length when `chars` is past the end.
+    pub fn char_to_byte(&self, chars: usize) -> usize {
+        match self {
+            Str::Owned(s) => s.char_indices().nth(chars).map_or(s.len(), |(i, _)| i),
+            Str::View(v) => v.src.char_to_byte(v.range.clone(), chars) - v.range.start,
+        }
+    }
+
+    /// Number of characters before byte offset `byte` (relative to the string).
+    pub fn byte_to_char(&self, byte: usize) -> usize {
+        match self {
+            Str::Owned(s) => {
+                let b = byte.min(s.len());
+                count_chars(&s.as_bytes()[..b])
+            }
+            Str::View(v) => v
+                .src
+                .byte_to_char(v.range.start, v.range.start + byte.min(v.range.len())),
+        }
+    }
+
+    /// The sub-string over a byte range (zero-copy for views).
+    pub fn sub(&self, range: Range<usize>) -> Str {
+        match self {
+            Str::Owned(s) => {
+                let bytes = &s.as_bytes()[range];
+                Str::Owned(Arc::from(String::from_utf8_lossy(bytes).as_ref()))
+            }
+            Str::View(v) => Str::View(v.sub(range)),
+        }
+    }
+
+    /// The view this string is, if it is one.
+    pub fn as_view(&self) -> Option<&View> {
+        match self {
+            Str::View(v) => Some(v),
+            Str::Owned(_) => None,
+        }
+    }
+}
+
+/// Characters in a byte slice: bytes that are not UTF-8 continuation bytes.
+pub fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
+impl PartialEq for Str {
+    fn eq(&self, other: &Str) -> bool {
+        self.bytes() == other.bytes()
+    }
+}
+
+impl Eq for Str {}
+
+impl Hash for Str {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.bytes().hash(state)
+    }
+}
+
+impl PartialOrd for Str {
+    fn partial_cmp(&self, other: &Str) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Str {
+    /// Byte order, which for UTF-8 is code point order.
+    fn cmp(&self, other: &Str) -> Ordering {
+        self.bytes().cmp(other.bytes())
+    }
+}
+
+impl fmt::Debug for Str {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.text())
+    }
+}
+
+/// A list: materialised values, or the lines of a text produced on demand.
+#[derive(Clone)]
+pub enum List {
+    /// Values in order.
+    Vec(Arc<Vec<Value>>),
+    /// The lines of a view, produced on demand (`lines(context)` on a large
+    /// file costs one newline count, not one value per line).
+    Lines(Arc<LinesOf>),
+}
+
+/// The lines of a view, as a lazy list.
+pub struct LinesOf {
+    /// The text.
+    pub text: View,
+    /// How many lines it has.
+    pub count: usize,
+}
+
+impl List {
+    /// A list of values.
+    pub fn from_vec(items: Vec<Value>) -> List {
+        List::Vec(Arc::new(items))
+    }
+
+    /// The lines of `text`, lazily.
+    pub fn lines_of(text: View) -> List {
+        let count = text.src.line_count(text.range.clone());
+        List::Lines(Arc::new(LinesOf { text, count }))
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        match self {
+            List::Vec(v) => v.len(),
+            List::Lines(l) => l.count,
+        }
+    }
+
+    /// True when there are no items.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Item `i` (0-based), if present.
+    pub fn get(&self, i: usize) -> Option<Value> {
+        match self {
+            List::Vec(v) => v.get(i).cloned(),
+            List::Lines(l) => {
+                let r = l.text.src.line_range(l.text.range.clone(), i)?;
+                Some(Value::Str(Str::View(View {
+                    src: l.text.src.clone(),
+                    range: r,
+                })))
+            }
+        }
+    }
+
+    /// All items, materialised (cheap for `Vec`).
+    pub fn to_vec(&self) -> Arc<Vec<Value>> {
+        match self {
+            List::Vec(v) => v.clone(),
+            List::Lines(_) => Arc::new(self.iter().collect()),
+        }
+    }
+
+    /// Items `range` as a new list.
+    pub fn slice(&self, range: Range<usize>) -> List {
+        match self {
+            List::Vec(v) => List::from_vec(v[range].to_vec()),
+            List::Lines(_) => List::from_vec(range.filter_map(|i| self.get(i)).collect()),
+        }
+    }
+
+    /// An iterator over the items.
+    pub fn iter(&self) -> ListIter<'_> {
+        ListIter {
+            list: self,
+            next: 0,
+            lines_pos: None,
+        }
+    }
+}
+
+/// Iterator over a [`List`]; walks lines sequentially without index lookups.
+pub struct ListIter<'a> {
+    list: &'a List,
+    next: usize,
+    lines_pos: Option<usize>,
+}
+
+impl Iterator for ListIter<'_> {
+    type Item = Value;
+
+    fn next(&mut self) -> Option<Value> {
+        match self.list {
+            List::Vec(v) => {
+                let item = v.get(self.next).cloned();
+                self.next += 1;
+                item
+            }
+            List::Lines(l) => {
+                if self.next >= l.count {
+                    return None;
+                }
+                let bytes = l.text.src.bytes();
+                let end_all = l.text.range.end;
+                let start = self.lines_pos.unwrap_or(l.text.range.start);
+                let nl = memchr::memchr(b'\n', &bytes[start..end_all]).map(|i| start + i);
+                let (line_end, next_start) = match nl {
+                    Some(i) => (i, i + 1),
+                    None => (end_all, end_all),
+                };
+                let line_end = if line_end > start && bytes[line_end - 1] == b'\r' {
+                    line_end - 1
+                } else {
+                    line_end
+                };
+                self.lines_pos = Some(next_start);
+                self.next += 1;
+                Some(Value::Str(Str::View(View {
+                    src: l.text.src.clone(),
+                    range: start..line_end,
+                })))
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.list.len().saturating_sub(self.next);
+        (left, Some(left))
+    }
+}
+
+/// A record key: a string or an int.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub enum Key {
+    /// A string key.
+    Str(Arc<str>),
+    /// An int key.
+    Int(i64),
+}
+
+impl Key {
+    /// The key as a value.
+    pub fn to_value(&self) -> Value {
+        match self {
+            Key::Str(s) => Value::Str(Str::Owned(s.clone())),
+            Key::Int(i) => Value::Int(*i),
+        }
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Key::Str(s) => f.write_str(s),
+            Key::Int(i) => write!(f, "{i}"),
+        }
+    }
+}
+
+/// The map inside a record.
+pub type Record = IndexMap<Key, Value>;
+
+/// One search hit.
+pub struct MatchValue {
+    /// The text that was searched.
+    pub hay: Str,
+    /// Byte range of the match, relative to `hay`.
+    pub range: Range<usize>,
+    /// Byte ranges of the capture groups, relative to `hay`.
+    pub groups: Vec<Option<Range<usize>>>,
+    /// Lines of context asked for with `around=`.
+    pub around: usize,
+    /// Name of the document the match lies in, when `hay` is the context.
+    pub doc: Option<Arc<str>>,
+}
+
+/// A compiled regex value (`re"..."`, `regex(s)`).
+pub struct RegexValue {
+    /// The pattern as written.
+    pub source: Arc<str>,
+    /// The compiled matcher.
+    pub matcher: Matcher,
+}
+
+/// A function value.
+#[derive(Clone)]
+pub enum Func {
+    /// A built-in function.
+    Builtin(BuiltinRef),
+    /// A `def`.
+    Def(Arc<DefValue>),
+    /// A lambda.
+    Lambda(Arc<LambdaValue>),
+}
+
+/// A `def` and the locals it closed over (none at top level).
+pub struct DefValue {
+    /// The definition.
+    pub def: Arc<FnDef>,
+    /// Locals of the enclosing function when defined inside one.
+    pub captured: Option<Locals>,
+}
+
+/// A lambda and the locals it closed over.
+pub struct LambdaValue {
+    /// The lambda.
+    pub lambda: Arc<Lambda>,
+    /// Locals of the enclosing function (empty at top level).
+    pub captured: Locals,
+}
+
+impl Func {
+    /// The function's name for messages.
+    pub fn name(&self) -> String {
+        match self {
+            Func::Builtin(b) => b.name().to_string(),
+            Func::Def(d) => d.def.name.to_string(),
+            Func::Lambda(_) => "<lambda>".to_string(),
+        }
+    }
+}
+
+/// A failed sub-call, as a value: it stays in its place in a list, and
+/// using it in an operation is an error that names the call.
+#[derive(Debug)]
+pub struct ErrorValue {
+    /// What went wrong, one line.
+    pub message: String,
+    /// Where the call was made (`file:line:col`).
+    pub site: String,
+}
+
+impl Str {
+    /// Number of lines, as `lines()` counts them.
+    pub fn line_count(&self) -> usize {
+        match self {
+            Str::View(v) => v.src.line_count(v.range.clone()),
+            Str::Owned(s) => {
+                let b = s.as_bytes();
+                let nl = memchr::memchr_iter(b'\n', b).count();
+                if b.is_empty() || b.ends_with(b"\n") {
+                    nl
+                } else {
+                    nl + 1
+                }
+            }
+        }
+    }
+
+    /// 1-based line number of byte offset `byte` (relative to the string).
+    pub fn line_number(&self, byte: usize) -> usize {
+        match self {
+            Str::View(v) => v
+                .src
+                .line_number(v.range.start, v.range.start + byte.min(v.range.len())),
+            Str::Owned(s) => {
+                let b = &s.as_bytes()[..byte.min(s.len())];
+                memchr::memchr_iter(b'\n', b).count() + 1
+            }
+        }
+    }
+
+    /// Byte range (relative) of the line holding `byte`, without terminator.
+    pub fn line_around(&self, byte: usize) -> Range<usize> {
+        match self {
+            Str::View(v) => {
+                let r = v
+                    .src
+                    .line_around(v.range.clone(), v.range.start + byte.min(v.range.len()));
+                r.start - v.range.start..r.end - v.range.start
+            }
+            Str::Owned(s) => {
+                let b = s.as_bytes();
+                let byte = byte.min(b.len());
+                let start = memchr::memrchr(b'\n', &b[..byte]).map_or(0, |i| i + 1);
+                let mut end = memchr::memchr(b'\n', &b[byte..]).map_or(b.len(), |i| byte + i);
+                if end > start && b[end - 1] == b'\r' {
+                    end -= 1;
+                }
+                start..end
+            }
+        }
+    }
+
+    /// Byte range (relative) of line `i` (0-based), without terminator.
+    pub fn line_range(&self, i: usize) -> Option<Range<usize>> {
+        match self {
+            Str::View(v) => v
+                .src
+                .line_range(v.range.clone(), i)
+                .map(|r| r.start - v.range.start..r.end - v.range.start),
+            Str::Owned(s) => {
+                let b = s.as_bytes();
+                let mut start = 0;
+                for _ in 0..i {
+                    start = memchr::memchr(b'\n', &b[start..])? + start + 1;
+                }
+                if start >= b.len() {
+                    return None;
+                }
+                let mut end = memchr::memchr(b'\n', &b[start..]).map_or(b.len(), |n| start + n);
+                if end > start && b[end - 1] == b'\r' {
+                    end -= 1;
+                }
+                Some(start..end)
+            }
+        }
+    }
+}
+
+impl MatchValue {
+    /// The matched text.
+    pub fn text(&self) -> Str {
+        self.hay.sub(self.range.clone())
+    }
+
+    /// Character offset of the start in the searched text.
+    pub fn start_char(&self) -> usize {
+        self.hay.byte_to_char(self.range.start)
+    }
+
+    /// Character offset of the end in the searched text.
+    pub fn end_char(&self) -> usize {
+        self.hay.byte_to_char(self.range.end)
+    }
+
+    /// 1-based line of the start, counted as `lines()` counts.
+    pub fn line(&self) -> usize {
+        self.hay.line_number(self.range.start)
+    }
+
+    /// The whole line holding the start.
+    pub fn line_text(&self) -> Str {
+        self.hay.sub(self.hay.line_around(self.range.start))
+    }
+
+    /// Capture groups: text, or null where a group did not take part.
+    pub fn groups(&self) -> Vec<Value> {
+        self.groups
+            .iter()
+            .map(|g| match g {
+                Some(r) => Value::Str(self.hay.sub(r.clone())),
+                None => Value::Null,
+            })
+            .collect()
+    }
+
+    /// The `around` lines before, the line, and the `around` lines after,
+    /// joined with `\n`.
+    pub fn around_text(&self) -> Str {
+        let line = self.line() - 1;
+        let first = line.saturating_sub(self.around);
+        let mut start = None;
+        let mut end = 0;
+        for i in first..=line + self.around {
+            match self.hay.line_range(i) {
+                Some(r) => {
+                    start.get_or_insert(r.start);
+                    end = r.end;
+                }
+                None => break,
+            }
+        }
+        match start {
+            Some(s) => self.hay.sub(s..end.max(s)),
+            None => self.line_text(),
+        }
+    }
+}
