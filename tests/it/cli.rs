@@ -1,0 +1,136 @@
+//! The command line through the real binary: inputs, outputs, exit codes.
+
+use std::fs;
+
+use super::common::{rlmq, run_with_stdin};
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = rlmq().args(args).output().expect("run rlmq");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn expression_flag_prints_output_then_final() {
+    let (code, out, _) = run(&["run", "-e", "print(count(context, \"ERROR\"))\nfinal([1, \"a\"])", "--context", "examples/sample.txt"]);
+    assert_eq!((code, out.as_str()), (0, "10\n[1,\"a\"]\n"));
+}
+
+#[test]
+fn script_on_stdin() {
+    let out = run_with_stdin(&["run", "-", "--context", "examples/sample.txt"], "final(len(lines(context)))");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "165\n");
+}
+
+#[test]
+fn context_on_stdin() {
+    let out = run_with_stdin(&["run", "-e", "final(len(context))", "--context", "-"], "héllo\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "6\n");
+}
+
+#[test]
+fn quickstart_example_runs() {
+    let (code, out, err) = run(&["run", "examples/quickstart.rlq", "--context", "examples/sample.txt"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.ends_with("users sent spam; pairs among them: 15\n"), "{out}");
+}
+
+#[test]
+fn missing_context_file_is_a_usage_error() {
+    let (code, _, err) = run(&["run", "-e", "1", "--context", "no/such/file.txt"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no/such/file.txt") && err.lines().count() == 1, "{err}");
+}
+
+#[test]
+fn missing_script_is_a_usage_error() {
+    let (code, _, err) = run(&["run", "nope.rlq"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nope.rlq"), "{err}");
+}
+
+#[test]
+fn parse_error_exits_2_and_runtime_error_exits_1() {
+    assert_eq!(run(&["run", "-e", "let = 3"]).0, 2);
+    assert_eq!(run(&["run", "-e", "print(1 / 0)"]).0, 1);
+    assert_eq!(run(&["check", "-e", "print(lenght(context))"]).0, 2);
+    assert_eq!(run(&["check", "-e", "print(len(context))"]).0, 0);
+}
+
+#[test]
+fn folder_of_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("sub")).unwrap();
+    fs::write(dir.path().join("b.txt"), "beta ERROR\n").unwrap();
+    fs::write(dir.path().join("sub/a.md"), "alpha\n").unwrap();
+    fs::write(dir.path().join("bin.dat"), b"\x00\x01binary").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (code, out, err) = run(&["run", "-e", "print(docs | map(d => d.name))\nfinal(find(context, \"ERROR\").doc)", "--context", d]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "[\"b.txt\",\"sub/a.md\"]\nb.txt\n");
+}
+
+#[test]
+fn jsonl_documents_and_several_contexts() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = dir.path().join("c.jsonl");
+    fs::write(&j, "{\"id\": \"d1\", \"text\": \"one\"}\n{\"title\": \"T\", \"text\": \"two\"}\n").unwrap();
+    let t = dir.path().join("x.txt");
+    fs::write(&t, "three").unwrap();
+    let (code, out, err) = run(&["run", "-e", "final([docs | map(d => d.name), context])", "--context", j.to_str().unwrap(), "--context", t.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let name = t.to_str().unwrap();
+    assert_eq!(out, format!("[[\"d1\",\"T\",\"{name}\"],\"one\\n\\ntwo\\n\\nthree\"]\n"));
+}
+
+#[test]
+fn json_output_is_one_object() {
+    let (code, out, _) = run(&["run", "-e", "print(\"hi\")\nfinal({a: 1})", "--context", "examples/sample.txt", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["final"], serde_json::json!({"a": 1}));
+    assert_eq!(v["output"], "hi\n");
+    assert_eq!(v["context"]["documents"], 1);
+}
+
+#[test]
+fn vars_bind_strings() {
+    let (code, out, _) = run(&["run", "-e", "final(q + \"!\")", "--var", "q=why"]);
+    assert_eq!((code, out.as_str()), (0, "why!\n"));
+    assert_eq!(run(&["run", "-e", "1", "--var", "len=3"]).0, 2);
+}
+
+#[test]
+fn awkward_contexts_do_not_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.txt");
+    fs::write(&empty, "").unwrap();
+    let bad = dir.path().join("bad.txt");
+    fs::write(&bad, b"ok \xff\xfe bytes\nline2 \xc3\n").unwrap();
+    let long = dir.path().join("long.txt");
+    fs::write(&long, "x".repeat(3 << 20)).unwrap();
+    let code = "print(len(context), len(lines(context)), count(context, \"x\"), context[:5], context[-3:])\nfinal(partition(context, size=1000) | len)";
+    for f in [&empty, &bad, &long] {
+        let (c, out, err) = run(&["run", "-e", code, "--context", f.to_str().unwrap()]);
+        assert_eq!(c, 0, "{}: {err}", f.display());
+        assert!(!out.is_empty());
+    }
+    let (_, out, _) = run(&["run", "-e", "final(context)", "--context", bad.to_str().unwrap()]);
+    assert!(out.contains('\u{FFFD}'), "{out}");
+}
+
+#[test]
+fn limits_stop_runaway_scripts() {
+    let (code, _, err) = run(&["run", "-e", "while true { }", "--max-steps", "100000"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--max-steps"), "{err}");
+    let (code, _, err) = run(&["run", "-e", "while true { print(\"x\") }", "--max-output", "1000"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--max-output"), "{err}");
+    let (code, _, err) = run(&["run", "-e", "while true { }", "--max-time", "0.5"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--max-time"), "{err}");
+}

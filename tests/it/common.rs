@@ -1,0 +1,83 @@
+//! Helpers shared by the integration tests: the real binary, the sample
+//! context, and an in-process interpreter.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use rlmq::context::{Context, ContextInput, LoadOptions};
+use rlmq::engine::Engine;
+use rlmq::eval::Limits;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The sample context shipped in the repository.
+pub fn sample() -> PathBuf {
+    root().join("examples/sample.txt")
+}
+
+/// A command running the real `rlmq` binary from the repository root.
+pub fn rlmq() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rlmq"));
+    c.current_dir(root()).stdin(Stdio::null());
+    c
+}
+
+/// Runs the binary with `args` and the given standard input.
+pub fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = rlmq()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn rlmq");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait rlmq")
+}
+
+/// Loads a context file.
+pub fn context_of(path: &Path) -> Arc<Context> {
+    Arc::new(
+        Context::load(
+            &[ContextInput::Path(path.to_path_buf())],
+            &LoadOptions { mmap: true },
+        )
+        .expect("load context"),
+    )
+}
+
+/// Runs `code` in-process over `context`: printed output plus the final
+/// value's rendering, or the rendered error.
+pub fn eval_on(context: Arc<Context>, code: &str) -> Result<String, String> {
+    let mut engine = Engine::new(context, Limits::default()).map_err(|d| d.message)?;
+    let program = engine
+        .compile("test.rlq", code)
+        .map_err(|d| rlmq::diag::render_all(&d, &engine.sources()))?;
+    let mut out = Vec::new();
+    match engine.run(&program, &mut out) {
+        Ok(v) => {
+            let mut s = String::from_utf8_lossy(&out).into_owned();
+            if let Some(v) = v {
+                s.push_str(&rlmq::eval::render::display(&v));
+                s.push('\n');
+            }
+            Ok(s)
+        }
+        Err(d) => Err(d.render(&engine.sources())),
+    }
+}
+
+/// [`eval_on`] over the sample context.
+pub fn eval(code: &str) -> Result<String, String> {
+    eval_on(context_of(&sample()), code)
+}
