@@ -3,3 +3,5 @@
 
 pub mod ast;
 pub mod span;
+pub mod token;
+pub mod layout;
