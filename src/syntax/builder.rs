@@ -16,7 +16,7 @@ use lalrpop_util::{ErrorRecovery, ParseError};
 
 use super::ast::{
     Arg, BinOp, CmpOp, CompClause, Expr, ExprKind, FStringPart, FnDef, Lambda, Name, Param,
-    Pattern, Place, PlaceStep, RecordKey, StmtKind,
+    Pattern, Place, PlaceStep, RecordKey, StmtKind, UnOp,
 };
 use super::fstring;
 use super::literal;
@@ -43,6 +43,8 @@ pub struct Builder<'src> {
     pub diags: Vec<Diagnostic>,
     /// Parse errors the grammar recovered from.
     pub errors: Vec<GrammarError<'src>>,
+    /// Where the block `{`s are that error recovery skipped.
+    pub dropped_opens: Vec<usize>,
     /// `()` written where no lambda parameters follow (yet).
     units: HashSet<Span>,
 }
@@ -55,6 +57,7 @@ impl<'src> Builder<'src> {
             file,
             diags: Vec::new(),
             errors: Vec::new(),
+            dropped_opens: Vec::new(),
             units: HashSet::new(),
         }
     }
@@ -74,6 +77,12 @@ impl<'src> Builder<'src> {
 
     /// Records an error the grammar recovered from.
     pub fn recover(&mut self, e: ErrorRecovery<usize, Token<'src>, Infallible>) {
+        self.dropped_opens.extend(
+            e.dropped_tokens
+                .iter()
+                .filter(|t| t.1 == Token::BlockOpen)
+                .map(|t| t.0),
+        );
         self.errors.push(e.error);
     }
 
@@ -315,6 +324,22 @@ impl<'src> Builder<'src> {
     /// `x.name`.
     pub fn field(&mut self, x: Expr, name: &str, l: usize, r: usize) -> Expr {
         self.expr(ExprKind::Field(Box::new(x), name.into()), l, r)
+    }
+
+    /// `-x`; a number literal becomes a negative literal.
+    pub fn negate(&mut self, x: Expr, l: usize, r: usize) -> Expr {
+        let kind = match x.kind {
+            ExprKind::Int(n) => ExprKind::Int(n.wrapping_neg()),
+            ExprKind::Float(f) => ExprKind::Float(-f),
+            kind => ExprKind::Unary(
+                UnOp::Neg,
+                Box::new(Expr {
+                    kind,
+                    span: x.span,
+                }),
+            ),
+        };
+        self.expr(kind, l, r)
     }
 
     /// A binary arithmetic operation.

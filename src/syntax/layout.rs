@@ -86,15 +86,18 @@ pub enum Mode {
 pub struct Lexed<'src> {
     /// The tokens, with [`Token::Newline`] only where a statement ends.
     pub tokens: Vec<Spanned<'src>>,
-    /// For each token, the innermost bracket open at it (before it, for
-    /// an opener; including it, for nothing).
+    /// For each token, the innermost bracket open at it (for a closing
+    /// bracket, the one it closes or should close).
     pub inside: Vec<Option<Opener>>,
-    /// Brackets never closed, outermost first.
+    /// Brackets still open at the end, outermost first.
     pub unclosed: Vec<Opener>,
-    /// Matched block braces: (index of `{`, index of `}`) in `tokens`.
-    pub blocks: Vec<(usize, usize)>,
-    /// Lexing errors, already reported.
+    /// Matched block braces: the `{` and its `}`.
+    pub blocks: Vec<(Span, Span)>,
+    /// Lexing and bracket errors, already reported.
     pub diags: Vec<Diagnostic>,
+    /// Offsets of the line breaks at which an unclosed bracket was closed
+    /// (and reported); a parse error there is not reported again.
+    pub autoclosed: Vec<usize>,
 }
 
 /// Lexes `src[start..end]` of file `file` and applies the layout rules.
@@ -105,17 +108,26 @@ pub fn lex(src: &str, file: FileId, start: usize, end: usize, mode: Mode) -> Lex
         diags: raw.1,
         ..Lexed::default()
     };
-    let mut stack: Vec<(Opener, usize)> = Vec::new();
+    let mut stack: Vec<Opener> = Vec::new();
     let mut pending_newline: Option<(usize, usize)> = None;
     // Whether the last token pushed is a `}` that closed a block.
     let mut after_block_close = false;
     // Whether the last token pushed is an `else` that follows a block's `}`.
     let mut else_after_block = false;
+    // Whether an unclosed bracket was just closed at a line break.
+    let mut force_newline = false;
 
-    for (s, tok, e) in raw.0 {
+    let raw = raw.0;
+    for (i, &(s, tok, e)) in raw.iter().enumerate() {
         if tok == Token::Newline {
+            if mode == Mode::Program
+                && !stack.is_empty()
+                && close_before_statement(src, s, &raw[i + 1..], &mut stack, &mut out)
+            {
+                force_newline = true;
+            }
             let counts = mode == Mode::Program
-                && stack.last().is_none_or(|(o, _)| o.kind == Bracket::Block);
+                && stack.last().is_none_or(|o| o.kind == Bracket::Block);
             if counts && pending_newline.is_none() {
                 pending_newline = Some((s, e));
             }
@@ -131,7 +143,7 @@ pub fn lex(src: &str, file: FileId, start: usize, end: usize, mode: Mode) -> Lex
             };
             let joins = tok == Token::Pipe
                 || (after_block_close && matches!(tok, Token::Else | Token::Elif));
-            if ends && !joins {
+            if (ends && !joins) || std::mem::take(&mut force_newline) {
                 push(&mut out, &stack, (ns, Token::Newline, ne));
                 after_block_close = false;
                 else_after_block = false;
@@ -161,7 +173,7 @@ pub fn lex(src: &str, file: FileId, start: usize, end: usize, mode: Mode) -> Lex
                     }
                 };
                 push(&mut out, &stack, (s, tok, e));
-                stack.push((Opener { kind, span }, out.tokens.len() - 1));
+                stack.push(Opener { kind, span });
             }
             Token::RParen | Token::RBracket | Token::RBrace => {
                 let want: &[Bracket] = match tok {
@@ -169,30 +181,122 @@ pub fn lex(src: &str, file: FileId, start: usize, end: usize, mode: Mode) -> Lex
                     Token::RBracket => &[Bracket::Square],
                     _ => &[Bracket::Record, Bracket::Block],
                 };
-                if let Some(at) = stack.iter().rposition(|(o, _)| want.contains(&o.kind)) {
-                    let inner_unclosed: Vec<Opener> = stack[at + 1..].iter().map(|p| p.0).collect();
-                    let (opener, index) = stack[at];
+                let at = match stack.iter().rposition(|o| want.contains(&o.kind)) {
+                    Some(at) => Some(at),
+                    // Nothing of this kind is open: take it as the closer of
+                    // the innermost `(` or `[`, and say so.
+                    None => match stack.last() {
+                        Some(top) if top.kind != Bracket::Block => {
+                            out.diags.push(mismatch(src, span, tok, *top));
+                            tok = match top.kind {
+                                Bracket::Paren => Token::RParen,
+                                Bracket::Square => Token::RBracket,
+                                _ => Token::RBrace,
+                            };
+                            Some(stack.len() - 1)
+                        }
+                        _ => None,
+                    },
+                };
+                push(&mut out, &stack, (s, tok, e));
+                if let Some(at) = at {
+                    let opener = stack[at];
                     stack.truncate(at);
                     if opener.kind == Bracket::Block {
                         closed_block = true;
-                        out.blocks.push((index, out.tokens.len()));
+                        out.blocks.push((opener.span, span));
                     }
-                    out.unclosed.extend(inner_unclosed);
                 }
-                push(&mut out, &stack, (s, tok, e));
             }
             _ => push(&mut out, &stack, (s, tok, e)),
         }
         else_after_block = tok == Token::Else && after_block_close;
         after_block_close = closed_block;
     }
-    out.unclosed.extend(stack.into_iter().map(|(o, _)| o));
+    out.unclosed.extend(stack);
     out
 }
 
-fn push<'src>(out: &mut Lexed<'src>, stack: &[(Opener, usize)], t: Spanned<'src>) {
+/// At a line break inside `(`, `[` or a record: if the next line starts
+/// with a word that only starts statements (`let`, `def`, `while`,
+/// `return`, ...), or is an assignment indented no deeper than the line
+/// of the bracket, the bracket was never closed. Reports it, and closes it
+/// (and any bracket inside it) so the next line parses as a statement.
+fn close_before_statement(
+    src: &str,
+    newline: usize,
+    rest: &[Spanned<'_>],
+    stack: &mut Vec<Opener>,
+    out: &mut Lexed<'_>,
+) -> bool {
+    let Some(open_at) = stack.iter().rposition(|o| o.kind == Bracket::Block).map_or(Some(0), |b| {
+        (b + 1 < stack.len()).then_some(b + 1)
+    }) else {
+        return false;
+    };
+    let mut next = rest.iter().filter(|t| t.1 != Token::Newline);
+    let Some(&(ns, first, _)) = next.next() else {
+        return false;
+    };
+    let second = next.next().map(|t| t.1);
+    let prev_ends = out.tokens.last().is_some_and(|t| t.1.ends_expression());
+    let statement_word = matches!(
+        first,
+        Token::Let | Token::Def | Token::While | Token::Return | Token::Break | Token::Continue | Token::Elif
+    );
+    let outer = stack[open_at];
+    let assignment = matches!(first, Token::Ident(_))
+        && second == Some(Token::Assign)
+        && prev_ends
+        && indent(src, ns) <= indent(src, outer.span.start as usize);
+    if !(statement_word || assignment) {
+        return false;
+    }
+    let opener = stack[stack.len() - 1];
+    out.diags.push(
+        Diagnostic::syntax(opener.span, format!("unclosed `{}` opened here", opener.kind.open())).hint(
+            format!(
+                "it is still open when line {} starts a new statement: add the missing `{}`",
+                line(src, ns),
+                opener.kind.close()
+            ),
+        ),
+    );
+    out.autoclosed.push(newline);
+    stack.truncate(open_at);
+    true
+}
+
+/// The 1-based line of byte `at`.
+fn line(src: &str, at: usize) -> usize {
+    src[..at.min(src.len())].matches('\n').count() + 1
+}
+
+/// The indentation (in characters) of the line holding byte `at`.
+fn indent(src: &str, at: usize) -> usize {
+    let start = src[..at.min(src.len())].rfind('\n').map_or(0, |n| n + 1);
+    src[start..]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .count()
+}
+
+fn mismatch(src: &str, span: Span, tok: Token<'_>, open: Opener) -> Diagnostic {
+    Diagnostic::syntax(
+        span,
+        format!(
+            "`{}` does not close the `{}` opened at line {}",
+            tok.spelling(),
+            open.kind.open(),
+            line(src, open.span.start as usize)
+        ),
+    )
+    .hint(format!("close it with `{}`", open.kind.close()))
+}
+
+fn push<'src>(out: &mut Lexed<'src>, stack: &[Opener], t: Spanned<'src>) {
     out.tokens.push(t);
-    out.inside.push(stack.last().map(|(o, _)| *o));
+    out.inside.push(stack.last().copied());
 }
 
 /// Runs logos over the range, turning lexing errors into diagnostics and

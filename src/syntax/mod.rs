@@ -9,9 +9,11 @@ pub mod ast;
 pub mod builder;
 pub mod dump;
 pub mod fstring;
+pub mod habits;
 pub mod layout;
 pub mod literal;
 pub mod parser;
+pub mod report;
 pub mod span;
 pub mod token;
 
