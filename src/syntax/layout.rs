@@ -26,6 +26,12 @@ use super::span::{FileId, Span};
 use super::token::{LexError, Token};
 use crate::diag::Diagnostic;
 
+/// The deepest bracket nesting accepted.
+const MAX_DEPTH: usize = 100;
+
+/// The most operators and brackets one statement may have.
+const MAX_WEIGHT: usize = 3000;
+
 /// A token with its start and end byte offsets in the file, as lalrpop
 /// wants it.
 pub type Spanned<'src> = (usize, Token<'src>, usize);
@@ -73,9 +79,10 @@ pub struct Opener {
 }
 
 /// Whether line breaks can end statements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
     /// A whole program: line breaks follow the newline rules.
+    #[default]
     Program,
     /// One expression (inside an f-string): line breaks never count.
     Expression,
@@ -95,9 +102,13 @@ pub struct Lexed<'src> {
     pub blocks: Vec<(Span, Span)>,
     /// Lexing and bracket errors, already reported.
     pub diags: Vec<Diagnostic>,
+    /// True when lexing stopped early at an expression too deep to parse.
+    pub truncated: bool,
     /// Offsets of the line breaks at which an unclosed bracket was closed
     /// (and reported); a parse error there is not reported again.
     pub autoclosed: Vec<usize>,
+    /// What was lexed: a program or one expression.
+    pub mode: Mode,
 }
 
 /// Lexes `src[start..end]` of file `file` and applies the layout rules.
@@ -106,6 +117,7 @@ pub fn lex(src: &str, file: FileId, start: usize, end: usize, mode: Mode) -> Lex
     let raw = raw_tokens(src, file, start, end);
     let mut out = Lexed {
         diags: raw.1,
+        mode,
         ..Lexed::default()
     };
     let mut stack: Vec<Opener> = Vec::new();
@@ -116,9 +128,36 @@ pub fn lex(src: &str, file: FileId, start: usize, end: usize, mode: Mode) -> Lex
     let mut else_after_block = false;
     // Whether an unclosed bracket was just closed at a line break.
     let mut force_newline = false;
+    // The first token of the current statement: a `{` on the line after
+    // an `if`, `for`, `while` or `def` header still opens its block.
+    let mut statement_head: Option<Token<'_>> = None;
 
     let raw = raw.0;
+    // Operators and brackets in the current statement: a bound on how deep
+    // the expression tree can get, so that no input can exhaust the stack.
+    let mut weight = 0usize;
     for (i, &(s, tok, e)) in raw.iter().enumerate() {
+        if stack.len() > MAX_DEPTH || weight > MAX_WEIGHT {
+            let msg = if stack.len() > MAX_DEPTH {
+                format!("brackets nested more than {MAX_DEPTH} deep")
+            } else {
+                format!("a statement with more than {MAX_WEIGHT} operators")
+            };
+            out.diags.push(
+                Diagnostic::syntax(Span::new(file, s, e), msg)
+                    .hint("split it into several statements with intermediate variables"),
+            );
+            out.truncated = true;
+            break;
+        }
+        let at_statement_level = stack.last().is_none_or(|o| o.kind == Bracket::Block);
+        if matches!(tok, Token::Semi | Token::Newline) && at_statement_level {
+            weight = 0;
+        } else if (tok.continues_line() && tok != Token::Comma)
+            || matches!(tok, Token::LParen | Token::LBracket | Token::LBrace)
+        {
+            weight += 1;
+        }
         if tok == Token::Newline {
             if mode == Mode::Program
                 && !stack.is_empty()
@@ -141,13 +180,26 @@ pub fn lex(src: &str, file: FileId, start: usize, end: usize, mode: Mode) -> Lex
                         && !p.continues_line()
                 }
             };
+            let allman = tok == Token::LBrace
+                && matches!(
+                    statement_head,
+                    Some(Token::If | Token::Elif | Token::Else | Token::For | Token::While | Token::Def)
+                );
             let joins = tok == Token::Pipe
+                || allman
                 || (after_block_close && matches!(tok, Token::Else | Token::Elif));
             if (ends && !joins) || std::mem::take(&mut force_newline) {
                 push(&mut out, &stack, (ns, Token::Newline, ne));
                 after_block_close = false;
                 else_after_block = false;
             }
+        }
+        if out
+            .tokens
+            .last()
+            .is_none_or(|t| matches!(t.1, Token::Newline | Token::Semi | Token::BlockOpen))
+        {
+            statement_head = Some(tok);
         }
         let span = Span::new(file, s, e);
         let mut tok = tok;
@@ -219,8 +271,9 @@ pub fn lex(src: &str, file: FileId, start: usize, end: usize, mode: Mode) -> Lex
 
 /// At a line break inside `(`, `[` or a record: if the next line starts
 /// with a word that only starts statements (`let`, `def`, `while`,
-/// `return`, ...), or is an assignment indented no deeper than the line
-/// of the bracket, the bracket was never closed. Reports it, and closes it
+/// `return`, ...), or after a complete value with a name, `if` or `for`
+/// indented no deeper than the line of the bracket, the bracket was never
+/// closed. Reports it, and closes it
 /// (and any bracket inside it) so the next line parses as a statement.
 fn close_before_statement(
     src: &str,
@@ -238,18 +291,19 @@ fn close_before_statement(
     let Some(&(ns, first, _)) = next.next() else {
         return false;
     };
-    let second = next.next().map(|t| t.1);
+    if matches!(first, Token::RParen | Token::RBracket | Token::RBrace) {
+        return false;
+    }
     let prev_ends = out.tokens.last().is_some_and(|t| t.1.ends_expression());
     let statement_word = matches!(
         first,
         Token::Let | Token::Def | Token::While | Token::Return | Token::Break | Token::Continue | Token::Elif
     );
     let outer = stack[open_at];
-    let assignment = matches!(first, Token::Ident(_))
-        && second == Some(Token::Assign)
+    let dedented_statement = matches!(first, Token::Ident(_) | Token::If | Token::For)
         && prev_ends
         && indent(src, ns) <= indent(src, outer.span.start as usize);
-    if !(statement_word || assignment) {
+    if !(statement_word || dedented_statement) {
         return false;
     }
     let opener = stack[stack.len() - 1];

@@ -11,7 +11,7 @@
 //! Errors at a [`Token::Error`] are dropped: that text was already reported.
 
 use super::builder::GrammarError;
-use super::layout::{Bracket, Lexed, Opener};
+use super::layout::{Bracket, Lexed, Mode, Opener};
 use super::span::{FileId, Span};
 use super::token::Token;
 use crate::diag::Diagnostic;
@@ -100,6 +100,7 @@ impl Reporter<'_, '_> {
                     format!("unexpected {}", tok.describe()),
                 ))
             }
+            ParseError::UnrecognizedEof { .. } if self.lexed.truncated => None,
             ParseError::UnrecognizedEof { location, expected } => {
                 Some(self.end_of_input(*location, expected))
             }
@@ -126,6 +127,13 @@ impl Reporter<'_, '_> {
         let last = self.lexed.tokens.last();
         let span = last.map_or(self.span(location, location), |t| self.span(t.0, t.2));
         let list = human_list(expected);
+        if self.lexed.mode == Mode::Expression {
+            return Diagnostic::syntax(
+                span,
+                format!("the f-string field ends too early; expected {}", list.phrase()),
+            )
+            .hint("complete the expression before the `}` that ends the field");
+        }
         Diagnostic::syntax(
             span,
             format!("the program ends too early; expected {}", list.phrase()),
@@ -291,9 +299,11 @@ impl Reporter<'_, '_> {
                 }
             }
             Token::Newline if expects("{block") => {
+                let (hs, _, _) = self.lexed.tokens[self.statement_start(idx)];
+                let header = self.src.get(hs..s).unwrap_or("if c").trim();
                 return Some(
-                    Diagnostic::syntax(span, "expected `{` on the same line")
-                        .hint("put the `{` that opens the block at the end of this line, as in `if c {`"),
+                    Diagnostic::syntax(span, "expected `{` to open the block")
+                        .hint(format!("rlq blocks use braces: `{header} {{ ... }}`")),
                 );
             }
             Token::Comma if expects(":") && inside.is_some_and(|o| o.kind == Bracket::Record) => {
@@ -355,6 +365,9 @@ impl Reporter<'_, '_> {
             .hint("end the statement with a newline or `;`, or add the missing operator or `,`");
         }
         let mut d = Diagnostic::syntax(span, format!("unexpected {}; expected {}", tok.describe(), list.phrase()));
+        if list.items.iter().any(|i| i == "`,`") && starts_operand(tok) {
+            d = d.hint("is a `,` missing before it?");
+        }
         if let Some((ps, p, pe)) = prev {
             if p.continues_line() && self.line(ps) < self.line(s) {
                 d = d.hint(format!(
@@ -441,4 +454,23 @@ fn human_list(expected: &[String]) -> HumanList {
         }
     }
     HumanList { items, ends_statement }
+}
+
+/// Tokens that begin a value: a name, a literal or an opening bracket.
+fn starts_operand(t: Token<'_>) -> bool {
+    matches!(
+        t,
+        Token::Ident(_)
+            | Token::Int(_)
+            | Token::Float(_)
+            | Token::Str(_)
+            | Token::Regex(_)
+            | Token::FStr(_)
+            | Token::True
+            | Token::False
+            | Token::Null
+            | Token::LParen
+            | Token::LBracket
+            | Token::RecordOpen
+    )
 }
