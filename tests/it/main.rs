@@ -16,3 +16,5 @@ mod errors;
 mod cli;
 /// Programs models wrote from the reference alone pass `check`.
 mod model_written;
+/// The parser: shapes, layout, and syntax errors.
+mod syntax;
