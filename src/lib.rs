@@ -13,5 +13,7 @@
 //! - [`diag`]: errors as data, rendered for people and models.
 #![warn(missing_docs)]
 
+pub mod context;
 pub mod diag;
+pub mod search;
 pub mod syntax;
