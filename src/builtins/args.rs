@@ -222,11 +222,9 @@ impl CallCx<'_> {
             }
         };
         Matcher::new(&spec, ignore_case).map_err(|e| {
-            let d = Diagnostic::runtime(self.span, format!("{}: {e}", self.name));
-            match e.hint() {
-                Some(h) => d.hint(h).into(),
-                None => d.into(),
-            }
+            Diagnostic::runtime(self.span, format!("{}: {e}", self.name))
+                .hint(e.hint())
+                .into()
         })
     }
 

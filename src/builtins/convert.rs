@@ -144,8 +144,14 @@ fn round(cx: &mut CallCx, a: &Args) -> R<Value> {
                 Err(cx.fail(format!("cannot round {f} to an int")))
             }
         }
+        // Decimal rounding of the exact binary value, as Python does:
+        // round(2.675, 2) is 2.67 because 2.675 is stored as 2.67499999...
+        (v, Some(d)) if d >= 0 => {
+            let text = format!("{:.*}", d.min(300) as usize, as_f64(&v));
+            Ok(Value::Float(text.parse().unwrap_or(f64::NAN)))
+        }
         (v, Some(d)) => {
-            let m = 10f64.powi(d.clamp(-300, 300) as i32);
+            let m = 10f64.powi(d.clamp(-300, 0) as i32);
             Ok(Value::Float((as_f64(&v) * m).round_ties_even() / m))
         }
     }

@@ -27,7 +27,7 @@ use super::render;
 use super::value::*;
 
 /// Deepest nesting of function calls before the run stops.
-pub const MAX_CALL_DEPTH: usize = 400;
+pub const MAX_CALL_DEPTH: usize = 1000;
 
 thread_local! {
     static CALL_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
@@ -679,11 +679,7 @@ impl Runtime {
             return Ok(r.clone());
         }
         let matcher = Matcher::new(&PatternSpec::Regex(src.to_string()), false).map_err(|e| {
-            let d = Diagnostic::new(Stage::Runtime, format!("bad regex re\"{src}\": {e}"));
-            match e.hint() {
-                Some(h) => d.hint(h),
-                None => d,
-            }
+            Diagnostic::new(Stage::Runtime, e.to_string()).hint(e.hint())
         })?;
         let r = Arc::new(RegexValue {
             source: src.clone(),
@@ -739,7 +735,7 @@ impl Runtime {
             Value::Error(e) => Err(error_value_used(e, callee_span).into()),
             other => Err(Diagnostic::runtime(
                 callee_span,
-                format!("a {} is not a function", other.type_name()),
+                format!("{} {} is not a function", article(other.type_name()), other.type_name()),
             )
             .into()),
         }
@@ -772,7 +768,9 @@ impl Runtime {
             .hint("a recursive def needs a base case; or use a loop")
             .into());
         }
-        match f {
+        // Deep recursion grows the native stack in segments instead of
+        // overflowing it, on whichever thread the call runs.
+        stacker::maybe_grow(256 * 1024, 8 << 20, || match f {
             Func::Builtin(b) => {
                 let mut cx = CallCx {
                     rt: self,
@@ -786,7 +784,7 @@ impl Runtime {
             }
             Func::Def(d) => self.call_def(d, args, kwargs, globals, out, span),
             Func::Lambda(l) => self.call_lambda(l, args, kwargs, globals, out, span),
-        }
+        })
     }
 
     fn call_def(
@@ -1008,7 +1006,7 @@ impl Runtime {
             other => {
                 let d = Diagnostic::runtime(
                     span,
-                    format!("a {} has no field `{name}`", other.type_name()),
+                    format!("{} {} has no field `{name}`", article(other.type_name()), other.type_name()),
                 );
                 Err(if builtins::lookup(name).is_some() {
                     d.hint(format!("call it: x.{name}() or {name}(x)"))
@@ -1073,7 +1071,7 @@ impl Runtime {
                 .into()),
             (other, _) => Err(Diagnostic::runtime(
                 span,
-                format!("a {} cannot be indexed", other.type_name()),
+                format!("{} {} cannot be indexed", article(other.type_name()), other.type_name()),
             )
             .into()),
         }
@@ -1099,7 +1097,7 @@ impl Runtime {
             Value::Error(e) => Err(error_value_used(e, span).into()),
             other => Err(Diagnostic::runtime(
                 span,
-                format!("a {} cannot be sliced", other.type_name()),
+                format!("{} {} cannot be sliced", article(other.type_name()), other.type_name()),
             )
             .into()),
         }
@@ -1413,7 +1411,23 @@ fn set_path(root: Value, keys: &[(Value, Span)], f: impl FnOnce(Value) -> R<Valu
     }
 }
 
+/// "a" or "an" before a type name.
+pub fn article(type_name: &str) -> &'static str {
+    if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 fn missing_key(r: &Record, key: &Key, span: Span) -> Diagnostic {
+    if let Key::Str(k) = key {
+        let names: Vec<String> = r.keys().map(|k| k.to_string()).collect();
+        if let Some(s) = suggest::closest(k, names.iter().map(String::as_str)) {
+            return Diagnostic::runtime(span, format!("the record has no key `{key}`"))
+                .hint(format!("did you mean `{s}`? keys present: {}", names.iter().take(20).map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")));
+        }
+    }
     let mut present: Vec<String> = r.keys().take(20).map(|k| format!("`{k}`")).collect();
     if r.len() > 20 {
         present.push(format!("... ({} keys)", r.len()));
