@@ -488,12 +488,12 @@ mod tests {
         let src = "f\"\"\"a\n\"b\" {x}\"\"\" 1";
         assert_eq!(
             lex(src),
-            vec![Ok(Token::FStr("f\"\"\"a\n\"b\" {x}\"\"\"")), Ok(Token::Int("1"))]
+            vec![
+                Ok(Token::FStr("f\"\"\"a\n\"b\" {x}\"\"\"")),
+                Ok(Token::Int("1"))
+            ]
         );
-        assert_eq!(
-            lex("'''open\n"),
-            vec![Err(LexError::UnterminatedTriple)]
-        );
+        assert_eq!(lex("'''open\n"), vec![Err(LexError::UnterminatedTriple)]);
     }
 
     #[test]
