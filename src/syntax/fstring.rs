@@ -192,7 +192,11 @@ fn field_part(
         return None;
     }
     let trimmed = expr_text.trim_end();
-    if trimmed.ends_with('=') && !["==", "!=", "<=", ">="].iter().any(|op| trimmed.ends_with(op)) {
+    if trimmed.ends_with('=')
+        && !["==", "!=", "<=", ">="]
+            .iter()
+            .any(|op| trimmed.ends_with(op))
+    {
         let name = trimmed.trim_end_matches('=').trim();
         diags.push(
             Diagnostic::syntax(

@@ -515,7 +515,10 @@ mod tests {
 
     #[test]
     fn operators_get_their_rlq_spelling() {
-        assert_eq!(repaired("a && !b || c === d"), ("a and not b or c == d".into(), 4));
+        assert_eq!(
+            repaired("a && !b || c === d"),
+            ("a and not b or c == d".into(), 4)
+        );
         assert_eq!(repaired("i++\nj = --k"), ("i += 1 NL j = - - k".into(), 1));
     }
 
@@ -532,17 +535,29 @@ mod tests {
     fn statement_words_are_skipped_but_variables_of_that_name_are_not() {
         assert_eq!(repaired("import re"), ("error re".into(), 1));
         assert_eq!(repaired("pass"), ("error".into(), 1));
-        assert_eq!(repaired("with = 3\npass(x)"), ("with = 3 NL pass ( x )".into(), 0));
-        assert_eq!(repaired("try:\n  x\nexcept E:\n  y"), ("error : NL x NL error E : NL y".into(), 1));
+        assert_eq!(
+            repaired("with = 3\npass(x)"),
+            ("with = 3 NL pass ( x )".into(), 0)
+        );
+        assert_eq!(
+            repaired("try:\n  x\nexcept E:\n  y"),
+            ("error : NL x NL error E : NL y".into(), 1)
+        );
     }
 
     #[test]
     fn colon_blocks_become_braces() {
         assert_eq!(
             repaired("if a:\n  x\n  if b:\n    y\nelse:\n  z\nw"),
-            ("if a {blk NL x NL if b {blk NL y } } else {blk NL z } NL w".into(), 3)
+            (
+                "if a {blk NL x NL if b {blk NL y } } else {blk NL z } NL w".into(),
+                3
+            )
         );
-        assert_eq!(repaired("for x in xs: f(x)\ng"), ("for x in xs {blk f ( x ) } NL g".into(), 1));
+        assert_eq!(
+            repaired("for x in xs: f(x)\ng"),
+            ("for x in xs {blk f ( x ) } NL g".into(), 1)
+        );
         assert_eq!(repaired("while c:\n  x"), ("while c {blk NL x }".into(), 1));
     }
 

@@ -373,8 +373,11 @@ impl Reporter<'_, '_> {
 
         if human_list(expected).items == ["`else`"] {
             return Some(
-                Diagnostic::syntax(span, format!("unexpected {}; expected `else`", tok.describe()))
-                    .hint("a conditional expression needs both branches: `a if c else b`"),
+                Diagnostic::syntax(
+                    span,
+                    format!("unexpected {}; expected `else`", tok.describe()),
+                )
+                .hint("a conditional expression needs both branches: `a if c else b`"),
             );
         }
 
