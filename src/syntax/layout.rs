@@ -4,8 +4,9 @@
 //! Newline rules: a line break ends a statement except inside `()`, `[]`
 //! and record braces, after a token that cannot end a statement (a binary
 //! operator, `=>`, `,`, `=`, ...), before a line whose first token is `|`
-//! (one pipeline stage per line), and before `else`/`elif` on the line
-//! after a block's `}`. Runs of line breaks collapse into one, and none is
+//! (one pipeline stage per line) or another token that cannot start one
+//! (`.`, `and`, `??`, `==`, `*`, ...), and before `else`/`elif` on the
+//! line after a block's `}`. Runs of line breaks collapse into one, and none is
 //! emitted at the start of a block or after `;`.
 //!
 //! Braces: a `{` right after a token that ends an expression (a name, a
@@ -192,7 +193,7 @@ pub fn lex(src: &str, file: FileId, start: usize, end: usize, mode: Mode) -> Lex
                             | Token::Def
                     )
                 );
-            let joins = tok == Token::Pipe
+            let joins = tok.only_continues()
                 || allman
                 || (after_block_close && matches!(tok, Token::Else | Token::Elif));
             if (ends && !joins) || std::mem::take(&mut force_newline) {

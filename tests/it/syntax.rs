@@ -88,6 +88,16 @@ fn pipelines_may_start_lines_with_a_pipe() {
 }
 
 #[test]
+fn lines_starting_with_a_binary_operator_continue() {
+    assert_eq!(
+        ast("ok = a\n  and b\n  or c\nv = x\n  ?? d"),
+        "(let ok (or (and a b) c))\n(let v (?? x d))"
+    );
+    assert_eq!(ast("n = xs\n  .count(1)"), "(let n (method xs count 1))");
+    assert_eq!(ast("a = 1\n-2"), "(let a 1)\n-2");
+}
+
+#[test]
 fn lambda_bodies_end_at_commas() {
     assert_eq!(
         ast("sort(xs, key=x => x.n, reverse=true)"),
@@ -435,7 +445,7 @@ error_snapshots! {
     unpacking: "r = {**a, **b}\nl = [*xs, 1]\n",
     type_annotation: "def g(x: int) { return x }\n",
     print_statement: "print \"hello\"\n",
-    slash_comment: "// note\nx = 1\n",
+    slash_comment: "// note\nx = 1\n// another note\ny = 2\n",
     bad_lambda_parameters: "f = (a + 1) => a\n",
     unexpected_character: "x = $y\ny = “quoted”\n",
     two_separate_mistakes: "let total = 0\nfor x in xs {\n  total += x\n}\nif total > 10:\n    print(\"big\")\nlet avg = total / len(xs\nprint(avg)\nfinal(avg)\n",
