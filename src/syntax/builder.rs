@@ -119,7 +119,13 @@ impl<'src> Builder<'src> {
             let at = start + tok.body_offset;
             if tok.prefix == "f" {
                 formatted = true;
-                parts.extend(fstring::parse(self.src, self.file, tok, at, &mut self.diags));
+                parts.extend(fstring::parse(
+                    self.src,
+                    self.file,
+                    tok,
+                    at,
+                    &mut self.diags,
+                ));
             } else if tok.prefix == "r" {
                 parts.push(FStringPart::Text(tok.body.into()));
             } else {
@@ -168,7 +174,9 @@ impl<'src> Builder<'src> {
         let span = params.span;
         let params = match params.kind {
             ExprKind::Var(name) => vec![Pattern::Name(name, span)],
-            ExprKind::List(items) if self.src.as_bytes().get(span.start as usize) == Some(&b'(') => {
+            ExprKind::List(items)
+                if self.src.as_bytes().get(span.start as usize) == Some(&b'(') =>
+            {
                 self.units.remove(&span);
                 items.into_iter().map(|p| self.lambda_param(p)).collect()
             }
@@ -331,13 +339,7 @@ impl<'src> Builder<'src> {
         let kind = match x.kind {
             ExprKind::Int(n) => ExprKind::Int(n.wrapping_neg()),
             ExprKind::Float(f) => ExprKind::Float(-f),
-            kind => ExprKind::Unary(
-                UnOp::Neg,
-                Box::new(Expr {
-                    kind,
-                    span: x.span,
-                }),
-            ),
+            kind => ExprKind::Unary(UnOp::Neg, Box::new(Expr { kind, span: x.span })),
         };
         self.expr(kind, l, r)
     }
@@ -464,8 +466,10 @@ impl<'src> Builder<'src> {
             ExprKind::Field(x, name) => {
                 let mut p = self.place(*x)?;
                 let end = span.end as usize;
-                p.path
-                    .push(PlaceStep::Field(name.clone(), self.span(end - name.len(), end)));
+                p.path.push(PlaceStep::Field(
+                    name.clone(),
+                    self.span(end - name.len(), end),
+                ));
                 Some(p)
             }
             kind => {
@@ -484,20 +488,34 @@ impl<'src> Builder<'src> {
     }
 
     /// A `def`.
-    pub fn def(&mut self, name: &str, params: Vec<Param>, body: Vec<super::ast::Stmt>, l: usize, r: usize) -> StmtKind {
+    pub fn def(
+        &mut self,
+        name: &str,
+        params: Vec<Param>,
+        body: Vec<super::ast::Stmt>,
+        l: usize,
+        r: usize,
+    ) -> StmtKind {
         let mut seen: HashSet<Name> = HashSet::new();
         let mut defaulted = false;
         let mut problems = Vec::new();
         for p in &params {
             if !seen.insert(p.name.clone()) {
-                problems.push((p.span, format!("parameter `{}` appears twice", p.name), "give each parameter its own name"));
+                problems.push((
+                    p.span,
+                    format!("parameter `{}` appears twice", p.name),
+                    "give each parameter its own name",
+                ));
             }
             if p.default.is_some() {
                 defaulted = true;
             } else if defaulted {
                 problems.push((
                     p.span,
-                    format!("parameter `{}` without a default follows one with a default", p.name),
+                    format!(
+                        "parameter `{}` without a default follows one with a default",
+                        p.name
+                    ),
                     "put parameters with defaults last: `def f(a, b=1)`",
                 ));
             }

@@ -144,7 +144,8 @@ impl<'a> Habits<'a> {
             let ((s, tok, e), inside) = items[i];
             let prev = out.last().map(|it| it.0 .1);
             let next = items.get(i + 1).map(|it| it.0 .1);
-            let at_start = prev.is_none_or(|p| matches!(p, Token::Newline | Token::Semi | Token::BlockOpen));
+            let at_start =
+                prev.is_none_or(|p| matches!(p, Token::Newline | Token::Semi | Token::BlockOpen));
             let prev_text = out.last().map_or("x", |it| self.text(it.0 .0, it.0 .2));
             let mut put = |t: Token<'src>, s: usize, e: usize| out.push(((s, t, e), inside));
             match tok {
@@ -157,7 +158,12 @@ impl<'a> Habits<'a> {
                     put(Token::Or, s, e);
                 }
                 Token::Bang => {
-                    self.report(s, e, "rlq writes `not x`, not `!x`", "write `not x` (and `a != b` for not-equal)");
+                    self.report(
+                        s,
+                        e,
+                        "rlq writes `not x`, not `!x`",
+                        "write `not x` (and `a != b` for not-equal)",
+                    );
                     put(Token::Not, s, e);
                 }
                 Token::EqEqEq => {
@@ -178,7 +184,11 @@ impl<'a> Habits<'a> {
                         && next.is_none_or(|n| {
                             matches!(
                                 n,
-                                Token::Newline | Token::Semi | Token::RParen | Token::RBracket | Token::RBrace
+                                Token::Newline
+                                    | Token::Semi
+                                    | Token::RParen
+                                    | Token::RBracket
+                                    | Token::RBrace
                             )
                         });
                     if postfix {
@@ -196,15 +206,30 @@ impl<'a> Habits<'a> {
                     }
                 }
                 Token::Ident(w @ ("var" | "const")) if matches!(next, Some(Token::Ident(_))) => {
-                    self.report(s, e, format!("rlq declares variables with `let`, not `{w}`"), "write `let x = ...`");
+                    self.report(
+                        s,
+                        e,
+                        format!("rlq declares variables with `let`, not `{w}`"),
+                        "write `let x = ...`",
+                    );
                     put(Token::Let, s, e);
                 }
                 Token::Ident("function") if matches!(next, Some(Token::Ident(_))) => {
-                    self.report(s, e, "rlq defines functions with `def`", "write `def f(a, b) { ... }`");
+                    self.report(
+                        s,
+                        e,
+                        "rlq defines functions with `def`",
+                        "write `def f(a, b) { ... }`",
+                    );
                     put(Token::Def, s, e);
                 }
                 Token::Ident("await") if next.is_some_and(starts_operand) => {
-                    self.report(s, e, "rlq has no `await`", "drop `await`: calls return their value directly");
+                    self.report(
+                        s,
+                        e,
+                        "rlq has no `await`",
+                        "drop `await`: calls return their value directly",
+                    );
                 }
                 Token::Ident(w) if at_start && next.is_none_or(follows_statement_word) => {
                     match STATEMENT_WORDS.iter().find(|(k, _, _)| *k == w) {
@@ -220,7 +245,11 @@ impl<'a> Habits<'a> {
                     }
                 }
                 Token::Ident("yield") if next.is_some_and(starts_operand) => {
-                    let (_, msg, hint) = STATEMENT_WORDS.iter().find(|(k, _, _)| *k == "yield").copied().unwrap_or_default();
+                    let (_, msg, hint) = STATEMENT_WORDS
+                        .iter()
+                        .find(|(k, _, _)| *k == "yield")
+                        .copied()
+                        .unwrap_or_default();
                     self.report(s, e, msg, hint);
                     put(Token::Error, s, e);
                 }
@@ -243,7 +272,12 @@ impl<'a> Habits<'a> {
                 continue;
             }
             let Some(k) = scan(&items, i + 1, |t| t == Token::Colon, false) else {
-                self.report(s, e, "rlq has no `lambda`", "write `x => e` or `(a, b) => e`");
+                self.report(
+                    s,
+                    e,
+                    "rlq has no `lambda`",
+                    "write `x => e` or `(a, b) => e`",
+                );
                 failed.insert(i);
                 continue;
             };
@@ -333,8 +367,10 @@ impl<'a> Habits<'a> {
                 }
             }
             let prev = out.last().map(|it| it.0 .1);
-            let at_start = prev.is_none_or(|p| matches!(p, Token::Newline | Token::Semi | Token::BlockOpen));
-            let after_block = prev == Some(Token::RBrace) && matches!(tok, Token::Else | Token::Elif);
+            let at_start =
+                prev.is_none_or(|p| matches!(p, Token::Newline | Token::Semi | Token::BlockOpen));
+            let after_block =
+                prev == Some(Token::RBrace) && matches!(tok, Token::Else | Token::Elif);
             if matches!(
                 tok,
                 Token::If | Token::Elif | Token::Else | Token::For | Token::While | Token::Def
@@ -387,7 +423,12 @@ fn clip(s: &str) -> String {
 /// `want` holds; the scan stops (None, or Some at the stop when
 /// `stop_is_end`) at a line break, `;`, a block `{`, or a closing bracket
 /// that was opened before `from`.
-fn scan(items: &[Item<'_>], from: usize, want: impl Fn(Token<'_>) -> bool, stop_is_end: bool) -> Option<usize> {
+fn scan(
+    items: &[Item<'_>],
+    from: usize,
+    want: impl Fn(Token<'_>) -> bool,
+    stop_is_end: bool,
+) -> Option<usize> {
     let mut depth = 0usize;
     for (j, it) in items.iter().enumerate().skip(from) {
         let t = it.0 .1;
@@ -397,7 +438,12 @@ fn scan(items: &[Item<'_>], from: usize, want: impl Fn(Token<'_>) -> bool, stop_
         match t {
             Token::LParen | Token::LBracket | Token::RecordOpen => depth += 1,
             Token::RParen | Token::RBracket | Token::RBrace if depth > 0 => depth -= 1,
-            Token::RParen | Token::RBracket | Token::RBrace | Token::Newline | Token::Semi | Token::BlockOpen => {
+            Token::RParen
+            | Token::RBracket
+            | Token::RBrace
+            | Token::Newline
+            | Token::Semi
+            | Token::BlockOpen => {
                 return stop_is_end.then_some(j);
             }
             _ => {}
@@ -434,6 +480,89 @@ fn follows_statement_word(t: Token<'_>) -> bool {
 fn starts_operand(t: Token<'_>) -> bool {
     matches!(
         t,
-        Token::Ident(_) | Token::Int(_) | Token::Float(_) | Token::Str(_) | Token::FStr(_) | Token::Regex(_)
+        Token::Ident(_)
+            | Token::Int(_)
+            | Token::Float(_)
+            | Token::Str(_)
+            | Token::FStr(_)
+            | Token::Regex(_)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::layout::{lex, Mode};
+
+    /// The repaired tokens, spelled out, and how many habits were reported.
+    fn repaired(src: &str) -> (String, usize) {
+        let mut lexed = lex(src, 0, 0, src.len(), Mode::Program);
+        rewrite(src, 0, &mut lexed);
+        let text = lexed
+            .tokens
+            .iter()
+            .map(|(_, t, _)| match t {
+                Token::Newline => "NL".to_string(),
+                Token::BlockOpen => "{blk".to_string(),
+                Token::Ident(s) | Token::Int(s) => s.to_string(),
+                t => t.spelling().to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(lexed.tokens.len(), lexed.inside.len());
+        (text, lexed.diags.len())
+    }
+
+    #[test]
+    fn operators_get_their_rlq_spelling() {
+        assert_eq!(
+            repaired("a && !b || c === d"),
+            ("a and not b or c == d".into(), 4)
+        );
+        assert_eq!(repaired("i++\nj = --k"), ("i += 1 NL j = - - k".into(), 1));
+    }
+
+    #[test]
+    fn lambda_becomes_an_arrow() {
+        assert_eq!(
+            repaired("f(lambda a, b: a + b, 1)"),
+            ("f ( ( a , b ) => a + b , 1 )".into(), 1)
+        );
+        assert_eq!(repaired("g = lambda: 0"), ("g = ( ) => 0".into(), 1));
+    }
+
+    #[test]
+    fn statement_words_are_skipped_but_variables_of_that_name_are_not() {
+        assert_eq!(repaired("import re"), ("error re".into(), 1));
+        assert_eq!(repaired("pass"), ("error".into(), 1));
+        assert_eq!(
+            repaired("with = 3\npass(x)"),
+            ("with = 3 NL pass ( x )".into(), 0)
+        );
+        assert_eq!(
+            repaired("try:\n  x\nexcept E:\n  y"),
+            ("error : NL x NL error E : NL y".into(), 1)
+        );
+    }
+
+    #[test]
+    fn colon_blocks_become_braces() {
+        assert_eq!(
+            repaired("if a:\n  x\n  if b:\n    y\nelse:\n  z\nw"),
+            (
+                "if a {blk NL x NL if b {blk NL y } } else {blk NL z } NL w".into(),
+                3
+            )
+        );
+        assert_eq!(
+            repaired("for x in xs: f(x)\ng"),
+            ("for x in xs {blk f ( x ) } NL g".into(), 1)
+        );
+        assert_eq!(repaired("while c:\n  x"), ("while c {blk NL x }".into(), 1));
+    }
+
+    #[test]
+    fn colons_inside_brackets_are_not_headers() {
+        assert_eq!(repaired("if xs[1:2] == {a: 1} { }").1, 0);
+    }
 }

@@ -4,8 +4,9 @@
 //! Newline rules: a line break ends a statement except inside `()`, `[]`
 //! and record braces, after a token that cannot end a statement (a binary
 //! operator, `=>`, `,`, `=`, ...), before a line whose first token is `|`
-//! (one pipeline stage per line), and before `else`/`elif` on the line
-//! after a block's `}`. Runs of line breaks collapse into one, and none is
+//! (one pipeline stage per line) or another token that cannot start one
+//! (`.`, `and`, `??`, `==`, `*`, ...), and before `else`/`elif` on the
+//! line after a block's `}`. Runs of line breaks collapse into one, and none is
 //! emitted at the start of a block or after `;`.
 //!
 //! Braces: a `{` right after a token that ends an expression (a name, a
@@ -165,8 +166,8 @@ pub fn lex(src: &str, file: FileId, start: usize, end: usize, mode: Mode) -> Lex
             {
                 force_newline = true;
             }
-            let counts = mode == Mode::Program
-                && stack.last().is_none_or(|o| o.kind == Bracket::Block);
+            let counts =
+                mode == Mode::Program && stack.last().is_none_or(|o| o.kind == Bracket::Block);
             if counts && pending_newline.is_none() {
                 pending_newline = Some((s, e));
             }
@@ -183,9 +184,16 @@ pub fn lex(src: &str, file: FileId, start: usize, end: usize, mode: Mode) -> Lex
             let allman = tok == Token::LBrace
                 && matches!(
                     statement_head,
-                    Some(Token::If | Token::Elif | Token::Else | Token::For | Token::While | Token::Def)
+                    Some(
+                        Token::If
+                            | Token::Elif
+                            | Token::Else
+                            | Token::For
+                            | Token::While
+                            | Token::Def
+                    )
                 );
-            let joins = tok == Token::Pipe
+            let joins = tok.only_continues()
                 || allman
                 || (after_block_close && matches!(tok, Token::Else | Token::Elif));
             if (ends && !joins) || std::mem::take(&mut force_newline) {
@@ -282,9 +290,11 @@ fn close_before_statement(
     stack: &mut Vec<Opener>,
     out: &mut Lexed<'_>,
 ) -> bool {
-    let Some(open_at) = stack.iter().rposition(|o| o.kind == Bracket::Block).map_or(Some(0), |b| {
-        (b + 1 < stack.len()).then_some(b + 1)
-    }) else {
+    let Some(open_at) = stack
+        .iter()
+        .rposition(|o| o.kind == Bracket::Block)
+        .map_or(Some(0), |b| (b + 1 < stack.len()).then_some(b + 1))
+    else {
         return false;
     };
     let mut next = rest.iter().filter(|t| t.1 != Token::Newline);
@@ -297,7 +307,13 @@ fn close_before_statement(
     let prev_ends = out.tokens.last().is_some_and(|t| t.1.ends_expression());
     let statement_word = matches!(
         first,
-        Token::Let | Token::Def | Token::While | Token::Return | Token::Break | Token::Continue | Token::Elif
+        Token::Let
+            | Token::Def
+            | Token::While
+            | Token::Return
+            | Token::Break
+            | Token::Continue
+            | Token::Elif
     );
     let outer = stack[open_at];
     let dedented_statement = matches!(first, Token::Ident(_) | Token::If | Token::For)
@@ -308,13 +324,15 @@ fn close_before_statement(
     }
     let opener = stack[stack.len() - 1];
     out.diags.push(
-        Diagnostic::syntax(opener.span, format!("unclosed `{}` opened here", opener.kind.open())).hint(
-            format!(
-                "it is still open when line {} starts a new statement: add the missing `{}`",
-                line(src, ns),
-                opener.kind.close()
-            ),
-        ),
+        Diagnostic::syntax(
+            opener.span,
+            format!("unclosed `{}` opened here", opener.kind.open()),
+        )
+        .hint(format!(
+            "it is still open when line {} starts a new statement: add the missing `{}`",
+            line(src, ns),
+            opener.kind.close()
+        )),
     );
     out.autoclosed.push(newline);
     stack.truncate(open_at);
@@ -364,8 +382,7 @@ fn raw_tokens(
     let text = &src[start..end];
     let mut tokens = Vec::new();
     let mut diags = Vec::new();
-    let mut lexer = Token::lexer(text).spanned();
-    while let Some((res, range)) = lexer.next() {
+    for (res, range) in Token::lexer(text).spanned() {
         let (s, e) = (start + range.start, start + range.end);
         let span = Span::new(file, s, e);
         match res {
@@ -376,7 +393,11 @@ fn raw_tokens(
             Ok(tok) => tokens.push((s, tok, e)),
             Err(LexError::UnterminatedTriple) => {
                 let slice = &src[s..e];
-                let quotes = if slice.contains("\"\"\"") { "\"\"\"" } else { "'''" };
+                let quotes = if slice.contains("\"\"\"") {
+                    "\"\"\""
+                } else {
+                    "'''"
+                };
                 let open = slice.find(quotes).map_or(0, |i| i + 3);
                 diags.push(
                     Diagnostic::syntax(
@@ -416,7 +437,9 @@ fn unexpected_char(span: Span, ch: char) -> Diagnostic {
             d.hint("use plain quotes: \"...\" or '...'")
         }
         '`' => d.hint("strings use \"...\" or '...'; f\"...{x}...\" interpolates"),
-        '?' => d.hint("the conditional is `a if c else b`; `x ?? d` gives d when x is null or an error"),
+        '?' => d.hint(
+            "the conditional is `a if c else b`; `x ?? d` gives d when x is null or an error",
+        ),
         '&' => d.hint("write `and` for a logical and"),
         '$' => d.hint("f-strings interpolate with f\"{x}\""),
         '@' => d.hint("rlq has no decorators or `@` operator"),
@@ -447,14 +470,20 @@ mod tests {
 
     #[test]
     fn newline_ends_statements_but_not_inside_brackets() {
-        assert_eq!(kinds("a = f(1,\n 2)\nb = 3\n\n\nc"), "a = f ( 1 , 2 ) NL b = 3 NL c");
+        assert_eq!(
+            kinds("a = f(1,\n 2)\nb = 3\n\n\nc"),
+            "a = f ( 1 , 2 ) NL b = 3 NL c"
+        );
         assert_eq!(kinds("\n\na\n"), "a");
         assert_eq!(kinds("x = [\n1,\n2,\n]"), "x = [ 1 , 2 , ]");
     }
 
     #[test]
     fn trailing_operator_continues() {
-        assert_eq!(kinds("a = 1 +\n 2\nb = c and\nd"), "a = 1 + 2 NL b = c and d");
+        assert_eq!(
+            kinds("a = 1 +\n 2\nb = c and\nd"),
+            "a = 1 + 2 NL b = c and d"
+        );
         assert_eq!(kinds("f = x =>\n x"), "f = x => x");
     }
 
@@ -466,7 +495,10 @@ mod tests {
     #[test]
     fn braces_block_or_record() {
         assert_eq!(kinds("if x {\n a = {}\n}"), "if x {blk a = {rec } NL }");
-        assert_eq!(kinds("def f(a) { return {k: 1} }"), "def f ( a ) {blk return {rec k : 1 } }");
+        assert_eq!(
+            kinds("def f(a) { return {k: 1} }"),
+            "def f ( a ) {blk return {rec k : 1 } }"
+        );
         assert_eq!(kinds("y = a if c else {}"), "y = a if c else {rec }");
         assert_eq!(kinds("m => {u: 1}"), "m => {rec u : 1 }");
     }
@@ -477,12 +509,18 @@ mod tests {
             kinds("if a {\n x\n}\nelse {\n y\n}\nz"),
             "if a {blk x NL } else {blk y NL } NL z"
         );
-        assert_eq!(kinds("if a { x }\n\nelif b { y }"), "if a {blk x } elif b {blk y }");
+        assert_eq!(
+            kinds("if a { x }\n\nelif b { y }"),
+            "if a {blk x } elif b {blk y }"
+        );
     }
 
     #[test]
     fn newlines_in_record_braces_do_not_count() {
-        assert_eq!(kinds("r = {\n a: 1,\n b: 2\n}\nx"), "r = {rec a : 1 , b : 2 } NL x");
+        assert_eq!(
+            kinds("r = {\n a: 1,\n b: 2\n}\nx"),
+            "r = {rec a : 1 , b : 2 } NL x"
+        );
     }
 
     #[test]

@@ -45,4 +45,3 @@ pub fn parse_expr(sources: &SourceMap, file: FileId) -> Result<Expr, Vec<Diagnos
         Err(diags)
     }
 }
-#[cfg(test)] mod scratch_test;

@@ -81,9 +81,57 @@ fn input<'a, 'src>(lexed: &'a Lexed<'src>) -> impl Iterator<Item = Input<'src>> 
 fn finish(mut b: Builder<'_>, lexed: Lexed<'_>, src: &str, file: FileId) -> Vec<Diagnostic> {
     let errors: Vec<GrammarError<'_>> = std::mem::take(&mut b.errors);
     let mut diags = lexed.diags.clone();
-    diags.extend(report::diagnostics(&errors, &b.dropped_opens, &lexed, src, file));
+    diags.extend(report::diagnostics(
+        &errors,
+        &b.dropped_opens,
+        &lexed,
+        src,
+        file,
+    ));
     diags.extend(b.finish());
     diags.sort_by_key(|d| d.span.map(|s| (s.start, s.end)));
     diags.dedup_by(|a, b| a.span == b.span && a.message == b.message);
     diags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::dump;
+
+    #[test]
+    fn an_expression_inside_a_larger_text_keeps_file_offsets() {
+        let src = "xxxx a + b * c yyyy";
+        let (e, diags) = expression(src, 3, 5, 14);
+        assert!(diags.is_empty());
+        assert_eq!(dump::expr(&e), "(+ a (* b c))");
+        assert_eq!((e.span.file, e.span.start, e.span.end), (3, 5, 14));
+    }
+
+    #[test]
+    fn expressions_ignore_line_breaks() {
+        let src = "f(a,\n b) |\n g";
+        let (e, diags) = expression(src, 0, 0, src.len());
+        assert!(diags.is_empty());
+        assert_eq!(dump::expr(&e), "(call| g (call f a b))");
+    }
+
+    #[test]
+    fn errors_come_back_in_source_order_without_duplicates() {
+        let src = "x = 1 2\nif a:\n  b\ny = (3\nlet z = 4\n";
+        let (_, diags) = program(src, 0);
+        let starts: Vec<u32> = diags.iter().map(|d| d.span.unwrap().start).collect();
+        let mut sorted = starts.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(starts, sorted);
+        assert_eq!(diags.len(), 3);
+    }
+
+    #[test]
+    fn a_program_that_parses_has_no_diagnostics() {
+        let (p, diags) = program("let n = len(context)\nfinal(n)\n", 0);
+        assert!(diags.is_empty());
+        assert_eq!(p.stmts.len(), 2);
+    }
 }

@@ -91,7 +91,9 @@ impl Reporter<'_, '_> {
                         .unwrap_or_else(|| self.generic(idx, *s, *tok, *end, expected)),
                 )
             }
-            ParseError::ExtraToken { token: (s, tok, end) } => {
+            ParseError::ExtraToken {
+                token: (s, tok, end),
+            } => {
                 if *tok == Token::Error {
                     return None;
                 }
@@ -130,7 +132,10 @@ impl Reporter<'_, '_> {
         if self.lexed.mode == Mode::Expression {
             return Diagnostic::syntax(
                 span,
-                format!("the f-string field ends too early; expected {}", list.phrase()),
+                format!(
+                    "the f-string field ends too early; expected {}",
+                    list.phrase()
+                ),
             )
             .hint("complete the expression before the `}` that ends the field");
         }
@@ -163,11 +168,17 @@ impl Reporter<'_, '_> {
                 };
             }
         }
-        Diagnostic::syntax(open.span, format!("unclosed `{}` opened here", open.kind.open())).hint(hint)
+        Diagnostic::syntax(
+            open.span,
+            format!("unclosed `{}` opened here", open.kind.open()),
+        )
+        .hint(hint)
     }
 
     fn prev(&self, idx: usize) -> Option<Token<'_>> {
-        idx.checked_sub(1).and_then(|i| self.lexed.tokens.get(i)).map(|t| t.1)
+        idx.checked_sub(1)
+            .and_then(|i| self.lexed.tokens.get(i))
+            .map(|t| t.1)
     }
 
     fn statement_start(&self, idx: usize) -> usize {
@@ -208,8 +219,11 @@ impl Reporter<'_, '_> {
             match inside {
                 None => {
                     return Some(
-                        Diagnostic::syntax(span, format!("unexpected `{close}`: no bracket is open here"))
-                            .hint("remove it, or look for a missing opening bracket above"),
+                        Diagnostic::syntax(
+                            span,
+                            format!("unexpected `{close}`: no bracket is open here"),
+                        )
+                        .hint("remove it, or look for a missing opening bracket above"),
                     )
                 }
                 Some(o) if o.kind.close() != close => {
@@ -222,7 +236,11 @@ impl Reporter<'_, '_> {
                                 self.line(o.span.start as usize)
                             ),
                         )
-                        .hint(format!("close the `{}` first with `{}`", o.kind.open(), o.kind.close())),
+                        .hint(format!(
+                            "close the `{}` first with `{}`",
+                            o.kind.open(),
+                            o.kind.close()
+                        )),
                     )
                 }
                 _ => {}
@@ -234,7 +252,12 @@ impl Reporter<'_, '_> {
             let opened_before = self.line(o.span.start as usize) < self.line(s);
             let starts_statement = matches!(
                 tok,
-                Token::Let | Token::Def | Token::While | Token::Return | Token::Break | Token::Continue
+                Token::Let
+                    | Token::Def
+                    | Token::While
+                    | Token::Return
+                    | Token::Break
+                    | Token::Continue
             );
             if o.kind != Bracket::Block
                 && opened_before
@@ -242,26 +265,27 @@ impl Reporter<'_, '_> {
                 && (starts_statement || prev.is_some_and(|p| p.ends_expression()))
             {
                 return Some(
-                    Diagnostic::syntax(o.span, format!("unclosed `{}` opened here", o.kind.open())).hint(
-                        format!(
+                    Diagnostic::syntax(o.span, format!("unclosed `{}` opened here", o.kind.open()))
+                        .hint(format!(
                             "it is still open at line {}: add the missing `{}`",
                             self.line(s),
                             o.kind.close()
-                        ),
-                    ),
+                        )),
                 );
             }
         }
 
         // `x not None`: the `not` was taken as the start of `not in`.
-        if prev == Some(Token::Not)
-            && idx >= 2
-            && self.lexed.tokens[idx - 2].1.ends_expression()
-        {
+        if prev == Some(Token::Not) && idx >= 2 && self.lexed.tokens[idx - 2].1.ends_expression() {
             let (ns, _, _) = self.lexed.tokens[idx - 1];
             return Some(
-                Diagnostic::syntax(self.span(ns, end), "`not` after a value must be `not in` or `is not`")
-                    .hint("write `x not in xs` or `x is not null`; to negate, put `not` first: `not x`"),
+                Diagnostic::syntax(
+                    self.span(ns, end),
+                    "`not` after a value must be `not in` or `is not`",
+                )
+                .hint(
+                    "write `x not in xs` or `x is not null`; to negate, put `not` first: `not x`",
+                ),
             );
         }
 
@@ -312,13 +336,21 @@ impl Reporter<'_, '_> {
                         .hint("records are `{key: value}`; rlq has no sets: use a list `[a, b]` (and `unique` to drop repeats)"),
                 );
             }
-            Token::StarStar | Token::Star if expects("name") => {
+            Token::StarStar | Token::Star
+                if expects("name")
+                    && matches!(
+                        prev,
+                        Some(Token::Comma | Token::LParen | Token::LBracket | Token::RecordOpen)
+                    ) =>
+            {
                 let hint = if tok == Token::StarStar {
                     "rlq has no `**` unpacking; combine records with `merge(a, b)`"
                 } else {
                     "rlq has no `*` unpacking; join lists with `+`"
                 };
-                return Some(Diagnostic::syntax(span, format!("unexpected `{}`", tok.spelling())).hint(hint));
+                return Some(
+                    Diagnostic::syntax(span, format!("unexpected `{}`", tok.spelling())).hint(hint),
+                );
             }
             Token::Colon
                 if inside.is_some_and(|o| o.kind == Bracket::Paren)
@@ -331,15 +363,29 @@ impl Reporter<'_, '_> {
             }
             Token::Else if self.statement_start(idx) == idx => {
                 return Some(
-                    Diagnostic::syntax(span, "`else` without an `if` block before it")
-                        .hint("`else` follows the `}` of an `if` block: `if c { ... } else { ... }`"),
+                    Diagnostic::syntax(span, "`else` without an `if` block before it").hint(
+                        "`else` follows the `}` of an `if` block: `if c { ... } else { ... }`",
+                    ),
                 );
             }
             _ => {}
         }
 
+        if human_list(expected).items == ["`else`"] {
+            return Some(
+                Diagnostic::syntax(
+                    span,
+                    format!("unexpected {}; expected `else`", tok.describe()),
+                )
+                .hint("a conditional expression needs both branches: `a if c else b`"),
+            );
+        }
+
         // Python 2's `print x`.
-        if idx >= 1 && self.lexed.tokens[idx - 1].1 == Token::Ident("print") && self.statement_start(idx) == idx - 1 {
+        if idx >= 1
+            && self.lexed.tokens[idx - 1].1 == Token::Ident("print")
+            && self.statement_start(idx) == idx - 1
+        {
             let rest_end = self.lexed.tokens[idx..]
                 .iter()
                 .take_while(|t| !matches!(t.1, Token::Newline | Token::Semi))
@@ -347,24 +393,38 @@ impl Reporter<'_, '_> {
                 .map_or(end, |t| t.2);
             let args = self.src.get(s..rest_end).unwrap_or("...");
             return Some(
-                Diagnostic::syntax(span, "`print` is a function").hint(format!("write `print({})`", args.trim())),
+                Diagnostic::syntax(span, "`print` is a function")
+                    .hint(format!("write `print({})`", args.trim())),
             );
         }
         None
     }
 
-    fn generic(&self, idx: usize, s: usize, tok: Token<'_>, end: usize, expected: &[String]) -> Diagnostic {
+    fn generic(
+        &self,
+        idx: usize,
+        s: usize,
+        tok: Token<'_>,
+        end: usize,
+        expected: &[String],
+    ) -> Diagnostic {
         let span = self.span(s, end);
         let list = human_list(expected);
         let prev = idx.checked_sub(1).map(|i| self.lexed.tokens[i]);
         if list.ends_statement {
             return Diagnostic::syntax(
                 span,
-                format!("unexpected {}; the statement should end before it", tok.describe()),
+                format!(
+                    "unexpected {}; the statement should end before it",
+                    tok.describe()
+                ),
             )
             .hint("end the statement with a newline or `;`, or add the missing operator or `,`");
         }
-        let mut d = Diagnostic::syntax(span, format!("unexpected {}; expected {}", tok.describe(), list.phrase()));
+        let mut d = Diagnostic::syntax(
+            span,
+            format!("unexpected {}; expected {}", tok.describe(), list.phrase()),
+        );
         if list.items.iter().any(|i| i == "`,`") && starts_operand(tok) {
             d = d.hint("is a `,` missing before it?");
         }
@@ -453,7 +513,10 @@ fn human_list(expected: &[String]) -> HumanList {
             items.push(shown);
         }
     }
-    HumanList { items, ends_statement }
+    HumanList {
+        items,
+        ends_statement,
+    }
 }
 
 /// Tokens that begin a value: a name, a literal or an opening bracket.
@@ -473,4 +536,27 @@ fn starts_operand(t: Token<'_>) -> bool {
             | Token::LBracket
             | Token::RecordOpen
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| format!("\"{s}\"")).collect()
+    }
+
+    #[test]
+    fn expected_tokens_read_as_written() {
+        let l = human_list(&names(&[")", ",", "+", "==", ".", "if"]));
+        assert_eq!(l.phrase(), "one of `)`, `,`");
+        let l = human_list(&names(&["name", "int", "string", "(", "[", "not", "-"]));
+        assert_eq!(l.phrase(), "an expression");
+        let l = human_list(&names(&["+", "|"]));
+        assert_eq!(l.phrase(), "an operator");
+        let l = human_list(&names(&["newline", ";", "+"]));
+        assert!(l.ends_statement);
+        let l = human_list(&names(&["let", "def", "name", "}"]));
+        assert_eq!(l.phrase(), "one of a statement, `}`");
+    }
 }

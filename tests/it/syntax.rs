@@ -88,16 +88,32 @@ fn pipelines_may_start_lines_with_a_pipe() {
 }
 
 #[test]
+fn lines_starting_with_a_binary_operator_continue() {
+    assert_eq!(
+        ast("ok = a\n  and b\n  or c\nv = x\n  ?? d"),
+        "(let ok (or (and a b) c))\n(let v (?? x d))"
+    );
+    assert_eq!(ast("n = xs\n  .count(1)"), "(let n (method xs count 1))");
+    assert_eq!(ast("a = 1\n-2"), "(let a 1)\n-2");
+}
+
+#[test]
 fn lambda_bodies_end_at_commas() {
     assert_eq!(
         ast("sort(xs, key=x => x.n, reverse=true)"),
         "(call sort xs key=(=> (x) (. x n)) reverse=true)"
     );
-    assert_eq!(ast("map(xs, (a, b) => a + b)"), "(call map xs (=> (a b) (+ a b)))");
+    assert_eq!(
+        ast("map(xs, (a, b) => a + b)"),
+        "(call map xs (=> (a b) (+ a b)))"
+    );
     assert_eq!(ast("f = () => 1"), "(let f (=> () 1))");
     assert_eq!(ast("f = ([a, b], c) => a"), "(let f (=> ([a b] c) a))");
     assert_eq!(ast("f = x => y => x"), "(let f (=> (x) (=> (y) x)))");
-    assert_eq!(ast("f = x => a if x else b"), "(let f (=> (x) (cond x a b)))");
+    assert_eq!(
+        ast("f = x => a if x else b"),
+        "(let f (=> (x) (cond x a b)))"
+    );
 }
 
 #[test]
@@ -145,12 +161,18 @@ fn postfix_forms() {
 #[test]
 fn literals() {
     assert_eq!(ast("[1_000, 1.5, 1e3, -7]"), "[1000 1.5 1000.0 -7]");
-    assert_eq!(ast("[true, True, false, False, null, None]"), "[true true false false null null]");
+    assert_eq!(
+        ast("[true, True, false, False, null, None]"),
+        "[true true false false null null]"
+    );
     assert_eq!(
         ast(r#"["a\n\t\"\\", 'it\'s', "\u{263A}\u00e9\x41"]"#),
         r#"["a\n\t\"\\" "it's" "☺éA"]"#
     );
-    assert_eq!(ast(r#"[r"\d+", re"\d+", re'x', re"""a"b"""]"#), r#"["\\d+" re"\\d+" re"x" re"a\"b"]"#);
+    assert_eq!(
+        ast(r#"[r"\d+", re"\d+", re'x', re"""a"b"""]"#),
+        r#"["\\d+" re"\\d+" re"x" re"a\"b"]"#
+    );
     assert_eq!(ast("'''one\ntwo'''"), "\"one\\ntwo\"");
     assert_eq!(ast("(\"ab\"\n \"cd\")"), "\"abcd\"");
     assert_eq!(ast("\"\""), "\"\"");
@@ -158,7 +180,10 @@ fn literals() {
 
 #[test]
 fn names_that_are_not_keywords() {
-    assert_eq!(ast("final(print(map, re))"), "(call final (call print map re))");
+    assert_eq!(
+        ast("final(print(map, re))"),
+        "(call final (call print map re))"
+    );
 }
 
 #[test]
@@ -185,7 +210,10 @@ fn records_and_their_keys() {
 
 #[test]
 fn comprehensions() {
-    assert_eq!(ast("[f(x) for x in xs if c]"), "(listcomp (call f x) (for x xs) (if c))");
+    assert_eq!(
+        ast("[f(x) for x in xs if c]"),
+        "(listcomp (call f x) (for x xs) (if c))"
+    );
     assert_eq!(
         ast("[i for i, x in enumerate(xs) if x]"),
         "(listcomp i (for [i x] (call enumerate xs)) (if x))"
@@ -199,7 +227,10 @@ fn comprehensions() {
         "(recordcomp k v (for [k v] (call items r)) (if c))"
     );
     assert_eq!(ast("{[k]: 1 for k in ks}"), "(recordcomp k 1 (for k ks))");
-    assert_eq!(ast("[a if c else b for a in xs]"), "(listcomp (cond c a b) (for a xs))");
+    assert_eq!(
+        ast("[a if c else b for a in xs]"),
+        "(listcomp (cond c a b) (for a xs))"
+    );
 }
 
 #[test]
@@ -215,7 +246,10 @@ fn bindings_and_updates() {
     assert_eq!(ast("r[k][j].f = e"), "(set r[k][j].f e)");
     assert_eq!(ast("x += 1"), "(aug+ x 1)");
     assert_eq!(ast("r.n *= 2"), "(aug* r.n 2)");
-    assert_eq!(ast("xs[0] //= 2; y %= 3; z -= 1; w /= 2"), "(aug// xs[0] 2)\n(aug% y 3)\n(aug- z 1)\n(aug/ w 2)");
+    assert_eq!(
+        ast("xs[0] //= 2; y %= 3; z -= 1; w /= 2"),
+        "(aug// xs[0] 2)\n(aug% y 3)\n(aug- z 1)\n(aug/ w 2)"
+    );
 }
 
 #[test]
@@ -224,12 +258,18 @@ fn statements() {
         ast("for i, x in enumerate(xs) {\n  if x { break }\n  continue\n}"),
         "(for [i x] (call enumerate xs) {(if (x {break})); continue})"
     );
-    assert_eq!(ast("while n > 0 { n -= 1 }"), "(while (cmp n > 0) {(aug- n 1)})");
+    assert_eq!(
+        ast("while n > 0 { n -= 1 }"),
+        "(while (cmp n > 0) {(aug- n 1)})"
+    );
     assert_eq!(
         ast("def f(a, b=1,) {\n  def g(x) { return }\n  return a + b\n}"),
         "(def f (a b=1) {(def g (x) {(return)}); (return (+ a b))})"
     );
-    assert_eq!(ast("def f() { return 1, 2 }"), "(def f () {(return [1 2])})");
+    assert_eq!(
+        ast("def f() { return 1, 2 }"),
+        "(def f () {(return [1 2])})"
+    );
     assert_eq!(ast("xs.append(1)"), "(method xs append 1)");
     assert_eq!(ast("a; b;\n;c"), "a\nb\nc");
 }
@@ -244,14 +284,23 @@ fn if_elif_else_across_lines() {
 
 #[test]
 fn a_brace_may_open_a_block_on_the_next_line() {
-    assert_eq!(ast("if x\n{\n  y = 1\n}\nelse\n{\n}"), "(if (x {(let y 1)}) (else {}))");
-    assert_eq!(ast("def f(a)\n{\n  return a\n}"), "(def f (a) {(return a)})");
+    assert_eq!(
+        ast("if x\n{\n  y = 1\n}\nelse\n{\n}"),
+        "(if (x {(let y 1)}) (else {}))"
+    );
+    assert_eq!(
+        ast("def f(a)\n{\n  return a\n}"),
+        "(def f (a) {(return a)})"
+    );
     assert_eq!(ast("x = 1\n{a: 1}"), "(let x 1)\n{\"a\": 1}");
 }
 
 #[test]
 fn braces_after_values_open_blocks() {
-    assert_eq!(ast("if x == {} { y = {} }"), "(if ((cmp x == {}) {(let y {})}))");
+    assert_eq!(
+        ast("if x == {} { y = {} }"),
+        "(if ((cmp x == {}) {(let y {})}))"
+    );
     assert_eq!(ast("if f(x) { }"), "(if ((call f x) {}))");
     assert_eq!(ast("for k in {a: 1} { }"), "(for k {\"a\": 1} {})");
     assert_eq!(ast("y = x if c else {}"), "(let y (cond c x {}))");
@@ -261,7 +310,10 @@ fn braces_after_values_open_blocks() {
 
 #[test]
 fn newlines_continue_after_operators_and_inside_brackets() {
-    assert_eq!(ast("x = a +\n  b\ny = f(\n  1,\n  2,\n)"), "(let x (+ a b))\n(let y (call f 1 2))");
+    assert_eq!(
+        ast("x = a +\n  b\ny = f(\n  1,\n  2,\n)"),
+        "(let x (+ a b))\n(let y (call f 1 2))"
+    );
     assert_eq!(ast("ok = a and\n  b"), "(let ok (and a b))");
     assert_eq!(ast("f = x =>\n  x"), "(let f (=> (x) x))");
     assert_eq!(ast("x = 1 \\\n  + 2"), "(let x (+ 1 2))");
@@ -269,25 +321,40 @@ fn newlines_continue_after_operators_and_inside_brackets() {
 
 #[test]
 fn comments_and_blank_lines() {
-    assert_eq!(ast("# only a comment\n\n\nx = 1 # note\n\n# end"), "(let x 1)");
+    assert_eq!(
+        ast("# only a comment\n\n\nx = 1 # note\n\n# end"),
+        "(let x 1)"
+    );
     assert_eq!(ast(""), "");
 }
 
 #[test]
 fn fstrings() {
-    assert_eq!(ast(r#"f"{len(ps)} pairs""#), r#"(f {(call len ps)} " pairs")"#);
+    assert_eq!(
+        ast(r#"f"{len(ps)} pairs""#),
+        r#"(f {(call len ps)} " pairs")"#
+    );
     assert_eq!(
         ast(r#"f"{x.header}\n{s ?? '(summary failed)'}""#),
         r#"(f {(. x header)} "\n" {(?? s "(summary failed)")})"#
     );
     assert_eq!(ast(r#"f'{d["k"]}'"#), r#"(f {(index d "k")})"#);
-    assert_eq!(ast(r#"f"{x:.2f}|{y:>8}|{n:,}""#), r#"(f {x:.2f} "|" {y:>8} "|" {n:,})"#);
-    assert_eq!(ast(r#"f"{xs[1:2]} {{literal}} {r['a:b']}""#), r#"(f {(slice xs 1 2 _)} " {literal} " {(index r "a:b")})"#);
+    assert_eq!(
+        ast(r#"f"{x:.2f}|{y:>8}|{n:,}""#),
+        r#"(f {x:.2f} "|" {y:>8} "|" {n:,})"#
+    );
+    assert_eq!(
+        ast(r#"f"{xs[1:2]} {{literal}} {r['a:b']}""#),
+        r#"(f {(slice xs 1 2 _)} " {literal} " {(index r "a:b")})"#
+    );
     assert_eq!(
         ast("f\"\"\"Q: {q}\n{{\"3\": 7}}\"\"\""),
         r#"(f "Q: " {q} "\n{\"3\": 7}")"#
     );
-    assert_eq!(ast(r#"f"{ {a: 1}['a'] }""#), r#"(f {(index {"a": 1} "a")})"#);
+    assert_eq!(
+        ast(r#"f"{ {a: 1}['a'] }""#),
+        r#"(f {(index {"a": 1} "a")})"#
+    );
     assert_eq!(ast(r#"f"plain""#), r#"(f "plain")"#);
     assert_eq!(ast(r#""a" f"{b}""#), r#"(f "a" {b})"#);
 }
@@ -378,7 +445,7 @@ error_snapshots! {
     unpacking: "r = {**a, **b}\nl = [*xs, 1]\n",
     type_annotation: "def g(x: int) { return x }\n",
     print_statement: "print \"hello\"\n",
-    slash_comment: "// note\nx = 1\n",
+    slash_comment: "// note\nx = 1\n// another note\ny = 2\n",
     bad_lambda_parameters: "f = (a + 1) => a\n",
     unexpected_character: "x = $y\ny = “quoted”\n",
     two_separate_mistakes: "let total = 0\nfor x in xs {\n  total += x\n}\nif total > 10:\n    print(\"big\")\nlet avg = total / len(xs\nprint(avg)\nfinal(avg)\n",
@@ -413,7 +480,9 @@ fn parse_quietly(src: &str) {
 #[test]
 fn truncated_programs_never_panic() {
     for (_, src) in corpus() {
-        let cuts: Vec<usize> = (0..=src.len()).filter(|&i| src.is_char_boundary(i)).collect();
+        let cuts: Vec<usize> = (0..=src.len())
+            .filter(|&i| src.is_char_boundary(i))
+            .collect();
         for &cut in cuts.iter().step_by(7) {
             parse_quietly(&src[..cut]);
             parse_quietly(&src[cut..]);
@@ -426,9 +495,9 @@ fn random_input_never_panics() {
     const PIECES: &[&str] = &[
         "(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "=", "==", "=>", "|", "||", "??", "+",
         "-", "*", "**", "/", "//", "%", "!", "&&", "++", "<", ">=", "\n", "\n    ", " ", "#c\n",
-        "\"", "'", "\"\"\"", "'''", "f\"{", "}\"", "re\"", "r'", "\\", "x", "xs", "1", "2.5",
-        "1e", "let", "def", "if", "elif", "else", "for", "in", "while", "return", "not", "is",
-        "and", "or", "True", "None", "lambda", "import", "pass", "try", "é", "\u{201c}",
+        "\"", "'", "\"\"\"", "'''", "f\"{", "}\"", "re\"", "r'", "\\", "x", "xs", "1", "2.5", "1e",
+        "let", "def", "if", "elif", "else", "for", "in", "while", "return", "not", "is", "and",
+        "or", "True", "None", "lambda", "import", "pass", "try", "é", "\u{201c}",
     ];
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for _ in 0..3000 {
