@@ -3,8 +3,8 @@
 //! and typed accessors that fail with messages naming the builtin and the
 //! parameter.
 
-use std::io::Write;
 use rayon::prelude::*;
+use std::io::Write;
 
 use crate::diag::Diagnostic;
 use crate::eval::env::{Globals, Locals};
@@ -108,7 +108,11 @@ impl CallCx<'_> {
         };
         let d = Diagnostic::runtime(
             self.span,
-            format!("{}: `{pname}` must be {want}, got {}", self.name, got.type_name()),
+            format!(
+                "{}: `{pname}` must be {want}, got {}",
+                self.name,
+                got.type_name()
+            ),
         );
         if hint.is_empty() { d } else { d.hint(hint) }.into()
     }
@@ -206,7 +210,10 @@ impl CallCx<'_> {
                         Value::Str(s) => lits.push(s.text().into_owned()),
                         other => {
                             return Err(self.fail_hint(
-                                format!("a pattern list must hold strings, got {}", other.type_name()),
+                                format!(
+                                    "a pattern list must hold strings, got {}",
+                                    other.type_name()
+                                ),
                                 "pass a list of literal strings, or one regex: re\"a|b\"",
                             ))
                         }
@@ -216,7 +223,10 @@ impl CallCx<'_> {
             }
             other => {
                 return Err(self.fail_hint(
-                    format!("a pattern must be a str, a list of str or a regex, got {}", other.type_name()),
+                    format!(
+                        "a pattern must be a str, a list of str or a regex, got {}",
+                        other.type_name()
+                    ),
                     "write a literal \"ERROR\", a set [\"a\", \"b\"], or a regex re\"\\d+\"",
                 ))
             }
@@ -230,8 +240,15 @@ impl CallCx<'_> {
 
     /// Calls `f` with positional arguments.
     pub fn call(&mut self, f: &Func, args: Vec<Value>) -> R<Value> {
-        self.rt
-            .call(f, args, Vec::new(), self.globals, self.locals, self.out, self.span)
+        self.rt.call(
+            f,
+            args,
+            Vec::new(),
+            self.globals,
+            self.locals,
+            self.out,
+            self.span,
+        )
     }
 
     /// `f(x)` for every item, in order. A pure function runs on all cores

@@ -37,7 +37,11 @@ fn int(cx: &mut CallCx, a: &Args) -> R<Value> {
         Value::Float(f) => Err(cx.fail(format!("cannot convert {f} to int"))),
         Value::Str(s) => {
             let t = s.text();
-            let clean: String = t.trim().chars().filter(|c| *c != '_' && *c != ',').collect();
+            let clean: String = t
+                .trim()
+                .chars()
+                .filter(|c| *c != '_' && *c != ',')
+                .collect();
             clean.parse::<i64>().map(Value::Int).or_else(|_| {
                 clean
                     .parse::<f64>()
@@ -62,7 +66,11 @@ fn float(cx: &mut CallCx, a: &Args) -> R<Value> {
         v @ (Value::Int(_) | Value::Bool(_) | Value::Float(_)) => Ok(Value::Float(as_f64(&v))),
         Value::Str(s) => {
             let t = s.text();
-            let clean: String = t.trim().chars().filter(|c| *c != '_' && *c != ',').collect();
+            let clean: String = t
+                .trim()
+                .chars()
+                .filter(|c| *c != '_' && *c != ',')
+                .collect();
             clean.parse::<f64>().map(Value::Float).map_err(|_| {
                 let shown: String = t.chars().take(40).collect();
                 cx.fail(format!("cannot convert {shown:?} to float"))
@@ -159,7 +167,10 @@ fn round(cx: &mut CallCx, a: &Args) -> R<Value> {
 
 fn abs(cx: &mut CallCx, a: &Args) -> R<Value> {
     match number(cx, a, 0)? {
-        Value::Int(i) => i.checked_abs().map(Value::Int).ok_or_else(|| cx.fail("integer overflow")),
+        Value::Int(i) => i
+            .checked_abs()
+            .map(Value::Int)
+            .ok_or_else(|| cx.fail("integer overflow")),
         v => Ok(Value::Float(as_f64(&v).abs())),
     }
 }

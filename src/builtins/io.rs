@@ -33,7 +33,11 @@ fn final_(cx: &mut CallCx, a: &Args) -> R<Value> {
 /// One line describing a variable: its type, size and a short preview.
 pub fn describe(v: &Value) -> String {
     let preview = |s: &str| {
-        let one: String = s.chars().take(80).map(|c| if c == '\n' { ' ' } else { c }).collect();
+        let one: String = s
+            .chars()
+            .take(80)
+            .map(|c| if c == '\n' { ' ' } else { c })
+            .collect();
         if s.chars().count() > 80 {
             format!("{one}...")
         } else {
@@ -41,9 +45,27 @@ pub fn describe(v: &Value) -> String {
         }
     };
     match v {
-        Value::Str(s) => format!("str, {} chars: {:?}", s.char_len(), preview(&crate::eval::interp::slice_str(s, None, Some(100)).text())),
-        Value::List(l) => format!("list, {} items: {}", l.len(), preview(&display(&Value::List(l.slice(0..l.len().min(5)))))),
-        Value::Record(r) => format!("record, {} keys: {}", r.len(), preview(&r.keys().take(10).map(|k| k.to_string()).collect::<Vec<_>>().join(", "))),
+        Value::Str(s) => format!(
+            "str, {} chars: {:?}",
+            s.char_len(),
+            preview(&crate::eval::interp::slice_str(s, None, Some(100)).text())
+        ),
+        Value::List(l) => format!(
+            "list, {} items: {}",
+            l.len(),
+            preview(&display(&Value::List(l.slice(0..l.len().min(5)))))
+        ),
+        Value::Record(r) => format!(
+            "record, {} keys: {}",
+            r.len(),
+            preview(
+                &r.keys()
+                    .take(10)
+                    .map(|k| k.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        ),
         other => format!("{}: {}", other.type_name(), preview(&display(other))),
     }
 }
@@ -51,7 +73,8 @@ pub fn describe(v: &Value) -> String {
 fn vars(cx: &mut CallCx, _: &Args) -> R<Value> {
     let mut r = Record::new();
     for (name, v) in cx.globals.sorted() {
-        if matches!(v, Value::Func(crate::eval::value::Func::Def(d)) if d.def.span.file == crate::stdlib::FILE) {
+        if matches!(v, Value::Func(crate::eval::value::Func::Def(d)) if d.def.span.file == crate::stdlib::FILE)
+        {
             continue;
         }
         r.insert(Key::Str(name.clone()), Value::str(describe(v)));

@@ -14,7 +14,12 @@ pub struct ScriptArgs {
     /// The script file (`-` for standard input).
     pub script: Option<PathBuf>,
     /// The script as text, instead of a file.
-    #[arg(short = 'e', long = "expr", value_name = "CODE", conflicts_with = "script")]
+    #[arg(
+        short = 'e',
+        long = "expr",
+        value_name = "CODE",
+        conflicts_with = "script"
+    )]
     pub expr: Option<String>,
 }
 
@@ -32,12 +37,15 @@ impl ScriptArgs {
                 Ok(("<stdin>".into(), s))
             }
             Some(p) => {
-                let bytes = std::fs::read(p).map_err(|e| format!("cannot read script `{}`: {e}", p.display()))?;
+                let bytes = std::fs::read(p)
+                    .map_err(|e| format!("cannot read script `{}`: {e}", p.display()))?;
                 let text = String::from_utf8(bytes)
                     .map_err(|_| format!("script `{}` is not valid UTF-8", p.display()))?;
                 Ok((p.display().to_string(), text))
             }
-            None => Err("no script given: pass a file, `-` for standard input, or -e 'code'".into()),
+            None => {
+                Err("no script given: pass a file, `-` for standard input, or -e 'code'".into())
+            }
         }
     }
 }
@@ -70,7 +78,13 @@ impl ContextArgs {
                 }
             })
             .collect();
-        Context::load(&inputs, &LoadOptions { mmap: !self.no_mmap }).map_err(|e| e.to_string())
+        Context::load(
+            &inputs,
+            &LoadOptions {
+                mmap: !self.no_mmap,
+            },
+        )
+        .map_err(|e| e.to_string())
     }
 }
 

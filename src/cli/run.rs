@@ -82,8 +82,14 @@ pub fn run(args: RunArgs) -> u8 {
     };
     if args.json {
         let (final_value, error) = match &result {
-            Ok(v) => (v.as_ref().map_or(serde_json::Value::Null, to_json), serde_json::Value::Null),
-            Err(d) => (serde_json::Value::Null, json!(d.one_line(&engine.sources()))),
+            Ok(v) => (
+                v.as_ref().map_or(serde_json::Value::Null, to_json),
+                serde_json::Value::Null,
+            ),
+            Err(d) => (
+                serde_json::Value::Null,
+                json!(d.one_line(&engine.sources())),
+            ),
         };
         let report = json!({
             "final": final_value,
@@ -133,10 +139,12 @@ fn bind_vars(engine: &mut Engine, vars: &[String], files: &[String]) -> Result<(
     }
     for s in files {
         let (k, path) = split(s, "--var-file")?;
-        let text = std::fs::read(&path).map_err(|e| format!("--var-file: cannot read `{path}`: {e}"))?;
-        engine
-            .globals
-            .set(Arc::from(k.as_str()), Value::str(String::from_utf8_lossy(&text).into_owned()));
+        let text =
+            std::fs::read(&path).map_err(|e| format!("--var-file: cannot read `{path}`: {e}"))?;
+        engine.globals.set(
+            Arc::from(k.as_str()),
+            Value::str(String::from_utf8_lossy(&text).into_owned()),
+        );
     }
     Ok(())
 }
