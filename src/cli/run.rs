@@ -70,7 +70,12 @@ pub fn run(args: RunArgs) -> u8 {
     };
     let stdout = std::io::stdout();
     let mut captured = Vec::new();
-    let mut lock = stdout.lock();
+    // Line by line on a terminal; in large blocks into a pipe or a file.
+    let mut lock: Box<dyn Write> = if std::io::IsTerminal::is_terminal(&stdout) {
+        Box::new(stdout.lock())
+    } else {
+        Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
+    };
     let result = if args.json {
         engine.run(&program, &mut captured)
     } else {
