@@ -14,4 +14,5 @@
 #![warn(missing_docs)]
 
 pub mod diag;
+pub mod llm;
 pub mod syntax;
