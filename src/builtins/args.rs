@@ -273,7 +273,13 @@ impl CallCx<'_> {
                 let workers = calls.config().concurrency;
                 let all = items.to_vec();
                 return crate::eval::fanout::apply_concurrently(
-                    self.rt, &all, f, self.globals, self.out, self.span, workers,
+                    self.rt,
+                    &all,
+                    f,
+                    self.globals,
+                    self.out,
+                    self.span,
+                    workers,
                 );
             }
         }

@@ -6,12 +6,26 @@ use crate::eval::flow::{Flow, R};
 use crate::eval::render::display;
 use crate::eval::value::{Key, Record, Value};
 
-
 /// The builtins with effects.
 pub const BUILTINS: &[Builtin] = &[
-    Builtin { sig: "print(*values)", doc: "writes the values separated by a space (strings raw, others as JSON), then a newline", effect: Effect::Output, run: print },
-    Builtin { sig: "final(x)", doc: "ends the program; x is the answer", effect: Effect::Final, run: final_ },
-    Builtin { sig: "vars()", doc: "the variables: name, type, size and a short preview of each", effect: Effect::Output, run: vars },
+    Builtin {
+        sig: "print(*values)",
+        doc: "writes the values separated by a space (strings raw, others as JSON), then a newline",
+        effect: Effect::Output,
+        run: print,
+    },
+    Builtin {
+        sig: "final(x)",
+        doc: "ends the program; x is the answer",
+        effect: Effect::Final,
+        run: final_,
+    },
+    Builtin {
+        sig: "vars()",
+        doc: "the variables: name, type, size and a short preview of each",
+        effect: Effect::Output,
+        run: vars,
+    },
 ];
 
 fn print(cx: &mut CallCx, a: &Args) -> R<Value> {

@@ -81,7 +81,9 @@ fn llm(cx: &mut CallCx, a: &Args) -> R<Value> {
         model: cx.opt_str(a, 2)?.map(|s| s.text().into_owned()),
         system: cx.opt_str(a, 5)?.map(|s| s.text().into_owned()),
         json,
-        max_tokens: cx.opt_int(a, 4)?.map(|n| n.clamp(1, u32::MAX as i64) as u32),
+        max_tokens: cx
+            .opt_int(a, 4)?
+            .map(|n| n.clamp(1, u32::MAX as i64) as u32),
         parent: None,
         depth: 0,
         site: cx.rt.site(cx.span),
@@ -112,7 +114,10 @@ fn rlm(cx: &mut CallCx, a: &Args) -> R<Value> {
     let max_depth = m.config().budget.max_depth;
     if m.depth + 1 > max_depth {
         return Err(cx.fail_hint(
-            format!("a sub-session would run at depth {}, deeper than --max-depth {max_depth}", m.depth + 1),
+            format!(
+                "a sub-session would run at depth {}, deeper than --max-depth {max_depth}",
+                m.depth + 1
+            ),
             "answer with llm(prompt, text) on a smaller piece, or raise --max-depth",
         ));
     }

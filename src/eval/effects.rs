@@ -76,7 +76,10 @@ impl Walk<'_> {
                 self.fx.pure = false;
                 self.expr(e);
             }
-            StmtKind::If { branches, otherwise } => {
+            StmtKind::If {
+                branches,
+                otherwise,
+            } => {
                 for (c, b) in branches {
                     self.expr(c);
                     b.iter().for_each(|s| self.stmt(s));
@@ -134,20 +137,35 @@ impl Runtime {
     pub fn effects(&self, f: &Func, globals: &Globals) -> Effects {
         let key = match f {
             Func::Builtin(b) => {
-                let mut w = Walk { globals, seen: Vec::new(), fx: Effects { pure: true, model_sites: 0 } };
+                let mut w = Walk {
+                    globals,
+                    seen: Vec::new(),
+                    fx: Effects {
+                        pure: true,
+                        model_sites: 0,
+                    },
+                };
                 w.builtin(b.entry().builtin.effect);
                 return w.fx;
             }
             Func::Lambda(l) => Arc::as_ptr(&l.lambda) as usize,
             Func::Def(d) => Arc::as_ptr(&d.def) as usize,
         };
-        if let Some(fx) = self.effects.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if let Some(fx) = self
+            .effects
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
             return *fx;
         }
         let mut w = Walk {
             globals,
             seen: vec![key],
-            fx: Effects { pure: true, model_sites: 0 },
+            fx: Effects {
+                pure: true,
+                model_sites: 0,
+            },
         };
         match f {
             Func::Lambda(l) => w.expr(&l.lambda.body),

@@ -46,7 +46,15 @@ pub fn apply_concurrently(
                     break;
                 }
                 let mut buf = Vec::new();
-                let r = rt.call(f, vec![items[i].clone()], Vec::new(), globals, None, &mut buf, span);
+                let r = rt.call(
+                    f,
+                    vec![items[i].clone()],
+                    Vec::new(),
+                    globals,
+                    None,
+                    &mut buf,
+                    span,
+                );
                 if r.is_err() {
                     stop.store(true, Ordering::Relaxed);
                 }
@@ -70,12 +78,23 @@ pub fn apply_concurrently(
             None if stop.load(Ordering::Relaxed) => continue,
             None => {
                 let mut buf = Vec::new();
-                let r = rt.call(f, vec![items[i].clone()], Vec::new(), globals, None, &mut buf, span);
+                let r = rt.call(
+                    f,
+                    vec![items[i].clone()],
+                    Vec::new(),
+                    globals,
+                    None,
+                    &mut buf,
+                    span,
+                );
                 (r, buf)
             }
         };
         out.write_all(&buf).map_err(|e| {
-            Flow::from(crate::diag::Diagnostic::runtime(span, format!("cannot write output: {e}")))
+            Flow::from(crate::diag::Diagnostic::runtime(
+                span,
+                format!("cannot write output: {e}"),
+            ))
         })?;
         results.push(r?);
     }

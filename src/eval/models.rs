@@ -12,7 +12,13 @@ use crate::llm::{LlmConfig, SubCalls};
 pub trait SubSession: Send + Sync {
     /// Answers `question` about `text` at `depth` (the caller's depth + 1),
     /// with trace events nested under `parent`.
-    fn run(&self, question: &str, text: &str, depth: u32, parent: Option<u64>) -> Result<String, String>;
+    fn run(
+        &self,
+        question: &str,
+        text: &str,
+        depth: u32,
+        parent: Option<u64>,
+    ) -> Result<String, String>;
 }
 
 /// Models available to a run.

@@ -12,6 +12,8 @@ mod docs;
 mod errors;
 /// Scripts under tests/golden/ with their expected output.
 mod golden;
+/// Sub-model calls from rlq programs, against the scripted server.
+mod model_calls;
 /// Programs models wrote from the reference alone pass `check`.
 mod model_written;
 /// The language's forms give what Python computes on the same context.
