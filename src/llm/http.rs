@@ -262,11 +262,11 @@ impl Http {
                 format!("no reply within {}", secs(timeout)),
             )
         } else if e.is_connect() {
-            (CallErrorKind::Connect, self.quote(&root_cause(e)))
+            (CallErrorKind::Connect, self.quote(&cause(e)))
         } else {
             (
                 CallErrorKind::Connect,
-                format!("connection dropped: {}", self.quote(&root_cause(e))),
+                format!("connection dropped: {}", self.quote(&cause(e))),
             )
         };
         Attempt::Transient {
@@ -295,19 +295,19 @@ impl Http {
         let said = detail.map(|d| format!(": {d}")).unwrap_or_default();
         match kind {
             CallErrorKind::Auth { status: 401 } if self.key.is_none() => format!(
-                "{base} refused the call with HTTP 401 and no API key is set: set {}",
+                "{base} refused the call with HTTP 401 and no API key is set; set {}",
                 self.key_var
             ),
             CallErrorKind::Auth { status: 401 } => format!(
-                "{base} refused the API key (HTTP 401): check the key in {}",
+                "{base} refused the API key (HTTP 401); check the key in {}",
                 self.key_var
             ),
             CallErrorKind::Auth { status } => format!(
-                "{base} refused the call with HTTP {status}: the key in {} may not use model '{model}'",
+                "{base} refused the call with HTTP {status}; the key in {} may not use model '{model}'",
                 self.key_var
             ),
             CallErrorKind::UnknownModel => format!(
-                "{base} does not know model '{model}' (HTTP 404{said}): check the model name (sub_model in rlmq.toml, or model=) and the base URL"
+                "{base} does not know model '{model}' (HTTP 404{said}); check the model name (sub_model in rlmq.toml, or model=) and the base URL"
             ),
             CallErrorKind::Http { status } => {
                 let lower = said.to_lowercase();
@@ -347,7 +347,8 @@ impl Http {
                 "{base} kept failing with HTTP {status} ({reason}) {tries}; the provider is in trouble, try again later"
             ),
             CallErrorKind::Timeout => format!(
-                "{base} gave no reply in time ({reason}) {tries}; raise timeout_secs in rlmq.toml or send smaller pieces"
+                "{base} gave no reply within {} {tries}; raise timeout_secs in rlmq.toml or send smaller pieces",
+                secs(self.timeout)
             ),
             CallErrorKind::Connect => format!(
                 "cannot reach {base} ({reason}) {tries}; check the base URL ({} or base_url in rlmq.toml) and that the server is running",
@@ -365,13 +366,31 @@ fn secs(d: Duration) -> String {
     format!("{:.1} s", d.as_secs_f64())
 }
 
-/// The innermost error message (e.g. "Connection refused (os error 111)").
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+/// What went wrong underneath, briefly: the kind of the first I/O error in
+/// the chain when it is a common one, else the innermost message.
+fn cause(e: &(dyn std::error::Error + 'static)) -> String {
+    use std::io::ErrorKind as K;
     let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
+    loop {
+        if let Some(io) = cur.downcast_ref::<std::io::Error>() {
+            let short = match io.kind() {
+                K::ConnectionRefused => "connection refused",
+                K::ConnectionReset => "connection reset",
+                K::ConnectionAborted => "connection aborted",
+                K::UnexpectedEof => "connection closed early",
+                K::TimedOut => "connect timed out",
+                K::AddrNotAvailable => "address not available",
+                _ => "",
+            };
+            if !short.is_empty() {
+                return short.to_string();
+            }
+        }
+        match cur.source() {
+            Some(next) => cur = next,
+            None => return cur.to_string(),
+        }
     }
-    cur.to_string()
 }
 
 /// `Retry-After: <seconds>` or `retry-after-ms: <ms>`; an HTTP date is ignored.

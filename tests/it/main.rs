@@ -1,1 +1,3 @@
 //! One integration-test binary; each module is one concern.
+
+mod subcalls;
