@@ -10,6 +10,8 @@
 //!   and line indexes that make offsets cheap;
 //! - [`search`]: literal, literal-set and regex search over bytes, parallel
 //!   over one large text;
+//! - [`llm`]: sub-model calls: HTTP clients, retries, budgets, cache,
+//!   trace, token counts, and a scripted test server;
 //! - [`diag`]: errors as data, rendered for people and models.
 #![warn(missing_docs)]
 

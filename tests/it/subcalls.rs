@@ -766,3 +766,23 @@ fn nothing_panics_inside_an_async_runtime_or_with_odd_input() {
     let owned = SubCalls::new(config(&server, dir.path()).without_cache()).unwrap();
     rt.block_on(async move { drop(owned) });
 }
+
+#[test]
+fn the_demo_rules_file_parses_and_serves() {
+    let rules = MockRules::from_json(include_str!("../../examples/mock/label-rules.json")).unwrap();
+    let server = MockServer::start(MockRules {
+        faults: Faults::default(),
+        ..rules
+    })
+    .unwrap();
+    let c = LlmConfig::new(Provider::OpenAi, server.openai_url())
+        .with_api_key("demo-key")
+        .with_sub_model(MODEL)
+        .without_cache();
+    let sub = SubCalls::new(c).unwrap();
+    assert_eq!(sub.call(&labelled(3)).unwrap().text, "L3");
+    assert_eq!(
+        sub.call(&CallRequest::new("nothing here")).unwrap().text,
+        "not found"
+    );
+}
