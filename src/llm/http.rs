@@ -25,6 +25,9 @@ use crate::llm::budget::BudgetLimit;
 /// Longest piece of a provider's or the OS's own message quoted in ours.
 const QUOTE_CHARS: usize = 160;
 
+/// Largest reply body read; a bigger one is refused, not buffered.
+const MAX_REPLY_BYTES: usize = 64 << 20;
+
 /// The HTTP side of the backend: one client, one endpoint, one semaphore.
 #[derive(Debug)]
 pub struct Http {
@@ -215,16 +218,31 @@ impl Http {
             .headers(self.headers.clone())
             .timeout(timeout)
             .body(body);
-        let response = match request.send().await {
+        let mut response = match request.send().await {
             Ok(r) => r,
             Err(e) => return self.transport(&e, timeout),
         };
         let status = response.status().as_u16();
         let retry_after = retry_after(response.headers());
-        let bytes = match response.bytes().await {
-            Ok(b) => b,
-            Err(e) => return self.transport(&e, timeout),
-        };
+        let mut bytes = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if bytes.len() + chunk.len() > MAX_REPLY_BYTES {
+                        return Attempt::Final {
+                            kind: CallErrorKind::BadReply,
+                            detail: Some(format!(
+                                "it is larger than {} MiB",
+                                MAX_REPLY_BYTES >> 20
+                            )),
+                        };
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return self.transport(&e, timeout),
+            }
+        }
         let provider_says = || wire::error_message(&bytes).map(|m| self.quote(&m));
         match status {
             200..=299 => match wire::parse_reply(self.provider, &bytes) {
@@ -321,7 +339,10 @@ impl Http {
                 };
                 format!("{base} rejected the call with HTTP {status}{said}; {advice}")
             }
-            _ => format!("{base} failed{said}"),
+            _ => format!(
+                "the reply from {base} could not be read{said}; check that the base URL serves the {} API",
+                self.provider.name()
+            ),
         }
     }
 

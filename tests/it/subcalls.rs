@@ -127,10 +127,11 @@ fn thirty_percent_faults_are_retried_until_every_call_succeeds() {
         .max_per_request(3)
         .seed(11)
         .retry_after_secs(1)
-        .timeout_ms(3_000);
+        .timeout_ms(6_000);
     let server = MockServer::start(label_rules(5).faults(faults)).unwrap();
     let mut c = config(&server, dir.path()).without_cache();
-    c.timeout = Duration::from_millis(500);
+    // Generous, so that only injected timeouts time out on a busy machine.
+    c.timeout = Duration::from_millis(1_500);
     c.concurrency = 16;
     let sub = SubCalls::new(c).unwrap();
     let reqs: Vec<_> = (0..100).map(labelled).collect();
@@ -784,5 +785,44 @@ fn the_demo_rules_file_parses_and_serves() {
     assert_eq!(
         sub.call(&CallRequest::new("nothing here")).unwrap().text,
         "not found"
+    );
+}
+
+#[test]
+fn scripted_queues_answer_in_order_then_say_they_are_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = MockServer::start(
+        MockRules::new()
+            .api_key(KEY)
+            .rule(Rule::queue("root", ["first", "second"]).for_model("mock-root"))
+            .rule(Rule::text("sub", "sub reply")),
+    )
+    .unwrap();
+    let sub = SubCalls::new(config(&server, dir.path()).without_cache()).unwrap();
+    let root = |i: usize| CallRequest {
+        model: Some("mock-root".into()),
+        ..CallRequest::new(format!("turn {i}"))
+    };
+    assert_eq!(sub.call(&root(0)).unwrap().text, "first");
+    assert_eq!(sub.call(&CallRequest::new("x")).unwrap().text, "sub reply");
+    assert_eq!(sub.call(&root(1)).unwrap().text, "second");
+    let e = sub.call(&root(2)).unwrap_err();
+    assert_eq!(e.kind, CallErrorKind::Http { status: 400 });
+    assert!(
+        e.to_string()
+            .contains("reply queue of rule \"root\" is exhausted"),
+        "{e}"
+    );
+    assert_eq!(
+        (
+            server.count(),
+            server.count_rule("root"),
+            server.count_rule("sub")
+        ),
+        (4, 3, 1)
+    );
+    assert!(
+        !format!("{sub:?}").contains(KEY),
+        "the key is in SubCalls' Debug"
     );
 }
