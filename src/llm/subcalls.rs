@@ -276,19 +276,12 @@ impl SubCalls {
         }
 
         let info = self.config.model_info(model);
-        let tokens = tokens::count_request(model, system, message);
+        let system_tokens = tokens::count(model, system);
+        let tokens = system_tokens + tokens::count(model, message) + tokens::FRAMING_TOKENS;
         let limit = input_limit(&info, max_tokens);
         if tokens > limit {
-            let system_tokens = tokens::count(model, system);
-            return Outcome::failed(self.too_large(
-                model,
-                &info,
-                message,
-                tokens,
-                limit,
-                max_tokens,
-                system_tokens,
-            ));
+            let e = self.too_large(model, message, tokens, limit, max_tokens, system_tokens);
+            return Outcome::failed(e);
         }
         let need = tokens.saturating_add(max_tokens);
         let reservation = match self.budget.try_spend(need, info.cost(tokens, max_tokens)) {
@@ -307,16 +300,15 @@ impl SubCalls {
         let seed = u64::from_str_radix(&key[..16], 16).unwrap_or(0);
         match self.send(id, model, body.into_bytes(), seed) {
             Ok(Sent { reply, retries }) => {
+                // Our own counts stand in where the provider reports none.
+                let input = reply.input_tokens.unwrap_or(tokens);
+                let output = reply
+                    .output_tokens
+                    .unwrap_or_else(|| tokens::count(model, &reply.text));
                 let usage = CallUsage {
-                    input_tokens: reply.input_tokens.unwrap_or(tokens),
-                    output_tokens: reply
-                        .output_tokens
-                        .unwrap_or_else(|| tokens::count(model, &reply.text)),
-                    cost_usd: None,
-                };
-                let usage = CallUsage {
-                    cost_usd: info.cost(usage.input_tokens, usage.output_tokens),
-                    ..usage
+                    input_tokens: input,
+                    output_tokens: output,
+                    cost_usd: info.cost(input, output),
                 };
                 self.budget.settle(
                     reservation,
@@ -403,11 +395,9 @@ impl SubCalls {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn too_large(
         &self,
         model: &str,
-        info: &ModelInfo,
         message: &str,
         tokens: u64,
         limit: u64,
@@ -416,6 +406,7 @@ impl SubCalls {
     ) -> CallError {
         let chars = message.chars().count() as u64;
         let fit = self.fit_chars(model, system_tokens, max_tokens);
+        let info = self.config.model_info(model);
         let window = info.window();
         let assumed = if info.context_window.is_none() {
             format!(" (assumed: set context_window under [models.\"{model}\"] in rlmq.toml)")

@@ -75,11 +75,6 @@ pub fn count(model: &str, text: &str) -> u64 {
     }
 }
 
-/// Tokens of one request: system prompt, user message and framing.
-pub fn count_request(model: &str, system: &str, message: &str) -> u64 {
-    count(model, system) + count(model, message) + FRAMING_TOKENS
-}
-
 /// Tokens in `text` with `encoding`, counted segment by segment.
 pub fn count_raw(encoding: Encoding, text: &str) -> u64 {
     let bpe = bpe(encoding);
