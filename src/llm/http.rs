@@ -33,6 +33,7 @@ const MAX_REPLY_BYTES: usize = 64 << 20;
 pub struct Http {
     client: reqwest::Client,
     provider: Provider,
+    /// The base URL as messages show it (without any user:password@).
     base_url: String,
     url: String,
     headers: HeaderMap,
@@ -125,7 +126,7 @@ impl Http {
         Ok(Http {
             client,
             provider: config.provider,
-            base_url: config.base_url.clone(),
+            base_url: shown_url(&config.base_url),
             url: wire::url(config.provider, &config.base_url),
             headers,
             key: config.api_key.clone(),
@@ -383,6 +384,18 @@ impl Http {
     }
 }
 
+/// `base` without credentials, for messages.
+fn shown_url(base: &str) -> String {
+    match reqwest::Url::parse(base) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.as_str().trim_end_matches('/').to_string()
+        }
+        _ => base.to_string(),
+    }
+}
+
 fn secs(d: Duration) -> String {
     format!("{:.1} s", d.as_secs_f64())
 }
@@ -489,6 +502,15 @@ mod tests {
             HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
         );
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_not_shown() {
+        assert_eq!(
+            shown_url("https://u:secret@h.example/v1"),
+            "https://h.example/v1"
+        );
+        assert_eq!(shown_url("http://127.0.0.1:9/v1"), "http://127.0.0.1:9/v1");
     }
 
     #[test]
