@@ -3,18 +3,38 @@
 //! 200 ms = 1.6 s; the figure reported is the wall time over that ideal
 //! (1.00 is perfect; the goal is at most 1.25).
 //!
+//! It also reports how fast a sub-call message is counted in tokens before
+//! it is sent (prose, `o200k_base`), since that runs on every call.
+//!
 //! `cargo bench --bench subcalls` (add `-- --runs N` for more runs).
 
 use std::time::{Duration, Instant};
 
 use rlmq::llm::mock::{MockRules, MockServer, Rule};
+use rlmq::llm::tokens;
 use rlmq::llm::{CallRequest, LlmConfig, Provider, SubCalls};
 
 const CALLS: usize = 256;
 const CONCURRENCY: usize = 32;
 const LATENCY_MS: u64 = 200;
 
+fn token_count_speed() {
+    let text = "The committee met on Tuesday to review the budget, and agreed to revisit item 4. "
+        .repeat(50_000);
+    tokens::count("gpt-4o", "warm up");
+    let t = Instant::now();
+    let n = tokens::count("gpt-4o", &text);
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "subcalls/token_count_prose: {:.1} MB in {:.0} ms, {:.1} MB/s ({n} tokens)",
+        text.len() as f64 / 1e6,
+        secs * 1000.0,
+        text.len() as f64 / 1e6 / secs
+    );
+}
+
 fn main() {
+    token_count_speed();
     let runs = std::env::args()
         .skip_while(|a| a != "--runs")
         .nth(1)
