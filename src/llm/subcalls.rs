@@ -226,6 +226,9 @@ impl SubCalls {
     }
 
     /// Makes one call, blocking until it is answered or fails for good.
+    /// Since it holds its thread for the whole exchange, a `map` fanned out
+    /// over a pool smaller than `concurrency` has no more requests in flight
+    /// than the pool has threads.
     pub fn call(&self, req: &CallRequest) -> Result<Reply, CallError> {
         let started = Instant::now();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -496,6 +499,44 @@ impl SubCalls {
                 latency_ms,
             }),
         }
+    }
+
+    /// Makes many calls at once and returns the results in input order: a
+    /// `map` whose function is a single `llm()`. Runs them on scoped threads
+    /// (twice the concurrency limit, so token counting overlaps the network
+    /// wait); the semaphore still bounds the requests in flight. A `map`
+    /// that runs arbitrary code per item should instead call
+    /// [`SubCalls::call`] from a thread pool of at least `concurrency`
+    /// threads: `call` blocks its thread, so a smaller pool caps the
+    /// requests in flight at the pool's size.
+    pub fn call_many(&self, reqs: &[CallRequest]) -> Vec<Result<Reply, CallError>> {
+        let workers = reqs
+            .len()
+            .min(self.config.concurrency.saturating_mul(2))
+            .max(1);
+        let next = AtomicU64::new(0);
+        let slots: Vec<std::sync::OnceLock<Result<Reply, CallError>>> =
+            reqs.iter().map(|_| std::sync::OnceLock::new()).collect();
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    let Some(req) = reqs.get(i) else { break };
+                    let _ = slots[i].set(self.call(req));
+                });
+            }
+        });
+        slots
+            .into_iter()
+            .map(|slot| {
+                slot.into_inner().unwrap_or_else(|| {
+                    Err(CallError::new(
+                        CallErrorKind::BadReply,
+                        "the call's thread stopped without an answer (internal error in rlmq)",
+                    ))
+                })
+            })
+            .collect()
     }
 
     /// Before a `map`: refuses, spending nothing, when `calls` more calls

@@ -826,3 +826,23 @@ fn scripted_queues_answer_in_order_then_say_they_are_empty() {
         "the key is in SubCalls' Debug"
     );
 }
+
+#[test]
+fn call_many_keeps_input_order_under_the_concurrency_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = MockServer::start(label_rules(50)).unwrap();
+    let mut c = config(&server, dir.path()).without_cache();
+    c.concurrency = 8;
+    let sub = SubCalls::new(c).unwrap();
+    let reqs: Vec<_> = (0..64).map(labelled).collect();
+    let t = Instant::now();
+    let results = sub.call_many(&reqs);
+    let elapsed = t.elapsed();
+    for (i, r) in results.iter().enumerate() {
+        assert_eq!(r.as_ref().unwrap().text, format!("L{i}"));
+    }
+    assert!(server.max_in_flight() <= 8);
+    // 8 waves of 50 ms; far below 64 sequential calls (3.2 s).
+    assert!(elapsed < Duration::from_millis(1_600), "{elapsed:?}");
+    assert!(sub.call_many(&[]).is_empty());
+}
