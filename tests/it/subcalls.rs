@@ -144,6 +144,7 @@ fn thirty_percent_faults_are_retried_until_every_call_succeeds() {
 
     let totals = sub.totals();
     let faults = server.faults_injected();
+    println!("{faults} faults injected over {} requests", server.count());
     assert!(faults >= 15, "only {faults} faults injected");
     assert_eq!(server.count(), 100 + faults, "one extra request per fault");
     assert_eq!(totals.retries, faults);
