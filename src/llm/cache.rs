@@ -42,21 +42,27 @@ pub struct KeyParts<'a> {
 }
 
 impl KeyParts<'_> {
-    /// The key: SHA-256, in hex, of a versioned JSON array of the parts
-    /// (JSON, so no two different sets of parts can collide by
-    /// concatenation).
+    /// The key: SHA-256, in hex, over a version tag and each part preceded
+    /// by its length (so no two different sets of parts can collide by
+    /// concatenation, and a huge message is hashed without being copied).
     pub fn key(&self) -> String {
-        let canonical = serde_json::json!([
-            "rlmq-cache-v1",
-            self.provider,
-            self.base_url,
-            self.model,
-            self.system,
-            self.max_tokens,
-            self.json,
-            self.message
-        ]);
-        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+        let mut h = Sha256::new();
+        h.update(b"rlmq-cache-v1");
+        let max_tokens = self.max_tokens.to_le_bytes();
+        let parts: [&[u8]; 7] = [
+            self.provider.as_bytes(),
+            self.base_url.as_bytes(),
+            self.model.as_bytes(),
+            self.system.as_bytes(),
+            &max_tokens,
+            &[u8::from(self.json)],
+            self.message.as_bytes(),
+        ];
+        for part in parts {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+        hex::encode(h.finalize())
     }
 }
 

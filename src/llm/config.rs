@@ -177,8 +177,8 @@ pub struct LlmConfig {
 }
 
 impl LlmConfig {
-    /// Defaults for `provider` at `base_url`, with no key, cache in `./.rlmq-cache`
-    /// until a real location is chosen, and no budget limits.
+    /// Defaults for `provider` at `base_url`: no key, the default models,
+    /// the cache on in the user's cache dir, no trace, no budget limits.
     pub fn new(provider: Provider, base_url: impl Into<String>) -> LlmConfig {
         let (root, sub) = provider.default_models();
         LlmConfig {
@@ -198,7 +198,9 @@ impl LlmConfig {
             backoff_max: Duration::from_secs(30),
             concurrency: 16,
             cache: true,
-            cache_dir: PathBuf::from(".rlmq-cache"),
+            cache_dir: default_cache_dir(&|name: &str| {
+                std::env::var(name).ok().filter(|v| !v.is_empty())
+            }),
             budget: BudgetLimits::default(),
             trace: None,
         }
@@ -389,9 +391,13 @@ fn find_config_file() -> Option<PathBuf> {
     user.is_file().then_some(user)
 }
 
+/// `$XDG_CACHE_HOME/rlmq` (when absolute, as the spec requires), else
+/// `~/.cache/rlmq`, else `./.rlmq-cache` when there is no home.
 fn default_cache_dir(env: &impl Fn(&str) -> Option<String>) -> PathBuf {
-    if let Some(xdg) = env("XDG_CACHE_HOME") {
-        return PathBuf::from(xdg).join("rlmq");
+    if let Some(xdg) = env("XDG_CACHE_HOME").map(PathBuf::from) {
+        if xdg.is_absolute() {
+            return xdg.join("rlmq");
+        }
     }
     match env("HOME").map(PathBuf::from).or_else(dirs::home_dir) {
         Some(home) => home.join(".cache").join("rlmq"),

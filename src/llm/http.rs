@@ -25,11 +25,15 @@ use crate::llm::budget::BudgetLimit;
 /// Longest piece of a provider's or the OS's own message quoted in ours.
 const QUOTE_CHARS: usize = 160;
 
+/// Largest reply body read; a bigger one is refused, not buffered.
+const MAX_REPLY_BYTES: usize = 64 << 20;
+
 /// The HTTP side of the backend: one client, one endpoint, one semaphore.
 #[derive(Debug)]
 pub struct Http {
     client: reqwest::Client,
     provider: Provider,
+    /// The base URL as messages show it (without any user:password@).
     base_url: String,
     url: String,
     headers: HeaderMap,
@@ -122,7 +126,7 @@ impl Http {
         Ok(Http {
             client,
             provider: config.provider,
-            base_url: config.base_url.clone(),
+            base_url: shown_url(&config.base_url),
             url: wire::url(config.provider, &config.base_url),
             headers,
             key: config.api_key.clone(),
@@ -215,16 +219,31 @@ impl Http {
             .headers(self.headers.clone())
             .timeout(timeout)
             .body(body);
-        let response = match request.send().await {
+        let mut response = match request.send().await {
             Ok(r) => r,
             Err(e) => return self.transport(&e, timeout),
         };
         let status = response.status().as_u16();
         let retry_after = retry_after(response.headers());
-        let bytes = match response.bytes().await {
-            Ok(b) => b,
-            Err(e) => return self.transport(&e, timeout),
-        };
+        let mut bytes = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if bytes.len() + chunk.len() > MAX_REPLY_BYTES {
+                        return Attempt::Final {
+                            kind: CallErrorKind::BadReply,
+                            detail: Some(format!(
+                                "it is larger than {} MiB",
+                                MAX_REPLY_BYTES >> 20
+                            )),
+                        };
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return self.transport(&e, timeout),
+            }
+        }
         let provider_says = || wire::error_message(&bytes).map(|m| self.quote(&m));
         match status {
             200..=299 => match wire::parse_reply(self.provider, &bytes) {
@@ -262,11 +281,11 @@ impl Http {
                 format!("no reply within {}", secs(timeout)),
             )
         } else if e.is_connect() {
-            (CallErrorKind::Connect, self.quote(&root_cause(e)))
+            (CallErrorKind::Connect, self.quote(&cause(e)))
         } else {
             (
                 CallErrorKind::Connect,
-                format!("connection dropped: {}", self.quote(&root_cause(e))),
+                format!("connection dropped: {}", self.quote(&cause(e))),
             )
         };
         Attempt::Transient {
@@ -295,19 +314,19 @@ impl Http {
         let said = detail.map(|d| format!(": {d}")).unwrap_or_default();
         match kind {
             CallErrorKind::Auth { status: 401 } if self.key.is_none() => format!(
-                "{base} refused the call with HTTP 401 and no API key is set: set {}",
+                "{base} refused the call with HTTP 401 and no API key is set; set {}",
                 self.key_var
             ),
             CallErrorKind::Auth { status: 401 } => format!(
-                "{base} refused the API key (HTTP 401): check the key in {}",
+                "{base} refused the API key (HTTP 401); check the key in {}",
                 self.key_var
             ),
             CallErrorKind::Auth { status } => format!(
-                "{base} refused the call with HTTP {status}: the key in {} may not use model '{model}'",
+                "{base} refused the call with HTTP {status}; the key in {} may not use model '{model}'",
                 self.key_var
             ),
             CallErrorKind::UnknownModel => format!(
-                "{base} does not know model '{model}' (HTTP 404{said}): check the model name (sub_model in rlmq.toml, or model=) and the base URL"
+                "{base} does not know model '{model}' (HTTP 404{said}); check the model name (sub_model in rlmq.toml, or model=) and the base URL"
             ),
             CallErrorKind::Http { status } => {
                 let lower = said.to_lowercase();
@@ -321,7 +340,10 @@ impl Http {
                 };
                 format!("{base} rejected the call with HTTP {status}{said}; {advice}")
             }
-            _ => format!("{base} failed{said}"),
+            _ => format!(
+                "the reply from {base} could not be read{said}; check that the base URL serves the {} API",
+                self.provider.name()
+            ),
         }
     }
 
@@ -347,7 +369,8 @@ impl Http {
                 "{base} kept failing with HTTP {status} ({reason}) {tries}; the provider is in trouble, try again later"
             ),
             CallErrorKind::Timeout => format!(
-                "{base} gave no reply in time ({reason}) {tries}; raise timeout_secs in rlmq.toml or send smaller pieces"
+                "{base} gave no reply within {} {tries}; raise timeout_secs in rlmq.toml or send smaller pieces",
+                secs(self.timeout)
             ),
             CallErrorKind::Connect => format!(
                 "cannot reach {base} ({reason}) {tries}; check the base URL ({} or base_url in rlmq.toml) and that the server is running",
@@ -361,17 +384,47 @@ impl Http {
     }
 }
 
+/// `base` without credentials, for messages.
+fn shown_url(base: &str) -> String {
+    match reqwest::Url::parse(base) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.as_str().trim_end_matches('/').to_string()
+        }
+        _ => base.to_string(),
+    }
+}
+
 fn secs(d: Duration) -> String {
     format!("{:.1} s", d.as_secs_f64())
 }
 
-/// The innermost error message (e.g. "Connection refused (os error 111)").
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+/// What went wrong underneath, briefly: the kind of the first I/O error in
+/// the chain when it is a common one, else the innermost message.
+fn cause(e: &(dyn std::error::Error + 'static)) -> String {
+    use std::io::ErrorKind as K;
     let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
+    loop {
+        if let Some(io) = cur.downcast_ref::<std::io::Error>() {
+            let short = match io.kind() {
+                K::ConnectionRefused => "connection refused",
+                K::ConnectionReset => "connection reset",
+                K::ConnectionAborted => "connection aborted",
+                K::UnexpectedEof => "connection closed early",
+                K::TimedOut => "connect timed out",
+                K::AddrNotAvailable => "address not available",
+                _ => "",
+            };
+            if !short.is_empty() {
+                return short.to_string();
+            }
+        }
+        match cur.source() {
+            Some(next) => cur = next,
+            None => return cur.to_string(),
+        }
     }
-    cur.to_string()
 }
 
 /// `Retry-After: <seconds>` or `retry-after-ms: <ms>`; an HTTP date is ignored.
@@ -449,6 +502,15 @@ mod tests {
             HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
         );
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_not_shown() {
+        assert_eq!(
+            shown_url("https://u:secret@h.example/v1"),
+            "https://h.example/v1"
+        );
+        assert_eq!(shown_url("http://127.0.0.1:9/v1"), "http://127.0.0.1:9/v1");
     }
 
     #[test]

@@ -48,6 +48,12 @@ pub use subcalls::{CallRequest, Reply, SubCalls};
 pub use trace::Trace;
 pub use usage::{CallUsage, Usage};
 
+/// Locks `m`, going on with the data if a thread panicked while holding it
+/// (every lock here guards data that stays consistent between statements).
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// The default system prompt of a sub-call (`prompts/sub.md`).
 pub const DEFAULT_SYSTEM: &str = include_str!("../../prompts/sub.md");
 

@@ -39,7 +39,7 @@ impl Progress {
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<(ProgressBar, usize)>> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        super::lock(&self.state)
     }
 
     /// Opens (or extends) the bar by `total` calls.

@@ -226,6 +226,9 @@ impl SubCalls {
     }
 
     /// Makes one call, blocking until it is answered or fails for good.
+    /// Since it holds its thread for the whole exchange, a `map` fanned out
+    /// over a pool smaller than `concurrency` has no more requests in flight
+    /// than the pool has threads.
     pub fn call(&self, req: &CallRequest) -> Result<Reply, CallError> {
         let started = Instant::now();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -276,19 +279,12 @@ impl SubCalls {
         }
 
         let info = self.config.model_info(model);
-        let tokens = tokens::count_request(model, system, message);
+        let system_tokens = tokens::count(model, system);
+        let tokens = system_tokens + tokens::count(model, message) + tokens::FRAMING_TOKENS;
         let limit = input_limit(&info, max_tokens);
         if tokens > limit {
-            let system_tokens = tokens::count(model, system);
-            return Outcome::failed(self.too_large(
-                model,
-                &info,
-                message,
-                tokens,
-                limit,
-                max_tokens,
-                system_tokens,
-            ));
+            let e = self.too_large(model, message, tokens, limit, max_tokens, system_tokens);
+            return Outcome::failed(e);
         }
         let need = tokens.saturating_add(max_tokens);
         let reservation = match self.budget.try_spend(need, info.cost(tokens, max_tokens)) {
@@ -307,16 +303,15 @@ impl SubCalls {
         let seed = u64::from_str_radix(&key[..16], 16).unwrap_or(0);
         match self.send(id, model, body.into_bytes(), seed) {
             Ok(Sent { reply, retries }) => {
+                // Our own counts stand in where the provider reports none.
+                let input = reply.input_tokens.unwrap_or(tokens);
+                let output = reply
+                    .output_tokens
+                    .unwrap_or_else(|| tokens::count(model, &reply.text));
                 let usage = CallUsage {
-                    input_tokens: reply.input_tokens.unwrap_or(tokens),
-                    output_tokens: reply
-                        .output_tokens
-                        .unwrap_or_else(|| tokens::count(model, &reply.text)),
-                    cost_usd: None,
-                };
-                let usage = CallUsage {
-                    cost_usd: info.cost(usage.input_tokens, usage.output_tokens),
-                    ..usage
+                    input_tokens: input,
+                    output_tokens: output,
+                    cost_usd: info.cost(input, output),
                 };
                 self.budget.settle(
                     reservation,
@@ -403,11 +398,9 @@ impl SubCalls {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn too_large(
         &self,
         model: &str,
-        info: &ModelInfo,
         message: &str,
         tokens: u64,
         limit: u64,
@@ -416,6 +409,7 @@ impl SubCalls {
     ) -> CallError {
         let chars = message.chars().count() as u64;
         let fit = self.fit_chars(model, system_tokens, max_tokens);
+        let info = self.config.model_info(model);
         let window = info.window();
         let assumed = if info.context_window.is_none() {
             format!(" (assumed: set context_window under [models.\"{model}\"] in rlmq.toml)")
@@ -505,6 +499,44 @@ impl SubCalls {
                 latency_ms,
             }),
         }
+    }
+
+    /// Makes many calls at once and returns the results in input order: a
+    /// `map` whose function is a single `llm()`. Runs them on scoped threads
+    /// (twice the concurrency limit, so token counting overlaps the network
+    /// wait); the semaphore still bounds the requests in flight. A `map`
+    /// that runs arbitrary code per item should instead call
+    /// [`SubCalls::call`] from a thread pool of at least `concurrency`
+    /// threads: `call` blocks its thread, so a smaller pool caps the
+    /// requests in flight at the pool's size.
+    pub fn call_many(&self, reqs: &[CallRequest]) -> Vec<Result<Reply, CallError>> {
+        let workers = reqs
+            .len()
+            .min(self.config.concurrency.saturating_mul(2))
+            .max(1);
+        let next = AtomicU64::new(0);
+        let slots: Vec<std::sync::OnceLock<Result<Reply, CallError>>> =
+            reqs.iter().map(|_| std::sync::OnceLock::new()).collect();
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    let Some(req) = reqs.get(i) else { break };
+                    let _ = slots[i].set(self.call(req));
+                });
+            }
+        });
+        slots
+            .into_iter()
+            .map(|slot| {
+                slot.into_inner().unwrap_or_else(|| {
+                    Err(CallError::new(
+                        CallErrorKind::BadReply,
+                        "the call's thread stopped without an answer (internal error in rlmq)",
+                    ))
+                })
+            })
+            .collect()
     }
 
     /// Before a `map`: refuses, spending nothing, when `calls` more calls

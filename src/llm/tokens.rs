@@ -12,7 +12,7 @@
 //! counted in segments cut where whitespace follows a word (where tiktoken
 //! cuts too, so the count is unchanged for spaces and at most one token off
 //! per cut otherwise) and inside any run of whitespace or non-whitespace
-//! longer than [`RUN_CUT`] bytes (again at most one token off per cut), so
+//! longer than `RUN_CUT` (64) bytes (again at most one token off per cut), so
 //! that no pre-token is long. Counting is then
 //! linear in the text; a segment the tokenizer still fails on is estimated
 //! at one token per byte, which only ever overstates.
@@ -49,20 +49,30 @@ pub fn warm_up() {
     let _ = bpe(Encoding::Cl100k);
 }
 
+/// Texts longer than this are counted from their first this-many bytes and
+/// the count scaled up: no model's window holds that much, and a message of
+/// a gigabyte must still be refused in about a second.
+pub const SAMPLE_BYTES: usize = 16 << 20;
+
 /// Tokens in `text` for `model`, without chat framing, margin included for
-/// non-OpenAI models.
+/// non-OpenAI models (extrapolated beyond [`SAMPLE_BYTES`]).
 pub fn count(model: &str, text: &str) -> u64 {
-    let raw = count_raw(Encoding::for_model(model), text);
+    let encoding = Encoding::for_model(model);
+    let raw = if text.len() > SAMPLE_BYTES {
+        let mut end = SAMPLE_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let sample = count_raw(encoding, &text[..end]);
+        (sample as f64 * text.len() as f64 / end as f64).ceil() as u64
+    } else {
+        count_raw(encoding, text)
+    };
     if Encoding::is_exact_for(model) {
         raw
     } else {
         (raw as f64 * FOREIGN_MARGIN).ceil() as u64
     }
-}
-
-/// Tokens of one request: system prompt, user message and framing.
-pub fn count_request(model: &str, system: &str, message: &str) -> u64 {
-    count(model, system) + count(model, message) + FRAMING_TOKENS
 }
 
 /// Tokens in `text` with `encoding`, counted segment by segment.
@@ -147,6 +157,16 @@ mod tests {
         let t = std::time::Instant::now();
         let n = count("gpt-4o", &text);
         assert!(n > 0);
+        assert!(t.elapsed().as_secs() < 20, "took {:?}", t.elapsed());
+    }
+
+    #[test]
+    fn huge_texts_are_extrapolated() {
+        let text = "lorem ipsum dolor sit amet ".repeat(2_000_000);
+        let t = std::time::Instant::now();
+        let n = count("gpt-4o", &text);
+        let exact = count("gpt-4o", &"lorem ipsum dolor sit amet ".repeat(1_000)) * 2_000;
+        assert!(n.abs_diff(exact) < exact / 50, "{n} vs {exact}");
         assert!(t.elapsed().as_secs() < 20, "took {:?}", t.elapsed());
     }
 

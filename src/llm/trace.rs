@@ -17,13 +17,14 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
 use super::config::ApiKey;
 use super::error::LlmError;
+use super::lock;
 
 /// An open trace file.
 #[derive(Debug)]
@@ -32,10 +33,6 @@ pub struct Trace {
     out: Mutex<BufWriter<File>>,
     secret: Option<ApiKey>,
     error: Mutex<Option<String>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Trace {

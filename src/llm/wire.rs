@@ -104,8 +104,8 @@ pub struct Reply {
     pub truncated: bool,
 }
 
-/// Reads a 2xx body; the error is a short reason ("not JSON", "no
-/// choices[0].message.content").
+/// Reads a 2xx body; the error is a short reason (`not JSON: ...`,
+/// `no choices[0] in the reply`).
 pub fn parse_reply(provider: Provider, body: &[u8]) -> Result<Reply, String> {
     let v: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
     match provider {

@@ -20,3 +20,5 @@ mod model_written;
 mod python_equiv;
 /// The parser: shapes, layout, and syntax errors.
 mod syntax;
+/// The sub-call backend: retries, cache, budgets, errors, over real HTTP.
+mod subcalls;

@@ -35,7 +35,8 @@ use axum::Router;
 pub use rules::{Fault, Faults, MockRules, ReplySpec, Rule};
 pub use server::{Protocol, RecordedRequest};
 
-use server::{handle, lock, State};
+use crate::llm::lock;
+use server::{handle, State};
 
 /// Largest request body accepted.
 const BODY_LIMIT: usize = 64 << 20;

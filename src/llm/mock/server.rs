@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::rules::{Fault, MockRules, ReplySpec, Rule};
+use crate::llm::lock;
 
 /// Which protocol a request came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -61,10 +62,6 @@ pub(crate) struct State {
     attempts: Mutex<HashMap<[u8; 32], u32>>,
     faulted: Mutex<HashMap<[u8; 32], u32>>,
     pub(crate) log: Mutex<Vec<RecordedRequest>>,
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl State {
