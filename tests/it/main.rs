@@ -18,7 +18,7 @@ mod model_calls;
 mod model_written;
 /// The language's forms give what Python computes on the same context.
 mod python_equiv;
-/// The parser: shapes, layout, and syntax errors.
-mod syntax;
 /// The sub-call backend: retries, cache, budgets, errors, over real HTTP.
 mod subcalls;
+/// The parser: shapes, layout, and syntax errors.
+mod syntax;
