@@ -288,6 +288,41 @@ impl Searcher<'_> {
         }
     }
 
+    /// Where the leftmost-first match at or after `pos` ends, without
+    /// finding where it starts (a regex skips its reverse scan).
+    #[inline]
+    fn find_end(&mut self, hay: &[u8], pos: usize, cap: usize) -> Option<usize> {
+        match &self.m.inner.engine {
+            Engine::Regex(re) => {
+                let input = Input::new(hay).span(pos..cap);
+                let cache = self.cache.as_mut()?;
+                re.search_half_with(cache, &input).map(|m| m.offset())
+            }
+            _ => self.find(hay, pos, cap).map(|m| m.1),
+        }
+    }
+
+    /// Like [`next`](Self::next), but reports only where the match ends:
+    /// enough to count matches and to go on iterating. (A match that ends
+    /// where the previous one ended is necessarily empty, so the rule for
+    /// empty matches needs no start.)
+    #[inline]
+    pub(crate) fn next_end(&mut self, hay: &[u8], st: &mut State, cap: usize) -> Option<usize> {
+        if st.pos > cap {
+            return None;
+        }
+        let mut e = self.find_end(hay, st.pos, cap)?;
+        if Some(e) == st.last_end {
+            let p = st.pos + 1;
+            if p > cap {
+                return None;
+            }
+            e = self.find_end(hay, p, cap)?;
+        }
+        *st = State::after((e, e));
+        Some(e)
+    }
+
     /// The next match of an iteration that stands at `st`, within `..cap`,
     /// advancing `st`. An empty match where the previous match ended is
     /// skipped, exactly as the regex crate's iterators do.
