@@ -25,22 +25,33 @@ const DEPTHS: &[f64] = &[0.001, 0.10, 0.25, 0.50, 0.75, 0.90, 0.999];
 const COMMON: &[&str] = &[
     "the", "of", "and", "to", "a", "in", "is", "it", "you", "that", "he", "was", "for", "on",
     "are", "with", "as", "I", "his", "they", "be", "at", "one", "have", "this", "from", "or",
-    "had", "by", "not", "word", "but", "what", "some", "we", "can", "out", "other", "were",
-    "all", "there", "when", "up", "use", "your", "how", "said", "an", "each", "she", "which",
-    "do", "their", "time", "if", "will", "way", "about", "many", "then", "them", "write",
-    "would", "like", "so", "these", "her", "long", "make", "thing", "see", "him", "two", "has",
-    "look", "more", "day", "could", "go", "come", "did", "number", "sound", "no", "most",
-    "people", "my", "over", "know", "water", "than", "call", "first", "who", "may", "down",
-    "side", "been", "now", "find", "harbor", "village", "engineer", "teacher", "doctor",
-    "farmer", "captain", "merchant", "traveler", "mountain", "river", "letter", "window",
+    "had", "by", "not", "word", "but", "what", "some", "we", "can", "out", "other", "were", "all",
+    "there", "when", "up", "use", "your", "how", "said", "an", "each", "she", "which", "do",
+    "their", "time", "if", "will", "way", "about", "many", "then", "them", "write", "would",
+    "like", "so", "these", "her", "long", "make", "thing", "see", "him", "two", "has", "look",
+    "more", "day", "could", "go", "come", "did", "number", "sound", "no", "most", "people", "my",
+    "over", "know", "water", "than", "call", "first", "who", "may", "down", "side", "been", "now",
+    "find", "harbor", "village", "engineer", "teacher", "doctor", "farmer", "captain", "merchant",
+    "traveler", "mountain", "river", "letter", "window",
 ];
 
-const LATIN: &[&str] = &["café", "naïve", "Zürich", "façade", "señor", "déjà", "über", "Ångström"];
+const LATIN: &[&str] = &[
+    "café",
+    "naïve",
+    "Zürich",
+    "façade",
+    "señor",
+    "déjà",
+    "über",
+    "Ångström",
+];
 const SYLLABLES: &[&str] = &[
     "ka", "lo", "mi", "ran", "te", "vos", "dun", "shi", "pel", "qua", "ber", "nox", "tri", "zel",
     "ma", "gor", "fen", "li", "sto", "un", "wick", "har", "ol", "ept",
 ];
-const LABELS: &[&str] = &["spam", "ham", "news", "sports", "tech", "health", "travel", "food"];
+const LABELS: &[&str] = &[
+    "spam", "ham", "news", "sports", "tech", "health", "travel", "food",
+];
 
 /// xorshift64*: tiny, fast and the same everywhere.
 pub struct Rng(u64);
@@ -68,7 +79,11 @@ impl Rng {
 
 fn pseudo_words(r: &mut Rng, n: usize) -> Vec<String> {
     (0..n)
-        .map(|_| (0..2 + r.below(3)).map(|_| SYLLABLES[r.below(SYLLABLES.len())]).collect())
+        .map(|_| {
+            (0..2 + r.below(3))
+                .map(|_| SYLLABLES[r.below(SYLLABLES.len())])
+                .collect()
+        })
         .collect()
 }
 
@@ -84,14 +99,16 @@ pub fn generate(out: &mut impl Write, size: u64, seed: u64) -> io::Result<u64> {
         line.clear();
         if needle < DEPTHS.len() && written as f64 >= DEPTHS[needle] * size as f64 {
             let (key, value) = NEEDLES[needle];
-            line.push_str(&format!("One of the special magic numbers for {key} is: {value}.\n"));
+            line.push_str(&format!(
+                "One of the special magic numbers for {key} is: {value}.\n"
+            ));
             needle += 1;
         } else {
             match r.below(100) {
                 0 => {
                     section += 1;
                     let t = &rare[r.below(rare.len())];
-                    line.push_str(&format!("## Section {section}: {t}\n"));
+                    line.push_str(&format!("\n## Section {section}: {t}\n\n"));
                 }
                 1..=4 => {
                     for _ in 0..1 + r.below(12) {
@@ -127,7 +144,11 @@ fn paragraph(r: &mut Rng, rare: &[String], line: &mut String) {
                 0..=1 => LATIN[r.below(LATIN.len())],
                 2 => {
                     let n = r.below(1000);
-                    line.push_str(&format!("{}{n}@{}.com", rare[r.below(rare.len())], rare[r.below(200)]));
+                    line.push_str(&format!(
+                        "{}{n}@{}.com",
+                        rare[r.below(rare.len())],
+                        rare[r.below(200)]
+                    ));
                     continue;
                 }
                 3..=599 => COMMON[r.zipf(COMMON.len())],
@@ -144,6 +165,10 @@ fn paragraph(r: &mut Rng, rare: &[String], line: &mut String) {
             }
         }
         line.push('.');
+        if r.below(20) == 0 {
+            // Two spaces after a full stop, now and then.
+            line.push(' ');
+        }
     }
     line.push('\n');
 }

@@ -125,7 +125,6 @@ fn scan_chunk(
     limit: usize,
 ) -> ChunkHits {
     let cap = cap_for(hay.len(), reach, end);
-    let mut st = State::at(start);
     let mut c = ChunkHits {
         start,
         end,
@@ -136,6 +135,28 @@ fn scan_chunk(
         next: None,
         finished: false,
     };
+    // Takes one match; false ends the worker's iteration.
+    let take = |c: &mut ChunkHits, x: (usize, usize)| {
+        if x.0 >= end {
+            c.next = Some(x);
+            return false;
+        }
+        if c.hits.len() < store {
+            c.hits.push(x);
+        }
+        c.total += 1;
+        c.last_end = Some(x.1);
+        if c.total >= limit {
+            c.stopped = true;
+            return false;
+        }
+        true
+    };
+    if let Some(finished) = s.each_fixed(hay, start, cap, |x| take(&mut c, x)) {
+        c.finished = finished;
+        return c;
+    }
+    let mut st = State::at(start);
     loop {
         if c.hits.len() >= store && limit == usize::MAX {
             // Counting past the kept head: ends are enough, and cheaper.
@@ -158,17 +179,7 @@ fn scan_chunk(
             c.finished = true;
             break;
         };
-        if x.0 >= end {
-            c.next = Some(x);
-            break;
-        }
-        if c.hits.len() < store {
-            c.hits.push(x);
-        }
-        c.total += 1;
-        c.last_end = Some(x.1);
-        if c.total >= limit {
-            c.stopped = true;
+        if !take(&mut c, x) {
             break;
         }
     }
@@ -395,6 +406,16 @@ fn sequential(hay: &[u8], m: &Matcher, collect: bool, max: usize) -> (Vec<(usize
     let mut st = State::at(0);
     let mut list = Vec::new();
     let mut count = 0;
+    let fixed = s.each_fixed(hay, 0, hay.len(), |x| {
+        if collect {
+            list.push(x);
+        }
+        count += 1;
+        count < max
+    });
+    if fixed.is_some() {
+        return (list, count);
+    }
     if !collect {
         while count < max && s.next_end(hay, &mut st, hay.len()).is_some() {
             count += 1;

@@ -288,6 +288,42 @@ impl Searcher<'_> {
         }
     }
 
+    /// For literals and sets (whose matches are never empty), calls `f` on
+    /// each match of an iteration that starts fresh at `start`, within
+    /// `..cap`, until `f` returns false, with the engines' own iterators
+    /// (which keep their prefilter state between matches). Returns whether
+    /// the matches ran out, or `None` for a regex.
+    pub(crate) fn each_fixed(
+        &mut self,
+        hay: &[u8],
+        start: usize,
+        cap: usize,
+        mut f: impl FnMut((usize, usize)) -> bool,
+    ) -> Option<bool> {
+        match &self.m.inner.engine {
+            Engine::Never => Some(true),
+            Engine::Literal(finder) => {
+                let n = finder.needle().len();
+                for i in finder.find_iter(&hay[start..cap]) {
+                    if !f((start + i, start + i + n)) {
+                        return Some(false);
+                    }
+                }
+                Some(true)
+            }
+            Engine::Set(ac) => {
+                let input = aho_corasick::Input::new(&hay[..cap]).span(start..cap);
+                for m in ac.find_iter(input) {
+                    if !f((m.start(), m.end())) {
+                        return Some(false);
+                    }
+                }
+                Some(true)
+            }
+            Engine::Regex(_) => None,
+        }
+    }
+
     /// Where the leftmost-first match at or after `pos` ends, without
     /// finding where it starts (a regex skips its reverse scan).
     #[inline]
