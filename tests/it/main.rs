@@ -4,3 +4,5 @@
 mod context_load;
 /// The parallel search equals the sequential one, which equals the regex crate.
 mod search_equivalence;
+/// Character and line queries of a source against a naive reference.
+mod source_index;
