@@ -391,3 +391,54 @@ fn degenerate_haystacks() {
         }
     }
 }
+
+/// A random regex over a tiny alphabet, built so that matches often cross
+/// lines, are empty, or depend on anchors and priorities.
+fn random_regex(r: &mut Rng, depth: usize) -> String {
+    const ATOMS: &[&str] = &[
+        "a", "b", " ", r"\n", r"\r", "é", r"\s", ".", "(?s:.)", "[^a]", "[ab]", "^", "$", r"\b",
+        r"\B", r"\A", r"\z", "", r"\w", r"\W",
+    ];
+    if depth == 0 || r.below(3) == 0 {
+        return ATOMS[r.below(ATOMS.len())].to_string();
+    }
+    let a = random_regex(r, depth - 1);
+    match r.below(10) {
+        0..=2 => format!("{a}{}", random_regex(r, depth - 1)),
+        3 | 4 => format!("(?:{a}|{})", random_regex(r, depth - 1)),
+        5 => format!("(?:{a})*"),
+        6 => format!("(?:{a})+?"),
+        7 => format!("({a})?"),
+        8 => format!("(?:{a}){{0,3}}"),
+        _ => format!("(?:{a})+"),
+    }
+}
+
+#[test]
+fn random_regexes_on_tiny_alphabet_texts() {
+    let seed = std::env::var("RLMQ_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0xDEC0DE);
+    let rounds = std::env::var("RLMQ_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(250);
+    let mut r = Rng(seed);
+    for round in 0..rounds {
+        let pattern = random_regex(&mut r, 4);
+        let Ok(m) = Matcher::new(&PatternSpec::Regex(pattern.clone()), false) else {
+            continue;
+        };
+        let len = 200 + r.below(1500);
+        let alphabet: &[&str] = &["a", "b", " ", "\n", "\n", "\r\n", "é", "ab"];
+        let mut hay = String::new();
+        while hay.len() < len {
+            hay.push_str(alphabet[r.below(alphabet.len())]);
+        }
+        let sizes = [1 + r.below(4), 1 + r.below(40), 1 + r.below(400)];
+        let what = format!("seed {seed} round {round} {pattern:?}");
+        check_paths(hay.as_bytes(), &m, &what, &sizes, &[1, 3]);
+        check_against_regex_crate(&hay, &pattern, false, &m);
+    }
+}
