@@ -43,7 +43,7 @@ pub struct Doc {
 /// Where context text comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContextInput {
-    /// A file or a folder (`-` is not special here: use [`ContextInput::Stdin`]).
+    /// A file or a folder; the path `-` means standard input.
     Path(PathBuf),
     /// Standard input, read to the end.
     Stdin,

@@ -11,7 +11,7 @@
 //! - A *line* ends at `\n`; its text excludes the `\n` and one `\r` before
 //!   it, and a text that ends with `\n` has no empty line after it.
 //!
-//! Indexes are sparse checkpoint tables ([`super::index`]) built on first
+//! Indexes are sparse checkpoint tables (module `index`) built on first
 //! need, once, in one parallel pass. A text with no continuation byte at all
 //! (pure ASCII, or Latin-1 bytes) keeps no character index: byte offsets are
 //! character offsets. Queries on small ranges, and queries near the start or

@@ -105,7 +105,7 @@ impl Matcher {
                 let ac = AhoCorasick::builder()
                     .match_kind(MatchKind::LeftmostFirst)
                     .build(lits)
-                    .map_err(|e| SearchError::too_big("the literal set", &e.to_string()))?;
+                    .map_err(|e| SearchError::build_failed("the literal set", &e))?;
                 Inner {
                     engine: Engine::Set(ac),
                     reach: literal_reach(lits.iter().map(String::as_str)),
@@ -198,7 +198,7 @@ fn regex_inner(hir: &Hir, what: &str) -> Result<Inner, SearchError> {
                 .utf8_empty(true),
         )
         .build_from_hir(hir)
-        .map_err(|e| SearchError::too_big(what, &e.to_string()))?;
+        .map_err(|e| SearchError::build_failed(what, &e))?;
     let reach = if !can_match_newline(hir) {
         Reach::Line
     } else {
@@ -462,6 +462,7 @@ mod tests {
             ("a(b", "parentheses"),
             ("*a", "repeat"),
             ("x\\Z", "\\z"),
+            ("(?P<n>a)(?P=n)", "back-references"),
         ] {
             let e = Matcher::new(&PatternSpec::Regex(p.into()), false).unwrap_err();
             assert!(!e.to_string().contains('\n'), "{e}");
