@@ -222,6 +222,12 @@ fn check(bytes: &[u8], seed: u64, with_index: bool, samples: usize) {
             );
         }
     }
+    let range = n / 3..n;
+    let all: Vec<_> = src.lines(range.clone()).collect();
+    assert_eq!(all.len(), rf.line_count(&range));
+    for (i, l) in all.iter().enumerate().step_by(97) {
+        assert_eq!(Some(l.clone()), rf.line(&range, i));
+    }
     let offsets: Vec<usize> = (0..50).map(|i| i * n / 50).collect();
     let want: Vec<usize> = offsets.iter().map(|&o| rf.chars[o]).collect();
     assert_eq!(src.byte_to_char_many(0, &offsets), want);
