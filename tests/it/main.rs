@@ -6,6 +6,8 @@ mod common;
 mod builtins;
 /// The command line: inputs, outputs, exit codes.
 mod cli;
+/// Loading the context from files, folders and JSONL.
+mod context_load;
 /// Every rlq example of the reference, the README and the prompts runs.
 mod docs;
 /// Rendered errors, as snapshots.
@@ -18,13 +20,11 @@ mod model_calls;
 mod model_written;
 /// The language's forms give what Python computes on the same context.
 mod python_equiv;
-/// The sub-call backend: retries, cache, budgets, errors, over real HTTP.
-mod subcalls;
-/// The parser: shapes, layout, and syntax errors.
-mod syntax;
-/// Loading the context from files, folders and JSONL.
-mod context_load;
 /// The parallel search equals the sequential one, which equals the regex crate.
 mod search_equivalence;
 /// Character and line queries of a source against a naive reference.
 mod source_index;
+/// The sub-call backend: retries, cache, budgets, errors, over real HTTP.
+mod subcalls;
+/// The parser: shapes, layout, and syntax errors.
+mod syntax;
