@@ -509,14 +509,14 @@ mod tests {
         // The X..Y match crosses chunks whose workers each found far more
         // than HEAD one-letter matches inside it.
         let mut hay = b"a\nX".to_vec();
-        hay.extend(b"a\n".repeat(3 * HEAD));
+        hay.extend(b"aaaa\n".repeat(HEAD));
         hay.extend(b"Y\n");
-        hay.extend(b"a\n".repeat(3 * HEAD));
+        hay.extend(b"aaaa\n".repeat(HEAD));
         for p in [r"(?s)X.*?Y|a", r"X[^Y]*Y|a", r"X(?s-u:.){0,2000}?Y|a"] {
             let m = Matcher::new(&PatternSpec::Regex(p.into()), false).unwrap();
             let (want, n) = run(&hay, &m, true, None, Mode::Sequential);
-            assert_eq!(n, 2 + 3 * HEAD);
-            for size in [10, 700, 2000] {
+            assert_eq!(n, 2 + 4 * HEAD);
+            for size in [10, 800, 3000] {
                 assert_eq!(
                     run(&hay, &m, false, None, Mode::Chunked(size)).1,
                     n,
