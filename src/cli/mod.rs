@@ -3,7 +3,11 @@
 
 pub mod check;
 pub mod inputs;
+pub mod kernel;
+pub mod prompt;
+pub mod repl;
 pub mod run;
+pub mod trace;
 
 use clap::{Parser, Subcommand};
 
@@ -23,6 +27,14 @@ pub enum Command {
     Run(run::RunArgs),
     /// Parse and check a script (names, calls) without running it.
     Check(check::CheckArgs),
+    /// Run rlq sent as JSON lines on stdin ({"code": "..."}), one JSON answer per line: bring your own root model.
+    Kernel(kernel::KernelArgs),
+    /// Explore a context in rlq interactively, with line editing and history.
+    Repl(repl::ReplArgs),
+    /// Print the system prompt rlmq gives the root model.
+    Prompt(prompt::PromptArgs),
+    /// Show a trace file as a tree, or write it as an HTML report (--html).
+    Trace(trace::TraceArgs),
 }
 
 /// Parses the command line and runs it; returns the exit code.
@@ -31,5 +43,9 @@ pub fn main() -> u8 {
     match cli.command {
         Command::Run(a) => run::run(a),
         Command::Check(a) => check::run(a),
+        Command::Kernel(a) => kernel::run(a),
+        Command::Repl(a) => repl::run(a),
+        Command::Prompt(a) => prompt::run(a),
+        Command::Trace(a) => trace::run(a),
     }
 }

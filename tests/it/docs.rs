@@ -2,12 +2,21 @@
 //! ```rlq block in docs/LANGUAGE.md, README.md and prompts/ runs against
 //! examples/sample.txt, and where an ```output block follows, the output
 //! must match. The builtin table of the reference must list exactly the
-//! registry's builtins. `RLMQ_BLESS=1` rewrites output blocks and the table.
+//! registry's builtins. Every worked example under prompts/examples/ runs
+//! to its `final`. `RLMQ_BLESS=1` rewrites output blocks and the table.
+//!
+//! Snippets that call `llm` or `rlm` need a sub-model; until the
+//! interpreter has one they are counted and skipped.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::common::{eval, root};
+use super::common::{eval_session, root};
+
+/// True when a snippet needs a sub-model to run.
+fn needs_model(code: &str) -> bool {
+    code.contains("llm(") || code.contains("rlm(")
+}
 
 struct Example {
     code: String,
@@ -61,7 +70,10 @@ fn check_file(path: &Path, bless: bool, failures: &mut Vec<String>) -> usize {
     let exs = examples(&text);
     let mut blessed = text.clone();
     for ex in exs.iter().rev() {
-        let got = eval(&ex.code);
+        if needs_model(&ex.code) {
+            continue;
+        }
+        let got = eval_session(&ex.code);
         let where_ = format!("{}:{}", path.display(), ex.line);
         match (&got, &ex.output) {
             (Err(e), _) => failures.push(format!("{where_}: the example fails:\n{e}")),
@@ -116,4 +128,71 @@ fn the_reference_lists_exactly_the_builtins() {
         table,
         "the builtin table in docs/LANGUAGE.md is out of date: run RLMQ_BLESS=1 cargo test the_reference_lists"
     );
+}
+
+#[test]
+fn every_worked_example_runs_to_its_final() {
+    let dir = root().join("prompts/examples");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .expect("prompts/examples")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "rlq"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "only {} worked examples", files.len());
+    let mut failures = Vec::new();
+    for f in &files {
+        let code = fs::read_to_string(f).expect("read example");
+        if needs_model(&code) {
+            if let Err(e) = check_only(&code) {
+                failures.push(format!("{}: does not check\n{e}", f.display()));
+            }
+            continue;
+        }
+        match eval_session(&code) {
+            Ok(out) if out.trim_end().lines().last().is_some() => {}
+            Ok(out) => failures.push(format!("{}: no final value\n{out}", f.display())),
+            Err(e) => failures.push(format!("{}: fails\n{e}", f.display())),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn the_prompt_compiled_into_rlmq_lists_every_worked_example_and_model_file() {
+    use rlmq::session::prompt::{EXAMPLES, MODEL_ADDITIONS};
+    let stems = |dir: &str, ext: &str| -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(root().join(dir))
+            .expect("prompt folder")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == ext))
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let mut listed: Vec<String> = EXAMPLES.iter().map(|(n, _)| n.to_string()).collect();
+    listed.sort();
+    assert_eq!(listed, stems("prompts/examples", "rlq"));
+    let mut listed: Vec<String> = MODEL_ADDITIONS.iter().map(|(n, _)| n.to_string()).collect();
+    listed.sort();
+    assert_eq!(listed, stems("prompts/models", "md"));
+}
+
+/// Parses and checks `code` without running it.
+fn check_only(code: &str) -> Result<(), String> {
+    let engine = rlmq::engine::Engine::new(
+        super::common::context_of(&super::common::sample()),
+        rlmq::eval::Limits::default(),
+    )
+    .map_err(|d| d.message)?;
+    let mut engine = engine;
+    engine.globals.set(
+        std::sync::Arc::from("question"),
+        rlmq::eval::Value::str("q"),
+    );
+    engine
+        .compile("example.rlq", code)
+        .map(|_| ())
+        .map_err(|d| rlmq::diag::render_all(&d, &engine.sources()))
 }

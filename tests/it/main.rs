@@ -12,9 +12,13 @@ mod docs;
 mod errors;
 /// Scripts under tests/golden/ with their expected output.
 mod golden;
+/// `rlmq kernel` driven line by line.
+mod kernel;
 /// Programs models wrote from the reference alone pass `check`.
 mod model_written;
 /// The language's forms give what Python computes on the same context.
 mod python_equiv;
+/// `rlmq repl` and `rlmq prompt`.
+mod repl;
 /// The parser: shapes, layout, and syntax errors.
 mod syntax;
