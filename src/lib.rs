@@ -18,6 +18,8 @@
 //!   sessions use it;
 //! - [`session`]: code run a turn at a time, as a root model, an agent
 //!   framework or a person drives it;
+//! - [`llm`]: sub-model calls: HTTP backends, budgets, cache, trace, and a
+//!   scripted test server;
 //! - [`diag`]: errors as data, rendered for people and models;
 //! - [`trajectory`]: trace files read back as a tree, for the terminal
 //!   and as an HTML report;
@@ -32,6 +34,7 @@ pub mod context;
 pub mod diag;
 pub mod engine;
 pub mod eval;
+pub mod llm;
 pub mod search;
 pub mod session;
 pub mod stdlib;

@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 use std::io::Write;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Stage};
 use crate::eval::env::{Globals, Locals};
 use crate::eval::flow::{Flow, R};
 use crate::eval::interp::Runtime;
@@ -251,13 +251,39 @@ impl CallCx<'_> {
         )
     }
 
-    /// `f(x)` for every item, in order. A pure function runs on all cores
-    /// (in batches, so a lazy list of lines is never materialised whole);
-    /// any other runs in order on this thread.
+    /// `f(x)` for every item, in order. A function that calls models fans
+    /// out over concurrent calls (after checking the budget can pay for
+    /// them); a pure function runs on all cores (in batches, so a lazy list
+    /// of lines is never materialised whole); any other runs in order here.
     pub fn apply_all(&mut self, items: &List, f: &Func) -> R<Vec<Value>> {
         let n = items.len();
         self.reserve(n.saturating_mul(32))?;
-        if n < 2 || !self.rt.is_pure(f, self.globals) {
+        let fx = self.rt.effects(f, self.globals);
+        if n >= 2 && fx.model_sites > 0 {
+            if let Some(calls) = self.rt.models.as_ref().and_then(|m| m.calls().ok()) {
+                let needed = fx.model_sites.saturating_mul(n as u64);
+                calls.reserve(needed).map_err(|e| {
+                    Flow::from(
+                        Diagnostic::new(Stage::Limit, format!("{}: {}", self.name, e.message()))
+                            .at(self.span)
+                            .hint("make fewer, larger calls: partition(t, size=N) with a larger N, or partition(xs, chars=N); or raise --max-llm-calls"),
+                    )
+                })?;
+                let _progress = calls.progress_start(needed);
+                let workers = calls.config().concurrency;
+                let all = items.to_vec();
+                return crate::eval::fanout::apply_concurrently(
+                    self.rt,
+                    &all,
+                    f,
+                    self.globals,
+                    self.out,
+                    self.span,
+                    workers,
+                );
+            }
+        }
+        if n < 2 || !fx.pure {
             let mut out = Vec::with_capacity(n);
             for x in items.iter() {
                 out.push(self.call(f, vec![x])?);

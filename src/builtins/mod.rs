@@ -12,6 +12,7 @@ mod collections;
 mod convert;
 mod functional;
 mod io;
+mod model;
 mod partition;
 mod search;
 mod text;
@@ -147,7 +148,7 @@ fn families() -> [&'static [Builtin]; 8] {
         functional::BUILTINS,
         convert::BUILTINS,
         io::BUILTINS,
-        &[],
+        model::BUILTINS,
     ]
 }
 

@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run an rlq script over a context; print what it prints, then its final value.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Parse and check a script (names, calls) without running it.
     Check(check::CheckArgs),
     /// Run rlq sent as JSON lines on stdin ({"code": "..."}), one JSON answer per line: bring your own root model.
@@ -41,7 +41,7 @@ pub enum Command {
 pub fn main() -> u8 {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run(a) => run::run(a),
+        Command::Run(a) => run::run(*a),
         Command::Check(a) => check::run(a),
         Command::Kernel(a) => kernel::run(a),
         Command::Repl(a) => repl::run(a),

@@ -9,9 +9,10 @@ use std::time::Instant;
 use clap::Args;
 use serde_json::json;
 
-use super::inputs::{ContextArgs, LimitArgs, ScriptArgs};
+use super::inputs::{ContextArgs, LimitArgs, ModelArgs, ScriptArgs};
 use crate::diag::render_all;
 use crate::engine::Engine;
+use crate::eval::models::Models;
 use crate::eval::render::{display, to_json};
 use crate::eval::Value;
 
@@ -24,6 +25,8 @@ pub struct RunArgs {
     context: ContextArgs,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    models: ModelArgs,
     /// Print one JSON object: final value, printed output, counts, timings.
     #[arg(long)]
     json: bool,
@@ -61,6 +64,10 @@ pub fn run(args: RunArgs) -> u8 {
     if let Err(e) = bind_vars(&mut engine, &args.vars, &args.var_files) {
         return usage_error(e);
     }
+    match args.models.config() {
+        Ok(config) => engine.rt.models = Some(Models::new(config)),
+        Err(e) => return usage_error(e),
+    }
     let program = match engine.compile(&name, &text) {
         Ok(p) => p,
         Err(diags) => {
@@ -70,7 +77,12 @@ pub fn run(args: RunArgs) -> u8 {
     };
     let stdout = std::io::stdout();
     let mut captured = Vec::new();
-    let mut lock = stdout.lock();
+    // Line by line on a terminal; in large blocks into a pipe or a file.
+    let mut lock: Box<dyn Write> = if std::io::IsTerminal::is_terminal(&stdout) {
+        Box::new(stdout.lock())
+    } else {
+        Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
+    };
     let result = if args.json {
         engine.run(&program, &mut captured)
     } else {
@@ -80,6 +92,23 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(_) => 0,
         Err(d) => d.exit_code(),
     };
+    if let Some(calls) = engine.rt.models.as_ref().and_then(|m| m.started()) {
+        if let Some(trace) = calls.trace() {
+            let answer = match &result {
+                Ok(v) => v.as_ref().map_or(serde_json::Value::Null, to_json),
+                Err(_) => serde_json::Value::Null,
+            };
+            trace.event(json!({
+                "event": "end",
+                "script": name,
+                "script_sha256": sha256_hex(text.as_bytes()),
+                "answer": answer,
+                "error": result.as_ref().err().map(|d| d.one_line(&engine.sources())),
+                "totals": serde_json::to_value(calls.totals()).unwrap_or_default(),
+                "elapsed_ms": started.elapsed().as_millis() as u64,
+            }));
+        }
+    }
     if args.json {
         let (final_value, error) = match &result {
             Ok(v) => (
@@ -147,4 +176,9 @@ fn bind_vars(engine: &mut Engine, vars: &[String], files: &[String]) -> Result<(
         );
     }
     Ok(())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
 }

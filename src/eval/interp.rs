@@ -44,7 +44,9 @@ pub struct Runtime {
     pub meter: Meter,
     sources: RwLock<SourceMap>,
     regexes: Mutex<HashMap<Arc<str>, Arc<RegexValue>>>,
-    purity: Mutex<HashMap<usize, bool>>,
+    pub(crate) effects: Mutex<HashMap<usize, super::effects::Effects>>,
+    /// Models available to the run, if any.
+    pub models: Option<super::models::Models>,
 }
 
 impl Runtime {
@@ -55,7 +57,8 @@ impl Runtime {
             meter: Meter::new(limits),
             sources: RwLock::new(SourceMap::new()),
             regexes: Mutex::new(HashMap::new()),
-            purity: Mutex::new(HashMap::new()),
+            effects: Mutex::new(HashMap::new()),
+            models: None,
         }
     }
 
@@ -1143,132 +1146,6 @@ impl Runtime {
             )
             .into()),
         }
-    }
-
-    /// True when calling `f` can have no effect but its result (no output,
-    /// no sub-calls, no `final`), so it may run on many threads at once.
-    pub fn is_pure(&self, f: &Func, globals: &Globals) -> bool {
-        match f {
-            Func::Builtin(b) => b.is_pure(),
-            Func::Lambda(l) => {
-                self.pure_memo(Arc::as_ptr(&l.lambda) as usize, globals, |me, g, seen| {
-                    me.expr_pure(&l.lambda.body, g, seen)
-                })
-            }
-            Func::Def(d) => self.pure_memo(Arc::as_ptr(&d.def) as usize, globals, |me, g, seen| {
-                d.def.body.iter().all(|s| me.stmt_pure(s, g, seen))
-                    && d.def
-                        .params
-                        .iter()
-                        .all(|p| p.default.as_ref().is_none_or(|e| me.expr_pure(e, g, seen)))
-            }),
-        }
-    }
-
-    fn pure_memo(
-        &self,
-        key: usize,
-        globals: &Globals,
-        compute: impl FnOnce(&Runtime, &Globals, &mut Vec<usize>) -> bool,
-    ) -> bool {
-        if let Some(&p) = self
-            .purity
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
-            return p;
-        }
-        let mut seen = vec![key];
-        let p = compute(self, globals, &mut seen);
-        self.purity
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, p);
-        p
-    }
-
-    fn name_pure(&self, name: &str, globals: &Globals, seen: &mut Vec<usize>) -> bool {
-        if let Some(b) = builtins::lookup(name) {
-            if globals.get(name).is_none() {
-                return b.is_pure();
-            }
-        }
-        match globals.get(name) {
-            Some(Value::Func(Func::Def(d))) => {
-                let key = Arc::as_ptr(&d.def) as usize;
-                if seen.contains(&key) {
-                    return true;
-                }
-                seen.push(key);
-                d.def.body.iter().all(|s| self.stmt_pure(s, globals, seen))
-            }
-            Some(Value::Func(Func::Builtin(b))) => b.is_pure(),
-            _ => false,
-        }
-    }
-
-    fn stmt_pure(&self, s: &Stmt, g: &Globals, seen: &mut Vec<usize>) -> bool {
-        match &s.kind {
-            StmtKind::Let { value, .. }
-            | StmtKind::SetPlace { value, .. }
-            | StmtKind::AugAssign { value, .. } => self.expr_pure(value, g, seen),
-            // A bare expression statement shows its value: not pure.
-            StmtKind::Expr(_) => false,
-            StmtKind::If {
-                branches,
-                otherwise,
-            } => {
-                branches.iter().all(|(c, b)| {
-                    self.expr_pure(c, g, seen) && b.iter().all(|s| self.stmt_pure(s, g, seen))
-                }) && otherwise
-                    .as_ref()
-                    .is_none_or(|b| b.iter().all(|s| self.stmt_pure(s, g, seen)))
-            }
-            StmtKind::For { iter, body, .. } => {
-                self.expr_pure(iter, g, seen) && body.iter().all(|s| self.stmt_pure(s, g, seen))
-            }
-            StmtKind::While { cond, body } => {
-                self.expr_pure(cond, g, seen) && body.iter().all(|s| self.stmt_pure(s, g, seen))
-            }
-            StmtKind::Return(e) => e.as_ref().is_none_or(|e| self.expr_pure(e, g, seen)),
-            StmtKind::Break | StmtKind::Continue => true,
-            StmtKind::Def(d) => d.body.iter().all(|s| self.stmt_pure(s, g, seen)),
-            StmtKind::Error => false,
-        }
-    }
-
-    fn expr_pure(&self, e: &Expr, g: &Globals, seen: &mut Vec<usize>) -> bool {
-        let mut pure = true;
-        walk_expr(e, &mut |x| {
-            if !pure {
-                return;
-            }
-            match &x.kind {
-                ExprKind::Call { callee, .. } => {
-                    pure = match &callee.kind {
-                        ExprKind::Var(n) => self.name_pure(n, g, seen),
-                        ExprKind::Lambda(_) => true,
-                        _ => false,
-                    }
-                }
-                ExprKind::Method { name, .. } => {
-                    pure = builtins::lookup(name).is_some_and(|b| b.is_pure())
-                        || matches!(g.get(name), Some(Value::Func(_)))
-                            && self.name_pure(name, g, seen)
-                }
-                ExprKind::Var(n) => {
-                    // A function passed by name (`map(xs, f)`) runs too.
-                    if let Some(Value::Func(Func::Def(_))) = g.get(n) {
-                        pure = self.name_pure(n, g, seen);
-                    } else if let Some(b) = builtins::lookup(n) {
-                        pure = b.is_pure();
-                    }
-                }
-                _ => {}
-            }
-        });
-        pure
     }
 }
 

@@ -14,11 +14,15 @@ mod errors;
 mod golden;
 /// `rlmq kernel` driven line by line.
 mod kernel;
+/// Sub-model calls from rlq programs, against the scripted server.
+mod model_calls;
 /// Programs models wrote from the reference alone pass `check`.
 mod model_written;
 /// The language's forms give what Python computes on the same context.
 mod python_equiv;
 /// `rlmq repl` and `rlmq prompt`.
 mod repl;
+/// The sub-call backend: retries, cache, budgets, errors, over real HTTP.
+mod subcalls;
 /// The parser: shapes, layout, and syntax errors.
 mod syntax;
