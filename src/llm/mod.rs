@@ -44,9 +44,10 @@ pub use config::{ApiKey, LlmConfig, Provider};
 pub use error::{CallError, CallErrorKind, LlmError};
 pub use models::ModelInfo;
 pub use progress::ProgressGuard;
-pub use subcalls::{CallRequest, Reply, SubCalls};
+pub use subcalls::{CallRequest, ChatRequest, Reply, SubCalls};
 pub use trace::Trace;
 pub use usage::{CallUsage, Usage};
+pub use wire::{ChatMessage, Role};
 
 /// Locks `m`, going on with the data if a thread panicked while holding it
 /// (every lock here guards data that stays consistent between statements).

@@ -2,7 +2,9 @@
 //! flushed line by line, so a killed run keeps every event written so far.
 //!
 //! The backend writes `subcall` events (one per `llm()` call, answered or
-//! not) and `retry` events (one per retry, before its wait); the interpreter
+//! not), `root` events (one per root-model turn, [`SubCalls::chat`](super::SubCalls::chat);
+//! the same fields, hashed and counted over the whole conversation) and
+//! `retry` events (one per retry, before its wait); the interpreter
 //! adds its own through [`Trace::event`] (run start with hashes of context
 //! and script, run end with the answer and [`Usage`](super::Usage)). Every
 //! event gets a `ts` field (Unix time in milliseconds) unless it has one.

@@ -4,6 +4,8 @@ mod common;
 
 /// Each builtin, one table row per behaviour.
 mod builtins;
+/// Root-model turns through the sub-call pipeline.
+mod chat;
 /// The command line: inputs, outputs, exit codes.
 mod cli;
 /// Every rlq example of the reference, the README and the prompts runs.
