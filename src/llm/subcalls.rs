@@ -36,6 +36,7 @@ use super::error::{CallError, CallErrorKind, LlmError};
 use super::http::{Failed, Http, RetryNote, Sent};
 use super::models::{Encoding, ModelInfo};
 use super::progress::{Progress, ProgressGuard};
+use super::recording::Recording;
 use super::trace::Trace;
 use super::usage::{CallUsage, Totals, Usage};
 use super::wire::{ChatMessage, Role};
@@ -150,6 +151,7 @@ pub struct SubCalls {
     progress: Progress,
     next_id: AtomicU64,
     default_system_tokens: u64,
+    recording: Option<Recording>,
 }
 
 /// What a call came to, before it becomes a [`Reply`] or a [`CallError`].
@@ -240,7 +242,26 @@ impl SubCalls {
             progress: Progress::new(),
             next_id: AtomicU64::new(1),
             default_system_tokens,
+            recording: None,
         })
+    }
+
+    /// The same backend answering every call from `recording` instead of
+    /// the network (see [`Recording`]).
+    pub fn replaying(mut self, recording: Recording) -> SubCalls {
+        self.recording = Some(recording);
+        self
+    }
+
+    /// The recording it answers from, when replaying.
+    pub fn recording(&self) -> Option<&Recording> {
+        self.recording.as_ref()
+    }
+
+    /// A fresh id from the sequence calls use, for other trace nodes
+    /// (sessions) that calls nest under.
+    pub fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
     /// The configuration it runs with.
@@ -380,7 +401,17 @@ impl SubCalls {
         };
         let body = wire::body(self.config.provider, &self.config.base_url, request).to_string();
         let seed = u64::from_str_radix(&key[..16], 16).unwrap_or(0);
-        match self.send(id, model, body.into_bytes(), seed) {
+        let sent = match &self.recording {
+            Some(rec) => {
+                let hashed = match history {
+                    None => hex::encode(Sha256::digest(message.as_bytes())),
+                    Some(h) => hex::encode(Sha256::digest(conversation_key(h, message).as_bytes())),
+                };
+                rec.answer(history.is_some(), model, &hashed)
+            }
+            None => self.send(id, model, body.into_bytes(), seed),
+        };
+        match sent {
             Ok(Sent { reply, retries }) => {
                 // Our own counts stand in where the provider reports none.
                 let input = reply.input_tokens.unwrap_or(tokens);
@@ -545,6 +576,14 @@ impl SubCalls {
             self.totals.failed();
         }
         if let Some(t) = &self.trace {
+            let (prompt, text_head, text_chars) = match history {
+                None => (
+                    Some(head(&req.prompt, TRACE_PROMPT_CHARS)),
+                    req.text.as_deref().map(|x| head(x, TRACE_TEXT_CHARS)),
+                    req.text.as_deref().map(|x| x.chars().count()),
+                ),
+                Some(_) => (None, None, None),
+            };
             let (event, hashed, chars) = match history {
                 None => ("subcall", None, message.chars().count()),
                 Some(h) => (
@@ -563,6 +602,10 @@ impl SubCalls {
                 "model": model,
                 "prompt_sha256": hex::encode(Sha256::digest(hashed.as_deref().unwrap_or(message).as_bytes())),
                 "prompt_chars": chars,
+                "prompt": prompt,
+                "text_head": text_head,
+                "text_chars": text_chars,
+                "messages": history.map(|h| h.len() + 1),
                 "reply": outcome.text,
                 "input_tokens": outcome.usage.input_tokens,
                 "output_tokens": outcome.usage.output_tokens,
@@ -674,6 +717,19 @@ impl Drop for SubCalls {
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_background();
         }
+    }
+}
+
+/// Characters of a sub-call's prompt kept in its trace event.
+const TRACE_PROMPT_CHARS: usize = 4000;
+/// Characters of the start of a sub-call's text kept in its trace event.
+const TRACE_TEXT_CHARS: usize = 500;
+
+/// The first `n` characters of `s`.
+fn head(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => s[..i].to_string(),
+        None => s.to_string(),
     }
 }
 

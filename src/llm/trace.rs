@@ -9,8 +9,12 @@
 //! and script, run end with the answer and [`Usage`](super::Usage)). Every
 //! event gets a `ts` field (Unix time in milliseconds) unless it has one.
 //! A `subcall` event has the fields `id parent depth site model
-//! prompt_sha256 prompt_chars reply input_tokens output_tokens cost_usd
-//! latency_ms cached retries error`.
+//! prompt_sha256 prompt_chars prompt text_head text_chars reply
+//! input_tokens output_tokens cost_usd latency_ms cached retries error`
+//! (`prompt` is the instruction, cut at 4,000 characters; `text_head` the
+//! first 500 characters of the text; the hash covers the whole message).
+//! A `root` event has the same fields but `prompt`, `text_head` and
+//! `text_chars`, and adds `messages`.
 //!
 //! Lines pass through a scrubber that replaces the API key should it ever
 //! appear in them (say, echoed back inside a reply). A write failure does

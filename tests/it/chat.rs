@@ -149,3 +149,54 @@ fn a_conversation_must_end_with_the_user() {
     assert!(sub.chat(&ChatRequest::default()).is_err());
     assert_eq!(server.count(), 0);
 }
+
+#[test]
+fn a_recording_answers_every_call_again_with_the_server_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = MockServer::start(
+        MockRules::new()
+            .api_key(KEY)
+            .rule(Rule::queue("root", ["turn one", "turn two"]).for_model("mock-root"))
+            .rule(Rule::template("label", r"Label: (\w+)", "$1"))
+            .rule(Rule::text("json", "not json")),
+    )
+    .unwrap();
+    let url = server.openai_url();
+    let labelled = |i: u32| CallRequest::new("label?").text(format!("Label: L{i}"));
+    let sub =
+        SubCalls::new(config(Provider::OpenAi, url.clone(), dir.path()).without_cache()).unwrap();
+    assert_eq!(sub.chat(&conversation("a")).unwrap().text, "turn one");
+    assert_eq!(sub.call(&labelled(1)).unwrap().text, "L1");
+    assert_eq!(sub.call(&labelled(1)).unwrap().text, "L1");
+    assert_eq!(sub.chat(&conversation("b")).unwrap().text, "turn two");
+    let mut j = CallRequest::new("give json");
+    j.json = true;
+    assert!(matches!(
+        sub.call(&j).unwrap_err().kind,
+        CallErrorKind::JsonReply { .. }
+    ));
+    drop(sub);
+    drop(server);
+
+    let trace = std::fs::read_to_string(dir.path().join("trace.jsonl")).unwrap();
+    let rec = rlmq::llm::Recording::from_trace(&trace);
+    assert_eq!(rec.len(), 5);
+    let replay_dir = tempfile::tempdir().unwrap();
+    let sub = SubCalls::new(config(Provider::OpenAi, url, replay_dir.path()).without_cache())
+        .unwrap()
+        .replaying(rec);
+    assert_eq!(sub.call(&labelled(1)).unwrap().text, "L1");
+    assert_eq!(sub.chat(&conversation("b")).unwrap().text, "turn two");
+    assert_eq!(sub.chat(&conversation("a")).unwrap().text, "turn one");
+    assert_eq!(sub.call(&labelled(1)).unwrap().text, "L1");
+    assert!(matches!(
+        sub.call(&j).unwrap_err().kind,
+        CallErrorKind::JsonReply { .. }
+    ));
+    assert_eq!(sub.recording().unwrap().remaining(), 0);
+    let e = sub.call(&labelled(2)).unwrap_err();
+    assert!(e.message().contains("left the recorded path"), "{e}");
+    // Replayed calls count as calls, the one off the path too (as failed).
+    assert_eq!(sub.totals().calls, 6);
+    assert_eq!(sub.totals().failures, 2);
+}
