@@ -1,11 +1,13 @@
 //! The `rlmq` command line: one file per subcommand, each with a `run`
 //! that returns the process exit code.
 
+pub mod ask;
 pub mod check;
 pub mod inputs;
 pub mod kernel;
 pub mod prompt;
 pub mod repl;
+pub mod replay;
 pub mod run;
 pub mod trace;
 
@@ -27,6 +29,8 @@ pub enum Command {
     Run(Box<run::RunArgs>),
     /// Parse and check a script (names, calls) without running it.
     Check(check::CheckArgs),
+    /// Answer a question about a context: a root model writes rlq a turn at a time.
+    Ask(Box<ask::AskArgs>),
     /// Run rlq sent as JSON lines on stdin ({"code": "..."}), one JSON answer per line: bring your own root model.
     Kernel(kernel::KernelArgs),
     /// Explore a context in rlq interactively, with line editing and history.
@@ -35,6 +39,8 @@ pub enum Command {
     Prompt(prompt::PromptArgs),
     /// Show a trace file as a tree, or write it as an HTML report (--html).
     Trace(trace::TraceArgs),
+    /// Run recorded sessions again from their trace, offline; the answers must match.
+    Replay(replay::ReplayArgs),
 }
 
 /// Parses the command line and runs it; returns the exit code.
@@ -47,5 +53,7 @@ pub fn main() -> u8 {
         Command::Repl(a) => repl::run(a),
         Command::Prompt(a) => prompt::run(a),
         Command::Trace(a) => trace::run(a),
+        Command::Ask(a) => ask::run(*a),
+        Command::Replay(a) => replay::run(a),
     }
 }

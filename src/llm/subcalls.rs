@@ -407,7 +407,7 @@ impl SubCalls {
                     None => hex::encode(Sha256::digest(message.as_bytes())),
                     Some(h) => hex::encode(Sha256::digest(conversation_key(h, message).as_bytes())),
                 };
-                rec.answer(history.is_some(), model, &hashed)
+                rec.answer(history.is_some(), model, &hashed, req.parent)
             }
             None => self.send(id, model, body.into_bytes(), seed),
         };

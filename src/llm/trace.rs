@@ -17,7 +17,8 @@
 //! `text_chars`, and adds `messages`.
 //!
 //! Lines pass through a scrubber that replaces the API key should it ever
-//! appear in them (say, echoed back inside a reply). A write failure does
+//! appear in them (say, echoed back inside a reply); placeholder keys of
+//! fewer than 8 characters are left alone. A write failure does
 //! not stop the run: the first one is kept for [`Trace::error`].
 
 use std::fs::{File, OpenOptions};
@@ -31,6 +32,9 @@ use serde_json::Value;
 use super::config::ApiKey;
 use super::error::LlmError;
 use super::lock;
+
+/// Length from which a key is scrubbed from trace lines.
+pub const MIN_SCRUBBED: usize = 8;
 
 /// An open trace file.
 #[derive(Debug)]
@@ -67,8 +71,11 @@ impl Trace {
     }
 
     /// The same trace, scrubbing `key` from every line.
+    /// Keys shorter than [`MIN_SCRUBBED`] are placeholders for local
+    /// servers (`x`, `EMPTY`), not secrets; replacing them would corrupt
+    /// every line that happens to contain them.
     pub(crate) fn scrubbing(mut self, key: Option<ApiKey>) -> Trace {
-        self.secret = key.filter(|k| !k.expose().is_empty());
+        self.secret = key.filter(|k| k.expose().len() >= MIN_SCRUBBED);
         self
     }
 
@@ -135,5 +142,18 @@ mod tests {
         assert_eq!(lines[1]["ts"], 5);
         assert!(!text.contains("PLANTED"));
         assert_eq!(t.error(), None);
+    }
+
+    #[test]
+    fn placeholder_keys_are_not_scrubbed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.jsonl");
+        let t = Trace::open(&path)
+            .unwrap()
+            .scrubbing(Some(ApiKey::new("x")));
+        t.event(json!({"event": "x", "context": "max"}));
+        drop(t);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("\"context\":\"max\""), "{text}");
     }
 }

@@ -29,6 +29,15 @@ pub fn esc(s: &str) -> String {
     out
 }
 
+/// The id of a node's element: unique across the runs of a file.
+fn anchor(n: &Node) -> String {
+    if n.run == 0 {
+        n.id.to_string()
+    } else {
+        format!("r{}-{}", n.run, n.id)
+    }
+}
+
 fn capped(s: &str) -> String {
     let n = s.chars().count();
     if n <= MAX_TEXT {
@@ -136,7 +145,7 @@ fn session(h: &mut String, s: &Node, t: &Trajectory, nested: bool) {
         h,
         "<section class=\"session{}\" id=\"session-{}\">",
         if nested { " nested" } else { "" },
-        s.id
+        anchor(s)
     );
     let depth = s.u64("depth").unwrap_or(0);
     let _ = write!(
@@ -192,7 +201,7 @@ fn session(h: &mut String, s: &Node, t: &Trajectory, nested: bool) {
         "<p><b>Answer</b> <span class=\"tag\">{}</span>{}</p>\n<div class=\"answer{class}\" id=\"answer-{}\">{}</div>\n",
         esc(status),
         s.str("reason").map(|r| format!(" <span class=\"muted\">{}</span>", esc(r))).unwrap_or_default(),
-        s.id,
+        anchor(s),
         capped(s.str("answer").unwrap_or("(no answer)"))
     );
     if !nested {
@@ -231,7 +240,7 @@ fn cost_table(h: &mut String, turns: &[&Node]) {
         let _ = writeln!(
             h,
             "<tr><td><a href=\"#turn-{}\">{}</a></td><td>{} → {}</td><td>{}</td><td>{} → {}</td><td>{}</td><td><span class=\"bar\" style=\"width:{width}px\"></span></td><td>{}</td></tr>",
-            n.id,
+            anchor(n),
             n.u64("turn").unwrap_or(0),
             group(ri),
             group(ro),
@@ -377,7 +386,7 @@ fn turn(h: &mut String, n: &Node, t: &Trajectory) {
         "<div class=\"turn{}{}\" id=\"turn-{}\">\n<h3>Turn {}</h3> ",
         if failed { " failed" } else { "" },
         if fin { " final" } else { "" },
-        n.id,
+        anchor(n),
         n.u64("turn").unwrap_or(0)
     );
     let (c, unknown) = n.cost_usd();
@@ -488,7 +497,7 @@ fn call(h: &mut String, n: &Node, t: &Trajectory) {
                 h,
                 "<details class=\"call{}\" id=\"call-{}\"><summary>{} {} · {} · {} chars · {}{}{}{}</summary>",
                 if failed { " failed" } else { "" },
-                n.id,
+                anchor(n),
                 if n.kind == Kind::SubCall { "llm" } else { n.str("event").unwrap_or("event") },
                 n.id,
                 esc(n.str("model").unwrap_or("?")),

@@ -8,7 +8,10 @@
 //! and a `parent` hangs under its parent: turns under their session,
 //! sub-calls under the turn that made them, recursive sessions under the
 //! call or turn that started them. Events sharing an id (a turn's `root`
-//! and `turn` events, a session's start and end) make one node.
+//! and `turn` events, a session's start and end) make one node. Ids are
+//! unique within one run; a file that several runs appended to is read as
+//! consecutive runs, a new one starting wherever an event repeats one
+//! already seen (the same event name with the same id).
 //!
 //! - [`tree`]: the tree drawn for a terminal (`rlmq trace t.jsonl`);
 //! - [`html`]: one self-contained HTML report (`rlmq trace --html`).
@@ -38,6 +41,8 @@ pub enum Kind {
 pub struct Node {
     /// The id shared by its events.
     pub id: u64,
+    /// Which run of the file it belongs to (0 for the first).
+    pub run: u32,
     /// What it is.
     pub kind: Kind,
     /// Its events' fields, merged (later events add fields, never replace).
@@ -168,9 +173,11 @@ pub fn read(text: &str) -> Trajectory {
         ..Trajectory::default()
     };
     let mut nodes: Vec<Node> = Vec::new();
-    let mut parent_of: Vec<Option<u64>> = Vec::new();
-    let mut index: HashMap<u64, usize> = HashMap::new();
-    let mut retries: HashMap<u64, u32> = HashMap::new();
+    let mut parent_of: Vec<Option<(u32, u64)>> = Vec::new();
+    let mut index: HashMap<(u32, u64), usize> = HashMap::new();
+    let mut retries: HashMap<(u32, u64), u32> = HashMap::new();
+    let mut run = 0u32;
+    let mut seen: std::collections::HashSet<(String, u64)> = std::collections::HashSet::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
@@ -199,17 +206,25 @@ pub fn read(text: &str) -> Trajectory {
         };
         let Some(kind) = kind_of(name) else {
             if name == "retry" {
-                *retries.entry(id).or_default() += 1;
+                *retries.entry((run, id)).or_default() += 1;
             } else {
                 t.notes.push(event);
             }
             continue;
         };
+        if !seen.insert((name.to_string(), id)) {
+            run += 1;
+            seen.clear();
+            seen.insert((name.to_string(), id));
+        }
         let Json::Object(fields) = event else {
             continue;
         };
-        let parent = fields.get("parent").and_then(Json::as_u64);
-        match index.get(&id) {
+        let parent = fields
+            .get("parent")
+            .and_then(Json::as_u64)
+            .map(|p| (run, p));
+        match index.get(&(run, id)) {
             Some(&at) if nodes[at].kind == kind => {
                 let node = &mut nodes[at];
                 for (k, v) in fields {
@@ -223,10 +238,11 @@ pub fn read(text: &str) -> Trajectory {
                 }
             }
             _ => {
-                index.insert(id, nodes.len());
+                index.insert((run, id), nodes.len());
                 parent_of.push(parent);
                 nodes.push(Node {
                     id,
+                    run,
                     kind,
                     fields,
                     retries: 0,
@@ -236,7 +252,7 @@ pub fn read(text: &str) -> Trajectory {
         }
     }
     for n in &mut nodes {
-        n.retries = retries.get(&n.id).copied().unwrap_or(0);
+        n.retries = retries.get(&(n.run, n.id)).copied().unwrap_or(0);
     }
     if t.t0 == u64::MAX {
         t.t0 = 0;
@@ -248,7 +264,11 @@ pub fn read(text: &str) -> Trajectory {
 /// Puts every node under its parent, deepest first, so that each node is
 /// complete before it moves into its parent. Parent links that form a
 /// cycle are cut; no node is lost.
-fn assemble(nodes: Vec<Node>, parent_of: &[Option<u64>], index: &HashMap<u64, usize>) -> Vec<Node> {
+fn assemble(
+    nodes: Vec<Node>,
+    parent_of: &[Option<(u32, u64)>],
+    index: &HashMap<(u32, u64), usize>,
+) -> Vec<Node> {
     let n = nodes.len();
     let mut parent: Vec<Option<usize>> = parent_of
         .iter()
@@ -370,6 +390,20 @@ not json
         assert_eq!(s.tokens(), (13, 6));
         assert_eq!(s.subcall_count(), 1);
         assert_eq!((t.t0, t.t1), (100, 150));
+    }
+
+    #[test]
+    fn appended_runs_are_read_apart() {
+        let one = r#"{"event":"session_start","id":1,"question":"a"}
+{"event":"root","id":2,"parent":1}
+{"event":"session_end","id":1,"answer":"x"}
+"#;
+        let t = read(&format!("{one}{}", one.replace("\"a\"", "\"b\"")));
+        assert_eq!(t.roots.len(), 2);
+        assert_eq!(t.roots[1].str("question"), Some("b"));
+        assert_eq!(t.roots[1].run, 1);
+        assert_eq!(t.roots[0].children.len(), 1);
+        assert_eq!(t.roots[1].children.len(), 1);
     }
 
     #[test]
