@@ -228,7 +228,7 @@ pub fn after_run(
         out.push('\n');
     }
     if final_refused {
-        out.push_str("\nfinal() was refused: this is the first turn, and you have not seen any output yet. Check the output above, then call final(...) in a later turn.\n");
+        out.push_str("\nfinal() was refused: this is the first turn of yours that ran code, so you had not seen any output yet. Check the output above, then call final(...) in a later turn.\n");
     }
     out.push_str(footer(turn, max).trim_start());
     out

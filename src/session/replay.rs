@@ -146,7 +146,20 @@ fn load_context(rec: &Node, settings: &ReplaySettings) -> Result<Context, String
     } else {
         settings.context.clone()
     };
+    let want = rec
+        .get("context")
+        .and_then(|c| c.get("fingerprint"))
+        .and_then(Json::as_str)
+        .unwrap_or("");
+    let recorded_bytes = rec
+        .get("context")
+        .and_then(|c| c.get("bytes"))
+        .and_then(Json::as_u64)
+        .unwrap_or(0);
     let context = if paths.is_empty() {
+        if recorded_bytes > 0 {
+            return Err("the trace does not say where the context came from (the session was not started from the command line): pass --context".into());
+        }
         Context::empty()
     } else {
         let inputs: Vec<ContextInput> = paths
@@ -167,11 +180,6 @@ fn load_context(rec: &Node, settings: &ReplaySettings) -> Result<Context, String
         )
         .map_err(|e| format!("cannot load the recorded context: {e}; pass --context"))?
     };
-    let want = rec
-        .get("context")
-        .and_then(|c| c.get("fingerprint"))
-        .and_then(Json::as_str)
-        .unwrap_or("");
     if !want.is_empty() && fingerprint(&context) != want {
         return Err(format!(
             "the context ({}) is not the one recorded: its fingerprint differs; pass the recorded files with --context",

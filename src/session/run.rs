@@ -5,8 +5,9 @@
 //! and one rlq block; the first block runs (nothing after it counts), and
 //! the model is shown the output cut to its head and tail, any error with
 //! its caret diagnostic, and the next turn's number. The session ends when
-//! code calls `final(x)` (refused on the first turn, before the model has
-//! seen any output), when the turns run out or too many turns in a row
+//! code calls `final(x)` (refused until the model has seen the output of a
+//! turn of its code: on the first turn, and after replies that ran
+//! nothing), when the turns run out or too many turns in a row
 //! fail (then the best answer found in the model's variables is returned,
 //! marked as such), or when a root call fails for good (the budget, say).
 //! Every step goes to the trace: `session_start`, a `root` event and a
@@ -248,6 +249,7 @@ pub fn run_session(
 
     let mut messages = vec![user(first)];
     let mut errors_in_a_row = 0u32;
+    let mut seen_output = false;
     let max = options.max_iterations.max(1);
     for turn in 1..=max {
         answer.turns = turn;
@@ -291,7 +293,8 @@ pub fn run_session(
                 }
                 let run = shell.run(&code);
                 let cut = truncate(&run.output, options.max_output_chars);
-                let refused = run.final_value.is_some() && turn == 1;
+                let refused = run.final_value.is_some() && !seen_output;
+                seen_output = true;
                 let final_text = run.final_text();
                 if run.error.is_some() {
                     errors_in_a_row += 1;

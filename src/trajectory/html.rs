@@ -460,7 +460,7 @@ fn turn(h: &mut String, n: &Node, t: &Trajectory) {
             "<p><span class=\"tag{}\">{}</span> {}</p>",
             if refused { " err" } else { "" },
             if refused {
-                "final refused (first turn)"
+                "final refused (no output seen yet)"
             } else {
                 "final"
             },

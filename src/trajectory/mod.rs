@@ -340,8 +340,12 @@ pub fn duration(ms: u64) -> String {
     }
 }
 
-/// A cost as `$0.0123`, with `+?` when some cost is unknown.
+/// A cost as `$0.0123`, with `+?` when some cost is unknown (`?` when
+/// none is known).
 pub fn cost(usd: f64, unknown: bool) -> String {
+    if unknown && usd == 0.0 {
+        return "$?".to_string();
+    }
     let base = if usd == 0.0 {
         "$0".to_string()
     } else if usd < 0.01 {

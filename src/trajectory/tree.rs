@@ -206,7 +206,7 @@ fn details(n: &Node, opts: TreeOptions) -> Vec<String> {
                 v.push(format!("error: {}", clip(e, 160)));
             }
             if n.get("final_refused").and_then(|x| x.as_bool()) == Some(true) {
-                v.push("final refused (first turn)".into());
+                v.push("final refused (no output seen yet)".into());
             }
             if let Some(f) = n.str("final") {
                 v.push(format!("final: {:?}", clip(f, 100)));
@@ -231,9 +231,10 @@ fn summary(n: &Node) -> Option<String> {
     let (c, unknown) = n.cost_usd();
     let _ = write!(
         s,
-        " · {turns} turn{} · {} sub-calls · {} · {}",
+        " · {turns} turn{} · {} sub-call{} · {} · {}",
         if turns == 1 { "" } else { "s" },
         n.subcall_count(),
+        if n.subcall_count() == 1 { "" } else { "s" },
         tokens_text(n),
         cost(c, unknown)
     );

@@ -2,10 +2,14 @@
 
 mod common;
 
+/// `rlmq ask` and `rlmq replay` against the scripted root model.
+mod ask;
 /// Each builtin, one table row per behaviour.
 mod builtins;
 /// Root-model turns through the sub-call pipeline.
 mod chat;
+/// Pages checked in headless Chromium.
+mod chromium;
 /// The command line: inputs, outputs, exit codes.
 mod cli;
 /// Every rlq example of the reference, the README and the prompts runs.
@@ -24,6 +28,8 @@ mod model_written;
 mod python_equiv;
 /// `rlmq repl` and `rlmq prompt`.
 mod repl;
+/// The root loop from Rust, against the scripted root model.
+mod session;
 /// The sub-call backend: retries, cache, budgets, errors, over real HTTP.
 mod subcalls;
 /// The parser: shapes, layout, and syntax errors.
