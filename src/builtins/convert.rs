@@ -29,6 +29,14 @@ fn arg(a: &Args, i: usize) -> Value {
     a.raw(i).cloned().unwrap_or(Value::Null)
 }
 
+/// A number as written, without surrounding space and `_`/`,` separators.
+fn numeric_text(t: &str) -> String {
+    t.trim()
+        .chars()
+        .filter(|c| *c != '_' && *c != ',')
+        .collect()
+}
+
 fn int(cx: &mut CallCx, a: &Args) -> R<Value> {
     match arg(a, 0) {
         Value::Int(i) => Ok(Value::Int(i)),
@@ -37,11 +45,7 @@ fn int(cx: &mut CallCx, a: &Args) -> R<Value> {
         Value::Float(f) => Err(cx.fail(format!("cannot convert {f} to int"))),
         Value::Str(s) => {
             let t = s.text();
-            let clean: String = t
-                .trim()
-                .chars()
-                .filter(|c| *c != '_' && *c != ',')
-                .collect();
+            let clean = numeric_text(&t);
             clean.parse::<i64>().map(Value::Int).or_else(|_| {
                 clean
                     .parse::<f64>()
@@ -66,11 +70,7 @@ fn float(cx: &mut CallCx, a: &Args) -> R<Value> {
         v @ (Value::Int(_) | Value::Bool(_) | Value::Float(_)) => Ok(Value::Float(as_f64(&v))),
         Value::Str(s) => {
             let t = s.text();
-            let clean: String = t
-                .trim()
-                .chars()
-                .filter(|c| *c != '_' && *c != ',')
-                .collect();
+            let clean = numeric_text(&t);
             clean.parse::<f64>().map(Value::Float).map_err(|_| {
                 let shown: String = t.chars().take(40).collect();
                 cx.fail(format!("cannot convert {shown:?} to float"))

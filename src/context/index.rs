@@ -26,29 +26,28 @@ pub(crate) fn is_continuation(b: u8) -> bool {
 }
 
 /// Number of characters in `bytes`: bytes that are not UTF-8 continuation
-/// bytes. Counts 32 lanes of `u8` at a time (flushed before they could
-/// overflow), which the compiler turns into wide SIMD compares and adds.
+/// bytes. Counts into 32 one-byte lanes (which the compiler turns into
+/// vector adds), flushed before they could overflow.
 pub(crate) fn count_chars(bytes: &[u8]) -> usize {
     const LANES: usize = 32;
     let mut total = 0usize;
-    let mut acc = [0u8; LANES];
-    let mut rounds = 0u32;
-    let mut chunks = bytes.chunks_exact(LANES);
-    for chunk in &mut chunks {
-        let chunk: &[u8; LANES] = chunk.try_into().expect("chunks_exact gives LANES bytes");
-        for (a, &b) in acc.iter_mut().zip(chunk) {
-            *a += u8::from(!is_continuation(b));
+    let mut blocks = bytes.chunks_exact(LANES);
+    loop {
+        let mut acc = [0u8; LANES];
+        let mut rounds = 0;
+        for block in blocks.by_ref().take(255) {
+            for (a, &b) in acc.iter_mut().zip(block) {
+                *a += u8::from(!is_continuation(b));
+            }
+            rounds += 1;
         }
-        rounds += 1;
-        if rounds == 255 {
-            total += acc.iter().map(|&a| usize::from(a)).sum::<usize>();
-            acc = [0; LANES];
-            rounds = 0;
+        total += acc.iter().map(|&a| usize::from(a)).sum::<usize>();
+        if rounds < 255 {
+            break;
         }
     }
-    total += acc.iter().map(|&a| usize::from(a)).sum::<usize>();
     total
-        + chunks
+        + blocks
             .remainder()
             .iter()
             .filter(|&&b| !is_continuation(b))

@@ -38,6 +38,19 @@ pub fn apply_concurrently(
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let slots: Vec<Slot> = (0..n).map(|_| Mutex::new(None)).collect();
+    let run_item = |i: usize| {
+        let mut buf = Vec::new();
+        let r = rt.call(
+            f,
+            vec![items[i].clone()],
+            Vec::new(),
+            globals,
+            None,
+            &mut buf,
+            span,
+        );
+        (r, buf)
+    };
     std::thread::scope(|scope| {
         for _ in 0..workers.clamp(1, n.max(1)) {
             let work = || loop {
@@ -45,16 +58,7 @@ pub fn apply_concurrently(
                 if i >= n || stop.load(Ordering::Relaxed) {
                     break;
                 }
-                let mut buf = Vec::new();
-                let r = rt.call(
-                    f,
-                    vec![items[i].clone()],
-                    Vec::new(),
-                    globals,
-                    None,
-                    &mut buf,
-                    span,
-                );
+                let (r, buf) = run_item(i);
                 if r.is_err() {
                     stop.store(true, Ordering::Relaxed);
                 }
@@ -76,19 +80,7 @@ pub fn apply_concurrently(
         let (r, buf) = match taken {
             Some(x) => x,
             None if stop.load(Ordering::Relaxed) => continue,
-            None => {
-                let mut buf = Vec::new();
-                let r = rt.call(
-                    f,
-                    vec![items[i].clone()],
-                    Vec::new(),
-                    globals,
-                    None,
-                    &mut buf,
-                    span,
-                );
-                (r, buf)
-            }
+            None => run_item(i),
         };
         out.write_all(&buf).map_err(|e| {
             Flow::from(crate::diag::Diagnostic::runtime(

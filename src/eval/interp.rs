@@ -753,15 +753,7 @@ impl Runtime {
                 self.call(func, args, kwargs, sc.globals(), sc.locals(), out, span)
             }
             Value::Error(e) => Err(error_value_used(e, callee_span).into()),
-            other => Err(Diagnostic::runtime(
-                callee_span,
-                format!(
-                    "{} {} is not a function",
-                    article(other.type_name()),
-                    other.type_name()
-                ),
-            )
-            .into()),
+            other => Err(kind_error(callee_span, other, "is not a function")),
         }
     }
 
@@ -1097,15 +1089,7 @@ impl Runtime {
             (Value::Null, _) => Err(Diagnostic::runtime(span, "cannot index null")
                 .hint("the value is null (nothing found?); check with `if x != null` first")
                 .into()),
-            (other, _) => Err(Diagnostic::runtime(
-                span,
-                format!(
-                    "{} {} cannot be indexed",
-                    article(other.type_name()),
-                    other.type_name()
-                ),
-            )
-            .into()),
+            (other, _) => Err(kind_error(span, other, "cannot be indexed")),
         }
     }
 
@@ -1136,15 +1120,7 @@ impl Runtime {
                 Ok(Value::List(l.slice(r)))
             }
             Value::Error(e) => Err(error_value_used(e, span).into()),
-            other => Err(Diagnostic::runtime(
-                span,
-                format!(
-                    "{} {} cannot be sliced",
-                    article(other.type_name()),
-                    other.type_name()
-                ),
-            )
-            .into()),
+            other => Err(kind_error(span, other, "cannot be sliced")),
         }
     }
 }
@@ -1380,6 +1356,12 @@ fn set_path(root: Value, keys: &[(Value, Span)], f: impl FnOnce(Value) -> R<Valu
         .hint("only list items and record keys can be assigned")
         .into()),
     }
+}
+
+/// `an int cannot be sliced`: an operation a kind of value does not have.
+fn kind_error(span: Span, v: &Value, what: &str) -> Flow {
+    let t = v.type_name();
+    Diagnostic::runtime(span, format!("{} {t} {what}", article(t))).into()
 }
 
 /// "a" or "an" before a type name.

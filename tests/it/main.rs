@@ -12,6 +12,8 @@ mod chat;
 mod chromium;
 /// The command line: inputs, outputs, exit codes.
 mod cli;
+/// Loading the context from files, folders and JSONL.
+mod context_load;
 /// Every rlq example of the reference, the README and the prompts runs.
 mod docs;
 /// Rendered errors, as snapshots.
@@ -30,6 +32,10 @@ mod python_equiv;
 mod repl;
 /// The root loop from Rust, against the scripted root model.
 mod session;
+/// The parallel search equals the sequential one, which equals the regex crate.
+mod search_equivalence;
+/// Character and line queries of a source against a naive reference.
+mod source_index;
 /// The sub-call backend: retries, cache, budgets, errors, over real HTTP.
 mod subcalls;
 /// The parser: shapes, layout, and syntax errors.
