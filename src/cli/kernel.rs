@@ -4,8 +4,13 @@
 //!
 //! ```json
 //! {"turn": 1, "output": "...", "truncated": false, "error": null, "final": null,
-//!  "usage": {"elapsed_ms": 0.4}}
+//!  "usage": {"elapsed_ms": 0.4, "calls": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0}}
 //! ```
+//!
+//! `llm()` calls go to the sub-model configured as for `rlmq run`
+//! (environment, `rlmq.toml`, `--sub-model`, budgets); `usage` counts what
+//! the line's code spent on them (`cost_usd` is `null` when a price is
+//! unknown).
 //!
 //! Variables persist from line to line. `output` is the printed output cut
 //! to `--max-output-chars` (head and tail, with a line saying how much was
@@ -22,7 +27,9 @@ use std::sync::Arc;
 use clap::Args;
 use serde_json::{json, Value as Json};
 
-use super::inputs::{ContextArgs, LimitArgs};
+use super::inputs::{ContextArgs, LimitArgs, ModelArgs};
+use crate::eval::models::Models;
+use crate::llm::Usage;
 use crate::session::truncate::truncate;
 use crate::session::Shell;
 
@@ -33,6 +40,8 @@ pub struct KernelArgs {
     context: ContextArgs,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    models: ModelArgs,
     /// Output returned per line, in characters (head and tail kept).
     #[arg(long, default_value_t = 10_000)]
     max_output_chars: usize,
@@ -43,6 +52,13 @@ pub struct KernelArgs {
 
 /// Runs `rlmq kernel`.
 pub fn run(args: KernelArgs) -> u8 {
+    let config = match args.models.config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
     let context = match args.context.load() {
         Ok(c) => Arc::new(c),
         Err(e) => {
@@ -60,6 +76,7 @@ pub fn run(args: KernelArgs) -> u8 {
     if let Some(q) = &args.question {
         shell.bind_str("question", q);
     }
+    shell.engine_mut().rt.models = Some(Models::new(config));
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut input_line = 0u64;
@@ -106,7 +123,9 @@ fn answer(shell: &mut Shell, line: &str, input_line: u64, default_max: usize) ->
             }
         },
     };
+    let before = spent(shell);
     let turn = shell.run(code);
+    let after = spent(shell);
     let cut = truncate(&turn.output, max);
     json!({
         "turn": turn.index,
@@ -116,8 +135,28 @@ fn answer(shell: &mut Shell, line: &str, input_line: u64, default_max: usize) ->
         "final": turn.final_text(),
         "usage": {
             "elapsed_ms": (turn.elapsed.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
+            "calls": after.calls - before.calls,
+            "input_tokens": after.input_tokens - before.input_tokens,
+            "output_tokens": after.output_tokens - before.output_tokens,
+            "cost_usd": match (after.cost_usd, before.cost_usd) {
+                (Some(a), Some(b)) => Some(((a - b) * 1e9).round() / 1e9),
+                (Some(a), None) if before.calls == 0 => Some(a),
+                _ => None,
+            },
         },
     })
+}
+
+/// What the sub-calls spent so far (nothing before the first one).
+fn spent(shell: &Shell) -> Usage {
+    shell
+        .engine()
+        .rt
+        .models
+        .as_ref()
+        .and_then(|m| m.started())
+        .map(|c| c.totals())
+        .unwrap_or_default()
 }
 
 fn refusal(message: String) -> Json {

@@ -16,7 +16,8 @@ use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
 
-use super::inputs::{ContextArgs, LimitArgs};
+use super::inputs::{ContextArgs, LimitArgs, ModelArgs};
+use crate::eval::models::Models;
 use crate::session::Shell;
 
 /// Arguments of `rlmq repl`.
@@ -26,6 +27,8 @@ pub struct ReplArgs {
     context: ContextArgs,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    models: ModelArgs,
     /// Keep the history in this file (loaded at start, saved at exit).
     #[arg(long, value_name = "PATH")]
     history_file: Option<PathBuf>,
@@ -43,6 +46,13 @@ an empty line runs it. Commands: :vars  :history  :help  :quit (or Ctrl-D).";
 
 /// Runs `rlmq repl`.
 pub fn run(args: ReplArgs) -> u8 {
+    let config = match args.models.config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
     let context = match args.context.load() {
         Ok(c) => Arc::new(c),
         Err(e) => {
@@ -62,6 +72,7 @@ pub fn run(args: ReplArgs) -> u8 {
     if let Some(q) = &args.question {
         shell.bind_str("question", q);
     }
+    shell.engine_mut().rt.models = Some(Models::new(config));
     let config = Config::builder().auto_add_history(false).build();
     let mut editor: Editor<(), DefaultHistory> = match Editor::with_config(config) {
         Ok(e) => e,

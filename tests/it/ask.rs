@@ -107,10 +107,15 @@ pub fn of<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
 }
 
 fn out(o: &Output) -> (String, String) {
-    (
+    let (stdout, stderr) = (
         String::from_utf8_lossy(&o.stdout).into_owned(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    );
+    assert!(
+        !stdout.contains("PLANTED") && !stderr.contains("PLANTED"),
+        "the API key leaked into the output"
+    );
+    (stdout, stderr)
 }
 
 /// `rlmq replay` of `dir/t.jsonl` (the server must be stopped by then).

@@ -149,3 +149,48 @@ fn the_kernel_reports_a_missing_context_as_a_usage_error() {
     assert!(err.starts_with("error: "), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
+
+#[test]
+fn kernel_lines_can_make_sub_calls_and_report_their_usage() {
+    use rlmq::llm::mock::{MockRules, MockServer, Rule};
+    let server = MockServer::start(
+        MockRules::new()
+            .api_key("sk-kernel-test-key-123")
+            .rule(Rule::template("label", r"Label: (\w+)", "$1")),
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let mut child = rlmq()
+        .env_remove("ANTHROPIC_API_KEY")
+        .env_remove("ANTHROPIC_BASE_URL")
+        .env("OPENAI_BASE_URL", server.openai_url())
+        .env("OPENAI_API_KEY", "sk-kernel-test-key-123")
+        .args([
+            "kernel",
+            "--context",
+            "examples/sample.txt",
+            "--sub-model",
+            "mock-small",
+            "--cache-dir",
+        ])
+        .arg(cache.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut k = Kernel {
+        stdin: child.stdin.take().unwrap(),
+        stdout: BufReader::new(child.stdout.take().unwrap()),
+        child,
+    };
+    let a = k.code("let rows = grep(context, re\"Label: \\w+\") | take(3) | map(m => m.line_text)\nprint(rows | map(r => llm(\"Which label?\", r)))");
+    assert_eq!(a["error"], Value::Null, "{a}");
+    assert_eq!(a["output"], "[\"complaint\",\"question\",\"praise\"]\n");
+    assert_eq!(a["usage"]["calls"], 3);
+    assert!(a["usage"]["input_tokens"].as_u64().unwrap() > 0);
+    let a = k.code("print(1)");
+    assert_eq!(a["usage"]["calls"], 0);
+    assert_eq!(k.finish(), 0);
+    assert_eq!(server.count(), 3);
+}

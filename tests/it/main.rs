@@ -30,10 +30,10 @@ mod model_written;
 mod python_equiv;
 /// `rlmq repl` and `rlmq prompt`.
 mod repl;
-/// The root loop from Rust, against the scripted root model.
-mod session;
 /// The parallel search equals the sequential one, which equals the regex crate.
 mod search_equivalence;
+/// The root loop from Rust, against the scripted root model.
+mod session;
 /// Character and line queries of a source against a naive reference.
 mod source_index;
 /// The sub-call backend: retries, cache, budgets, errors, over real HTTP.
