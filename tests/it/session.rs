@@ -288,8 +288,13 @@ fn rlm_runs_a_sub_session_nested_under_its_turn() {
     let t = rlmq::trajectory::read(&std::fs::read_to_string(dir.path().join("t.jsonl")).unwrap());
     let tree = rlmq::trajectory::tree::render(&t, Default::default());
     assert!(
-        tree.contains("session 5 (depth 1)") || tree.contains("(depth 1)"),
+        tree.contains("(depth 1): \"What is the magic number in this section?\""),
         "{tree}"
+    );
+    let page = rlmq::trajectory::html::render(&t, "rlm");
+    assert!(
+        page.contains("class=\"session nested\""),
+        "the sub-session nests in the report"
     );
 
     // Replayed offline, the nested session gets its own recorded turns.
