@@ -1,20 +1,21 @@
 //! `rlmq prompt`: prints the system prompt rlmq gives the root model (with
-//! the additions for `--model`), and with `--question` also the first
-//! message it would send about `--context`.
+//! the additions for the root model: `--model`, else the configured one),
+//! and with `--question` also the first message it would send about
+//! `--context`, with the sub-call size of the configured sub-model.
 
 use std::io::Write;
 
 use clap::Args;
 
-use super::inputs::ContextArgs;
+use super::inputs::{ContextArgs, ModelArgs};
+use crate::llm::SubCalls;
 use crate::session::prompt::{system_prompt, ContextFacts, FirstMessage};
 
 /// Arguments of `rlmq prompt`.
 #[derive(Args, Debug)]
 pub struct PromptArgs {
-    /// The root model: adds the model-specific parts (prompts/models/).
-    #[arg(long)]
-    model: Option<String>,
+    #[command(flatten)]
+    models: ModelArgs,
     /// Append the worked examples (prompts/examples/).
     #[arg(long)]
     examples: bool,
@@ -33,7 +34,14 @@ pub struct PromptArgs {
 
 /// Runs `rlmq prompt`.
 pub fn run(args: PromptArgs) -> u8 {
-    let mut text = system_prompt(args.model.as_deref(), args.examples);
+    let config = match args.models.config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let mut text = system_prompt(Some(&config.root_model), args.examples);
     if let Some(q) = &args.question {
         let context = match args.context.load() {
             Ok(c) => c,
@@ -42,13 +50,19 @@ pub fn run(args: PromptArgs) -> u8 {
                 return 2;
             }
         };
-        let facts = ContextFacts::of(&context, 4.0);
+        let facts = ContextFacts::of(&context, config.chars_per_token);
+        let mut quiet = config.clone();
+        quiet.trace = None;
+        quiet.cache = false;
+        let sub_input_chars = SubCalls::new(quiet)
+            .ok()
+            .map(|c| c.budget(0).sub_input_chars);
         text.push_str("\n----- first message -----\n\n");
         text.push_str(
             &FirstMessage {
                 question: q,
                 facts: &facts,
-                sub_input_chars: None,
+                sub_input_chars,
                 max_output_chars: args.max_output_chars,
                 max_iterations: args.max_iterations,
             }
