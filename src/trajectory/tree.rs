@@ -25,11 +25,77 @@ pub fn render(t: &Trajectory, opts: TreeOptions) -> String {
     if t.roots.is_empty() {
         out.push_str("(the trace has no events with ids)\n");
     }
-    for (i, n) in t.roots.iter().enumerate() {
-        if i > 0 {
+    let mut first = true;
+    for n in t.roots.iter().filter(|n| n.kind == Kind::Session) {
+        if !first {
             out.push('\n');
         }
+        first = false;
         node(&mut out, n, "", "", opts);
+    }
+    // Calls made outside any session (`rlmq run --trace`), with the run's
+    // end events: one list.
+    let loose: Vec<&Node> = t.roots.iter().filter(|n| n.kind != Kind::Session).collect();
+    let ends: Vec<String> = t
+        .notes
+        .iter()
+        .filter(|e| e.get("event").and_then(|v| v.as_str()) == Some("end"))
+        .map(|e| {
+            let mut s = String::from("end");
+            if let Some(a) = e.get("answer").filter(|a| !a.is_null()) {
+                let a = a.as_str().map_or_else(|| a.to_string(), str::to_string);
+                let _ = write!(s, " · answer {:?}", clip(&a, 80));
+            }
+            if let Some(err) = e.get("error").and_then(|v| v.as_str()) {
+                let _ = write!(s, " · error: {}", clip(err, 80));
+            }
+            if let Some(ms) = e.get("elapsed_ms").and_then(|v| v.as_u64()) {
+                let _ = write!(s, " · {}", duration(ms));
+            }
+            s
+        })
+        .collect();
+    if !loose.is_empty() || !ends.is_empty() {
+        if !first {
+            out.push('\n');
+        }
+        let _ = writeln!(
+            out,
+            "{} call{} outside a session",
+            loose.len(),
+            if loose.len() == 1 { "" } else { "s" }
+        );
+        let max = if opts.lines == 0 {
+            usize::MAX
+        } else {
+            opts.lines.max(1) * 2
+        };
+        let shown = loose.len().min(max);
+        let items = shown + usize::from(shown < loose.len()) + ends.len();
+        let mut k = 0;
+        for c in &loose[..shown] {
+            k += 1;
+            let (f, r) = if k == items {
+                ("└─ ", "   ")
+            } else {
+                ("├─ ", "│  ")
+            };
+            node(&mut out, c, f, r, opts);
+        }
+        if shown < loose.len() {
+            k += 1;
+            let f = if k == items { "└─ " } else { "├─ " };
+            let _ = writeln!(
+                out,
+                "{f}… {} more; --lines 0 shows all",
+                loose.len() - shown
+            );
+        }
+        for e in ends {
+            k += 1;
+            let f = if k == items { "└─ " } else { "├─ " };
+            let _ = writeln!(out, "{f}{e}");
+        }
     }
     for p in &t.problems {
         let _ = writeln!(out, "warning: {p}");
@@ -299,5 +365,25 @@ fn node(out: &mut String, n: &Node, first: &str, rest: &str, opts: TreeOptions) 
     }
     if let Some(e) = end {
         let _ = writeln!(out, "{rest}└─ {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_outside_a_session_are_listed_with_the_run_end() {
+        let t = super::super::read(
+            r#"{"event":"subcall","id":1,"model":"m","reply":"a","latency_ms":3}
+{"event":"subcall","id":2,"model":"m","error":"HTTP 500","latency_ms":3}
+{"event":"end","answer":"2","elapsed_ms":10}
+"#,
+        );
+        let text = render(&t, TreeOptions::default());
+        assert_eq!(
+            text,
+            "2 calls outside a session\n├─ llm 1 · m → \"a\" · 3 ms\n├─ llm 2 · m · FAILED: HTTP 500 · 3 ms\n└─ end · answer \"2\" · 10 ms\n"
+        );
     }
 }
