@@ -68,6 +68,7 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(config) => engine.rt.models = Some(Models::new(config)),
         Err(e) => return usage_error(e),
     }
+    trace_start(&engine, &name, &text, &context);
     let program = match engine.compile(&name, &text) {
         Ok(p) => p,
         Err(diags) => {
@@ -176,6 +177,27 @@ fn bind_vars(engine: &mut Engine, vars: &[String], files: &[String]) -> Result<(
         );
     }
     Ok(())
+}
+
+/// With `--trace`, the run's first event: what ran over what.
+fn trace_start(engine: &Engine, name: &str, text: &str, context: &crate::context::Context) {
+    let Some(models) = &engine.rt.models else {
+        return;
+    };
+    if models.config().trace.is_none() {
+        return;
+    }
+    let Some(trace) = models.calls().ok().and_then(|c| c.trace()) else {
+        return;
+    };
+    trace.event(json!({
+        "event": "start",
+        "script": name,
+        "script_sha256": sha256_hex(text.as_bytes()),
+        "context_sha256": sha256_hex(context.source.bytes()),
+        "context_bytes": context.source.len(),
+        "documents": context.docs.len(),
+    }));
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

@@ -168,6 +168,10 @@ impl Gather {
         for (i, line) in src.bytes().split(|&b| b == b'\n').enumerate() {
             let n = i + 1;
             let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let line = match i {
+                0 => line.strip_prefix("\u{feff}".as_bytes()).unwrap_or(line),
+                _ => line,
+            };
             if line.trim_ascii().is_empty() {
                 continue;
             }

@@ -505,6 +505,33 @@ mod tests {
     }
 
     #[test]
+    fn long_match_over_more_than_a_counting_head() {
+        // The X..Y match crosses chunks whose workers each found far more
+        // than HEAD one-letter matches inside it.
+        let mut hay = b"a\nX".to_vec();
+        hay.extend(b"aaaa\n".repeat(HEAD));
+        hay.extend(b"Y\n");
+        hay.extend(b"aaaa\n".repeat(HEAD));
+        for p in [r"(?s)X.*?Y|a", r"X[^Y]*Y|a", r"X(?s-u:.){0,2000}?Y|a"] {
+            let m = Matcher::new(&PatternSpec::Regex(p.into()), false).unwrap();
+            let (want, n) = run(&hay, &m, true, None, Mode::Sequential);
+            assert_eq!(n, 2 + 4 * HEAD);
+            for size in [10, 800, 3000] {
+                assert_eq!(
+                    run(&hay, &m, false, None, Mode::Chunked(size)).1,
+                    n,
+                    "{p} {size}"
+                );
+                assert_eq!(
+                    run(&hay, &m, true, None, Mode::Chunked(size)).0,
+                    want,
+                    "{p} {size}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn plan_cuts_after_newlines() {
         let hay = b"aaaa\nbb\ncccccc\nd";
         let chunks = plan(hay, 0, 3, usize::MAX);

@@ -137,7 +137,7 @@ fn jsonl_documents() {
         "  \r",
         r#"[1, 2]"#,
     ];
-    fs::write(&p, lines.join("\r\n")).unwrap();
+    fs::write(&p, format!("\u{feff}{}", lines.join("\r\n"))).unwrap();
     let ctx = load(&[&p], true).unwrap();
     assert_eq!(names(&ctx), ["d1", "T", "7", "line 5", "line 7"]);
     assert_eq!(doc_text(&ctx, 0), b"alpha");

@@ -221,3 +221,73 @@ fn no_model_configured_says_what_to_set() {
     assert_eq!(o.status.code(), Some(1));
     assert!(err.contains("OPENAI_API_KEY"), "{err}");
 }
+
+#[test]
+fn a_map_survives_thirty_percent_faults_and_the_trace_shows_retries() {
+    let server = MockServer::start(
+        MockRules::new()
+            .api_key(KEY)
+            .rule(Rule::template("echo", r"item (\d+)", "r$1"))
+            .faults(
+                Faults::rate(
+                    0.3,
+                    [
+                        Fault::RateLimit,
+                        Fault::ServerError,
+                        Fault::Malformed,
+                        Fault::Drop,
+                    ],
+                )
+                .max_per_request(2)
+                .retry_after_secs(0)
+                .seed(11),
+            ),
+    )
+    .expect("mock");
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let config = dir.path().join("rlmq.toml");
+    std::fs::write(&config, "retries = 3\n").unwrap();
+    let code = "let r = range(100) | map(i => llm(\"x\", f\"item {i}\"))\nfinal([len(r), len(filter(r, x => is_error(x))), r[99]])";
+    let o = run(
+        &server,
+        &dir.path().join("cache"),
+        code,
+        &[
+            "--trace",
+            trace.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--concurrency",
+            "16",
+        ],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(out, "[100,0,\"r99\"]\n");
+    assert!(
+        server.faults_injected() > 10,
+        "only {} faults",
+        server.faults_injected()
+    );
+    let events: Vec<serde_json::Value> = std::fs::read_to_string(&trace)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let retries: u64 = events
+        .iter()
+        .filter(|e| e["event"] == "subcall")
+        .map(|e| e["retries"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(
+        retries,
+        server.faults_injected(),
+        "every fault is a recorded retry"
+    );
+    assert!(
+        events.iter().any(|e| e["event"] == "end"),
+        "the run's end is traced"
+    );
+    assert!(!std::fs::read_to_string(&trace).unwrap().contains(KEY));
+}
