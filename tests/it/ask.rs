@@ -609,3 +609,69 @@ fn invented_output_and_a_final_answer_after_the_code_are_ignored() {
     assert!(t1["ignored_chars"].as_u64().unwrap() > 20);
     assert_eq!(t1["ignored_blocks"], 1);
 }
+
+#[test]
+fn ask_without_a_key_for_a_hosted_provider_is_a_one_line_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("rlmq.toml");
+    std::fs::write(&config, "provider = \"openai\"\n").unwrap();
+    let o = rlmq()
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("ANTHROPIC_API_KEY")
+        .env_remove("ANTHROPIC_BASE_URL")
+        .args([
+            "ask",
+            "What is the magic number?",
+            "--context",
+            "examples/sample.txt",
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.starts_with("error: no API key for https://api.openai.com"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let o = rlmq()
+        .args(["ask", "--context", "examples/sample.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(out(&o).1.contains("no question"));
+}
+
+#[test]
+fn ask_json_reports_a_best_effort_answer_with_exit_code_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let replies = vec![
+        block(
+            "Look.",
+            "let answer = find(context, re\"magic number is (\\d+)\").groups[0]\nprint(answer)",
+        ),
+        block("Check again.", "print(len(answer))"),
+    ];
+    let server = server(replies, vec![]);
+    let o = ask(
+        &server,
+        dir.path(),
+        "What is the magic number?",
+        &[&root().join("examples/sample.txt")],
+        &["--max-iterations", "2", "--json"],
+    );
+    let (stdout, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(3), "{stderr}");
+    let v: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(v["answer"], "4817");
+    assert_eq!(v["status"], "max_iterations");
+    assert_eq!(v["answer_from"], "answer");
+    assert_eq!(v["turns"], 2);
+    assert_eq!(v["usage"]["calls"], 2);
+    assert!(stderr.contains("NOT a final answer"), "{stderr}");
+    assert!(stderr.contains("variable `answer`"), "{stderr}");
+}
