@@ -16,9 +16,13 @@
 //!   over one large text;
 //! - [`engine`]: an interpreter with its variables, as `rlmq run` and
 //!   sessions use it;
+//! - [`session`]: code run a turn at a time, as a root model, an agent
+//!   framework or a person drives it;
 //! - [`llm`]: sub-model calls: HTTP backends, budgets, cache, trace, and a
 //!   scripted test server;
 //! - [`diag`]: errors as data, rendered for people and models;
+//! - [`trajectory`]: trace files read back as a tree, for the terminal
+//!   and as an HTML report;
 //! - [`cli`]: the `rlmq` command.
 #![warn(missing_docs)]
 
@@ -32,6 +36,8 @@ pub mod engine;
 pub mod eval;
 pub mod llm;
 pub mod search;
+pub mod session;
 pub mod stdlib;
 pub mod suggest;
 pub mod syntax;
+pub mod trajectory;

@@ -22,6 +22,7 @@ use std::io::Write;
 use std::sync::OnceLock;
 
 pub use args::{Args, CallCx};
+pub use io::describe;
 
 use crate::diag::Diagnostic;
 use crate::eval::flow::R;

@@ -1,9 +1,15 @@
 //! The `rlmq` command line: one file per subcommand, each with a `run`
 //! that returns the process exit code.
 
+pub mod ask;
 pub mod check;
 pub mod inputs;
+pub mod kernel;
+pub mod prompt;
+pub mod repl;
+pub mod replay;
 pub mod run;
+pub mod trace;
 
 use clap::{Parser, Subcommand};
 
@@ -23,6 +29,18 @@ pub enum Command {
     Run(Box<run::RunArgs>),
     /// Parse and check a script (names, calls) without running it.
     Check(check::CheckArgs),
+    /// Answer a question about a context: a root model writes rlq a turn at a time.
+    Ask(Box<ask::AskArgs>),
+    /// Run rlq sent as JSON lines on stdin ({"code": "..."}), one JSON answer per line: bring your own root model.
+    Kernel(kernel::KernelArgs),
+    /// Explore a context in rlq interactively, with line editing and history.
+    Repl(repl::ReplArgs),
+    /// Print the system prompt rlmq gives the root model.
+    Prompt(prompt::PromptArgs),
+    /// Show a trace file as a tree, or write it as an HTML report (--html).
+    Trace(trace::TraceArgs),
+    /// Run recorded sessions again from their trace, offline; the answers must match.
+    Replay(replay::ReplayArgs),
 }
 
 /// Parses the command line and runs it; returns the exit code.
@@ -31,5 +49,11 @@ pub fn main() -> u8 {
     match cli.command {
         Command::Run(a) => run::run(*a),
         Command::Check(a) => check::run(a),
+        Command::Kernel(a) => kernel::run(a),
+        Command::Repl(a) => repl::run(a),
+        Command::Prompt(a) => prompt::run(a),
+        Command::Trace(a) => trace::run(a),
+        Command::Ask(a) => ask::run(*a),
+        Command::Replay(a) => replay::run(a),
     }
 }

@@ -46,7 +46,9 @@ pub struct Meter {
     limits: Limits,
     steps: AtomicU64,
     output: AtomicU64,
-    started: Instant,
+    base: Instant,
+    /// Nanoseconds after `base` when the current run started.
+    start_ns: AtomicU64,
 }
 
 impl Meter {
@@ -56,7 +58,8 @@ impl Meter {
             limits,
             steps: AtomicU64::new(0),
             output: AtomicU64::new(0),
-            started: Instant::now(),
+            base: Instant::now(),
+            start_ns: AtomicU64::new(0),
         }
     }
 
@@ -98,7 +101,7 @@ impl Meter {
             ))
             .hint("raise --max-steps, or do less work per item (search with grep/count instead of looping over lines)"));
         }
-        if self.started.elapsed() > self.limits.max_time {
+        if self.elapsed() > self.limits.max_time {
             return Err(limit(format!(
                 "the script ran longer than {} s",
                 self.limits.max_time.as_secs_f64()
@@ -141,7 +144,17 @@ impl Meter {
 
     /// Time since the run started.
     pub fn elapsed(&self) -> Duration {
-        self.started.elapsed()
+        let start = Duration::from_nanos(self.start_ns.load(Ordering::Relaxed));
+        self.base.elapsed().saturating_sub(start)
+    }
+
+    /// Starts the count again: steps, output and time are limits per run,
+    /// so each turn of a session gets the whole allowance.
+    pub fn restart(&self) {
+        self.steps.store(0, Ordering::Relaxed);
+        self.output.store(0, Ordering::Relaxed);
+        let now = self.base.elapsed().as_nanos().min(u64::MAX as u128) as u64;
+        self.start_ns.store(now, Ordering::Relaxed);
     }
 }
 

@@ -20,6 +20,7 @@
 //! - [`trace`]: JSON-lines audit trail;
 //! - [`progress`]: the stderr progress bar;
 //! - [`json_reply`]: reading `json=true` replies;
+//! - [`recording`]: replies read back from a trace, for replays;
 //! - [`error`]: setup and call errors;
 //! - [`subcalls`]: the pipeline that ties them together;
 //! - [`mock`]: the scripted test server.
@@ -33,6 +34,7 @@ pub mod json_reply;
 pub mod mock;
 pub mod models;
 pub mod progress;
+pub mod recording;
 pub mod subcalls;
 pub mod tokens;
 pub mod trace;
@@ -44,9 +46,11 @@ pub use config::{ApiKey, LlmConfig, Provider};
 pub use error::{CallError, CallErrorKind, LlmError};
 pub use models::ModelInfo;
 pub use progress::ProgressGuard;
-pub use subcalls::{CallRequest, Reply, SubCalls};
+pub use recording::Recording;
+pub use subcalls::{CallRequest, ChatRequest, Reply, SubCalls};
 pub use trace::Trace;
 pub use usage::{CallUsage, Usage};
+pub use wire::{ChatMessage, Role};
 
 /// Locks `m`, going on with the data if a thread panicked while holding it
 /// (every lock here guards data that stays consistent between statements).

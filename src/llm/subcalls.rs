@@ -36,8 +36,10 @@ use super::error::{CallError, CallErrorKind, LlmError};
 use super::http::{Failed, Http, RetryNote, Sent};
 use super::models::{Encoding, ModelInfo};
 use super::progress::{Progress, ProgressGuard};
+use super::recording::Recording;
 use super::trace::Trace;
 use super::usage::{CallUsage, Totals, Usage};
+use super::wire::{ChatMessage, Role};
 use super::{json_reply, tokens, wire, DEFAULT_SYSTEM, JSON_INSTRUCTION};
 
 /// One `llm()` call as the interpreter describes it.
@@ -94,6 +96,28 @@ impl CallRequest {
     }
 }
 
+/// One turn of a root model: a conversation (a system prompt and
+/// alternating user and assistant messages, the last one the user's) to
+/// which the model adds its reply. It goes through the same pipeline as a
+/// sub-call (cache keyed on the whole conversation, size check, budget,
+/// retries) and is traced as a `root` event.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChatRequest {
+    /// The system prompt.
+    pub system: String,
+    /// The conversation so far; it must end with a user message.
+    pub messages: Vec<ChatMessage>,
+    /// Model; the configured root model when `None`.
+    pub model: Option<String>,
+    /// Reply allowance in tokens; the configured one when `None`.
+    pub max_tokens: Option<u32>,
+    /// Id of the session (or call) this turn belongs to, for the trace.
+    pub parent: Option<u64>,
+    /// Depth of the session (the top session is 0). A root call is never
+    /// refused for depth: the `rlm()` that started a deeper session was.
+    pub depth: u32,
+}
+
 /// A successful call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
@@ -127,6 +151,7 @@ pub struct SubCalls {
     progress: Progress,
     next_id: AtomicU64,
     default_system_tokens: u64,
+    recording: Option<Recording>,
 }
 
 /// What a call came to, before it becomes a [`Reply`] or a [`CallError`].
@@ -217,7 +242,26 @@ impl SubCalls {
             progress: Progress::new(),
             next_id: AtomicU64::new(1),
             default_system_tokens,
+            recording: None,
         })
+    }
+
+    /// The same backend answering every call from `recording` instead of
+    /// the network (see [`Recording`]).
+    pub fn replaying(mut self, recording: Recording) -> SubCalls {
+        self.recording = Some(recording);
+        self
+    }
+
+    /// The recording it answers from, when replaying.
+    pub fn recording(&self) -> Option<&Recording> {
+        self.recording.as_ref()
+    }
+
+    /// A fresh id from the sequence calls use, for other trace nodes
+    /// (sessions) that calls nest under.
+    pub fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
     /// The configuration it runs with.
@@ -242,10 +286,49 @@ impl SubCalls {
         }
         let message = req.message();
         let max_tokens = self.config.reply_allowance(model, req.max_tokens);
-        let outcome = self.run(id, req, model, &system, &message, max_tokens);
-        self.record(id, req, model, &message, started, outcome)
+        let outcome = self.run(id, req, model, &system, &message, None, max_tokens);
+        self.record(id, req, model, &message, None, started, outcome)
     }
 
+    /// Makes one root-model turn, blocking until it is answered or fails
+    /// for good: the model's next message in the conversation.
+    pub fn chat(&self, req: &ChatRequest) -> Result<Reply, CallError> {
+        let started = Instant::now();
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let model = match req.model.as_deref() {
+            Some(m) if !m.trim().is_empty() => m,
+            _ => self.config.root_model.as_str(),
+        };
+        let (history, message) = match req.messages.split_last() {
+            Some((last, history)) if last.role == Role::User => (history, last.content.as_str()),
+            _ => return Err(CallError::new(
+                CallErrorKind::BadReply,
+                "a root-model conversation must end with a user message (internal error in rlmq)",
+            )),
+        };
+        // The shared pipeline reads parent, depth and site from a CallRequest.
+        let call = CallRequest {
+            parent: req.parent,
+            depth: req.depth,
+            site: "root".into(),
+            ..CallRequest::default()
+        };
+        let max_tokens = self.config.reply_allowance(model, req.max_tokens);
+        let outcome = self.run(
+            id,
+            &call,
+            model,
+            &req.system,
+            message,
+            Some(history),
+            max_tokens,
+        );
+        self.record(id, &call, model, message, Some(history), started, outcome)
+    }
+
+    /// The pipeline of one call. `history` is `Some` for a root-model turn
+    /// (the messages before `message`) and `None` for a sub-call.
+    #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
         id: u64,
@@ -253,11 +336,15 @@ impl SubCalls {
         model: &str,
         system: &str,
         message: &str,
+        history: Option<&[ChatMessage]>,
         max_tokens: u64,
     ) -> Outcome {
-        if let Err(r) = self.budget.check_depth(req.depth) {
-            return Outcome::failed(CallError::budget(r, model));
+        if history.is_none() {
+            if let Err(r) = self.budget.check_depth(req.depth) {
+                return Outcome::failed(CallError::budget(r, model));
+            }
         }
+        let keyed;
         let key = KeyParts {
             provider: self.config.provider.name(),
             base_url: &self.config.base_url,
@@ -265,7 +352,13 @@ impl SubCalls {
             system,
             max_tokens,
             json: req.json,
-            message,
+            message: match history {
+                None => message,
+                Some(h) => {
+                    keyed = conversation_key(h, message);
+                    &keyed
+                }
+            },
         }
         .key();
         if let Some(entry) = self.cache.as_ref().and_then(|c| c.get(&key)) {
@@ -280,10 +373,16 @@ impl SubCalls {
 
         let info = self.config.model_info(model);
         let system_tokens = tokens::count(model, system);
-        let tokens = system_tokens + tokens::count(model, message) + tokens::FRAMING_TOKENS;
+        let mut tokens = system_tokens + tokens::count(model, message) + tokens::FRAMING_TOKENS;
+        for m in history.unwrap_or_default() {
+            tokens += tokens::count(model, &m.content) + tokens::FRAMING_TOKENS;
+        }
         let limit = input_limit(&info, max_tokens);
         if tokens > limit {
-            let e = self.too_large(model, message, tokens, limit, max_tokens, system_tokens);
+            let e = match history {
+                None => self.too_large(model, message, tokens, limit, max_tokens, system_tokens),
+                Some(h) => conversation_too_large(model, h.len() + 1, tokens, limit, max_tokens),
+            };
             return Outcome::failed(e);
         }
         let need = tokens.saturating_add(max_tokens);
@@ -296,12 +395,23 @@ impl SubCalls {
         let request = wire::Request {
             model,
             system,
+            history: history.unwrap_or_default(),
             message,
             max_tokens,
         };
         let body = wire::body(self.config.provider, &self.config.base_url, request).to_string();
         let seed = u64::from_str_radix(&key[..16], 16).unwrap_or(0);
-        match self.send(id, model, body.into_bytes(), seed) {
+        let sent = match &self.recording {
+            Some(rec) => {
+                let hashed = match history {
+                    None => hex::encode(Sha256::digest(message.as_bytes())),
+                    Some(h) => hex::encode(Sha256::digest(conversation_key(h, message).as_bytes())),
+                };
+                rec.answer(history.is_some(), model, &hashed, req.parent)
+            }
+            None => self.send(id, model, body.into_bytes(), seed),
+        };
+        match sent {
             Ok(Sent { reply, retries }) => {
                 // Our own counts stand in where the provider reports none.
                 let input = reply.input_tokens.unwrap_or(tokens);
@@ -447,13 +557,17 @@ impl SubCalls {
         (avail as f64 * self.config.chars_per_token / margin) as u64
     }
 
-    /// Counts, traces and shapes the outcome.
+    /// Counts, traces and shapes the outcome: a `subcall` event, or a
+    /// `root` event for a root-model turn (`history` is `Some`), whose
+    /// `prompt_sha256` and `prompt_chars` cover the whole conversation.
+    #[allow(clippy::too_many_arguments)]
     fn record(
         &self,
         id: u64,
         req: &CallRequest,
         model: &str,
         message: &str,
+        history: Option<&[ChatMessage]>,
         started: Instant,
         outcome: Outcome,
     ) -> Result<Reply, CallError> {
@@ -462,15 +576,36 @@ impl SubCalls {
             self.totals.failed();
         }
         if let Some(t) = &self.trace {
+            let (prompt, text_head, text_chars) = match history {
+                None => (
+                    Some(head(&req.prompt, TRACE_PROMPT_CHARS)),
+                    req.text.as_deref().map(|x| head(x, TRACE_TEXT_CHARS)),
+                    req.text.as_deref().map(|x| x.chars().count()),
+                ),
+                Some(_) => (None, None, None),
+            };
+            let (event, hashed, chars) = match history {
+                None => ("subcall", None, message.chars().count()),
+                Some(h) => (
+                    "root",
+                    Some(conversation_key(h, message)),
+                    h.iter().map(|m| m.content.chars().count()).sum::<usize>()
+                        + message.chars().count(),
+                ),
+            };
             t.event(json!({
-                "event": "subcall",
+                "event": event,
                 "id": id,
                 "parent": req.parent,
                 "depth": req.depth,
                 "site": req.site,
                 "model": model,
-                "prompt_sha256": hex::encode(Sha256::digest(message.as_bytes())),
-                "prompt_chars": message.chars().count(),
+                "prompt_sha256": hex::encode(Sha256::digest(hashed.as_deref().unwrap_or(message).as_bytes())),
+                "prompt_chars": chars,
+                "prompt": prompt,
+                "text_head": text_head,
+                "text_chars": text_chars,
+                "messages": history.map(|h| h.len() + 1),
                 "reply": outcome.text,
                 "input_tokens": outcome.usage.input_tokens,
                 "output_tokens": outcome.usage.output_tokens,
@@ -583,6 +718,47 @@ impl Drop for SubCalls {
             rt.shutdown_background();
         }
     }
+}
+
+/// Characters of a sub-call's prompt kept in its trace event.
+const TRACE_PROMPT_CHARS: usize = 4000;
+/// Characters of the start of a sub-call's text kept in its trace event.
+const TRACE_TEXT_CHARS: usize = 500;
+
+/// The first `n` characters of `s`.
+fn head(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => s[..i].to_string(),
+        None => s.to_string(),
+    }
+}
+
+/// The text a conversation is cached and hashed under: every message with
+/// its role, as JSON, so that no two conversations share it.
+fn conversation_key(history: &[ChatMessage], last: &str) -> String {
+    let mut all: Vec<serde_json::Value> =
+        history.iter().map(|m| json!([m.role, m.content])).collect();
+    all.push(json!([Role::User, last]));
+    serde_json::Value::Array(all).to_string()
+}
+
+fn conversation_too_large(
+    model: &str,
+    messages: usize,
+    tokens: u64,
+    limit: u64,
+    max_tokens: u64,
+) -> CallError {
+    CallError::new(
+        CallErrorKind::PromptTooLarge {
+            chars: 0,
+            tokens,
+            limit,
+        },
+        format!(
+            "the conversation with root model '{model}' no longer fits its window: {messages} messages, about {tokens} tokens, over the limit of {limit} ({max_tokens} kept for the reply); use a model with a larger window, or lower --max-output-chars so turns are shorter"
+        ),
+    )
 }
 
 /// Tokens the system prompt and message may take: the window minus the

@@ -2,16 +2,23 @@
 //! flushed line by line, so a killed run keeps every event written so far.
 //!
 //! The backend writes `subcall` events (one per `llm()` call, answered or
-//! not) and `retry` events (one per retry, before its wait); the interpreter
+//! not), `root` events (one per root-model turn, [`SubCalls::chat`](super::SubCalls::chat);
+//! the same fields, hashed and counted over the whole conversation) and
+//! `retry` events (one per retry, before its wait); the interpreter
 //! adds its own through [`Trace::event`] (run start with hashes of context
 //! and script, run end with the answer and [`Usage`](super::Usage)). Every
 //! event gets a `ts` field (Unix time in milliseconds) unless it has one.
 //! A `subcall` event has the fields `id parent depth site model
-//! prompt_sha256 prompt_chars reply input_tokens output_tokens cost_usd
-//! latency_ms cached retries error`.
+//! prompt_sha256 prompt_chars prompt text_head text_chars reply
+//! input_tokens output_tokens cost_usd latency_ms cached retries error`
+//! (`prompt` is the instruction, cut at 4,000 characters; `text_head` the
+//! first 500 characters of the text; the hash covers the whole message).
+//! A `root` event has the same fields but `prompt`, `text_head` and
+//! `text_chars`, and adds `messages`.
 //!
 //! Lines pass through a scrubber that replaces the API key should it ever
-//! appear in them (say, echoed back inside a reply). A write failure does
+//! appear in them (say, echoed back inside a reply); placeholder keys of
+//! fewer than 8 characters are left alone. A write failure does
 //! not stop the run: the first one is kept for [`Trace::error`].
 
 use std::fs::{File, OpenOptions};
@@ -25,6 +32,9 @@ use serde_json::Value;
 use super::config::ApiKey;
 use super::error::LlmError;
 use super::lock;
+
+/// Length from which a key is scrubbed from trace lines.
+pub const MIN_SCRUBBED: usize = 8;
 
 /// An open trace file.
 #[derive(Debug)]
@@ -61,8 +71,11 @@ impl Trace {
     }
 
     /// The same trace, scrubbing `key` from every line.
+    /// Keys shorter than [`MIN_SCRUBBED`] are placeholders for local
+    /// servers (`x`, `EMPTY`), not secrets; replacing them would corrupt
+    /// every line that happens to contain them.
     pub(crate) fn scrubbing(mut self, key: Option<ApiKey>) -> Trace {
-        self.secret = key.filter(|k| !k.expose().is_empty());
+        self.secret = key.filter(|k| k.expose().len() >= MIN_SCRUBBED);
         self
     }
 
@@ -129,5 +142,18 @@ mod tests {
         assert_eq!(lines[1]["ts"], 5);
         assert!(!text.contains("PLANTED"));
         assert_eq!(t.error(), None);
+    }
+
+    #[test]
+    fn placeholder_keys_are_not_scrubbed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.jsonl");
+        let t = Trace::open(&path)
+            .unwrap()
+            .scrubbing(Some(ApiKey::new("x")));
+        t.event(json!({"event": "x", "context": "max"}));
+        drop(t);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("\"context\":\"max\""), "{text}");
     }
 }

@@ -9,9 +9,29 @@
 //! - Anthropic: `POST {base}/v1/messages`, `x-api-key`, `anthropic-version:
 //!   2023-06-01`, top-level `system`, `max_tokens` always sent.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::config::{ApiKey, Provider};
+
+/// Who wrote a message of a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The caller (rlmq, on behalf of the user).
+    User,
+    /// The model.
+    Assistant,
+}
+
+/// One message of a conversation (the system prompt is separate).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// Who wrote it.
+    pub role: Role,
+    /// Its text.
+    pub content: String,
+}
 
 /// The Anthropic API version sent with every request.
 pub const ANTHROPIC_VERSION: &str = "2023-06-01";
@@ -23,7 +43,10 @@ pub struct Request<'a> {
     pub model: &'a str,
     /// System prompt.
     pub system: &'a str,
-    /// The one user message.
+    /// Earlier messages of a conversation, before `message` (empty for a
+    /// sub-call).
+    pub history: &'a [ChatMessage],
+    /// The last user message.
     pub message: &'a str,
     /// Reply limit in tokens.
     pub max_tokens: u64,
@@ -40,6 +63,12 @@ pub fn url(provider: Provider, base: &str) -> String {
 
 /// The JSON body.
 pub fn body(provider: Provider, base: &str, r: Request<'_>) -> Value {
+    let mut messages: Vec<Value> = r
+        .history
+        .iter()
+        .map(|m| json!({"role": m.role, "content": m.content}))
+        .collect();
+    messages.push(json!({"role": "user", "content": r.message}));
     match provider {
         Provider::OpenAi => {
             let limit_field = if is_openai_host(base) {
@@ -47,12 +76,10 @@ pub fn body(provider: Provider, base: &str, r: Request<'_>) -> Value {
             } else {
                 "max_tokens"
             };
+            messages.insert(0, json!({"role": "system", "content": r.system}));
             json!({
                 "model": r.model,
-                "messages": [
-                    {"role": "system", "content": r.system},
-                    {"role": "user", "content": r.message},
-                ],
+                "messages": messages,
                 limit_field: r.max_tokens,
             })
         }
@@ -60,7 +87,7 @@ pub fn body(provider: Provider, base: &str, r: Request<'_>) -> Value {
             "model": r.model,
             "max_tokens": r.max_tokens,
             "system": r.system,
-            "messages": [{"role": "user", "content": r.message}],
+            "messages": messages,
         }),
     }
 }
@@ -184,6 +211,7 @@ mod tests {
         Request {
             model: "m",
             system: "sys",
+            history: &[],
             message: "hi",
             max_tokens: 10,
         }
@@ -203,6 +231,36 @@ mod tests {
             url(Provider::Anthropic, "http://h/"),
             "http://h/v1/messages"
         );
+    }
+
+    #[test]
+    fn conversations_keep_their_order() {
+        let history = [
+            ChatMessage {
+                role: Role::User,
+                content: "q".into(),
+            },
+            ChatMessage {
+                role: Role::Assistant,
+                content: "a".into(),
+            },
+        ];
+        let r = Request {
+            history: &history,
+            ..req()
+        };
+        let b = body(Provider::OpenAi, "http://127.0.0.1:1/v1", r);
+        let roles: Vec<&str> = b["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["role"].as_str().unwrap())
+            .collect();
+        assert_eq!(roles, ["system", "user", "assistant", "user"]);
+        let b = body(Provider::Anthropic, "http://127.0.0.1:1", r);
+        assert_eq!(b["messages"][1]["content"], "a");
+        assert_eq!(b["messages"][2]["content"], "hi");
+        assert_eq!(b["messages"].as_array().unwrap().len(), 3);
     }
 
     #[test]

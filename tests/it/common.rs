@@ -83,3 +83,24 @@ pub fn eval_on(context: Arc<Context>, code: &str) -> Result<String, String> {
 pub fn eval(code: &str) -> Result<String, String> {
     eval_on(context_of(&sample()), code)
 }
+
+/// [`eval`] as a session runs code: with `question` bound, and sub-calls
+/// going to `models` when given.
+pub fn eval_session(code: &str, models: Option<&rlmq::llm::LlmConfig>) -> Result<String, String> {
+    let mut shell = rlmq::session::Shell::new(context_of(&sample()), Limits::default(), "test")
+        .map_err(|e| e.to_string())?;
+    shell.bind_str("question", "What is the magic number?");
+    if let Some(c) = models {
+        shell.engine_mut().rt.models = Some(rlmq::eval::models::Models::new(c.clone()));
+    }
+    let turn = shell.run(code);
+    if let Some(e) = turn.error {
+        return Err(e.rendered);
+    }
+    let mut s = turn.output.clone();
+    if let Some(v) = turn.final_text() {
+        s.push_str(&v);
+        s.push('\n');
+    }
+    Ok(s)
+}

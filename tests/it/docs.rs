@@ -2,12 +2,49 @@
 //! ```rlq block in docs/LANGUAGE.md, README.md and prompts/ runs against
 //! examples/sample.txt, and where an ```output block follows, the output
 //! must match. The builtin table of the reference must list exactly the
-//! registry's builtins. `RLMQ_BLESS=1` rewrites output blocks and the table.
+//! registry's builtins. Every worked example under prompts/examples/ runs
+//! to its `final`. `RLMQ_BLESS=1` rewrites output blocks and the table.
+//!
+//! Snippets that call `llm` run against the scripted server on 127.0.0.1,
+//! whose canned replies fit the prompts the snippets use (`NONE` for
+//! "reply NONE", a JSON list for "JSON list", an answer sentence for
+//! "Answer from this excerpt"); their output is not compared.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::common::{eval, root};
+use rlmq::llm::mock::{MockRules, MockServer, Rule};
+use rlmq::llm::{LlmConfig, Provider};
+
+use super::common::{eval_session, root};
+
+/// True when a snippet needs a sub-model to run.
+fn needs_model(code: &str) -> bool {
+    code.contains("llm(") || code.contains("rlm(")
+}
+
+/// A sub-model for the snippets: the scripted server and a config for it.
+fn sub_model() -> (MockServer, LlmConfig, tempfile::TempDir) {
+    let server = MockServer::start(
+        MockRules::new()
+            .rule(
+                Rule::text("answer", "The magic number is 4817.").when("Answer from this excerpt"),
+            )
+            .rule(Rule::text("none", "NONE").when("or reply NONE"))
+            .rule(Rule::text("json", "[\"weather\", \"people\"]").when("JSON list"))
+            .rule(Rule::text(
+                "notes",
+                "The harbor log notes storms, repairs and a magic number, 4817.",
+            )),
+    )
+    .expect("mock server");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = LlmConfig::new(Provider::OpenAi, server.openai_url())
+        .with_api_key("sk-docs-test-key-000")
+        .with_sub_model("mock-small")
+        .with_cache_dir(dir.path().join("cache"));
+    (server, config, dir)
+}
 
 struct Example {
     code: String,
@@ -56,15 +93,16 @@ fn files() -> Vec<PathBuf> {
     v
 }
 
-fn check_file(path: &Path, bless: bool, failures: &mut Vec<String>) -> usize {
+fn check_file(path: &Path, bless: bool, models: &LlmConfig, failures: &mut Vec<String>) -> usize {
     let text = fs::read_to_string(path).expect("read doc");
     let exs = examples(&text);
     let mut blessed = text.clone();
     for ex in exs.iter().rev() {
-        let got = eval(&ex.code);
+        let got = eval_session(&ex.code, Some(models));
         let where_ = format!("{}:{}", path.display(), ex.line);
         match (&got, &ex.output) {
             (Err(e), _) => failures.push(format!("{where_}: the example fails:\n{e}")),
+            (Ok(_), Some(_)) if needs_model(&ex.code) => {}
             (Ok(out), Some((range, want))) => {
                 if bless {
                     blessed.replace_range(range.clone(), out);
@@ -88,9 +126,11 @@ fn every_rlq_example_in_the_docs_runs() {
     let bless = std::env::var_os("RLMQ_BLESS").is_some();
     let mut failures = Vec::new();
     let mut total = 0;
+    let (server, models, _dir) = sub_model();
     for f in files() {
-        total += check_file(&f, bless, &mut failures);
+        total += check_file(&f, bless, &models, &mut failures);
     }
+    assert!(server.count() >= 5, "the snippets that call llm() ran");
     assert!(total >= 8, "only {total} examples found");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
@@ -116,4 +156,49 @@ fn the_reference_lists_exactly_the_builtins() {
         table,
         "the builtin table in docs/LANGUAGE.md is out of date: run RLMQ_BLESS=1 cargo test the_reference_lists"
     );
+}
+
+#[test]
+fn every_worked_example_runs_to_its_final() {
+    let dir = root().join("prompts/examples");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .expect("prompts/examples")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "rlq"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "only {} worked examples", files.len());
+    let mut failures = Vec::new();
+    let (server, models, _dir) = sub_model();
+    for f in &files {
+        let code = fs::read_to_string(f).expect("read example");
+        match eval_session(&code, Some(&models)) {
+            Ok(out) if out.trim_end().lines().last().is_some() => {}
+            Ok(out) => failures.push(format!("{}: no final value\n{out}", f.display())),
+            Err(e) => failures.push(format!("{}: fails\n{e}", f.display())),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(server.count() >= 10, "the examples made their sub-calls");
+}
+
+#[test]
+fn the_prompt_compiled_into_rlmq_lists_every_worked_example_and_model_file() {
+    use rlmq::session::prompt::{EXAMPLES, MODEL_ADDITIONS};
+    let stems = |dir: &str, ext: &str| -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(root().join(dir))
+            .expect("prompt folder")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == ext))
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let mut listed: Vec<String> = EXAMPLES.iter().map(|(n, _)| n.to_string()).collect();
+    listed.sort();
+    assert_eq!(listed, stems("prompts/examples", "rlq"));
+    let mut listed: Vec<String> = MODEL_ADDITIONS.iter().map(|(n, _)| n.to_string()).collect();
+    listed.sort();
+    assert_eq!(listed, stems("prompts/models", "md"));
 }

@@ -2,8 +2,14 @@
 
 mod common;
 
+/// `rlmq ask` and `rlmq replay` against the scripted root model.
+mod ask;
 /// Each builtin, one table row per behaviour.
 mod builtins;
+/// Root-model turns through the sub-call pipeline.
+mod chat;
+/// Pages checked in headless Chromium.
+mod chromium;
 /// The command line: inputs, outputs, exit codes.
 mod cli;
 /// Loading the context from files, folders and JSONL.
@@ -14,14 +20,20 @@ mod docs;
 mod errors;
 /// Scripts under tests/golden/ with their expected output.
 mod golden;
+/// `rlmq kernel` driven line by line.
+mod kernel;
 /// Sub-model calls from rlq programs, against the scripted server.
 mod model_calls;
 /// Programs models wrote from the reference alone pass `check`.
 mod model_written;
 /// The language's forms give what Python computes on the same context.
 mod python_equiv;
+/// `rlmq repl` and `rlmq prompt`.
+mod repl;
 /// The parallel search equals the sequential one, which equals the regex crate.
 mod search_equivalence;
+/// The root loop from Rust, against the scripted root model.
+mod session;
 /// Character and line queries of a source against a naive reference.
 mod source_index;
 /// The sub-call backend: retries, cache, budgets, errors, over real HTTP.

@@ -1,0 +1,147 @@
+//! `rlmq ask`: a root model answers a question about a context by writing
+//! rlq a turn at a time. Prints the answer (and one summary line on
+//! stderr). Exit codes: 0 the model called `final`; 3 it did not, and the
+//! answer printed is the best found in its variables (stderr says which);
+//! 1 no answer at all; 2 usage or setup error.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+use serde_json::json;
+
+use super::inputs::{ContextArgs, LimitArgs, ModelArgs};
+use crate::session::{Answer, Options, Session};
+use crate::trajectory::{cost, duration, group};
+
+/// Arguments of `rlmq ask`.
+#[derive(Args, Debug)]
+pub struct AskArgs {
+    /// The question.
+    question: Option<String>,
+    /// Read the question from this file instead.
+    #[arg(long, value_name = "PATH", conflicts_with = "question")]
+    question_file: Option<PathBuf>,
+    #[command(flatten)]
+    context: ContextArgs,
+    #[command(flatten)]
+    models: ModelArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// Root-model turns at most.
+    #[arg(long, default_value_t = 20)]
+    max_iterations: u32,
+    /// Turns in a row that may fail (script error, no rlq block) before the session ends.
+    #[arg(long, default_value_t = 5)]
+    max_errors: u32,
+    /// Characters of each turn's output shown to the model (head and tail kept).
+    #[arg(long, default_value_t = 10_000)]
+    max_output_chars: usize,
+    /// Include the worked examples (prompts/examples/) in the system prompt.
+    #[arg(long)]
+    examples: bool,
+    /// Print one JSON object (answer, status, turns, usage) instead of the answer.
+    #[arg(long)]
+    json: bool,
+}
+
+fn usage_error(msg: impl std::fmt::Display) -> u8 {
+    eprintln!("error: {msg}");
+    2
+}
+
+/// Runs `rlmq ask`.
+pub fn run(args: AskArgs) -> u8 {
+    let question = match (&args.question, &args.question_file) {
+        (Some(q), _) => q.clone(),
+        (None, Some(p)) => match std::fs::read(p) {
+            Ok(b) => String::from_utf8_lossy(&b).trim().to_string(),
+            Err(e) => return usage_error(format!("cannot read {}: {e}", p.display())),
+        },
+        (None, None) => {
+            return usage_error("no question: rlmq ask \"...\" --context PATH (or --question-file)")
+        }
+    };
+    if question.trim().is_empty() {
+        return usage_error("the question is empty");
+    }
+    let config = match args.models.config() {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
+    let context = match args.context.load() {
+        Ok(c) => Arc::new(c),
+        Err(e) => return usage_error(e),
+    };
+    let mut limits = args.limits.limits();
+    limits.max_output = limits.max_output.min(64 << 20);
+    let options = Options {
+        root_model: None,
+        root_max_tokens: None,
+        max_iterations: args.max_iterations,
+        max_errors: args.max_errors,
+        max_output_chars: args.max_output_chars,
+        limits,
+        examples: args.examples,
+        context_paths: args
+            .context
+            .context
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+    };
+    let session = Session::new(context).config(config).options(options);
+    let answer = match session.ask(&question) {
+        Ok(a) => a,
+        Err(e) => return usage_error(e),
+    };
+    report(&answer, args.json)
+}
+
+fn report(answer: &Answer, as_json: bool) -> u8 {
+    let code = if answer.is_final() {
+        0
+    } else if answer.source.is_some() {
+        3
+    } else {
+        1
+    };
+    let mut out = std::io::stdout().lock();
+    if as_json {
+        let v = json!({
+            "answer": answer.text,
+            "status": answer.status.name(),
+            "reason": if answer.reason.is_empty() { None } else { Some(&answer.reason) },
+            "answer_from": answer.source,
+            "turns": answer.turns,
+            "usage": answer.usage,
+            "elapsed_ms": answer.elapsed.as_millis() as u64,
+            "trace": answer.trace.as_ref().map(|p| p.display().to_string()),
+        });
+        let _ = writeln!(out, "{v}");
+    } else if !answer.text.is_empty() || answer.is_final() {
+        let _ = writeln!(out, "{}", answer.text);
+    }
+    let _ = out.flush();
+    let u = &answer.usage;
+    let totals = format!(
+        "{} turns, {} model calls, {} → {} tokens, {}, {}",
+        answer.turns,
+        group(u.calls),
+        group(u.input_tokens),
+        group(u.output_tokens),
+        u.cost_usd
+            .map_or("cost unknown".to_string(), |c| cost(c, false)),
+        duration(answer.elapsed.as_millis() as u64)
+    );
+    match (answer.is_final(), &answer.source) {
+        (true, _) => eprintln!("rlmq: final answer after {totals}"),
+        (false, Some(var)) => eprintln!(
+            "rlmq: NOT a final answer: {}; printed the best available answer, from the variable `{var}` ({totals})",
+            answer.reason
+        ),
+        (false, None) => eprintln!("rlmq: no answer: {} ({totals})", answer.reason),
+    }
+    code
+}
