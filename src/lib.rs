@@ -17,10 +17,12 @@
 //! - [`engine`]: an interpreter with its variables, as `rlmq run` and
 //!   sessions use it;
 //! - [`diag`]: errors as data, rendered for people and models;
+//! - [`bench`]: timing the primitives on a file (`rlmq bench`);
 //! - [`cli`]: the `rlmq` command.
 #![warn(missing_docs)]
 
 pub mod alloc;
+pub mod bench;
 pub mod builtins;
 pub mod check;
 pub mod cli;

@@ -1,6 +1,7 @@
 //! The `rlmq` command line: one file per subcommand, each with a `run`
 //! that returns the process exit code.
 
+pub mod bench;
 pub mod check;
 pub mod inputs;
 pub mod run;
@@ -23,6 +24,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Parse and check a script (names, calls) without running it.
     Check(check::CheckArgs),
+    /// Time the primitives (scan, search, partition, indexes, slices) on a file.
+    Bench(bench::BenchArgs),
 }
 
 /// Parses the command line and runs it; returns the exit code.
@@ -31,5 +34,6 @@ pub fn main() -> u8 {
     match cli.command {
         Command::Run(a) => run::run(a),
         Command::Check(a) => check::run(a),
+        Command::Bench(a) => bench::run(a),
     }
 }
