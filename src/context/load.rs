@@ -1,0 +1,229 @@
+//! Turning context inputs (files, folders, JSONL, standard input) into one
+//! source and its documents. The rules are listed on [`Context::load`].
+
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::{Context, ContextError, ContextInput, Doc, LoadOptions, Source};
+
+/// Documents are joined with this in the context text.
+const SEPARATOR: &[u8] = b"\n\n";
+
+/// A file with a NUL byte this early is binary and skipped in folders.
+const BINARY_PROBE: usize = 8 * 1024;
+
+pub(super) fn load(inputs: &[ContextInput], opts: &LoadOptions) -> Result<Context, ContextError> {
+    if let [ContextInput::Path(p)] = inputs {
+        if let Some(ctx) = single_file(p, opts)? {
+            return Ok(ctx);
+        }
+    }
+    let mut b = Gather::default();
+    for input in inputs {
+        match input {
+            ContextInput::Stdin => b.stdin()?,
+            ContextInput::Path(p) => b.path(p, opts)?,
+        }
+    }
+    Ok(Context {
+        source: Arc::new(Source::from_vec(b.buf)),
+        docs: b.docs,
+    })
+}
+
+fn display(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn is_jsonl(p: &Path) -> bool {
+    p.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
+}
+
+fn file_error(p: &Path, err: io::Error) -> ContextError {
+    ContextError::io(
+        format_args!("cannot read context file `{}`", display(p)),
+        err,
+    )
+}
+
+/// One regular file that is not JSONL becomes the source itself (mapped
+/// unless `--no-mmap`); anything else is gathered.
+fn single_file(p: &Path, opts: &LoadOptions) -> Result<Option<Context>, ContextError> {
+    let meta = fs::metadata(p).map_err(|e| file_error(p, e))?;
+    if !meta.is_file() || is_jsonl(p) {
+        return Ok(None);
+    }
+    let src = open_source(p, opts)?;
+    let docs = vec![Doc {
+        name: display(p),
+        range: 0..src.len(),
+    }];
+    Ok(Some(Context {
+        source: Arc::new(src),
+        docs,
+    }))
+}
+
+fn open_source(p: &Path, opts: &LoadOptions) -> Result<Source, ContextError> {
+    let r = if opts.mmap {
+        Source::map_file(p)
+    } else {
+        Source::read_file(p)
+    };
+    r.map_err(|e| file_error(p, e))
+}
+
+/// The owned buffer being assembled and its documents.
+#[derive(Default)]
+struct Gather {
+    buf: Vec<u8>,
+    docs: Vec<Doc>,
+}
+
+impl Gather {
+    /// Appends the separator if a document came before; returns the length
+    /// to truncate back to if this document is dropped, and its start.
+    fn begin(&mut self) -> (usize, usize) {
+        let undo = self.buf.len();
+        if !self.docs.is_empty() {
+            self.buf.extend_from_slice(SEPARATOR);
+        }
+        (undo, self.buf.len())
+    }
+
+    fn push_doc(&mut self, name: String, start: usize) {
+        self.docs.push(Doc {
+            name,
+            range: start..self.buf.len(),
+        });
+    }
+
+    fn stdin(&mut self) -> Result<(), ContextError> {
+        let (_, start) = self.begin();
+        io::stdin()
+            .lock()
+            .read_to_end(&mut self.buf)
+            .map_err(|e| ContextError::io("cannot read the context from standard input", e))?;
+        self.push_doc("<stdin>".to_string(), start);
+        Ok(())
+    }
+
+    fn path(&mut self, p: &Path, opts: &LoadOptions) -> Result<(), ContextError> {
+        let meta = fs::metadata(p).map_err(|e| file_error(p, e))?;
+        if meta.is_dir() {
+            self.folder(p)
+        } else if is_jsonl(p) {
+            self.jsonl(p, opts)
+        } else {
+            let (_, start) = self.begin();
+            File::open(p)
+                .and_then(|mut f| f.read_to_end(&mut self.buf))
+                .map_err(|e| file_error(p, e))?;
+            self.push_doc(display(p), start);
+            Ok(())
+        }
+    }
+
+    fn folder(&mut self, dir: &Path) -> Result<(), ContextError> {
+        let mut files = Vec::new();
+        let top = fs::read_dir(dir).map_err(|e| {
+            ContextError::io(
+                format_args!("cannot read context folder `{}`", display(dir)),
+                e,
+            )
+        })?;
+        walk(top, Path::new(""), &mut files);
+        let before = self.docs.len();
+        for (path, rel) in files {
+            let (undo, start) = self.begin();
+            let ok = File::open(&path)
+                .and_then(|mut f| f.read_to_end(&mut self.buf))
+                .is_ok();
+            let probe = &self.buf[start..self.buf.len().min(start + BINARY_PROBE)];
+            if !ok || memchr::memchr(0, probe).is_some() {
+                self.buf.truncate(undo);
+                continue;
+            }
+            self.push_doc(rel, start);
+        }
+        if self.docs.len() == before {
+            return Err(ContextError::new(format!(
+                "context folder `{}` holds no readable files",
+                display(dir)
+            )));
+        }
+        Ok(())
+    }
+
+    fn jsonl(&mut self, p: &Path, opts: &LoadOptions) -> Result<(), ContextError> {
+        let src = open_source(p, opts)?;
+        for (i, line) in src.bytes().split(|&b| b == b'\n').enumerate() {
+            let n = i + 1;
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.trim_ascii().is_empty() {
+                continue;
+            }
+            let value: Value = serde_json::from_slice(line).map_err(|e| {
+                ContextError::new(format!("`{}` line {n} is not valid JSON: {e}", display(p)))
+            })?;
+            let name = field(&value, &["id", "title"]).unwrap_or_else(|| format!("line {n}"));
+            let (_, start) = self.begin();
+            match field(&value, &["text", "content", "body"]) {
+                Some(text) => self.buf.extend_from_slice(text.as_bytes()),
+                None => self.buf.extend_from_slice(line),
+            }
+            self.push_doc(name, start);
+        }
+        Ok(())
+    }
+}
+
+/// The first of `keys` present (and not null) in a JSON object, as text:
+/// strings as they are, other values as JSON.
+fn field(v: &Value, keys: &[&str]) -> Option<String> {
+    let obj = v.as_object()?;
+    keys.iter().find_map(|k| match obj.get(*k)? {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    })
+}
+
+/// Collects the regular files below a folder, sorted by path, skipping
+/// hidden entries and anything unreadable. Symbolic links to files are
+/// followed; links to folders are not (no cycles).
+fn walk(entries: fs::ReadDir, rel: &Path, out: &mut Vec<(PathBuf, String)>) {
+    let mut entries: Vec<fs::DirEntry> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(fs::DirEntry::file_name);
+    for e in entries {
+        let name = e.file_name();
+        if name.as_encoded_bytes().starts_with(b".") {
+            continue;
+        }
+        let path = e.path();
+        let rel = rel.join(&name);
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            if let Ok(sub) = fs::read_dir(&path) {
+                walk(sub, &rel, out);
+            }
+        } else if ft.is_file()
+            || (ft.is_symlink() && fs::metadata(&path).is_ok_and(|m| m.is_file()))
+        {
+            out.push((path, rel_name(&rel)));
+        }
+    }
+}
+
+/// A relative path as a document name, with `/` between components.
+fn rel_name(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}

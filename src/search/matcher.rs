@@ -1,0 +1,400 @@
+//! A compiled pattern and the one search step every driver is built on.
+//!
+//! A [`Matcher`] picks the engine from the pattern:
+//!
+//! - a literal: a prebuilt `memchr::memmem::Finder` (SIMD, reused);
+//! - a literal set: aho-corasick with `MatchKind::LeftmostFirst`, which is
+//!   what enables its Teddy SIMD searcher (the default `Standard` kind does
+//!   not, and is an order of magnitude slower);
+//! - a regex, and every case-insensitive literal or set: the regex crate's
+//!   meta engine over bytes, multi-line on, `.` not matching `\n`, Unicode
+//!   on. Empty matches never split a UTF-8 character, as with the regex
+//!   crate's `str` API. The meta engine finds literals in the pattern itself
+//!   and scans for them with memchr or Teddy.
+//!
+//! Every engine reports leftmost-first matches. [`Searcher::next`] is the one
+//! iteration step (with the regex crate's rule for an empty match right after
+//! the previous match); the drivers in [`super::driver`] call nothing else.
+//!
+//! A matcher also knows its [`Reach`]: whether a match can hold a `\n`, and
+//! how long a match can be. That decides how far past a chunk's end a
+//! parallel worker must be allowed to look.
+
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use memchr::memmem;
+use regex_automata::meta;
+use regex_automata::util::captures::Captures;
+use regex_automata::{Anchored, Input};
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+use super::error::SearchError;
+use super::PatternSpec;
+
+/// Regexes whose longest match is at most this long count as bounded.
+const MAX_BOUNDED: usize = 1 << 20;
+
+/// What a pattern is compiled from.
+enum Engine {
+    /// Matches nothing (an empty literal set).
+    Never,
+    /// A non-empty literal.
+    Literal(Box<memmem::Finder<'static>>),
+    /// Non-empty literals, leftmost-first.
+    Set(AhoCorasick),
+    /// Everything else.
+    Regex(meta::Regex),
+}
+
+/// How far a match can extend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// No match contains `\n`: a match that starts on a line ends on it.
+    Line,
+    /// A match may contain `\n` but is at most this many bytes long.
+    Bounded(usize),
+    /// A match may contain `\n` and be of any length.
+    Unbounded,
+}
+
+struct Inner {
+    engine: Engine,
+    reach: Reach,
+    groups: usize,
+}
+
+/// A compiled pattern. `Send + Sync` and cheap to clone (one `Arc`).
+#[derive(Clone)]
+pub struct Matcher {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let engine = match self.inner.engine {
+            Engine::Never => "never",
+            Engine::Literal(_) => "literal",
+            Engine::Set(_) => "set",
+            Engine::Regex(_) => "regex",
+        };
+        f.debug_struct("Matcher")
+            .field("engine", &engine)
+            .field("reach", &self.inner.reach)
+            .field("groups", &self.inner.groups)
+            .finish()
+    }
+}
+
+impl Matcher {
+    /// Compiles a pattern. `ignore_case` applies to literals and sets too.
+    pub fn new(spec: &PatternSpec, ignore_case: bool) -> Result<Matcher, SearchError> {
+        let inner = match spec {
+            PatternSpec::Literal(lit) if !lit.is_empty() && !ignore_case => Inner {
+                reach: literal_reach(std::iter::once(lit.as_str())),
+                engine: Engine::Literal(Box::new(memmem::Finder::new(lit.as_bytes()).into_owned())),
+                groups: 0,
+            },
+            PatternSpec::Literal(lit) => literal_regex(std::slice::from_ref(lit), ignore_case)?,
+            PatternSpec::Set(lits) if lits.is_empty() => Inner {
+                engine: Engine::Never,
+                reach: Reach::Line,
+                groups: 0,
+            },
+            PatternSpec::Set(lits) if !ignore_case && lits.iter().all(|l| !l.is_empty()) => {
+                let ac = AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .build(lits)
+                    .map_err(|e| SearchError::too_big("the literal set", &e.to_string()))?;
+                Inner {
+                    engine: Engine::Set(ac),
+                    reach: literal_reach(lits.iter().map(String::as_str)),
+                    groups: 0,
+                }
+            }
+            PatternSpec::Set(lits) => literal_regex(lits, ignore_case)?,
+            PatternSpec::Regex(pattern) => {
+                let hir = parse(pattern, ignore_case)
+                    .map_err(|e| SearchError::from_syntax(pattern, &e))?;
+                regex_inner(&hir, "the regex")?
+            }
+        };
+        Ok(Matcher {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Number of capture groups, not counting the whole match (0 for
+    /// literals and sets).
+    pub fn group_count(&self) -> usize {
+        self.inner.groups
+    }
+
+    pub(crate) fn reach(&self) -> Reach {
+        self.inner.reach
+    }
+
+    /// A searcher with its own scratch space, for one thread.
+    pub(crate) fn searcher(&self) -> Searcher<'_> {
+        let cache = match &self.inner.engine {
+            Engine::Regex(re) => Some(re.create_cache()),
+            _ => None,
+        };
+        Searcher { m: self, cache }
+    }
+}
+
+fn literal_reach<'a>(lits: impl Iterator<Item = &'a str>) -> Reach {
+    let mut longest = 0;
+    let mut newline = false;
+    for l in lits {
+        longest = longest.max(l.len());
+        newline |= l.contains('\n');
+    }
+    if newline {
+        Reach::Bounded(longest)
+    } else {
+        Reach::Line
+    }
+}
+
+fn parse(pattern: &str, ignore_case: bool) -> Result<Hir, Box<regex_syntax::Error>> {
+    regex_syntax::ParserBuilder::new()
+        .multi_line(true)
+        .dot_matches_new_line(false)
+        .case_insensitive(ignore_case)
+        .unicode(true)
+        // As the regex crate's bytes API: a pattern may match bytes that are
+        // not UTF-8 (`(?-u:\xFF)`); Unicode classes still match UTF-8 only.
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map_err(Box::new)
+}
+
+/// Literals searched through the regex engine: case-insensitive ones, and
+/// sets holding the empty string (whose empty matches must follow the
+/// regex rules at character boundaries).
+fn literal_regex(lits: &[String], ignore_case: bool) -> Result<Inner, SearchError> {
+    let alts: Vec<String> = lits.iter().map(|l| regex_syntax::escape(l)).collect();
+    let pattern = format!("(?:{})", alts.join("|"));
+    let what = if lits.len() == 1 {
+        "the literal"
+    } else {
+        "the literal set"
+    };
+    let hir =
+        parse(&pattern, ignore_case).map_err(|e| SearchError::too_big(what, &e.to_string()))?;
+    let mut inner = regex_inner(&hir, what)?;
+    inner.groups = 0;
+    Ok(inner)
+}
+
+fn regex_inner(hir: &Hir, what: &str) -> Result<Inner, SearchError> {
+    let re = meta::Builder::new()
+        .configure(
+            meta::Config::new()
+                .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                .utf8_empty(true),
+        )
+        .build_from_hir(hir)
+        .map_err(|e| SearchError::too_big(what, &e.to_string()))?;
+    let reach = if !can_match_newline(hir) {
+        Reach::Line
+    } else {
+        match hir.properties().maximum_len() {
+            Some(n) if n <= MAX_BOUNDED => Reach::Bounded(n),
+            _ => Reach::Unbounded,
+        }
+    };
+    Ok(Inner {
+        groups: re.captures_len().saturating_sub(1),
+        engine: Engine::Regex(re),
+        reach,
+    })
+}
+
+/// True when some match of `hir` could contain a `\n` byte. Conservative: a
+/// `true` only costs speed, a wrong `false` would cost correctness.
+fn can_match_newline(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(lit) => lit.0.contains(&b'\n'),
+        HirKind::Class(Class::Unicode(c)) => c
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= '\n' && '\n' <= r.end()),
+        HirKind::Class(Class::Bytes(c)) => c
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= b'\n' && b'\n' <= r.end()),
+        HirKind::Repetition(rep) => can_match_newline(&rep.sub),
+        HirKind::Capture(cap) => can_match_newline(&cap.sub),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().any(can_match_newline),
+    }
+}
+
+/// Where an iteration stands: where the next search starts, and where the
+/// previous match ended (an empty match there is not reported again).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct State {
+    pub(crate) pos: usize,
+    pub(crate) last_end: Option<usize>,
+}
+
+impl State {
+    /// The state of a search that starts fresh at `pos`.
+    pub(crate) fn at(pos: usize) -> State {
+        State {
+            pos,
+            last_end: None,
+        }
+    }
+
+    /// The state right after match `m`.
+    pub(crate) fn after(m: (usize, usize)) -> State {
+        State {
+            pos: m.1,
+            last_end: Some(m.1),
+        }
+    }
+}
+
+/// One thread's handle on a matcher: the matcher plus scratch space.
+pub(crate) struct Searcher<'m> {
+    m: &'m Matcher,
+    cache: Option<meta::Cache>,
+}
+
+impl Searcher<'_> {
+    /// The leftmost-first match starting at or after `pos` and ending at or
+    /// before `cap`. Look-around (`^`, `$`, `\b`, `\A`, `\z`) sees the whole
+    /// haystack, not just `pos..cap`. Requires `pos <= cap <= hay.len()`.
+    #[inline]
+    pub(crate) fn find(&mut self, hay: &[u8], pos: usize, cap: usize) -> Option<(usize, usize)> {
+        match &self.m.inner.engine {
+            Engine::Never => None,
+            Engine::Literal(f) => f
+                .find(&hay[pos..cap])
+                .map(|i| (pos + i, pos + i + f.needle().len())),
+            Engine::Set(ac) => ac
+                .find(aho_corasick::Input::new(&hay[..cap]).span(pos..cap))
+                .map(|m| (m.start(), m.end())),
+            Engine::Regex(re) => {
+                let input = Input::new(hay).span(pos..cap);
+                let cache = self.cache.as_mut()?;
+                re.search_with(cache, &input).map(|m| (m.start(), m.end()))
+            }
+        }
+    }
+
+    /// The next match of an iteration that stands at `st`, within `..cap`,
+    /// advancing `st`. An empty match where the previous match ended is
+    /// skipped, exactly as the regex crate's iterators do.
+    #[inline]
+    pub(crate) fn next(
+        &mut self,
+        hay: &[u8],
+        st: &mut State,
+        cap: usize,
+    ) -> Option<(usize, usize)> {
+        if st.pos > cap {
+            return None;
+        }
+        let mut m = self.find(hay, st.pos, cap)?;
+        if m.0 == m.1 && Some(m.1) == st.last_end {
+            let p = st.pos + 1;
+            if p > cap {
+                return None;
+            }
+            m = self.find(hay, p, cap)?;
+        }
+        *st = State::after(m);
+        Some(m)
+    }
+
+    /// Capture groups 1.. of the match that starts at `start` (empty for
+    /// literals and sets, and when the regex has no groups).
+    pub(crate) fn groups(
+        &mut self,
+        hay: &[u8],
+        start: usize,
+    ) -> Vec<Option<std::ops::Range<usize>>> {
+        let Engine::Regex(re) = &self.m.inner.engine else {
+            return Vec::new();
+        };
+        if self.m.inner.groups == 0 {
+            return Vec::new();
+        }
+        let Some(cache) = self.cache.as_mut() else {
+            return Vec::new();
+        };
+        let mut caps: Captures = re.create_captures();
+        let input = Input::new(hay)
+            .span(start..hay.len())
+            .anchored(Anchored::Yes);
+        re.search_captures_with(cache, &input, &mut caps);
+        (1..=self.m.inner.groups)
+            .map(|g| caps.get_group(g).map(|s| s.range()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reach(p: &str) -> Reach {
+        Matcher::new(&PatternSpec::Regex(p.into()), false)
+            .unwrap()
+            .reach()
+    }
+
+    #[test]
+    fn reach_of_patterns() {
+        assert_eq!(reach(r"\w+"), Reach::Line);
+        assert_eq!(reach(r"^foo.*$"), Reach::Line);
+        assert_eq!(reach(r"[^\n]+"), Reach::Line);
+        assert_eq!(reach(r"a\nb"), Reach::Bounded(3));
+        assert_eq!(reach(r"\s"), Reach::Bounded(3));
+        assert_eq!(reach(r"\s+"), Reach::Unbounded);
+        assert_eq!(reach(r"(?s)a.*b"), Reach::Unbounded);
+        assert_eq!(reach(r"[^x]+"), Reach::Unbounded);
+        let lit = |s: &str| {
+            Matcher::new(&PatternSpec::Literal(s.into()), false)
+                .unwrap()
+                .reach()
+        };
+        assert_eq!(lit("ab"), Reach::Line);
+        assert_eq!(lit("a\nbc"), Reach::Bounded(4));
+    }
+
+    #[test]
+    fn group_counts() {
+        let g = |p: &str| {
+            Matcher::new(&PatternSpec::Regex(p.into()), false)
+                .unwrap()
+                .group_count()
+        };
+        assert_eq!(g("a"), 0);
+        assert_eq!(g("(a)(?:b)(?P<n>c)"), 2);
+        let l = Matcher::new(&PatternSpec::Literal("(x)".into()), true).unwrap();
+        assert_eq!(l.group_count(), 0);
+    }
+
+    #[test]
+    fn errors_have_hints() {
+        for (p, needle) in [
+            ("foo(?=bar)", "look-ahead"),
+            ("(?<=a)b", "look-ahead"),
+            ("(a)\\1", "back-references"),
+            ("a(b", "parentheses"),
+            ("*a", "repeat"),
+            ("x\\Z", "\\z"),
+        ] {
+            let e = Matcher::new(&PatternSpec::Regex(p.into()), false).unwrap_err();
+            assert!(!e.to_string().contains('\n'), "{e}");
+            assert!(e.hint().contains(needle), "{p}: {e} / {}", e.hint());
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Literal, literal-set and regex search over bytes, and partitioning by
+//! matches, characters and lines.
+//!
+//! - [`Matcher`] (module `matcher`): a compiled pattern and the single search
+//!   step all drivers share.
+//! - `driver`: the parallel search over one large haystack, with results
+//!   identical to one sequential leftmost-first iteration.
+//! - `partition`: [`split_before`], [`chunk_by_chars`], [`chunk_n`].
+//! - [`SearchError`]: a pattern that cannot be compiled, with a hint.
+//!
+//! All offsets here are bytes relative to the haystack given. A haystack that
+//! is a slice from the middle of the context is searched as if it were the
+//! whole string: `^` and `\A` match at its start.
+
+use std::ops::Range;
+
+mod driver;
+mod error;
+mod matcher;
+mod partition;
+
+pub use error::{SearchError, SearchErrorKind};
+pub use matcher::Matcher;
+pub use partition::{chunk_by_chars, chunk_n, split_before};
+
+use driver::Mode;
+
+/// What to search for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatternSpec {
+    /// One literal string.
+    Literal(String),
+    /// Any of several literal strings; where several match at one place, the
+    /// first listed wins (leftmost-first).
+    Set(Vec<String>),
+    /// A regex in the Rust `regex` dialect (multi-line on).
+    Regex(String),
+}
+
+/// One match, as byte offsets relative to the haystack searched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawMatch {
+    /// Where the match starts.
+    pub start: usize,
+    /// Where it ends (exclusive).
+    pub end: usize,
+    /// Capture groups 1.. (`None` for a group that did not take part). Empty
+    /// unless groups were asked for.
+    pub groups: Vec<Option<Range<usize>>>,
+}
+
+/// All non-overlapping matches in order (or the first `max`), exactly as a
+/// sequential leftmost-first iteration finds them. Large haystacks are
+/// searched in parallel; a small `max` stops early.
+pub fn find_all(hay: &[u8], m: &Matcher, groups: bool, max: Option<usize>) -> Vec<RawMatch> {
+    driver::find_all(hay, m, groups, max, Mode::Auto)
+}
+
+/// The number of non-overlapping matches.
+pub fn count(hay: &[u8], m: &Matcher) -> usize {
+    driver::run(hay, m, false, None, Mode::Auto).1
+}
+
+/// The first match, if any.
+pub fn find_first(hay: &[u8], m: &Matcher, groups: bool) -> Option<RawMatch> {
+    driver::find_all(hay, m, groups, Some(1), Mode::Auto).pop()
+}
+
+/// True when the pattern matches anywhere in `hay`.
+pub fn is_match(hay: &[u8], m: &Matcher) -> bool {
+    driver::run(hay, m, false, Some(1), Mode::Auto).1 > 0
+}
+
+/// [`find_all`] forced through the parallel path with chunks of about
+/// `chunk_size` bytes, whatever the haystack size (for equivalence tests).
+#[doc(hidden)]
+pub fn find_all_with_chunk_size(
+    hay: &[u8],
+    m: &Matcher,
+    groups: bool,
+    max: Option<usize>,
+    chunk_size: usize,
+) -> Vec<RawMatch> {
+    driver::find_all(hay, m, groups, max, Mode::Chunked(chunk_size))
+}
+
+/// [`count`] forced through the parallel path (for equivalence tests).
+#[doc(hidden)]
+pub fn count_with_chunk_size(hay: &[u8], m: &Matcher, chunk_size: usize) -> usize {
+    driver::run(hay, m, false, None, Mode::Chunked(chunk_size)).1
+}
+
+/// [`find_all`] as one sequential iteration: the reference the parallel
+/// path must equal.
+#[doc(hidden)]
+pub fn find_all_sequential(
+    hay: &[u8],
+    m: &Matcher,
+    groups: bool,
+    max: Option<usize>,
+) -> Vec<RawMatch> {
+    driver::find_all(hay, m, groups, max, Mode::Sequential)
+}

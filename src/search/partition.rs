@@ -1,0 +1,145 @@
+//! Cutting a text into pieces: before each match, by a character budget, or
+//! into a number of nearly equal parts. Every function returns byte ranges
+//! in order that cover the text, with no empty piece.
+
+use std::ops::Range;
+
+use crate::context::Source;
+
+use super::{find_all, Matcher};
+
+/// Pieces of `hay` that each start at a match (relative ranges); text before
+/// the first match is its own piece if it is not empty.
+pub fn split_before(hay: &[u8], m: &Matcher) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut prev = 0;
+    for x in find_all(hay, m, false, None) {
+        if x.start > prev {
+            out.push(prev..x.start);
+            prev = x.start;
+        }
+    }
+    if prev < hay.len() {
+        out.push(prev..hay.len());
+    }
+    out
+}
+
+/// Pieces of `range` (absolute ranges) of at most `max_chars` characters,
+/// each cut just after a `\n`; a line longer than `max_chars` is cut at
+/// `max_chars` characters (on a character boundary). `max_chars` 0 is taken
+/// as 1. One pass over the text.
+pub fn chunk_by_chars(src: &Source, range: Range<usize>, max_chars: usize) -> Vec<Range<usize>> {
+    let end = range.end.min(src.len());
+    let mut pos = range.start.min(end);
+    let max = max_chars.max(1);
+    let bytes = src.bytes();
+    let mut out = Vec::new();
+    while pos < end {
+        let limit = src.char_to_byte(pos..end, max);
+        if limit >= end {
+            out.push(pos..end);
+            break;
+        }
+        let cut = memchr::memrchr(b'\n', &bytes[pos..limit]).map_or(limit, |i| pos + i + 1);
+        out.push(pos..cut);
+        pos = cut;
+    }
+    out
+}
+
+/// `n` pieces of `range` (absolute ranges) of nearly equal size, cut at line
+/// ends; fewer only when the text has fewer than `n` lines (then one piece
+/// per line). `n` 0 is taken as 1.
+pub fn chunk_n(src: &Source, range: Range<usize>, n: usize) -> Vec<Range<usize>> {
+    let end = range.end.min(src.len());
+    let r = range.start.min(end)..end;
+    if r.is_empty() {
+        return Vec::new();
+    }
+    let n = n.max(1);
+    let lines = src.line_count(r.clone());
+    let line_start = |c: usize| src.line_range(r.clone(), c).map_or(r.end, |l| l.start);
+    let cuts: Vec<usize> = if lines <= n {
+        (0..lines).collect()
+    } else {
+        let mut cuts = vec![0];
+        for i in 1..n {
+            let target = r.start + ((r.len() as u128 * i as u128) / n as u128) as usize;
+            // The line after the one holding byte `target - 1`.
+            let c = src.line_number(r.start, target.saturating_sub(1).max(r.start));
+            let lo = cuts[i - 1] + 1;
+            let hi = lines - (n - i);
+            cuts.push(c.clamp(lo, hi));
+        }
+        cuts
+    };
+    let starts: Vec<usize> = cuts.into_iter().map(line_start).collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| s..starts.get(i + 1).copied().unwrap_or(r.end))
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::PatternSpec;
+
+    fn text(src: &Source, pieces: &[Range<usize>]) -> Vec<String> {
+        pieces
+            .iter()
+            .map(|p| String::from_utf8_lossy(&src.bytes()[p.clone()]).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn split_before_matches() {
+        let hay = b"intro\n## A\nx\n## B\ny";
+        let m = Matcher::new(&PatternSpec::Regex("^## ".into()), false).unwrap();
+        let p = split_before(hay, &m);
+        let s = Source::from_vec(hay.to_vec());
+        assert_eq!(text(&s, &p), ["intro\n", "## A\nx\n", "## B\ny"]);
+        let none = Matcher::new(&PatternSpec::Literal("zzz".into()), false).unwrap();
+        assert_eq!(split_before(hay, &none), vec![0..hay.len()]);
+        let empty = Matcher::new(&PatternSpec::Regex("".into()), false).unwrap();
+        assert_eq!(split_before(b"ab", &empty), vec![0..1, 1..2]);
+        assert!(split_before(b"", &m).is_empty());
+    }
+
+    #[test]
+    fn chunk_by_chars_cuts_after_newlines() {
+        let s = Source::from_vec("ab\ncd\néééééé\nx".as_bytes().to_vec());
+        let p = chunk_by_chars(&s, 0..s.len(), 5);
+        assert_eq!(text(&s, &p), ["ab\n", "cd\n", "ééééé", "é\nx"]);
+        let all = chunk_by_chars(&s, 0..s.len(), 1000);
+        assert_eq!(all, vec![0..s.len()]);
+        assert!(chunk_by_chars(&s, 3..3, 5).is_empty());
+        assert_eq!(chunk_by_chars(&s, 0..3, 0).len(), 3);
+    }
+
+    #[test]
+    fn chunk_n_even_pieces() {
+        let body: String = (0..100).map(|i| format!("line {i:03}\n")).collect();
+        let s = Source::from_vec(body.into_bytes());
+        let p = chunk_n(&s, 0..s.len(), 4);
+        assert_eq!(p.len(), 4);
+        assert!(p.iter().all(|r| r.len() == 225), "{p:?}");
+        let few = Source::from_vec(b"a\nb\nc".to_vec());
+        assert_eq!(
+            text(&few, &chunk_n(&few, 0..few.len(), 10)),
+            ["a\n", "b\n", "c"]
+        );
+        // One huge line among short ones still gives n pieces.
+        let mut t = "x".repeat(1000);
+        t.push_str("\na\nb\nc\n");
+        let s = Source::from_vec(t.into_bytes());
+        let p = chunk_n(&s, 0..s.len(), 3);
+        assert_eq!(p.len(), 3);
+        assert_eq!(p.first().map(|r| r.start), Some(0));
+        assert_eq!(p.last().map(|r| r.end), Some(s.len()));
+        assert!(chunk_n(&s, 0..0, 3).is_empty());
+    }
+}
