@@ -223,7 +223,7 @@ impl CallCx<'_> {
         };
         Matcher::new(&spec, ignore_case).map_err(|e| {
             let d = Diagnostic::runtime(self.span, format!("{}: {e}", self.name));
-            match e.hint() {
+            match Some(e.hint()).filter(|h| !h.is_empty()) {
                 Some(h) => d.hint(h).into(),
                 None => d.into(),
             }

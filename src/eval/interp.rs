@@ -680,7 +680,7 @@ impl Runtime {
         }
         let matcher = Matcher::new(&PatternSpec::Regex(src.to_string()), false).map_err(|e| {
             let d = Diagnostic::new(Stage::Runtime, format!("bad regex re\"{src}\": {e}"));
-            match e.hint() {
+            match Some(e.hint()).filter(|h| !h.is_empty()) {
                 Some(h) => d.hint(h),
                 None => d,
             }
