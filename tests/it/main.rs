@@ -16,3 +16,5 @@ mod errors;
 mod cli;
 /// Programs models wrote from the reference alone pass `check`.
 mod model_written;
+/// `rlmq bench`: table, JSON, errors.
+mod bench_cli;
