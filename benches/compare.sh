@@ -2,8 +2,9 @@
 # Side-by-side comparison of rlmq with ripgrep, GNU grep, wc, a C memory-scan
 # floor and Python (doing what the Python RLM REPL does: read + decode the
 # file into a str, then str.count / re.findall / splitlines), on one large
-# file kept in the page cache. Writes the results into BENCHMARKS.md between
-# the "generated" markers (the rest of the file is kept).
+# file kept in the page cache. Writes one section per corpus into
+# BENCHMARKS.md, between "<!-- BEGIN/END GENERATED: corpus -->" markers
+# (a section already there is replaced; the rest of the file is kept).
 #
 # Usage: benches/compare.sh [options]
 #   --corpus synthetic|kernel|both|FILE
@@ -230,6 +231,7 @@ fi
 # the Python ones in another ($py_runs runs; the file is already cached).
 # Then one more run of every command for its result, peak RSS (GNU time) and
 # sampled peak RssAnon.
+load_start=$(cut -d' ' -f1 /proc/loadavg)
 groups=$(cut -f1 "$work/commands.tsv" | awk '!seen[$0]++')
 for g in $groups; do
     gid=${g//\//_}
@@ -271,6 +273,8 @@ python3 "$here/compare_report.py" measure "$work/commands.tsv" "$work/measure.js
     echo "run.runs=$runs"
     echo "run.py_runs=$py_runs"
     echo "run.date=$(date -u +%Y-%m-%d)"
+    echo "run.load_start=$load_start"
+    echo "run.load_end=$(cut -d' ' -f1 /proc/loadavg)"
     for c in "${corpora[@]}"; do
         echo "corpus.${c%%=*}=${c#*=}"
     done

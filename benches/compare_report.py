@@ -11,9 +11,10 @@
 
   compare_report.py report WORKDIR OUT
       Reads the hyperfine JSON exports, the measurements and the machine
-      description in WORKDIR and writes the markdown report into OUT between
-      the lines "<!-- BEGIN GENERATED -->" and "<!-- END GENERATED -->" (the
-      rest of OUT is kept; a new OUT gets a short heading). OUT "-" prints it.
+      description in WORKDIR and writes one markdown section per corpus into
+      OUT, between the lines "<!-- BEGIN GENERATED: NAME -->" and
+      "<!-- END GENERATED: NAME -->": a section already there is replaced,
+      a new one appended; the rest of OUT is kept. OUT "-" prints them.
 
 Standard library only.
 """
@@ -27,8 +28,8 @@ import sys
 import tempfile
 import time
 
-BEGIN = "<!-- BEGIN GENERATED -->"
-END = "<!-- END GENERATED -->"
+BEGIN = "<!-- BEGIN GENERATED: %s -->"
+END = "<!-- END GENERATED: %s -->"
 
 
 def read_commands(path):
@@ -199,8 +200,6 @@ TITLE = {
 
 def corpus_section(name, path, rows, times, meas, lines_out):
     size = os.path.getsize(path) if os.path.exists(path) else None
-    lines_out.append("### Corpus: %s (`%s`, %s bytes)\n" % (
-        name, os.path.basename(path), "{:,}".format(size) if size else "?"))
     lines_out.append("Whole-process wall time (hyperfine), median [min–max]; GB/s = file bytes / median; "
                      "× ref = median / the group's reference median (named in the column); "
                      "Python ÷ = the group's Python median / this median (how many times faster than Python); "
@@ -293,6 +292,41 @@ def targets_section(name, rows, times, meas, lines_out):
     lines_out.append("")
 
 
+def corpus_block(name, path, rows, times, meas, info):
+    """The generated markdown of one corpus, markers included."""
+    L = [BEGIN % name, ""]
+    size = os.path.getsize(path) if os.path.exists(path) else 0
+    L.append("## Results: %s corpus (`%s`, %s bytes)\n" % (name, os.path.basename(path), "{:,}".format(size)))
+    L.append("Measured on %s with `benches/compare.sh`; every figure in this section comes from that one run. "
+             "Load average (1 min) at the start and end of the run: %s / %s (2 CPUs; other work on the machine "
+             "slows parallel rows most)." % (info.get("run.date", "?"), info.get("run.load_start", "?"),
+                                               info.get("run.load_end", "?")))
+    L.append("")
+    L.append("**Machine.** %s; %s; %s; %s; %s; %s; transparent huge pages: %s." % (
+        info.get("machine.cpu", "?"), info.get("machine.cpus", "?"),
+        info.get("machine.caches", "").strip().rstrip(";"), info.get("machine.memory", "?"),
+        info.get("machine.kernel", "?"), info.get("machine.os", "?"), info.get("machine.thp", "?")))
+    L.append("")
+    L.append("**Tools.** " + "; ".join(info[k] for k in ("tool.rlmq", "tool.rustc", "tool.rg", "tool.grep", "tool.wc",
+                                                          "tool.python", "tool.hyperfine", "tool.gcc") if k in info) + ".")
+    L.append("")
+    L.append("**Runs.** Fast commands: 1 warm-up + %s timed run(s) each (`hyperfine -N --output=pipe`); Python: %s timed "
+             "run(s) each (the file is already in the page cache). Results and memory: one more run of each command." % (
+                 info.get("run.runs", "?"), info.get("run.py_runs", "?")))
+    L.append("")
+    L.append("### Targets (%s)\n" % name)
+    targets_section(name, rows, times, meas, L)
+    L.append("### Every command (%s)\n" % name)
+    corpus_section(name, path, rows, times, meas, L)
+    L.append("Result check: within a group every tool that prints a count should print the same one "
+             "(`rg -c` and `grep -c` count matching lines, equal to the match count when no line holds two; "
+             "`wc -m` counts characters as the C.UTF-8 locale decodes them; Python's `splitlines` also splits "
+             "at \\r, \\v, \\f, \\x1c–\\x1e, \\x85, U+2028/9).")
+    L.append("")
+    L.append(END % name)
+    return "\n".join(L)
+
+
 def report(work, out):
     rows = read_commands(os.path.join(work, "commands.tsv"))
     times = load_times(work, rows)
@@ -300,46 +334,21 @@ def report(work, out):
         meas = {m["key"]: m for m in json.load(f)}
     info = read_machine(work)
     corpora = [(k.split(".", 1)[1], v) for k, v in info.items() if k.startswith("corpus.")]
-    L = [BEGIN, ""]
-    L.append("Measured on %s with `benches/compare.sh`; every figure below comes from that one run." % info.get("run.date", "?"))
-    L.append("")
-    L.append("**Machine.** %s; %s; %s" % (info.get("machine.cpu", "?"), info.get("machine.cpus", "?"),
-                                           info.get("machine.caches", "").strip().rstrip(";")))
-    L.append("%s; %s; %s; transparent huge pages: %s." % (info.get("machine.memory", "?"), info.get("machine.kernel", "?"),
-                                                         info.get("machine.os", "?"), info.get("machine.thp", "?")))
-    L.append("")
-    L.append("**Tools.** " + "; ".join(info[k] for k in ("tool.rlmq", "tool.rustc", "tool.rg", "tool.grep", "tool.wc",
-                                                          "tool.python", "tool.hyperfine", "tool.gcc") if k in info) + ".")
-    L.append("")
-    L.append("**Runs.** Fast commands: 1 warm-up + %s timed runs each (`hyperfine -N`); Python: %s timed runs each "
-             "(the file is already in the page cache). Results and memory: one more run of each command." % (
-                 info.get("run.runs", "?"), info.get("run.py_runs", "?")))
-    L.append("")
-    for name, path in corpora:
-        L.append("#### Targets on the %s corpus\n" % name)
-        targets_section(name, rows, times, meas, L)
-    for name, path in corpora:
-        corpus_section(name, path, [r for r in rows if r["group"].startswith(name + "/")], times, meas, L)
-    # Counts must agree within a group (rg -c counts lines: equal when no line holds two matches).
-    L.append("Result check: within each group every tool that prints a count should print the same one "
-             "(`rg -c` and `grep -c` count matching lines, equal to the match count when no line holds two; "
-             "`wc -m` counts characters as the C.UTF-8 locale decodes them; Python's `splitlines` also splits "
-             "at \\r, \\v, \\f, \\x1c–\\x1e, \\x85, U+2028/9).")
-    L.append("")
-    L.append(END)
-    text = "\n".join(L) + "\n"
+    blocks = [(name, corpus_block(name, path, [r for r in rows if r["group"].startswith(name + "/")],
+                                  times, meas, info)) for name, path in corpora]
     if out == "-":
-        sys.stdout.write(text)
+        sys.stdout.write("\n\n".join(b for _, b in blocks) + "\n")
         return
+    text = "# rlmq benchmarks\n"
     if os.path.exists(out):
         with open(out) as f:
-            old = f.read()
-        if BEGIN in old and END in old:
-            text = old[:old.index(BEGIN)] + text.rstrip("\n") + old[old.index(END) + len(END):]
+            text = f.read()
+    for name, block in blocks:
+        begin, end = BEGIN % name, END % name
+        if begin in text and end in text:
+            text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
         else:
-            text = old.rstrip("\n") + "\n\n" + text
-    else:
-        text = "# rlmq benchmarks\n\n" + text
+            text = text.rstrip("\n") + "\n\n" + block + "\n"
     with open(out, "w") as f:
         f.write(text)
     print("wrote " + out, file=sys.stderr)
