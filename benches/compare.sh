@@ -23,6 +23,9 @@
 #   --data DIR         where generated data goes (default bench-data, git-ignored)
 #   --rlmq PATH        the rlmq binary (default: cargo build --release)
 #   --out FILE         the report (default BENCHMARKS.md; - for stdout only)
+#   --nice N           run the measurements at this niceness (e.g. -10 as
+#                      root, so other work on a shared machine disturbs the
+#                      timings less; every tool gets the same priority)
 #   --literal S --regex-literal R --split R   patterns for a FILE corpus
 #
 # Needs: hyperfine, ripgrep, GNU grep/coreutils, GNU time (/usr/bin/time),
@@ -43,6 +46,7 @@ data="$root/bench-data"
 rlmq=""
 out="$root/BENCHMARKS.md"
 u_literal="" u_regex="" u_split=""
+niceness=0
 
 die() { echo "compare.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -55,6 +59,7 @@ while [ $# -gt 0 ]; do
         --data) data=$2; shift 2 ;;
         --rlmq) rlmq=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
+        --nice) niceness=$2; shift 2 ;;
         --literal) u_literal=$2; shift 2 ;;
         --regex-literal) u_regex=$2; shift 2 ;;
         --split) u_split=$2; shift 2 ;;
@@ -63,6 +68,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 [[ "$size" =~ ^[0-9]+$ ]] || die "--size takes a number of bytes"
+[[ "$niceness" =~ ^-?[0-9]+$ ]] || die "--nice takes a number"
 [[ "$runs" =~ ^[1-9][0-9]*$ && "$py_runs" =~ ^[1-9][0-9]*$ ]] || die "--runs and --py-runs take a positive number"
 for tool in hyperfine rg grep wc gcc python3 /usr/bin/time; do
     command -v "$tool" >/dev/null || die "$tool is missing (Debian: apt-get install hyperfine ripgrep time gcc python3)"
@@ -241,16 +247,16 @@ for g in $groups; do
         [ ${#cmds[@]} -gt 0 ] || continue
         echo "== $g ($kind): ${#cmds[@]} commands" >&2
         if [ "$kind" = fast ]; then
-            hyperfine -N --output=pipe --style basic --warmup 1 --runs "$runs" \
+            nice -n "$niceness" hyperfine -N --output=pipe --style basic --warmup 1 --runs "$runs" \
                 --export-json "$work/$gid.$kind.json" "${cmds[@]}" >&2
         else
-            hyperfine -N --output=pipe --style basic --runs "$py_runs" \
+            nice -n "$niceness" hyperfine -N --output=pipe --style basic --runs "$py_runs" \
                 --export-json "$work/$gid.$kind.json" "${cmds[@]}" >&2
         fi
     done
 done
 echo "== results and memory (one run each)" >&2
-python3 "$here/compare_report.py" measure "$work/commands.tsv" "$work/measure.json"
+nice -n "$niceness" python3 "$here/compare_report.py" measure "$work/commands.tsv" "$work/measure.json"
 
 # ---- report ----------------------------------------------------------------
 
@@ -272,6 +278,7 @@ python3 "$here/compare_report.py" measure "$work/commands.tsv" "$work/measure.js
     echo "tool.gcc=$(gcc --version | sed -n 1p)"
     echo "run.runs=$runs"
     echo "run.py_runs=$py_runs"
+    echo "run.nice=$niceness"
     echo "run.date=$(date -u +%Y-%m-%d)"
     echo "run.load_start=$load_start"
     echo "run.load_end=$(cut -d' ' -f1 /proc/loadavg)"

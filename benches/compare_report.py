@@ -311,8 +311,9 @@ def corpus_block(name, path, rows, times, meas, info):
                                                           "tool.python", "tool.hyperfine", "tool.gcc") if k in info) + ".")
     L.append("")
     L.append("**Runs.** Fast commands: 1 warm-up + %s timed run(s) each (`hyperfine -N --output=pipe`); Python: %s timed "
-             "run(s) each (the file is already in the page cache). Results and memory: one more run of each command." % (
-                 info.get("run.runs", "?"), info.get("run.py_runs", "?")))
+             "run(s) each (the file is already in the page cache). Results and memory: one more run of each command. "
+             "Niceness of every measured command: %s." % (
+                 info.get("run.runs", "?"), info.get("run.py_runs", "?"), info.get("run.nice", "0")))
     L.append("")
     L.append("### Targets (%s)\n" % name)
     targets_section(name, rows, times, meas, L)
