@@ -23,9 +23,13 @@
 #   --data DIR         where generated data goes (default bench-data, git-ignored)
 #   --rlmq PATH        the rlmq binary (default: cargo build --release)
 #   --out FILE         the report (default BENCHMARKS.md; - for stdout only)
-#   --nice N           run the measurements at this niceness (e.g. -10 as
-#                      root, so other work on a shared machine disturbs the
-#                      timings less; every tool gets the same priority)
+#   --nice N           run the fast commands (everything but Python) at this
+#                      niceness, e.g. -10 as root, in a session of their own
+#                      whose scheduling group (autogroup) gets the same
+#                      niceness: on a shared machine other sessions then take
+#                      less CPU from them, and a parallel row gets its cores.
+#                      Python commands (one thread, minutes long) keep the
+#                      normal priority.
 #   --literal S --regex-literal R --split R   patterns for a FILE corpus
 #
 # Needs: hyperfine, ripgrep, GNU grep/coreutils, GNU time (/usr/bin/time),
@@ -233,6 +237,17 @@ fi
 
 # ---- run -------------------------------------------------------------------
 
+# Runs "$@" at niceness $niceness; a negative one also in a new session whose
+# autogroup gets that niceness (with autogroups, plain nice only orders the
+# processes of one session, not this session against the others).
+prio() {
+    if [ "$niceness" -lt 0 ] && [ -e /proc/self/autogroup ]; then
+        setsid -w bash -c 'echo "$0" > /proc/self/autogroup 2>/dev/null; exec nice -n "$0" "$@"' "$niceness" "$@"
+    else
+        nice -n "$niceness" "$@"
+    fi
+}
+
 # Each group: the fast commands in one hyperfine call (1 warm-up, $runs runs),
 # the Python ones in another ($py_runs runs; the file is already cached).
 # Then one more run of every command for its result, peak RSS (GNU time) and
@@ -247,16 +262,16 @@ for g in $groups; do
         [ ${#cmds[@]} -gt 0 ] || continue
         echo "== $g ($kind): ${#cmds[@]} commands" >&2
         if [ "$kind" = fast ]; then
-            nice -n "$niceness" hyperfine -N --output=pipe --style basic --warmup 1 --runs "$runs" \
+            prio hyperfine -N --output=pipe --style basic --warmup 1 --runs "$runs" \
                 --export-json "$work/$gid.$kind.json" "${cmds[@]}" >&2
         else
-            nice -n "$niceness" hyperfine -N --output=pipe --style basic --runs "$py_runs" \
+            hyperfine -N --output=pipe --style basic --runs "$py_runs" \
                 --export-json "$work/$gid.$kind.json" "${cmds[@]}" >&2
         fi
     done
 done
 echo "== results and memory (one run each)" >&2
-nice -n "$niceness" python3 "$here/compare_report.py" measure "$work/commands.tsv" "$work/measure.json"
+python3 "$here/compare_report.py" measure "$work/commands.tsv" "$work/measure.json"
 
 # ---- report ----------------------------------------------------------------
 

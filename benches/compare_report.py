@@ -312,7 +312,8 @@ def corpus_block(name, path, rows, times, meas, info):
     L.append("")
     L.append("**Runs.** Fast commands: 1 warm-up + %s timed run(s) each (`hyperfine -N --output=pipe`); Python: %s timed "
              "run(s) each (the file is already in the page cache). Results and memory: one more run of each command. "
-             "Niceness of every measured command: %s." % (
+             "Niceness of the fast (non-Python) commands, each group in a session and autogroup of its own: %s; "
+             "Python: 0." % (
                  info.get("run.runs", "?"), info.get("run.py_runs", "?"), info.get("run.nice", "0")))
     L.append("")
     L.append("### Targets (%s)\n" % name)
