@@ -14,7 +14,10 @@ use crate::syntax::span::Span;
 
 /// Checks `program`; `predefined` are names bound before it runs
 /// (`context`, `docs`, the standard library, a session's variables).
-pub fn check<'a>(program: &Program, predefined: impl IntoIterator<Item = &'a str>) -> Vec<Diagnostic> {
+pub fn check<'a>(
+    program: &Program,
+    predefined: impl IntoIterator<Item = &'a str>,
+) -> Vec<Diagnostic> {
     let mut bound: HashSet<String> = predefined.into_iter().map(str::to_string).collect();
     bound.insert("context".into());
     bound.insert("docs".into());
@@ -57,7 +60,10 @@ fn collect_bound(stmts: &[Stmt], out: &mut HashSet<String>) {
                 collect_expr(iter, out);
                 collect_bound(body, out);
             }
-            StmtKind::If { branches, otherwise } => {
+            StmtKind::If {
+                branches,
+                otherwise,
+            } => {
                 for (c, b) in branches {
                     collect_expr(c, out);
                     collect_bound(b, out);
@@ -77,9 +83,9 @@ fn collect_bound(stmts: &[Stmt], out: &mut HashSet<String>) {
                 }
                 collect_bound(&d.body, out);
             }
-            StmtKind::Expr(e) | StmtKind::SetPlace { value: e, .. } | StmtKind::AugAssign { value: e, .. } => {
-                collect_expr(e, out)
-            }
+            StmtKind::Expr(e)
+            | StmtKind::SetPlace { value: e, .. }
+            | StmtKind::AugAssign { value: e, .. } => collect_expr(e, out),
             StmtKind::Return(Some(e)) => collect_expr(e, out),
             _ => {}
         }
@@ -110,8 +116,13 @@ impl Checker {
     fn assignable(&mut self, name: &str, span: Span) {
         if name == "context" || name == "docs" || builtins::lookup(name).is_some() {
             self.diags.push(
-                err(span, format!("`{name}` is a built-in name and cannot be assigned"))
-                    .hint(format!("choose another name, such as `{name}_` or `my_{name}`")),
+                err(
+                    span,
+                    format!("`{name}` is a built-in name and cannot be assigned"),
+                )
+                .hint(format!(
+                    "choose another name, such as `{name}_` or `my_{name}`"
+                )),
             );
         }
     }
@@ -140,7 +151,10 @@ impl Checker {
                 self.expr(value);
             }
             StmtKind::Expr(e) => self.expr(e),
-            StmtKind::If { branches, otherwise } => {
+            StmtKind::If {
+                branches,
+                otherwise,
+            } => {
                 for (c, b) in branches {
                     self.expr(c);
                     self.block(b, in_def, in_loop);
@@ -159,7 +173,8 @@ impl Checker {
                 self.block(body, in_def, true);
             }
             StmtKind::Break | StmtKind::Continue if !in_loop => {
-                self.diags.push(err(s.span, "`break` or `continue` outside a loop"));
+                self.diags
+                    .push(err(s.span, "`break` or `continue` outside a loop"));
             }
             StmtKind::Return(_) if !in_def => {
                 self.diags.push(
@@ -215,12 +230,15 @@ impl Checker {
                     calls.push((n.clone(), x.span, pos, kw));
                 }
             }
-            ExprKind::Method { name, name_span, args, .. } => {
-                if builtins::lookup(name).is_some() {
-                    let pos = args.iter().filter(|a| a.name.is_none()).count() + 1;
-                    let kw = args.iter().filter_map(|a| a.name.clone()).collect();
-                    calls.push((name.clone(), *name_span, pos, kw));
-                }
+            ExprKind::Method {
+                name,
+                name_span,
+                args,
+                ..
+            } if builtins::lookup(name).is_some() => {
+                let pos = args.iter().filter(|a| a.name.is_none()).count() + 1;
+                let kw = args.iter().filter_map(|a| a.name.clone()).collect();
+                calls.push((name.clone(), *name_span, pos, kw));
             }
             ExprKind::Lambda(l) => lambdas.push(l.params.clone()),
             _ => {}
@@ -248,25 +266,42 @@ impl Checker {
         let has_rest = fixed < e.params.len();
         if !has_rest && pos > fixed {
             self.diags.push(
-                err(span, format!("{}() takes at most {fixed} positional argument{}, got {pos}", e.name, if fixed == 1 { "" } else { "s" }))
-                    .hint(usage.clone()),
+                err(
+                    span,
+                    format!(
+                        "{}() takes at most {fixed} positional argument{}, got {pos}",
+                        e.name,
+                        if fixed == 1 { "" } else { "s" }
+                    ),
+                )
+                .hint(usage.clone()),
             );
             return;
         }
         for k in kw {
             if !e.params.iter().any(|p| !p.rest && *p.name == **k) {
-                let names: Vec<&str> = e.params.iter().filter(|p| !p.rest).map(|p| p.name).collect();
+                let names: Vec<&str> = e
+                    .params
+                    .iter()
+                    .filter(|p| !p.rest)
+                    .map(|p| p.name)
+                    .collect();
                 let d = err(span, format!("{}() has no parameter `{k}`", e.name));
-                self.diags.push(match suggest::closest(k, names.iter().copied()) {
-                    Some(g) => d.hint(format!("did you mean `{g}=`? {usage}")),
-                    None => d.hint(usage.clone()),
-                });
+                self.diags
+                    .push(match suggest::closest(k, names.iter().copied()) {
+                        Some(g) => d.hint(format!("did you mean `{g}=`? {usage}")),
+                        None => d.hint(usage.clone()),
+                    });
             }
         }
         for (i, p) in e.params.iter().enumerate() {
             if p.required && i >= pos && !kw.iter().any(|k| **k == *p.name) {
                 self.diags.push(
-                    err(span, format!("{}() is missing the argument `{}`", e.name, p.name)).hint(usage.clone()),
+                    err(
+                        span,
+                        format!("{}() is missing the argument `{}`", e.name, p.name),
+                    )
+                    .hint(usage.clone()),
                 );
             }
         }

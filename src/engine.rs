@@ -43,7 +43,11 @@ impl Engine {
     }
 
     /// Runs a compiled script; returns the value given to `final`, if any.
-    pub fn run(&mut self, program: &Program, out: &mut dyn Write) -> Result<Option<Value>, Diagnostic> {
+    pub fn run(
+        &mut self,
+        program: &Program,
+        out: &mut dyn Write,
+    ) -> Result<Option<Value>, Diagnostic> {
         self.rt.run(program, &mut self.globals, out)
     }
 

@@ -16,6 +16,8 @@
 //!   over one large text;
 //! - [`engine`]: an interpreter with its variables, as `rlmq run` and
 //!   sessions use it;
+//! - [`llm`]: sub-model calls: HTTP backends, budgets, cache, trace, and a
+//!   scripted test server;
 //! - [`diag`]: errors as data, rendered for people and models;
 //! - [`bench`]: timing the primitives on a file (`rlmq bench`);
 //! - [`cli`]: the `rlmq` command.
@@ -30,6 +32,7 @@ pub mod context;
 pub mod diag;
 pub mod engine;
 pub mod eval;
+pub mod llm;
 pub mod search;
 pub mod stdlib;
 pub mod suggest;

@@ -14,7 +14,10 @@ pub const FILE: FileId = 0;
 /// Parses and runs the standard library into `globals`.
 pub fn load(rt: &Runtime, globals: &mut Globals) -> Result<(), Diagnostic> {
     let id = rt.add_source("<stdlib>", PRELUDE);
-    assert_eq!(id, FILE, "the standard library must be the first source of a runtime");
+    assert_eq!(
+        id, FILE,
+        "the standard library must be the first source of a runtime"
+    );
     let program = crate::syntax::parse(&rt.sources(), id).map_err(|mut d| d.remove(0))?;
     let mut sink = std::io::sink();
     rt.run(&program, globals, &mut sink)?;

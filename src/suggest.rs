@@ -25,8 +25,14 @@ mod tests {
 
     #[test]
     fn finds_typos() {
-        assert_eq!(closest("lenght", ["len", "length_of", "lines"]), Some("len".to_string()));
-        assert_eq!(closest("grpe", ["grep", "group_by"]), Some("grep".to_string()));
+        assert_eq!(
+            closest("lenght", ["len", "length_of", "lines"]),
+            Some("len".to_string())
+        );
+        assert_eq!(
+            closest("grpe", ["grep", "group_by"]),
+            Some("grep".to_string())
+        );
         assert_eq!(closest("zzzz", ["grep", "len"]), None);
     }
 }

@@ -3,10 +3,10 @@
 //! and typed accessors that fail with messages naming the builtin and the
 //! parameter.
 
-use std::io::Write;
 use rayon::prelude::*;
+use std::io::Write;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Stage};
 use crate::eval::env::{Globals, Locals};
 use crate::eval::flow::{Flow, R};
 use crate::eval::interp::Runtime;
@@ -108,7 +108,11 @@ impl CallCx<'_> {
         };
         let d = Diagnostic::runtime(
             self.span,
-            format!("{}: `{pname}` must be {want}, got {}", self.name, got.type_name()),
+            format!(
+                "{}: `{pname}` must be {want}, got {}",
+                self.name,
+                got.type_name()
+            ),
         );
         if hint.is_empty() { d } else { d.hint(hint) }.into()
     }
@@ -206,7 +210,10 @@ impl CallCx<'_> {
                         Value::Str(s) => lits.push(s.text().into_owned()),
                         other => {
                             return Err(self.fail_hint(
-                                format!("a pattern list must hold strings, got {}", other.type_name()),
+                                format!(
+                                    "a pattern list must hold strings, got {}",
+                                    other.type_name()
+                                ),
                                 "pass a list of literal strings, or one regex: re\"a|b\"",
                             ))
                         }
@@ -216,33 +223,67 @@ impl CallCx<'_> {
             }
             other => {
                 return Err(self.fail_hint(
-                    format!("a pattern must be a str, a list of str or a regex, got {}", other.type_name()),
+                    format!(
+                        "a pattern must be a str, a list of str or a regex, got {}",
+                        other.type_name()
+                    ),
                     "write a literal \"ERROR\", a set [\"a\", \"b\"], or a regex re\"\\d+\"",
                 ))
             }
         };
         Matcher::new(&spec, ignore_case).map_err(|e| {
-            let d = Diagnostic::runtime(self.span, format!("{}: {e}", self.name));
-            match Some(e.hint()).filter(|h| !h.is_empty()) {
-                Some(h) => d.hint(h).into(),
-                None => d.into(),
-            }
+            Diagnostic::runtime(self.span, format!("{}: {e}", self.name))
+                .hint(e.hint())
+                .into()
         })
     }
 
     /// Calls `f` with positional arguments.
     pub fn call(&mut self, f: &Func, args: Vec<Value>) -> R<Value> {
-        self.rt
-            .call(f, args, Vec::new(), self.globals, self.locals, self.out, self.span)
+        self.rt.call(
+            f,
+            args,
+            Vec::new(),
+            self.globals,
+            self.locals,
+            self.out,
+            self.span,
+        )
     }
 
-    /// `f(x)` for every item, in order. A pure function runs on all cores
-    /// (in batches, so a lazy list of lines is never materialised whole);
-    /// any other runs in order on this thread.
+    /// `f(x)` for every item, in order. A function that calls models fans
+    /// out over concurrent calls (after checking the budget can pay for
+    /// them); a pure function runs on all cores (in batches, so a lazy list
+    /// of lines is never materialised whole); any other runs in order here.
     pub fn apply_all(&mut self, items: &List, f: &Func) -> R<Vec<Value>> {
         let n = items.len();
         self.reserve(n.saturating_mul(32))?;
-        if n < 2 || !self.rt.is_pure(f, self.globals) {
+        let fx = self.rt.effects(f, self.globals);
+        if n >= 2 && fx.model_sites > 0 {
+            if let Some(calls) = self.rt.models.as_ref().and_then(|m| m.calls().ok()) {
+                let needed = fx.model_sites.saturating_mul(n as u64);
+                calls.reserve(needed).map_err(|e| {
+                    Flow::from(
+                        Diagnostic::new(Stage::Limit, format!("{}: {}", self.name, e.message()))
+                            .at(self.span)
+                            .hint("make fewer, larger calls: partition(t, size=N) with a larger N, or partition(xs, chars=N); or raise --max-llm-calls"),
+                    )
+                })?;
+                let _progress = calls.progress_start(needed);
+                let workers = calls.config().concurrency;
+                let all = items.to_vec();
+                return crate::eval::fanout::apply_concurrently(
+                    self.rt,
+                    &all,
+                    f,
+                    self.globals,
+                    self.out,
+                    self.span,
+                    workers,
+                );
+            }
+        }
+        if n < 2 || !fx.pure {
             let mut out = Vec::with_capacity(n);
             for x in items.iter() {
                 out.push(self.call(f, vec![x])?);

@@ -13,23 +13,108 @@ use crate::eval::value::{Key, List, Record, Value};
 
 /// The collection builtins.
 pub const BUILTINS: &[Builtin] = &[
-    Builtin { sig: "take(xs, n)", doc: "the first n items (or characters)", effect: Effect::Pure, run: take },
-    Builtin { sig: "skip(xs, n)", doc: "all but the first n items (or characters)", effect: Effect::Pure, run: skip },
-    Builtin { sig: "zip(*lists)", doc: "[a_i, b_i, ...] for each position, as long as the shortest list", effect: Effect::Pure, run: zip },
-    Builtin { sig: "enumerate(xs, start=0)", doc: "[i, x] for each item", effect: Effect::Pure, run: enumerate },
-    Builtin { sig: "flatten(xs)", doc: "the items of the inner lists, one level (non-list items kept as they are)", effect: Effect::Pure, run: flatten },
-    Builtin { sig: "pairs(xs)", doc: "every [xs_i, xs_j] with i < j", effect: Effect::Pure, run: pairs },
-    Builtin { sig: "unique(xs)", doc: "distinct items in first-seen order", effect: Effect::Pure, run: unique },
-    Builtin { sig: "reverse(xs)", doc: "the items (or characters) in reverse order", effect: Effect::Pure, run: reverse },
-    Builtin { sig: "range(a, b=null, step=1)", doc: "range(n) is 0..n-1; range(a, b) is a..b-1", effect: Effect::Pure, run: range },
-    Builtin { sig: "sum(xs, start=0)", doc: "the sum of numbers", effect: Effect::Pure, run: sum },
-    Builtin { sig: "keys(r)", doc: "the keys of a record, in insertion order", effect: Effect::Pure, run: keys },
-    Builtin { sig: "values(r)", doc: "the values of a record, in insertion order", effect: Effect::Pure, run: values },
-    Builtin { sig: "items(r)", doc: "[key, value] pairs of a record, in insertion order", effect: Effect::Pure, run: items },
-    Builtin { sig: "get(x, key, default=null)", doc: "r[key] or xs[i], or default when absent", effect: Effect::Pure, run: get },
-    Builtin { sig: "record(pairs=null)", doc: "a record from [key, value] pairs (or a copy of a record)", effect: Effect::Pure, run: record },
-    Builtin { sig: "merge(*records)", doc: "a record with the keys of later records over earlier ones", effect: Effect::Pure, run: merge },
-    Builtin { sig: "list(x)", doc: "a list: the characters of a str, the keys of a record, a copy of a list", effect: Effect::Pure, run: list },
+    Builtin {
+        sig: "take(xs, n)",
+        doc: "the first n items (or characters)",
+        effect: Effect::Pure,
+        run: take,
+    },
+    Builtin {
+        sig: "skip(xs, n)",
+        doc: "all but the first n items (or characters)",
+        effect: Effect::Pure,
+        run: skip,
+    },
+    Builtin {
+        sig: "zip(*lists)",
+        doc: "[a_i, b_i, ...] for each position, as long as the shortest list",
+        effect: Effect::Pure,
+        run: zip,
+    },
+    Builtin {
+        sig: "enumerate(xs, start=0)",
+        doc: "[i, x] for each item",
+        effect: Effect::Pure,
+        run: enumerate,
+    },
+    Builtin {
+        sig: "flatten(xs)",
+        doc: "the items of the inner lists, one level (non-list items kept as they are)",
+        effect: Effect::Pure,
+        run: flatten,
+    },
+    Builtin {
+        sig: "pairs(xs)",
+        doc: "every [xs_i, xs_j] with i < j",
+        effect: Effect::Pure,
+        run: pairs,
+    },
+    Builtin {
+        sig: "unique(xs)",
+        doc: "distinct items in first-seen order",
+        effect: Effect::Pure,
+        run: unique,
+    },
+    Builtin {
+        sig: "reverse(xs)",
+        doc: "the items (or characters) in reverse order",
+        effect: Effect::Pure,
+        run: reverse,
+    },
+    Builtin {
+        sig: "range(a, b=null, step=1)",
+        doc: "range(n) is 0..n-1; range(a, b) is a..b-1",
+        effect: Effect::Pure,
+        run: range,
+    },
+    Builtin {
+        sig: "sum(xs, start=0)",
+        doc: "the sum of numbers",
+        effect: Effect::Pure,
+        run: sum,
+    },
+    Builtin {
+        sig: "keys(r)",
+        doc: "the keys of a record, in insertion order",
+        effect: Effect::Pure,
+        run: keys,
+    },
+    Builtin {
+        sig: "values(r)",
+        doc: "the values of a record, in insertion order",
+        effect: Effect::Pure,
+        run: values,
+    },
+    Builtin {
+        sig: "items(r)",
+        doc: "[key, value] pairs of a record, in insertion order",
+        effect: Effect::Pure,
+        run: items,
+    },
+    Builtin {
+        sig: "get(x, key, default=null)",
+        doc: "r[key] or xs[i], or default when absent",
+        effect: Effect::Pure,
+        run: get,
+    },
+    Builtin {
+        sig: "record(pairs=null)",
+        doc: "a record from [key, value] pairs (or a copy of a record)",
+        effect: Effect::Pure,
+        run: record,
+    },
+    Builtin {
+        sig: "merge(*records)",
+        doc: "a record with the keys of later records over earlier ones",
+        effect: Effect::Pure,
+        run: merge,
+    },
+    Builtin {
+        sig: "list(x)",
+        doc: "a list: the characters of a str, the keys of a record, a copy of a list",
+        effect: Effect::Pure,
+        run: list,
+    },
 ];
 
 fn take(cx: &mut CallCx, a: &Args) -> R<Value> {
@@ -57,7 +142,13 @@ fn zip(cx: &mut CallCx, a: &Args) -> R<Value> {
     for (i, v) in a.rest().iter().enumerate() {
         match v {
             Value::List(l) => lists.push(l.to_vec()),
-            other => return Err(cx.fail(format!("argument {} must be a list, got {}", i + 1, other.type_name()))),
+            other => {
+                return Err(cx.fail(format!(
+                    "argument {} must be a list, got {}",
+                    i + 1,
+                    other.type_name()
+                )))
+            }
         }
     }
     let n = lists.iter().map(|l| l.len()).min().unwrap_or(0);
@@ -188,15 +279,21 @@ fn range(cx: &mut CallCx, a: &Args) -> R<Value> {
         return Err(cx.fail("step cannot be zero"));
     }
     let count = if step > 0 {
-        (stop - start).max(0) as u64 / step as u64 + u64::from((stop - start).max(0) as u64 % step as u64 != 0)
+        (stop - start).max(0) as u64 / step as u64
+            + u64::from((stop - start).max(0) as u64 % step as u64 != 0)
     } else {
-        (start - stop).max(0) as u64 / (-step) as u64 + u64::from((start - stop).max(0) as u64 % (-step) as u64 != 0)
+        (start - stop).max(0) as u64 / (-step) as u64
+            + u64::from((start - stop).max(0) as u64 % (-step) as u64 != 0)
     };
     if count > 100_000_000 {
         return Err(cx.fail(format!("range of {count} numbers is too long")));
     }
     cx.reserve(count as usize * 32)?;
-    Ok(Value::list((0..count as i64).map(|i| Value::Int(start + i * step)).collect()))
+    Ok(Value::list(
+        (0..count as i64)
+            .map(|i| Value::Int(start + i * step))
+            .collect(),
+    ))
 }
 
 fn sum(cx: &mut CallCx, a: &Args) -> R<Value> {
@@ -209,7 +306,8 @@ fn sum(cx: &mut CallCx, a: &Args) -> R<Value> {
                 "convert first: sum(xs | map(x => int(x)))",
             ));
         }
-        acc = ops::binary(crate::syntax::ast::BinOp::Add, &acc, &x).map_err(|e| cx.fail(e.message))?;
+        acc = ops::binary(crate::syntax::ast::BinOp::Add, &acc, &x)
+            .map_err(|e| cx.fail(e.message))?;
     }
     Ok(acc)
 }
@@ -248,9 +346,13 @@ fn get(cx: &mut CallCx, a: &Args) -> R<Value> {
     let default = a.raw(2).cloned().unwrap_or(Value::Null);
     let key = a.raw(1).cloned().unwrap_or(Value::Null);
     Ok(match a.raw(0) {
-        Some(Value::Record(r)) => to_key(&key).and_then(|k| r.get(&k).cloned()).unwrap_or(default),
+        Some(Value::Record(r)) => to_key(&key)
+            .and_then(|k| r.get(&k).cloned())
+            .unwrap_or(default),
         Some(Value::List(l)) => match key {
-            Value::Int(i) => ops::resolve_index(i, l.len()).and_then(|i| l.get(i)).unwrap_or(default),
+            Value::Int(i) => ops::resolve_index(i, l.len())
+                .and_then(|i| l.get(i))
+                .unwrap_or(default),
             _ => default,
         },
         Some(Value::Null) | None => default,
@@ -274,13 +376,19 @@ fn record(cx: &mut CallCx, a: &Args) -> R<Value> {
                     Value::List(kv) if kv.len() == 2 => kv.to_vec(),
                     other => {
                         return Err(cx.fail_hint(
-                            format!("each item must be a [key, value] pair, got {}", other.type_name()),
+                            format!(
+                                "each item must be a [key, value] pair, got {}",
+                                other.type_name()
+                            ),
                             "record([[\"a\", 1], [\"b\", 2]])",
                         ))
                     }
                 };
                 let k = to_key(&pair[0]).ok_or_else(|| {
-                    cx.fail(format!("record keys must be str or int, got {}", pair[0].type_name()))
+                    cx.fail(format!(
+                        "record keys must be str or int, got {}",
+                        pair[0].type_name()
+                    ))
                 })?;
                 m.insert(k, pair[1].clone());
             }
@@ -300,7 +408,13 @@ fn merge(cx: &mut CallCx, a: &Args) -> R<Value> {
                 }
             }
             Value::Null => {}
-            other => return Err(cx.fail(format!("argument {} must be a record, got {}", i + 1, other.type_name()))),
+            other => {
+                return Err(cx.fail(format!(
+                    "argument {} must be a record, got {}",
+                    i + 1,
+                    other.type_name()
+                )))
+            }
         }
     }
     Ok(Value::record(m))
@@ -311,7 +425,10 @@ fn list(cx: &mut CallCx, a: &Args) -> R<Value> {
         None | Some(Value::Null) => Ok(Value::list(Vec::new())),
         Some(Value::List(l)) => Ok(Value::List(List::Vec(l.to_vec()))),
         Some(Value::Str(s)) => Ok(Value::list(
-            s.text().chars().map(|c| Value::str(c.to_string())).collect(),
+            s.text()
+                .chars()
+                .map(|c| Value::str(c.to_string()))
+                .collect(),
         )),
         Some(Value::Record(r)) => Ok(Value::list(r.keys().map(Key::to_value).collect())),
         Some(other) => Err(cx.fail(format!("cannot make a list from {}", other.type_name()))),

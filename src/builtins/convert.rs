@@ -29,6 +29,14 @@ fn arg(a: &Args, i: usize) -> Value {
     a.raw(i).cloned().unwrap_or(Value::Null)
 }
 
+/// A number as written, without surrounding space and `_`/`,` separators.
+fn numeric_text(t: &str) -> String {
+    t.trim()
+        .chars()
+        .filter(|c| *c != '_' && *c != ',')
+        .collect()
+}
+
 fn int(cx: &mut CallCx, a: &Args) -> R<Value> {
     match arg(a, 0) {
         Value::Int(i) => Ok(Value::Int(i)),
@@ -37,7 +45,7 @@ fn int(cx: &mut CallCx, a: &Args) -> R<Value> {
         Value::Float(f) => Err(cx.fail(format!("cannot convert {f} to int"))),
         Value::Str(s) => {
             let t = s.text();
-            let clean: String = t.trim().chars().filter(|c| *c != '_' && *c != ',').collect();
+            let clean = numeric_text(&t);
             clean.parse::<i64>().map(Value::Int).or_else(|_| {
                 clean
                     .parse::<f64>()
@@ -62,7 +70,7 @@ fn float(cx: &mut CallCx, a: &Args) -> R<Value> {
         v @ (Value::Int(_) | Value::Bool(_) | Value::Float(_)) => Ok(Value::Float(as_f64(&v))),
         Value::Str(s) => {
             let t = s.text();
-            let clean: String = t.trim().chars().filter(|c| *c != '_' && *c != ',').collect();
+            let clean = numeric_text(&t);
             clean.parse::<f64>().map(Value::Float).map_err(|_| {
                 let shown: String = t.chars().take(40).collect();
                 cx.fail(format!("cannot convert {shown:?} to float"))
@@ -144,8 +152,14 @@ fn round(cx: &mut CallCx, a: &Args) -> R<Value> {
                 Err(cx.fail(format!("cannot round {f} to an int")))
             }
         }
+        // Decimal rounding of the exact binary value, as Python does:
+        // round(2.675, 2) is 2.67 because 2.675 is stored as 2.67499999...
+        (v, Some(d)) if d >= 0 => {
+            let text = format!("{:.*}", d.min(300) as usize, as_f64(&v));
+            Ok(Value::Float(text.parse().unwrap_or(f64::NAN)))
+        }
         (v, Some(d)) => {
-            let m = 10f64.powi(d.clamp(-300, 300) as i32);
+            let m = 10f64.powi(d.clamp(-300, 0) as i32);
             Ok(Value::Float((as_f64(&v) * m).round_ties_even() / m))
         }
     }
@@ -153,7 +167,10 @@ fn round(cx: &mut CallCx, a: &Args) -> R<Value> {
 
 fn abs(cx: &mut CallCx, a: &Args) -> R<Value> {
     match number(cx, a, 0)? {
-        Value::Int(i) => i.checked_abs().map(Value::Int).ok_or_else(|| cx.fail("integer overflow")),
+        Value::Int(i) => i
+            .checked_abs()
+            .map(Value::Int)
+            .ok_or_else(|| cx.fail("integer overflow")),
         v => Ok(Value::Float(as_f64(&v).abs())),
     }
 }

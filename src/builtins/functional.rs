@@ -13,17 +13,72 @@ use crate::eval::value::{Func, List, Record, Value};
 
 /// The builtins that take a function.
 pub const BUILTINS: &[Builtin] = &[
-    Builtin { sig: "map(xs, f)", doc: "f(x) for each item, in order (concurrent for sub-calls, parallel for pure functions)", effect: Effect::Pure, run: map },
-    Builtin { sig: "filter(xs, f)", doc: "the items for which f(x) is truthy, in order", effect: Effect::Pure, run: filter },
-    Builtin { sig: "sort(xs, key=null, reverse=false)", doc: "sorted copy, stable; numbers numerically, strings by code point", effect: Effect::Pure, run: sort },
-    Builtin { sig: "group_by(xs, f)", doc: "record f(x) -> list of items, keys in first-seen order", effect: Effect::Pure, run: group_by },
-    Builtin { sig: "count_by(xs, f)", doc: "record f(x) -> number of items, keys in first-seen order", effect: Effect::Pure, run: count_by },
-    Builtin { sig: "first(xs, f=null)", doc: "the first item for which f(x) is truthy (the first item without f), or null", effect: Effect::Pure, run: first },
-    Builtin { sig: "reduce(xs, f, init)", doc: "f(...f(f(init, x0), x1)..., xn)", effect: Effect::Pure, run: reduce },
-    Builtin { sig: "min(*values, key=null)", doc: "smallest of a list or of the arguments (the first on ties)", effect: Effect::Pure, run: min },
-    Builtin { sig: "max(*values, key=null)", doc: "largest of a list or of the arguments (the first on ties)", effect: Effect::Pure, run: max },
-    Builtin { sig: "any(xs, f=null)", doc: "true if any item (or f(item)) is truthy", effect: Effect::Pure, run: any },
-    Builtin { sig: "all(xs, f=null)", doc: "true if every item (or f(item)) is truthy", effect: Effect::Pure, run: all },
+    Builtin {
+        sig: "map(xs, f)",
+        doc: "f(x) for each item, in order (concurrent for sub-calls, parallel for pure functions)",
+        effect: Effect::Pure,
+        run: map,
+    },
+    Builtin {
+        sig: "filter(xs, f)",
+        doc: "the items for which f(x) is truthy, in order",
+        effect: Effect::Pure,
+        run: filter,
+    },
+    Builtin {
+        sig: "sort(xs, key=null, reverse=false)",
+        doc: "sorted copy, stable; numbers numerically, strings by code point",
+        effect: Effect::Pure,
+        run: sort,
+    },
+    Builtin {
+        sig: "group_by(xs, f)",
+        doc: "record f(x) -> list of items, keys in first-seen order",
+        effect: Effect::Pure,
+        run: group_by,
+    },
+    Builtin {
+        sig: "count_by(xs, f)",
+        doc: "record f(x) -> number of items, keys in first-seen order",
+        effect: Effect::Pure,
+        run: count_by,
+    },
+    Builtin {
+        sig: "first(xs, f=null)",
+        doc: "the first item for which f(x) is truthy (the first item without f), or null",
+        effect: Effect::Pure,
+        run: first,
+    },
+    Builtin {
+        sig: "reduce(xs, f, init)",
+        doc: "f(...f(f(init, x0), x1)..., xn)",
+        effect: Effect::Pure,
+        run: reduce,
+    },
+    Builtin {
+        sig: "min(*values, key=null)",
+        doc: "smallest of a list or of the arguments (the first on ties)",
+        effect: Effect::Pure,
+        run: min,
+    },
+    Builtin {
+        sig: "max(*values, key=null)",
+        doc: "largest of a list or of the arguments (the first on ties)",
+        effect: Effect::Pure,
+        run: max,
+    },
+    Builtin {
+        sig: "any(xs, f=null)",
+        doc: "true if any item (or f(item)) is truthy",
+        effect: Effect::Pure,
+        run: any,
+    },
+    Builtin {
+        sig: "all(xs, f=null)",
+        doc: "true if every item (or f(item)) is truthy",
+        effect: Effect::Pure,
+        run: all,
+    },
 ];
 
 fn map(cx: &mut CallCx, a: &Args) -> R<Value> {
@@ -52,7 +107,10 @@ fn sort_by_keys(cx: &CallCx, items: Vec<Value>, keys: Vec<Value>, reverse: bool)
     idx.sort_by(|&i, &j| {
         let o = compare(&keys[i], &keys[j]).unwrap_or_else(|e| {
             failure.borrow_mut().get_or_insert_with(|| {
-                let d = crate::diag::Diagnostic::runtime(cx.span, format!("{}: {}", cx.name, e.message));
+                let d = crate::diag::Diagnostic::runtime(
+                    cx.span,
+                    format!("{}: {}", cx.name, e.message),
+                );
                 match e.hint {
                     Some(h) => d.hint(h).into(),
                     None => d.into(),
@@ -91,7 +149,10 @@ fn keys_of(cx: &mut CallCx, xs: &List, f: &Func) -> R<Vec<crate::eval::value::Ke
         .map(|k| {
             to_key(k).ok_or_else(|| {
                 cx.fail_hint(
-                    format!("the key function returned {}, which cannot be a record key", k.type_name()),
+                    format!(
+                        "the key function returned {}, which cannot be a record key",
+                        k.type_name()
+                    ),
                     "return a str or an int, e.g. r => str(r.user)",
                 )
             })
@@ -158,7 +219,10 @@ fn extreme(cx: &mut CallCx, a: &Args, want: Ordering) -> R<Value> {
         many => List::from_vec(many.to_vec()),
     };
     if items.is_empty() {
-        return Err(cx.fail_hint("the list is empty", "check `if xs` first, or use first(sort(xs)) ?? default"));
+        return Err(cx.fail_hint(
+            "the list is empty",
+            "check `if xs` first, or use first(sort(xs)) ?? default",
+        ));
     }
     let keys = match cx.opt_func(a, 1)? {
         Some(f) => cx.apply_all(&items, &f)?,

@@ -1,5 +1,4 @@
-//! Builtins with effects: print, final, vars, and the sub-model calls
-//! llm, rlm and budget.
+//! Builtins with effects on the run itself: print, final, vars.
 
 use super::args::{Args, CallCx};
 use super::{Builtin, Effect};
@@ -9,12 +8,24 @@ use crate::eval::value::{Key, Record, Value};
 
 /// The builtins with effects.
 pub const BUILTINS: &[Builtin] = &[
-    Builtin { sig: "print(*values)", doc: "writes the values separated by a space (strings raw, others as JSON), then a newline", effect: Effect::Output, run: print },
-    Builtin { sig: "final(x)", doc: "ends the program; x is the answer", effect: Effect::Final, run: final_ },
-    Builtin { sig: "vars()", doc: "the variables: name, type, size and a short preview of each", effect: Effect::Output, run: vars },
-    Builtin { sig: "llm(prompt, text=null, model=null, json=false, max_tokens=null, system=null)", doc: "one sub-model call: the reply as a str (parsed into values with json=true); a failed call is an error value", effect: Effect::Model, run: llm },
-    Builtin { sig: "rlm(question, text)", doc: "a recursive sub-session over text at depth+1; its answer", effect: Effect::Model, run: rlm },
-    Builtin { sig: "budget()", doc: "what is left: {llm_calls_left, tokens_left, usd_left, seconds_left, depth, sub_input_chars, sub_output_tokens}", effect: Effect::Pure, run: budget },
+    Builtin {
+        sig: "print(*values)",
+        doc: "writes the values separated by a space (strings raw, others as JSON), then a newline",
+        effect: Effect::Output,
+        run: print,
+    },
+    Builtin {
+        sig: "final(x)",
+        doc: "ends the program; x is the answer",
+        effect: Effect::Final,
+        run: final_,
+    },
+    Builtin {
+        sig: "vars()",
+        doc: "the variables: name, type, size and a short preview of each",
+        effect: Effect::Output,
+        run: vars,
+    },
 ];
 
 fn print(cx: &mut CallCx, a: &Args) -> R<Value> {
@@ -33,7 +44,11 @@ fn final_(cx: &mut CallCx, a: &Args) -> R<Value> {
 /// One line describing a variable: its type, size and a short preview.
 pub fn describe(v: &Value) -> String {
     let preview = |s: &str| {
-        let one: String = s.chars().take(80).map(|c| if c == '\n' { ' ' } else { c }).collect();
+        let one: String = s
+            .chars()
+            .take(80)
+            .map(|c| if c == '\n' { ' ' } else { c })
+            .collect();
         if s.chars().count() > 80 {
             format!("{one}...")
         } else {
@@ -41,9 +56,27 @@ pub fn describe(v: &Value) -> String {
         }
     };
     match v {
-        Value::Str(s) => format!("str, {} chars: {:?}", s.char_len(), preview(&crate::eval::interp::slice_str(s, None, Some(100)).text())),
-        Value::List(l) => format!("list, {} items: {}", l.len(), preview(&display(&Value::List(l.slice(0..l.len().min(5)))))),
-        Value::Record(r) => format!("record, {} keys: {}", r.len(), preview(&r.keys().take(10).map(|k| k.to_string()).collect::<Vec<_>>().join(", "))),
+        Value::Str(s) => format!(
+            "str, {} chars: {:?}",
+            s.char_len(),
+            preview(&crate::eval::interp::slice_str(s, None, Some(100)).text())
+        ),
+        Value::List(l) => format!(
+            "list, {} items: {}",
+            l.len(),
+            preview(&display(&Value::List(l.slice(0..l.len().min(5)))))
+        ),
+        Value::Record(r) => format!(
+            "record, {} keys: {}",
+            r.len(),
+            preview(
+                &r.keys()
+                    .take(10)
+                    .map(|k| k.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        ),
         other => format!("{}: {}", other.type_name(), preview(&display(other))),
     }
 }
@@ -51,7 +84,8 @@ pub fn describe(v: &Value) -> String {
 fn vars(cx: &mut CallCx, _: &Args) -> R<Value> {
     let mut r = Record::new();
     for (name, v) in cx.globals.sorted() {
-        if matches!(v, Value::Func(crate::eval::value::Func::Def(d)) if d.def.span.file == crate::stdlib::FILE) {
+        if matches!(v, Value::Func(crate::eval::value::Func::Def(d)) if d.def.span.file == crate::stdlib::FILE)
+        {
             continue;
         }
         r.insert(Key::Str(name.clone()), Value::str(describe(v)));
@@ -61,26 +95,5 @@ fn vars(cx: &mut CallCx, _: &Args) -> R<Value> {
             r.insert(Key::Str(name.clone()), Value::str(describe(v)));
         }
     }
-    Ok(Value::record(r))
-}
-
-const NO_MODEL: &str = "sub-model calls need a model: set OPENAI_API_KEY (and OPENAI_BASE_URL for a local server) or ANTHROPIC_API_KEY, or pass --model";
-
-fn llm(cx: &mut CallCx, _: &Args) -> R<Value> {
-    Err(cx.fail_hint("no sub-model is configured", NO_MODEL))
-}
-
-fn rlm(cx: &mut CallCx, _: &Args) -> R<Value> {
-    Err(cx.fail_hint("no sub-model is configured", NO_MODEL))
-}
-
-fn budget(_: &mut CallCx, _: &Args) -> R<Value> {
-    let mut r = Record::new();
-    for k in ["llm_calls_left", "tokens_left", "usd_left", "seconds_left"] {
-        r.insert(Key::Str(k.into()), Value::Null);
-    }
-    r.insert(Key::Str("depth".into()), Value::Int(0));
-    r.insert(Key::Str("sub_input_chars".into()), Value::Int(0));
-    r.insert(Key::Str("sub_output_tokens".into()), Value::Int(0));
     Ok(Value::record(r))
 }

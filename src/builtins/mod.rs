@@ -12,6 +12,7 @@ mod collections;
 mod convert;
 mod functional;
 mod io;
+mod model;
 mod partition;
 mod search;
 mod text;
@@ -146,7 +147,7 @@ fn families() -> [&'static [Builtin]; 8] {
         functional::BUILTINS,
         convert::BUILTINS,
         io::BUILTINS,
-        &[],
+        model::BUILTINS,
     ]
 }
 
@@ -252,7 +253,11 @@ pub fn invoke(
     (entry.builtin.run)(cx, &bound)
 }
 
-fn bind(entry: &'static Entry, args: Vec<Value>, kwargs: Vec<(Name, Value)>) -> Result<Args, String> {
+fn bind(
+    entry: &'static Entry,
+    args: Vec<Value>,
+    kwargs: Vec<(Name, Value)>,
+) -> Result<Args, String> {
     let params = &entry.params;
     let mut slots: Vec<Option<Value>> = vec![None; params.len()];
     let mut rest = Vec::new();
@@ -280,7 +285,10 @@ fn bind(entry: &'static Entry, args: Vec<Value>, kwargs: Vec<(Name, Value)>) -> 
                 let names: Vec<&str> = params.iter().filter(|p| !p.rest).map(|p| p.name).collect();
                 let guess = crate::suggest::closest(&k, names.iter().copied());
                 return Err(match guess {
-                    Some(g) => format!("{}() has no parameter `{k}` (did you mean `{g}`?)", entry.name),
+                    Some(g) => format!(
+                        "{}() has no parameter `{k}` (did you mean `{g}`?)",
+                        entry.name
+                    ),
                     None => format!("{}() has no parameter `{k}`", entry.name),
                 });
             }
@@ -288,7 +296,10 @@ fn bind(entry: &'static Entry, args: Vec<Value>, kwargs: Vec<(Name, Value)>) -> 
     }
     for (p, s) in params.iter().zip(&slots) {
         if p.required && s.is_none() {
-            return Err(format!("{}() is missing the argument `{}`", entry.name, p.name));
+            return Err(format!(
+                "{}() is missing the argument `{}`",
+                entry.name, p.name
+            ));
         }
     }
     Ok(Args::new(slots, rest))
@@ -308,7 +319,8 @@ mod tests {
 
     #[test]
     fn signatures_parse() {
-        let (name, params) = parse_sig("grep(text, pattern, ignore_case=false, around=0, max=null)");
+        let (name, params) =
+            parse_sig("grep(text, pattern, ignore_case=false, around=0, max=null)");
         assert_eq!(name, "grep");
         assert_eq!(params.len(), 5);
         assert!(params[1].required && !params[2].required);

@@ -51,7 +51,10 @@ fn partition(cx: &mut CallCx, a: &Args) -> R<Value> {
                 return Ok(pieces(s, ranges));
             }
             if chars.is_some() {
-                return Err(cx.fail_hint("chars= is for lists", "for a text use size=N (characters per piece)"));
+                return Err(cx.fail_hint(
+                    "chars= is for lists",
+                    "for a text use size=N (characters per piece)",
+                ));
             }
             let view = as_view(s);
             let ranges = match (size, n) {
@@ -63,7 +66,12 @@ fn partition(cx: &mut CallCx, a: &Args) -> R<Value> {
             Ok(Value::list(
                 ranges
                     .into_iter()
-                    .map(|r| Value::Str(Str::View(View { src: view.src.clone(), range: r })))
+                    .map(|r| {
+                        Value::Str(Str::View(View {
+                            src: view.src.clone(),
+                            range: r,
+                        }))
+                    })
                     .collect(),
             ))
         }
@@ -149,8 +157,10 @@ fn offset(cx: &mut CallCx, a: &Args) -> R<Value> {
 
 fn doc_of(cx: &mut CallCx, a: &Args) -> R<Value> {
     cx.str(a, 0)?;
-    Ok(match context_view(cx, a).and_then(|v| cx.rt.context.doc_at(v.range.start)) {
-        Some(d) => Value::str(d.name.clone()),
-        None => Value::Null,
-    })
+    Ok(
+        match context_view(cx, a).and_then(|v| cx.rt.context.doc_at(v.range.start)) {
+            Some(d) => Value::str(d.name.clone()),
+            None => Value::Null,
+        },
+    )
 }

@@ -31,7 +31,11 @@ fn to_match(hay: &Str, m: RawMatch, around: usize, cx: &CallCx) -> Value {
                 .doc_at(v.range.start + m.start)
                 .map(|d| Arc::from(d.name.as_str()))
         } else if Arc::ptr_eq(&v.src, &cx.rt.context.source) {
-            cx.rt.context.docs.first().map(|d| Arc::from(d.name.as_str()))
+            cx.rt
+                .context
+                .docs
+                .first()
+                .map(|d| Arc::from(d.name.as_str()))
         } else {
             None
         }
@@ -55,7 +59,9 @@ fn grep(cx: &mut CallCx, a: &Args) -> R<Value> {
     cx.reserve(hits.len().saturating_mul(96))?;
     cx.tick(hits.len() as u64)?;
     Ok(Value::List(List::from_vec(
-        hits.into_iter().map(|h| to_match(&hay, h, around, cx)).collect(),
+        hits.into_iter()
+            .map(|h| to_match(&hay, h, around, cx))
+            .collect(),
     )))
 }
 
@@ -148,10 +154,14 @@ fn replace(cx: &mut CallCx, a: &Args) -> R<Value> {
         Some(Value::Regex(r)) => {
             let re = regex::Regex::new(&format!("(?m){}", r.source))
                 .map_err(|e| cx.fail(format!("bad regex: {e}")))?;
-            re.replacen(&text, max.unwrap_or(0), new_text.as_ref()).into_owned()
+            re.replacen(&text, max.unwrap_or(0), new_text.as_ref())
+                .into_owned()
         }
         Some(other) => {
-            return Err(cx.fail(format!("`old` must be a str or a regex, got {}", other.type_name())))
+            return Err(cx.fail(format!(
+                "`old` must be a str or a regex, got {}",
+                other.type_name()
+            )))
         }
         None => return Err(cx.fail("missing `old`")),
     };

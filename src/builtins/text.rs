@@ -68,7 +68,11 @@ fn slice(cx: &mut CallCx, a: &Args) -> R<Value> {
     let stop = cx.opt_int(a, 2)?;
     match a.raw(0) {
         Some(Value::Str(s)) => Ok(Value::Str(slice_str(s, start, stop))),
-        Some(Value::List(l)) => Ok(Value::List(l.slice(crate::eval::ops::slice_range(start, stop, l.len())))),
+        Some(Value::List(l)) => Ok(Value::List(l.slice(crate::eval::ops::slice_range(
+            start,
+            stop,
+            l.len(),
+        )))),
         Some(other) => Err(cx.fail(format!("cannot slice {}", other.type_name()))),
         None => Ok(Value::Null),
     }
@@ -263,8 +267,13 @@ fn affix(cx: &mut CallCx, a: &Args, start: bool) -> R<Value> {
     };
     match a.raw(1) {
         Some(Value::Str(p)) => Ok(Value::Bool(test(p))),
-        Some(Value::List(l)) => Ok(Value::Bool(l.iter().any(|x| matches!(&x, Value::Str(p) if test(p))))),
-        Some(other) => Err(cx.fail(format!("needs a str or a list of str, got {}", other.type_name()))),
+        Some(Value::List(l)) => Ok(Value::Bool(
+            l.iter().any(|x| matches!(&x, Value::Str(p) if test(p))),
+        )),
+        Some(other) => Err(cx.fail(format!(
+            "needs a str or a list of str, got {}",
+            other.type_name()
+        ))),
         None => Err(cx.fail("missing the prefix")),
     }
 }
@@ -293,8 +302,13 @@ fn index_of(cx: &mut CallCx, a: &Args) -> R<Value> {
                 .position(|y| crate::eval::ops::equal(&y, x))
                 .map_or(-1, |i| (i + start) as i64),
         )),
-        (Some(Value::Str(_)), Some(other)) => Err(cx.fail(format!("can only find a str in a str, got {}", other.type_name()))),
-        (Some(other), _) => Err(cx.fail(format!("index_of on {} is not defined", other.type_name()))),
+        (Some(Value::Str(_)), Some(other)) => Err(cx.fail(format!(
+            "can only find a str in a str, got {}",
+            other.type_name()
+        ))),
+        (Some(other), _) => {
+            Err(cx.fail(format!("index_of on {} is not defined", other.type_name())))
+        }
         _ => Err(cx.fail("needs a text and what to look for")),
     }
 }

@@ -40,7 +40,11 @@ pub fn run(args: CheckArgs) -> u8 {
         }
         Err(diags) => {
             eprint!("{}", render_all(&diags, &engine.sources()));
-            eprintln!("{} problem{} found", diags.len(), if diags.len() == 1 { "" } else { "s" });
+            eprintln!(
+                "{} problem{} found",
+                diags.len(),
+                if diags.len() == 1 { "" } else { "s" }
+            );
             2
         }
     }

@@ -14,7 +14,12 @@ pub struct ScriptArgs {
     /// The script file (`-` for standard input).
     pub script: Option<PathBuf>,
     /// The script as text, instead of a file.
-    #[arg(short = 'e', long = "expr", value_name = "CODE", conflicts_with = "script")]
+    #[arg(
+        short = 'e',
+        long = "expr",
+        value_name = "CODE",
+        conflicts_with = "script"
+    )]
     pub expr: Option<String>,
 }
 
@@ -32,12 +37,15 @@ impl ScriptArgs {
                 Ok(("<stdin>".into(), s))
             }
             Some(p) => {
-                let bytes = std::fs::read(p).map_err(|e| format!("cannot read script `{}`: {e}", p.display()))?;
+                let bytes = std::fs::read(p)
+                    .map_err(|e| format!("cannot read script `{}`: {e}", p.display()))?;
                 let text = String::from_utf8(bytes)
                     .map_err(|_| format!("script `{}` is not valid UTF-8", p.display()))?;
                 Ok((p.display().to_string(), text))
             }
-            None => Err("no script given: pass a file, `-` for standard input, or -e 'code'".into()),
+            None => {
+                Err("no script given: pass a file, `-` for standard input, or -e 'code'".into())
+            }
         }
     }
 }
@@ -70,7 +78,13 @@ impl ContextArgs {
                 }
             })
             .collect();
-        Context::load(&inputs, &LoadOptions { mmap: !self.no_mmap }).map_err(|e| e.to_string())
+        Context::load(
+            &inputs,
+            &LoadOptions {
+                mmap: !self.no_mmap,
+            },
+        )
+        .map_err(|e| e.to_string())
     }
 }
 
@@ -100,5 +114,92 @@ impl LimitArgs {
             max_memory: self.max_memory.saturating_mul(1 << 20),
             max_output: self.max_output,
         }
+    }
+}
+
+/// Models, budgets, cache and trace: shared by the subcommands that may
+/// call models. Flags override the environment and `rlmq.toml`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ModelArgs {
+    /// The root model (sessions) and, unless --sub-model is given, the model `llm()` calls.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// The model `llm()` calls.
+    #[arg(long)]
+    pub sub_model: Option<String>,
+    /// Base URL of the provider (OpenAI-style bases end in /v1).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// A config file instead of ./rlmq.toml or the user's config dir.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Most sub-calls for the whole run, recursive ones included.
+    #[arg(long)]
+    pub max_llm_calls: Option<u64>,
+    /// Most tokens (input and output) for the whole run.
+    #[arg(long)]
+    pub max_tokens: Option<u64>,
+    /// Most USD for the whole run, from the configured prices.
+    #[arg(long)]
+    pub max_usd: Option<f64>,
+    /// Most seconds of sub-call time for the whole run.
+    #[arg(long)]
+    pub max_seconds: Option<f64>,
+    /// Deepest recursion of rlm() sub-sessions (the root program is depth 0).
+    #[arg(long)]
+    pub max_depth: Option<u32>,
+    /// Sub-calls in flight at once, across the whole run.
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Neither read nor write the reply cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Where replies are cached.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Append one JSON line per event (run, sub-calls, end) to this file.
+    #[arg(long, value_name = "PATH")]
+    pub trace: Option<PathBuf>,
+}
+
+impl ModelArgs {
+    /// The configuration: environment and config file, then these flags.
+    pub fn config(&self) -> Result<crate::llm::LlmConfig, String> {
+        let mut c = crate::llm::LlmConfig::from_env_and_file(self.config.as_deref())
+            .map_err(|e| e.to_string())?;
+        if let Some(url) = &self.base_url {
+            c.base_url = url.trim_end_matches('/').to_string();
+        }
+        if let Some(m) = &self.model {
+            c.root_model = m.clone();
+            if self.sub_model.is_none() {
+                c.sub_model = m.clone();
+            }
+        }
+        if let Some(m) = &self.sub_model {
+            c.sub_model = m.clone();
+        }
+        let b = &mut c.budget;
+        b.max_calls = self.max_llm_calls.or(b.max_calls);
+        b.max_tokens = self.max_tokens.or(b.max_tokens);
+        b.max_usd = self.max_usd.or(b.max_usd);
+        b.max_seconds = self.max_seconds.or(b.max_seconds);
+        if let Some(d) = self.max_depth {
+            b.max_depth = d;
+        }
+        if let Some(n) = self.concurrency {
+            c.concurrency = n;
+        }
+        if self.no_cache {
+            c.cache = false;
+        }
+        if let Some(d) = &self.cache_dir {
+            c.cache_dir = d.clone();
+        }
+        if let Some(t) = &self.trace {
+            c.trace = Some(t.clone());
+        }
+        c.validate().map_err(|e| e.to_string())?;
+        Ok(c)
     }
 }

@@ -21,7 +21,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run an rlq script over a context; print what it prints, then its final value.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Parse and check a script (names, calls) without running it.
     Check(check::CheckArgs),
     /// Time the primitives (scan, search, partition, indexes, slices) on a file.
@@ -32,7 +32,7 @@ pub enum Command {
 pub fn main() -> u8 {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run(a) => run::run(a),
+        Command::Run(a) => run::run(*a),
         Command::Check(a) => check::run(a),
         Command::Bench(a) => bench::run(a),
     }

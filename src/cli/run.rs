@@ -9,9 +9,10 @@ use std::time::Instant;
 use clap::Args;
 use serde_json::json;
 
-use super::inputs::{ContextArgs, LimitArgs, ScriptArgs};
+use super::inputs::{ContextArgs, LimitArgs, ModelArgs, ScriptArgs};
 use crate::diag::render_all;
 use crate::engine::Engine;
+use crate::eval::models::Models;
 use crate::eval::render::{display, to_json};
 use crate::eval::Value;
 
@@ -24,6 +25,8 @@ pub struct RunArgs {
     context: ContextArgs,
     #[command(flatten)]
     limits: LimitArgs,
+    #[command(flatten)]
+    models: ModelArgs,
     /// Print one JSON object: final value, printed output, counts, timings.
     #[arg(long)]
     json: bool,
@@ -61,6 +64,11 @@ pub fn run(args: RunArgs) -> u8 {
     if let Err(e) = bind_vars(&mut engine, &args.vars, &args.var_files) {
         return usage_error(e);
     }
+    match args.models.config() {
+        Ok(config) => engine.rt.models = Some(Models::new(config)),
+        Err(e) => return usage_error(e),
+    }
+    trace_start(&engine, &name, &text, &context);
     let program = match engine.compile(&name, &text) {
         Ok(p) => p,
         Err(diags) => {
@@ -70,7 +78,12 @@ pub fn run(args: RunArgs) -> u8 {
     };
     let stdout = std::io::stdout();
     let mut captured = Vec::new();
-    let mut lock = stdout.lock();
+    // Line by line on a terminal; in large blocks into a pipe or a file.
+    let mut lock: Box<dyn Write> = if std::io::IsTerminal::is_terminal(&stdout) {
+        Box::new(stdout.lock())
+    } else {
+        Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
+    };
     let result = if args.json {
         engine.run(&program, &mut captured)
     } else {
@@ -80,10 +93,33 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(_) => 0,
         Err(d) => d.exit_code(),
     };
+    if let Some(calls) = engine.rt.models.as_ref().and_then(|m| m.started()) {
+        if let Some(trace) = calls.trace() {
+            let answer = match &result {
+                Ok(v) => v.as_ref().map_or(serde_json::Value::Null, to_json),
+                Err(_) => serde_json::Value::Null,
+            };
+            trace.event(json!({
+                "event": "end",
+                "script": name,
+                "script_sha256": sha256_hex(text.as_bytes()),
+                "answer": answer,
+                "error": result.as_ref().err().map(|d| d.one_line(&engine.sources())),
+                "totals": serde_json::to_value(calls.totals()).unwrap_or_default(),
+                "elapsed_ms": started.elapsed().as_millis() as u64,
+            }));
+        }
+    }
     if args.json {
         let (final_value, error) = match &result {
-            Ok(v) => (v.as_ref().map_or(serde_json::Value::Null, to_json), serde_json::Value::Null),
-            Err(d) => (serde_json::Value::Null, json!(d.one_line(&engine.sources()))),
+            Ok(v) => (
+                v.as_ref().map_or(serde_json::Value::Null, to_json),
+                serde_json::Value::Null,
+            ),
+            Err(d) => (
+                serde_json::Value::Null,
+                json!(d.one_line(&engine.sources())),
+            ),
         };
         let report = json!({
             "final": final_value,
@@ -133,10 +169,38 @@ fn bind_vars(engine: &mut Engine, vars: &[String], files: &[String]) -> Result<(
     }
     for s in files {
         let (k, path) = split(s, "--var-file")?;
-        let text = std::fs::read(&path).map_err(|e| format!("--var-file: cannot read `{path}`: {e}"))?;
-        engine
-            .globals
-            .set(Arc::from(k.as_str()), Value::str(String::from_utf8_lossy(&text).into_owned()));
+        let text =
+            std::fs::read(&path).map_err(|e| format!("--var-file: cannot read `{path}`: {e}"))?;
+        engine.globals.set(
+            Arc::from(k.as_str()),
+            Value::str(String::from_utf8_lossy(&text).into_owned()),
+        );
     }
     Ok(())
+}
+
+/// With `--trace`, the run's first event: what ran over what.
+fn trace_start(engine: &Engine, name: &str, text: &str, context: &crate::context::Context) {
+    let Some(models) = &engine.rt.models else {
+        return;
+    };
+    if models.config().trace.is_none() {
+        return;
+    }
+    let Some(trace) = models.calls().ok().and_then(|c| c.trace()) else {
+        return;
+    };
+    trace.event(json!({
+        "event": "start",
+        "script": name,
+        "script_sha256": sha256_hex(text.as_bytes()),
+        "context_sha256": sha256_hex(context.source.bytes()),
+        "context_bytes": context.source.len(),
+        "documents": context.docs.len(),
+    }));
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
 }

@@ -18,13 +18,16 @@ const BINARY_PROBE: usize = 8 * 1024;
 
 pub(super) fn load(inputs: &[ContextInput], opts: &LoadOptions) -> Result<Context, ContextError> {
     if let [ContextInput::Path(p)] = inputs {
-        if let Some(ctx) = single_file(p, opts)? {
+        if p.as_os_str() == "-" {
+            // Standard input, gathered below.
+        } else if let Some(ctx) = single_file(p, opts)? {
             return Ok(ctx);
         }
     }
     let mut b = Gather::default();
     for input in inputs {
         match input {
+            ContextInput::Path(p) if p.as_os_str() == "-" => b.stdin()?,
             ContextInput::Stdin => b.stdin()?,
             ContextInput::Path(p) => b.path(p, opts)?,
         }
@@ -165,6 +168,10 @@ impl Gather {
         for (i, line) in src.bytes().split(|&b| b == b'\n').enumerate() {
             let n = i + 1;
             let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let line = match i {
+                0 => line.strip_prefix("\u{feff}".as_bytes()).unwrap_or(line),
+                _ => line,
+            };
             if line.trim_ascii().is_empty() {
                 continue;
             }

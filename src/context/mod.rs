@@ -7,6 +7,19 @@
 //!
 //! Submodules: [`source`] (the buffer and its character and line indexes),
 //! `index` (the sparse checkpoint tables), `load` (inputs to documents).
+//!
+//! ```
+//! use rlmq::context::Source;
+//!
+//! let src = Source::from_vec("naïve line\r\nsecond\n".as_bytes().to_vec());
+//! let all = 0..src.len();
+//! assert_eq!(src.char_count(all.clone()), 19);
+//! assert_eq!(src.line_count(all.clone()), 2);
+//! let first = src.line_range(all.clone(), 0).unwrap();
+//! assert_eq!(&src.bytes()[first], "naïve line".as_bytes());
+//! // The first 3 characters end at byte 4 ("ï" takes two bytes).
+//! assert_eq!(src.char_to_byte(all, 3), 4);
+//! ```
 
 use std::fmt;
 use std::io;
@@ -43,7 +56,7 @@ pub struct Doc {
 /// Where context text comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContextInput {
-    /// A file or a folder (`-` is not special here: use [`ContextInput::Stdin`]).
+    /// A file or a folder; the path `-` means standard input.
     Path(PathBuf),
     /// Standard input, read to the end.
     Stdin,

@@ -11,7 +11,7 @@
 //! - A *line* ends at `\n`; its text excludes the `\n` and one `\r` before
 //!   it, and a text that ends with `\n` has no empty line after it.
 //!
-//! Indexes are sparse checkpoint tables ([`super::index`]) built on first
+//! Indexes are sparse checkpoint tables (module `index`) built on first
 //! need, once, in one parallel pass. A text with no continuation byte at all
 //! (pure ASCII, or Latin-1 bytes) keeps no character index: byte offsets are
 //! character offsets. Queries on small ranges, and queries near the start or
@@ -49,6 +49,10 @@ const SCAN_LIMIT: usize = 8 * 1024 * 1024;
 /// How far `line_around` scans for the ends of a line before it asks the
 /// line index.
 const LINE_SCAN: usize = 64 * 1024;
+
+/// Ranges up to this many bytes are counted directly even when an index
+/// exists (cheaper than two index lookups).
+const DIRECT: usize = 2 * index::BLOCK;
 
 enum Buf {
     Mapped(Mmap),
@@ -216,6 +220,7 @@ impl Source {
         let r = self.clamp(range);
         match self.chars.get() {
             Some(CharIndex::Identity) => r.len(),
+            _ if r.len() <= DIRECT => index::count_chars(&self.bytes()[r]),
             Some(CharIndex::Sparse(_)) => self.chars_before(r.end) - self.chars_before(r.start),
             None if r.len() <= SMALL => index::count_chars(&self.bytes()[r]),
             None => self.chars_before(r.end) - self.chars_before(r.start),
@@ -342,7 +347,7 @@ impl Source {
 
     /// Number of `\n` in `range` (already clamped).
     fn newlines_in(&self, r: Range<usize>) -> usize {
-        if r.len() <= SMALL && self.lines.get().is_none() {
+        if r.len() <= DIRECT || (r.len() <= SMALL && self.lines.get().is_none()) {
             return index::count_newlines(&self.bytes()[r]);
         }
         let li = self.line_index();
@@ -464,6 +469,18 @@ impl Source {
         out
     }
 
+    /// The lines of `range` in order, each without its terminator (the same
+    /// lines as [`line_range`](Self::line_range) gives one by one, found by
+    /// one forward scan).
+    pub fn lines(&self, range: Range<usize>) -> Lines<'_> {
+        let r = self.clamp(range);
+        Lines {
+            src: self,
+            at: r.start,
+            end: r.end,
+        }
+    }
+
     /// The line holding `byte`, clipped to `range`, without its terminator.
     /// A `\n` belongs to the line it ends. Bounded work even inside a very
     /// long line (the line index is used past 64 KiB).
@@ -475,6 +492,32 @@ impl Source {
         self.strip_cr(start, end)
     }
 }
+
+/// Iterator over the lines of a range of a [`Source`], as byte ranges
+/// without terminators; see [`Source::lines`].
+#[derive(Debug, Clone)]
+pub struct Lines<'s> {
+    src: &'s Source,
+    at: usize,
+    end: usize,
+}
+
+impl Iterator for Lines<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        if self.at >= self.end {
+            return None;
+        }
+        let start = self.at;
+        let stop = memchr::memchr(b'\n', &self.src.bytes()[start..self.end])
+            .map_or(self.end, |i| start + i);
+        self.at = stop + 1;
+        Some(self.src.strip_cr(start, stop))
+    }
+}
+
+impl std::iter::FusedIterator for Lines<'_> {}
 
 #[cfg(test)]
 mod tests {
@@ -512,6 +555,8 @@ mod tests {
                 .map(|r| &text[r])
                 .collect();
             assert_eq!(got, lines_naive(text), "{text:?}");
+            let iterated: Vec<_> = s.lines(0..s.len()).map(|r| &text[r]).collect();
+            assert_eq!(iterated, lines_naive(text), "{text:?}");
         }
     }
 

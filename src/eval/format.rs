@@ -54,11 +54,24 @@ pub fn apply(v: &Value, spec: &str) -> Result<String, String> {
     }
     let numeric = matches!(v, Value::Int(_) | Value::Float(_) | Value::Bool(_));
     let body = match ty {
-        Some('f') | Some('F') if numeric => group(format!("{:.*}", precision.unwrap_or(6), as_f64(v)), comma),
-        Some('%') if numeric => format!("{}%", group(format!("{:.*}", precision.unwrap_or(6), as_f64(v) * 100.0), comma)),
+        Some('f') | Some('F') if numeric => {
+            group(format!("{:.*}", precision.unwrap_or(6), as_f64(v)), comma)
+        }
+        Some('%') if numeric => format!(
+            "{}%",
+            group(
+                format!("{:.*}", precision.unwrap_or(6), as_f64(v) * 100.0),
+                comma
+            )
+        ),
         Some('d') => match v {
             Value::Int(i) => group(i.to_string(), comma),
-            _ => return Err(format!("format `:{spec}` needs an int, got {}", v.type_name())),
+            _ => {
+                return Err(format!(
+                    "format `:{spec}` needs an int, got {}",
+                    v.type_name()
+                ))
+            }
         },
         Some('s') | None => match (v, precision) {
             (Value::Float(f), Some(p)) => group(format!("{f:.p$}"), comma),
@@ -76,7 +89,11 @@ pub fn apply(v: &Value, spec: &str) -> Result<String, String> {
         return Ok(body);
     }
     let pad = width - len;
-    let (fill, align) = if zero && align.is_none() { ('0', '=') } else { (fill, align.unwrap_or(if numeric { '>' } else { '<' })) };
+    let (fill, align) = if zero && align.is_none() {
+        ('0', '=')
+    } else {
+        (fill, align.unwrap_or(if numeric { '>' } else { '<' }))
+    };
     let f = |n: usize| fill.to_string().repeat(n);
     Ok(match align {
         '<' => format!("{body}{}", f(pad)),
@@ -117,7 +134,7 @@ mod tests {
 
     #[test]
     fn python_specs() {
-        assert_eq!(apply(&Value::Float(3.14159), ".2f").unwrap(), "3.14");
+        assert_eq!(apply(&Value::Float(1.23456), ".2f").unwrap(), "1.23");
         assert_eq!(apply(&Value::Int(1234567), ",").unwrap(), "1,234,567");
         assert_eq!(apply(&Value::Int(42), "05d").unwrap(), "00042");
         assert_eq!(apply(&Value::Float(0.256), ".1%").unwrap(), "25.6%");

@@ -26,8 +26,11 @@ use super::ops::{self, OpError};
 use super::render;
 use super::value::*;
 
+/// Positional and keyword arguments of a call, evaluated.
+type CallArgs = (Vec<Value>, Vec<(Name, Value)>);
+
 /// Deepest nesting of function calls before the run stops.
-pub const MAX_CALL_DEPTH: usize = 400;
+pub const MAX_CALL_DEPTH: usize = 1000;
 
 thread_local! {
     static CALL_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
@@ -41,7 +44,9 @@ pub struct Runtime {
     pub meter: Meter,
     sources: RwLock<SourceMap>,
     regexes: Mutex<HashMap<Arc<str>, Arc<RegexValue>>>,
-    purity: Mutex<HashMap<usize, bool>>,
+    pub(crate) effects: Mutex<HashMap<usize, super::effects::Effects>>,
+    /// Models available to the run, if any.
+    pub models: Option<super::models::Models>,
 }
 
 impl Runtime {
@@ -52,7 +57,8 @@ impl Runtime {
             meter: Meter::new(limits),
             sources: RwLock::new(SourceMap::new()),
             regexes: Mutex::new(HashMap::new()),
-            purity: Mutex::new(HashMap::new()),
+            effects: Mutex::new(HashMap::new()),
+            models: None,
         }
     }
 
@@ -232,32 +238,34 @@ impl Runtime {
                 );
                 Ok(())
             }
-            StmtKind::Error => Err(Diagnostic::runtime(stmt.span, "this statement did not parse").into()),
+            StmtKind::Error => {
+                Err(Diagnostic::runtime(stmt.span, "this statement did not parse").into())
+            }
         }
     }
 
     /// Writes printed text (and a newline) to `out`, within the output limit.
     pub fn emit(&self, out: &mut dyn Write, text: &str, span: Span) -> R<()> {
         self.meter.output(text.len() + 1).map_err(|d| d.at(span))?;
-        let ok = out.write_all(text.as_bytes()).and_then(|_| out.write_all(b"\n"));
+        let ok = out
+            .write_all(text.as_bytes())
+            .and_then(|_| out.write_all(b"\n"));
         ok.map_err(|e| Diagnostic::runtime(span, format!("cannot write output: {e}")).into())
     }
 
     /// `xs.append(x)`, `xs.extend(ys)`, `xs.sort()`, `xs.reverse()`,
     /// `r.update(s)` as statements update the variable they are called on.
-    fn exec_mutating_method(
-        &self,
-        e: &Expr,
-        sc: &mut Scope,
-        out: &mut dyn Write,
-    ) -> R<Option<()>> {
+    fn exec_mutating_method(&self, e: &Expr, sc: &mut Scope, out: &mut dyn Write) -> R<Option<()>> {
         let ExprKind::Method {
             recv, name, args, ..
         } = &e.kind
         else {
             return Ok(None);
         };
-        if !matches!(&**name, "append" | "extend" | "sort" | "reverse" | "update" | "insert" | "pop") {
+        if !matches!(
+            &**name,
+            "append" | "extend" | "sort" | "reverse" | "update" | "insert" | "pop"
+        ) {
             return Ok(None);
         }
         let Some(place) = expr_to_place(recv) else {
@@ -318,7 +326,9 @@ impl Runtime {
                 span,
                 format!("`{name}` is a built-in name and cannot be assigned"),
             )
-            .hint(format!("choose another name, such as `{name}_` or `my_{name}`"))
+            .hint(format!(
+                "choose another name, such as `{name}_` or `my_{name}`"
+            ))
             .into());
         }
         Ok(())
@@ -371,7 +381,12 @@ impl Runtime {
         Ok(match v {
             Value::List(l) => {
                 let l = l.clone();
-                Box::new((0..).map_while(move |i| l.get(i)).collect::<Vec<_>>().into_iter())
+                Box::new(
+                    (0..)
+                        .map_while(move |i| l.get(i))
+                        .collect::<Vec<_>>()
+                        .into_iter(),
+                )
             }
             Value::Str(s) => Box::new(
                 s.text()
@@ -380,7 +395,9 @@ impl Runtime {
                     .collect::<Vec<_>>()
                     .into_iter(),
             ),
-            Value::Record(r) => Box::new(r.keys().map(Key::to_value).collect::<Vec<_>>().into_iter()),
+            Value::Record(r) => {
+                Box::new(r.keys().map(Key::to_value).collect::<Vec<_>>().into_iter())
+            }
             Value::Error(e) => return Err(error_value_used(e, span).into()),
             other => {
                 return Err(Diagnostic::runtime(
@@ -402,7 +419,10 @@ impl Runtime {
             ExprKind::Int(i) => Ok(Value::Int(*i)),
             ExprKind::Float(f) => Ok(Value::Float(*f)),
             ExprKind::Str(s) => Ok(Value::Str(Str::Owned(s.clone()))),
-            ExprKind::Regex(src) => self.regex(src).map(Value::Regex).map_err(|d| d.at(e.span).into()),
+            ExprKind::Regex(src) => self
+                .regex(src)
+                .map(Value::Regex)
+                .map_err(|d| d.at(e.span).into()),
             ExprKind::FString(parts) => self.fstring(parts, sc, out),
             ExprKind::Var(name) => self.lookup(name, e.span, sc),
             ExprKind::List(items) => {
@@ -579,7 +599,9 @@ impl Runtime {
                 lambda: l.clone(),
                 captured: sc.capture(),
             })))),
-            ExprKind::Error => Err(Diagnostic::runtime(e.span, "this expression did not parse").into()),
+            ExprKind::Error => {
+                Err(Diagnostic::runtime(e.span, "this expression did not parse").into())
+            }
         }
     }
 
@@ -618,12 +640,7 @@ impl Runtime {
         }
     }
 
-    fn eval_args(
-        &self,
-        args: &[Arg],
-        sc: &Scope,
-        out: &mut dyn Write,
-    ) -> R<(Vec<Value>, Vec<(Name, Value)>)> {
+    fn eval_args(&self, args: &[Arg], sc: &Scope, out: &mut dyn Write) -> R<CallArgs> {
         let mut argv = Vec::with_capacity(args.len());
         let mut kwargs = Vec::new();
         for a in args {
@@ -657,7 +674,9 @@ impl Runtime {
         }
         match suggest::closest(name, candidates.iter().copied()) {
             Some(s) => d.hint(format!("did you mean `{s}`?")),
-            None => d.hint("define it first with `let`, or see the builtins in the language reference"),
+            None => {
+                d.hint("define it first with `let`, or see the builtins in the language reference")
+            }
         }
     }
 
@@ -678,13 +697,8 @@ impl Runtime {
         if let Some(r) = cache.get(src) {
             return Ok(r.clone());
         }
-        let matcher = Matcher::new(&PatternSpec::Regex(src.to_string()), false).map_err(|e| {
-            let d = Diagnostic::new(Stage::Runtime, format!("bad regex re\"{src}\": {e}"));
-            match Some(e.hint()).filter(|h| !h.is_empty()) {
-                Some(h) => d.hint(h),
-                None => d,
-            }
-        })?;
+        let matcher = Matcher::new(&PatternSpec::Regex(src.to_string()), false)
+            .map_err(|e| Diagnostic::new(Stage::Runtime, e.to_string()).hint(e.hint()))?;
         let r = Arc::new(RegexValue {
             source: src.clone(),
             matcher,
@@ -735,13 +749,11 @@ impl Runtime {
         callee_span: Span,
     ) -> R<Value> {
         match f {
-            Value::Func(func) => self.call(func, args, kwargs, sc.globals(), sc.locals(), out, span),
+            Value::Func(func) => {
+                self.call(func, args, kwargs, sc.globals(), sc.locals(), out, span)
+            }
             Value::Error(e) => Err(error_value_used(e, callee_span).into()),
-            other => Err(Diagnostic::runtime(
-                callee_span,
-                format!("a {} is not a function", other.type_name()),
-            )
-            .into()),
+            other => Err(kind_error(callee_span, other, "is not a function")),
         }
     }
 
@@ -772,7 +784,9 @@ impl Runtime {
             .hint("a recursive def needs a base case; or use a loop")
             .into());
         }
-        match f {
+        // Deep recursion grows the native stack in segments instead of
+        // overflowing it, on whichever thread the call runs.
+        stacker::maybe_grow(256 * 1024, 8 << 20, || match f {
             Func::Builtin(b) => {
                 let mut cx = CallCx {
                     rt: self,
@@ -786,7 +800,7 @@ impl Runtime {
             }
             Func::Def(d) => self.call_def(d, args, kwargs, globals, out, span),
             Func::Lambda(l) => self.call_lambda(l, args, kwargs, globals, out, span),
-        }
+        })
     }
 
     fn call_def(
@@ -871,11 +885,9 @@ impl Runtime {
         match self.exec_block(&def.body, &mut sc, out) {
             Ok(()) => Ok(Value::Null),
             Err(Flow::Return(v)) => Ok(v),
-            Err(Flow::Break | Flow::Continue) => Err(Diagnostic::runtime(
-                def.span,
-                "`break` or `continue` outside a loop",
-            )
-            .into()),
+            Err(Flow::Break | Flow::Continue) => {
+                Err(Diagnostic::runtime(def.span, "`break` or `continue` outside a loop").into())
+            }
             Err(other) => Err(other),
         }
     }
@@ -948,7 +960,10 @@ impl Runtime {
             return Err(d.at(name_span).into());
         }
         // `",".join(xs)`: Python's spelling, the separator first.
-        if &**name == "join" && matches!(r, Value::Str(_)) && matches!(argv.first(), Some(Value::List(_))) {
+        if &**name == "join"
+            && matches!(r, Value::Str(_))
+            && matches!(argv.first(), Some(Value::List(_)))
+        {
             let xs = argv.remove(0);
             argv.insert(0, r);
             argv.insert(0, xs);
@@ -1008,7 +1023,7 @@ impl Runtime {
             other => {
                 let d = Diagnostic::runtime(
                     span,
-                    format!("a {} has no field `{name}`", other.type_name()),
+                    format!("{} {} has no field `{name}`", article(other.type_name()), other.type_name()),
                 );
                 Err(if builtins::lookup(name).is_some() {
                     d.hint(format!("call it: x.{name}() or {name}(x)"))
@@ -1058,9 +1073,12 @@ impl Runtime {
                     None => Err(missing_key(r, &key, span).into()),
                 }
             }
-            (Value::Match(_), Value::Int(_)) => Err(Diagnostic::runtime(span, "a match cannot be indexed")
-                .hint("use m.text for the whole match and m.groups[0] for the first capture group")
-                .into()),
+            (Value::Match(_), Value::Int(_)) => Err(Diagnostic::runtime(
+                span,
+                "a match cannot be indexed",
+            )
+            .hint("use m.text for the whole match and m.groups[0] for the first capture group")
+            .into()),
             (Value::Error(e), _) => Err(error_value_used(e, span).into()),
             (Value::List(_) | Value::Str(_), other) => Err(Diagnostic::runtime(
                 span,
@@ -1071,147 +1089,39 @@ impl Runtime {
             (Value::Null, _) => Err(Diagnostic::runtime(span, "cannot index null")
                 .hint("the value is null (nothing found?); check with `if x != null` first")
                 .into()),
-            (other, _) => Err(Diagnostic::runtime(
-                span,
-                format!("a {} cannot be indexed", other.type_name()),
-            )
-            .into()),
+            (other, _) => Err(kind_error(span, other, "cannot be indexed")),
         }
     }
 
-    fn slice(&self, v: &Value, a: Option<i64>, b: Option<i64>, step: Option<i64>, span: Span) -> R<Value> {
+    fn slice(
+        &self,
+        v: &Value,
+        a: Option<i64>,
+        b: Option<i64>,
+        step: Option<i64>,
+        span: Span,
+    ) -> R<Value> {
         match v {
             Value::Str(s) => {
                 if step.is_some_and(|st| st != 1) {
-                    let idx = ops::slice_indices(a, b, step, s.char_len()).map_err(|e| op_err(e, span))?;
+                    let idx = ops::slice_indices(a, b, step, s.char_len())
+                        .map_err(|e| op_err(e, span))?;
                     return Ok(ops::pick_chars(s, &idx));
                 }
                 Ok(Value::Str(slice_str(s, a, b)))
             }
             Value::List(l) => {
                 if step.is_some_and(|st| st != 1) {
-                    let idx = ops::slice_indices(a, b, step, l.len()).map_err(|e| op_err(e, span))?;
+                    let idx =
+                        ops::slice_indices(a, b, step, l.len()).map_err(|e| op_err(e, span))?;
                     return Ok(ops::pick(l, &idx));
                 }
                 let r = ops::slice_range(a, b, l.len());
                 Ok(Value::List(l.slice(r)))
             }
             Value::Error(e) => Err(error_value_used(e, span).into()),
-            other => Err(Diagnostic::runtime(
-                span,
-                format!("a {} cannot be sliced", other.type_name()),
-            )
-            .into()),
+            other => Err(kind_error(span, other, "cannot be sliced")),
         }
-    }
-
-    /// True when calling `f` can have no effect but its result (no output,
-    /// no sub-calls, no `final`), so it may run on many threads at once.
-    pub fn is_pure(&self, f: &Func, globals: &Globals) -> bool {
-        match f {
-            Func::Builtin(b) => b.is_pure(),
-            Func::Lambda(l) => self.pure_memo(Arc::as_ptr(&l.lambda) as usize, globals, |me, g, seen| {
-                me.expr_pure(&l.lambda.body, g, seen)
-            }),
-            Func::Def(d) => self.pure_memo(Arc::as_ptr(&d.def) as usize, globals, |me, g, seen| {
-                d.def.body.iter().all(|s| me.stmt_pure(s, g, seen))
-                    && d.def.params.iter().all(|p| p.default.as_ref().is_none_or(|e| me.expr_pure(e, g, seen)))
-            }),
-        }
-    }
-
-    fn pure_memo(
-        &self,
-        key: usize,
-        globals: &Globals,
-        compute: impl FnOnce(&Runtime, &Globals, &mut Vec<usize>) -> bool,
-    ) -> bool {
-        if let Some(&p) = self.purity.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            return p;
-        }
-        let mut seen = vec![key];
-        let p = compute(self, globals, &mut seen);
-        self.purity
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, p);
-        p
-    }
-
-    fn name_pure(&self, name: &str, globals: &Globals, seen: &mut Vec<usize>) -> bool {
-        if let Some(b) = builtins::lookup(name) {
-            if globals.get(name).is_none() {
-                return b.is_pure();
-            }
-        }
-        match globals.get(name) {
-            Some(Value::Func(Func::Def(d))) => {
-                let key = Arc::as_ptr(&d.def) as usize;
-                if seen.contains(&key) {
-                    return true;
-                }
-                seen.push(key);
-                d.def.body.iter().all(|s| self.stmt_pure(s, globals, seen))
-            }
-            Some(Value::Func(Func::Builtin(b))) => b.is_pure(),
-            _ => false,
-        }
-    }
-
-    fn stmt_pure(&self, s: &Stmt, g: &Globals, seen: &mut Vec<usize>) -> bool {
-        match &s.kind {
-            StmtKind::Let { value, .. } | StmtKind::SetPlace { value, .. } | StmtKind::AugAssign { value, .. } => {
-                self.expr_pure(value, g, seen)
-            }
-            // A bare expression statement shows its value: not pure.
-            StmtKind::Expr(_) => false,
-            StmtKind::If { branches, otherwise } => {
-                branches.iter().all(|(c, b)| self.expr_pure(c, g, seen) && b.iter().all(|s| self.stmt_pure(s, g, seen)))
-                    && otherwise.as_ref().is_none_or(|b| b.iter().all(|s| self.stmt_pure(s, g, seen)))
-            }
-            StmtKind::For { iter, body, .. } => {
-                self.expr_pure(iter, g, seen) && body.iter().all(|s| self.stmt_pure(s, g, seen))
-            }
-            StmtKind::While { cond, body } => {
-                self.expr_pure(cond, g, seen) && body.iter().all(|s| self.stmt_pure(s, g, seen))
-            }
-            StmtKind::Return(e) => e.as_ref().is_none_or(|e| self.expr_pure(e, g, seen)),
-            StmtKind::Break | StmtKind::Continue => true,
-            StmtKind::Def(d) => d.body.iter().all(|s| self.stmt_pure(s, g, seen)),
-            StmtKind::Error => false,
-        }
-    }
-
-    fn expr_pure(&self, e: &Expr, g: &Globals, seen: &mut Vec<usize>) -> bool {
-        let mut pure = true;
-        walk_expr(e, &mut |x| {
-            if !pure {
-                return;
-            }
-            match &x.kind {
-                ExprKind::Call { callee, .. } => {
-                    pure = match &callee.kind {
-                        ExprKind::Var(n) => self.name_pure(n, g, seen),
-                        ExprKind::Lambda(_) => true,
-                        _ => false,
-                    }
-                }
-                ExprKind::Method { name, .. } => {
-                    pure = builtins::lookup(name).is_some_and(|b| b.is_pure())
-                        || matches!(g.get(name), Some(Value::Func(_))) && self.name_pure(name, g, seen)
-                }
-                ExprKind::Var(n) => {
-                    // A function passed by name (`map(xs, f)`) runs too.
-                    if let Some(Value::Func(Func::Def(_))) = g.get(n) {
-                        pure = self.name_pure(n, g, seen);
-                    } else if let Some(b) = builtins::lookup(n) {
-                        pure = b.is_pure();
-                    }
-                }
-                _ => {}
-            }
-        });
-        pure
     }
 }
 
@@ -1248,13 +1158,21 @@ pub fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             w(elem);
             walk_clauses(clauses, &mut w);
         }
-        ExprKind::RecordComp { key, value, clauses } => {
+        ExprKind::RecordComp {
+            key,
+            value,
+            clauses,
+        } => {
             w(key);
             w(value);
             walk_clauses(clauses, &mut w);
         }
         ExprKind::Unary(_, x) | ExprKind::Field(x, _) => w(x),
-        ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) | ExprKind::Coalesce(a, b) | ExprKind::Index(a, b) => {
+        ExprKind::Binary(_, a, b)
+        | ExprKind::And(a, b)
+        | ExprKind::Or(a, b)
+        | ExprKind::Coalesce(a, b)
+        | ExprKind::Index(a, b) => {
             w(a);
             w(b);
         }
@@ -1262,7 +1180,11 @@ pub fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             w(a);
             rest.iter().for_each(|(_, x)| w(x));
         }
-        ExprKind::Cond { cond, then, otherwise } => {
+        ExprKind::Cond {
+            cond,
+            then,
+            otherwise,
+        } => {
             w(cond);
             w(then);
             w(otherwise);
@@ -1275,7 +1197,12 @@ pub fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             w(recv);
             args.iter().for_each(|a| w(&a.value));
         }
-        ExprKind::Slice { expr, start, stop, step } => {
+        ExprKind::Slice {
+            expr,
+            start,
+            stop,
+            step,
+        } => {
             w(expr);
             for x in [start, stop, step].into_iter().flatten() {
                 w(x);
@@ -1320,7 +1247,12 @@ fn expr_to_place(e: &Expr) -> Option<Place> {
     }
 }
 
-fn mutate(name: &str, old: Value, args: &[Value], kwargs: &[(Name, Value)]) -> Result<Value, String> {
+fn mutate(
+    name: &str,
+    old: Value,
+    args: &[Value],
+    kwargs: &[(Name, Value)],
+) -> Result<Value, String> {
     match (name, old) {
         ("append", Value::List(l)) if args.len() == 1 => {
             let mut v = Arc::unwrap_or_clone(l.to_vec());
@@ -1381,13 +1313,20 @@ fn set_path(root: Value, keys: &[(Value, Span)], f: impl FnOnce(Value) -> R<Valu
     match root {
         Value::List(l) => {
             let Value::Int(i) = key else {
-                return Err(Diagnostic::runtime(*span, format!("list indices must be int, got {}", key.type_name())).into());
+                return Err(Diagnostic::runtime(
+                    *span,
+                    format!("list indices must be int, got {}", key.type_name()),
+                )
+                .into());
             };
             let mut v = Arc::unwrap_or_clone(l.to_vec());
             let Some(k) = ops::resolve_index(*i, v.len()) else {
-                return Err(Diagnostic::runtime(*span, format!("index {i} is out of range for a list of {} items", v.len()))
-                    .hint("use xs.append(x) to add an item")
-                    .into());
+                return Err(Diagnostic::runtime(
+                    *span,
+                    format!("index {i} is out of range for a list of {} items", v.len()),
+                )
+                .hint("use xs.append(x) to add an item")
+                .into());
             };
             let old = std::mem::replace(&mut v[k], Value::Null);
             v[k] = set_path(old, rest, f)?;
@@ -1395,7 +1334,10 @@ fn set_path(root: Value, keys: &[(Value, Span)], f: impl FnOnce(Value) -> R<Valu
         }
         Value::Record(r) => {
             let k = ops::to_key(key).ok_or_else(|| {
-                Flow::from(Diagnostic::runtime(*span, format!("record keys must be str or int, got {}", key.type_name())))
+                Flow::from(Diagnostic::runtime(
+                    *span,
+                    format!("record keys must be str or int, got {}", key.type_name()),
+                ))
             })?;
             let mut m = Arc::unwrap_or_clone(r);
             let old = match m.get(&k) {
@@ -1407,23 +1349,59 @@ fn set_path(root: Value, keys: &[(Value, Span)], f: impl FnOnce(Value) -> R<Valu
             m.insert(k, new);
             Ok(Value::record(m))
         }
-        other => Err(Diagnostic::runtime(*span, format!("cannot assign into a {}", other.type_name()))
-            .hint("only list items and record keys can be assigned")
-            .into()),
+        other => Err(Diagnostic::runtime(
+            *span,
+            format!("cannot assign into a {}", other.type_name()),
+        )
+        .hint("only list items and record keys can be assigned")
+        .into()),
+    }
+}
+
+/// `an int cannot be sliced`: an operation a kind of value does not have.
+fn kind_error(span: Span, v: &Value, what: &str) -> Flow {
+    let t = v.type_name();
+    Diagnostic::runtime(span, format!("{} {t} {what}", article(t))).into()
+}
+
+/// "a" or "an" before a type name.
+pub fn article(type_name: &str) -> &'static str {
+    if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
     }
 }
 
 fn missing_key(r: &Record, key: &Key, span: Span) -> Diagnostic {
+    if let Key::Str(k) = key {
+        let names: Vec<String> = r.keys().map(|k| k.to_string()).collect();
+        if let Some(s) = suggest::closest(k, names.iter().map(String::as_str)) {
+            return Diagnostic::runtime(span, format!("the record has no key `{key}`")).hint(
+                format!(
+                    "did you mean `{s}`? keys present: {}",
+                    names
+                        .iter()
+                        .take(20)
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+    }
     let mut present: Vec<String> = r.keys().take(20).map(|k| format!("`{k}`")).collect();
     if r.len() > 20 {
         present.push(format!("... ({} keys)", r.len()));
     }
-    Diagnostic::runtime(span, format!("the record has no key `{key}`"))
-        .hint(if r.is_empty() {
-            "the record is empty; use get(r, k, default) for a default".to_string()
-        } else {
-            format!("keys present: {}; use get(r, k, default) for a default", present.join(", "))
-        })
+    Diagnostic::runtime(span, format!("the record has no key `{key}`")).hint(if r.is_empty() {
+        "the record is empty; use get(r, k, default) for a default".to_string()
+    } else {
+        format!(
+            "keys present: {}; use get(r, k, default) for a default",
+            present.join(", ")
+        )
+    })
 }
 
 fn method_misuse(name: &str, recv: &Value, args: &[Value]) -> Option<Diagnostic> {
@@ -1445,7 +1423,9 @@ fn method_misuse(name: &str, recv: &Value, args: &[Value]) -> Option<Diagnostic>
         }
         _ => return None,
     };
-    Some(Diagnostic::new(Stage::Runtime, msg).hint(format!("write `xs.{name}(x)` as a statement, or build a new value: xs + [x]")))
+    Some(Diagnostic::new(Stage::Runtime, msg).hint(format!(
+        "write `xs.{name}(x)` as a statement, or build a new value: xs + [x]"
+    )))
 }
 
 fn op_err(e: OpError, span: Span) -> Flow {
@@ -1460,7 +1440,10 @@ fn op_err(e: OpError, span: Span) -> Flow {
 pub fn error_value_used(e: &ErrorValue, span: Span) -> Diagnostic {
     Diagnostic::runtime(
         span,
-        format!("used the result of a failed sub-call (at {}): {}", e.site, e.message),
+        format!(
+            "used the result of a failed sub-call (at {}): {}",
+            e.site, e.message
+        ),
     )
     .hint("test it first: `if is_error(x) { ... }`, or give a default: `x ?? \"\"`")
 }
@@ -1472,9 +1455,11 @@ fn estimate_concat(a: &Value, b: &Value, op: BinOp) -> usize {
         (BinOp::Mul, Value::Str(s), Value::Int(n)) | (BinOp::Mul, Value::Int(n), Value::Str(s)) => {
             s.byte_len().saturating_mul((*n).max(0) as usize)
         }
-        (BinOp::Mul, Value::List(l), Value::Int(n)) | (BinOp::Mul, Value::Int(n), Value::List(l)) => {
-            l.len().saturating_mul((*n).max(0) as usize).saturating_mul(32)
-        }
+        (BinOp::Mul, Value::List(l), Value::Int(n))
+        | (BinOp::Mul, Value::Int(n), Value::List(l)) => l
+            .len()
+            .saturating_mul((*n).max(0) as usize)
+            .saturating_mul(32),
         _ => 0,
     }
 }

@@ -85,7 +85,9 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult {
         (List(l), Int(n)) | (Int(n), List(l)) if op == BinOp::Mul => {
             let n = (*n).max(0) as usize;
             if l.len().saturating_mul(n) > 100_000_000 {
-                return Err(OpError::new("list repetition would exceed 100,000,000 items"));
+                return Err(OpError::new(
+                    "list repetition would exceed 100,000,000 items",
+                ));
             }
             let items = l.to_vec();
             let mut v = Vec::with_capacity(items.len() * n);
@@ -225,11 +227,11 @@ pub fn equal(a: &Value, b: &Value) -> bool {
         (Int(x), Int(y)) => x == y,
         (Int(_) | Float(_) | Bool(_), Int(_) | Float(_) | Bool(_)) => as_f64(a) == as_f64(b),
         (Str(x), Str(y)) => x == y,
-        (List(x), List(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(&p, &q)),
+        (List(x), List(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(&p, &q))
+        }
         (Record(x), Record(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| equal(v, w)))
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| equal(v, w)))
         }
         (Match(x), Match(y)) => Arc::ptr_eq(x, y) || (x.range == y.range && x.hay == y.hay),
         (Regex(x), Regex(y)) => x.source == y.source,
@@ -297,8 +299,13 @@ pub fn contains(hay: &Value, needle: &Value) -> Result<bool, OpError> {
         },
         Value::List(l) => Ok(l.iter().any(|x| equal(&x, needle))),
         Value::Record(r) => Ok(to_key(needle).is_some_and(|k| r.contains_key(&k))),
-        Value::Null => Err(OpError::new("`in` on null").hint("check for null first: x != null and k in x")),
-        _ => Err(OpError::new(format!("`in` is not defined on {}", hay.type_name()))),
+        Value::Null => {
+            Err(OpError::new("`in` on null").hint("check for null first: x != null and k in x"))
+        }
+        _ => Err(OpError::new(format!(
+            "`in` is not defined on {}",
+            hay.type_name()
+        ))),
     }
 }
 
@@ -344,8 +351,16 @@ pub fn slice_indices(
         }
     } else {
         let a = clamp(start.map_or(len - 1, norm), -1, len - 1);
-        let b = clamp(stop.map_or(-1, |v| if v < 0 { v + len } else { v }), -1, len - 1);
-        let b = if stop.is_some_and(|v| v + len < 0) { -1 } else { b };
+        let b = clamp(
+            stop.map_or(-1, |v| if v < 0 { v + len } else { v }),
+            -1,
+            len - 1,
+        );
+        let b = if stop.is_some_and(|v| v + len < 0) {
+            -1
+        } else {
+            b
+        };
         let mut i = a;
         while i > b {
             out.push(i as usize);

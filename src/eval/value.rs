@@ -80,7 +80,7 @@ impl Value {
             Value::Int(i) => *i != 0,
             Value::Float(f) => *f != 0.0,
             Value::Str(s) => !s.is_empty(),
-            Value::List(l) => l.len() > 0,
+            Value::List(l) => !l.is_empty(),
             Value::Record(r) => !r.is_empty(),
             Value::Error(_) => false,
             Value::Match(_) | Value::Regex(_) | Value::Func(_) => true,

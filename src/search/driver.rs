@@ -30,6 +30,11 @@
 //! again. An empty match right where the true previous match ended is
 //! dropped, as the sequential iterator skips it.
 //!
+//! A worker of an unbounded pattern reads past its chunk until it finds a
+//! match that starts after it (or the end), so such patterns get one chunk
+//! per thread rather than four: in the worst case (no match at all) the
+//! wall time is then that of one sequential scan, never more.
+//!
 //! With a `max`, chunks are searched in ordered waves of growing size and
 //! the search stops once `max` matches are merged, so a small `max` reads
 //! little of the file.
@@ -72,9 +77,14 @@ struct ChunkHits {
     hits: Vec<(usize, usize)>,
     /// How many matches were found in all.
     total: usize,
-    last: Option<(usize, usize)>,
+    /// Where the last match found ends.
+    last_end: Option<usize>,
     /// The worker stopped at its limit; more matches may follow.
     stopped: bool,
+    /// The match after the chunk that ended the worker's iteration.
+    next: Option<(usize, usize)>,
+    /// The worker's last search found nothing up to its cap.
+    finished: bool,
 }
 
 /// How far a worker or the merge may read for matches starting before `end`.
@@ -107,34 +117,69 @@ fn plan(hay: &[u8], from: usize, size: usize, count: usize) -> Vec<(usize, usize
 }
 
 fn scan_chunk(
+    s: &mut Searcher<'_>,
     hay: &[u8],
-    m: &Matcher,
+    reach: Reach,
     (start, end): (usize, usize),
     store: usize,
     limit: usize,
 ) -> ChunkHits {
-    let mut s = m.searcher();
-    let cap = cap_for(hay.len(), m.reach(), end);
-    let mut st = State::at(start);
+    let cap = cap_for(hay.len(), reach, end);
     let mut c = ChunkHits {
         start,
         end,
         hits: Vec::new(),
         total: 0,
-        last: None,
+        last_end: None,
         stopped: false,
+        next: None,
+        finished: false,
     };
-    while let Some(x) = s.next(hay, &mut st, cap) {
+    // Takes one match; false ends the worker's iteration.
+    let take = |c: &mut ChunkHits, x: (usize, usize)| {
         if x.0 >= end {
-            break;
+            c.next = Some(x);
+            return false;
         }
         if c.hits.len() < store {
             c.hits.push(x);
         }
         c.total += 1;
-        c.last = Some(x);
+        c.last_end = Some(x.1);
         if c.total >= limit {
             c.stopped = true;
+            return false;
+        }
+        true
+    };
+    if let Some(finished) = s.each_fixed(hay, start, cap, |x| take(&mut c, x)) {
+        c.finished = finished;
+        return c;
+    }
+    let mut st = State::at(start);
+    loop {
+        if c.hits.len() >= store && limit == usize::MAX {
+            // Counting past the kept head: ends are enough, and cheaper.
+            let before = st;
+            match s.next_end(hay, &mut st, cap) {
+                None => {
+                    c.finished = true;
+                    break;
+                }
+                Some(e) if e < end => {
+                    c.total += 1;
+                    c.last_end = Some(e);
+                    continue;
+                }
+                // It may start in the next chunk: find out where it starts.
+                Some(_) => st = before,
+            }
+        }
+        let Some(x) = s.next(hay, &mut st, cap) else {
+            c.finished = true;
+            break;
+        };
+        if !take(&mut c, x) {
             break;
         }
     }
@@ -221,12 +266,20 @@ impl Merger<'_> {
                 }
             } else if c.total > j {
                 self.count += c.total - j;
-                if let Some(last) = c.last {
-                    self.st = State::after(last);
+                if let Some(e) = c.last_end {
+                    self.st = State::after((e, e));
                 }
             }
             if c.stopped {
                 self.sequential(c, s, cap);
+            } else if !self.done() {
+                // In step with the worker, its last search tells what comes
+                // next (exact only when it was not capped).
+                match (c.next, c.finished) {
+                    (Some(n), _) => self.beyond(Some(n)),
+                    (None, true) => self.beyond(None),
+                    (None, false) => {}
+                }
             }
             return;
         }
@@ -273,7 +326,14 @@ pub(crate) fn run(
         Mode::Sequential => None,
         Mode::Chunked(size) => Some(size.max(1)),
         Mode::Auto if hay.len() >= PAR_MIN && threads > 1 => {
-            Some(MIN_CHUNK.max(hay.len().div_ceil(4 * threads)))
+            // A worker of an unbounded pattern may read on to the end of the
+            // haystack looking for its next match, so more chunks than
+            // threads would only multiply that reading.
+            let per_thread = match m.reach() {
+                Reach::Unbounded => 1,
+                _ => 4,
+            };
+            Some(MIN_CHUNK.max(hay.len().div_ceil(per_thread * threads)))
         }
         Mode::Auto => None,
     };
@@ -296,11 +356,15 @@ pub(crate) fn run(
         (HEAD, usize::MAX)
     };
     let mut s = m.searcher();
+    let reach = m.reach();
     if max.is_none() {
         let chunks = plan(hay, 0, chunk, usize::MAX);
         let results: Vec<ChunkHits> = chunks
             .par_iter()
-            .map(|&c| scan_chunk(hay, m, c, store, limit))
+            .map_init(
+                || m.searcher(),
+                |s, &c| scan_chunk(s, hay, reach, c, store, limit),
+            )
             .collect();
         for r in &results {
             merger.merge(r, &mut s);
@@ -320,7 +384,10 @@ pub(crate) fn run(
             };
             let results: Vec<ChunkHits> = chunks
                 .par_iter()
-                .map(|&c| scan_chunk(hay, m, c, store, limit))
+                .map_init(
+                    || m.searcher(),
+                    |s, &c| scan_chunk(s, hay, reach, c, store, limit),
+                )
                 .collect();
             for r in &results {
                 merger.merge(r, &mut s);
@@ -339,13 +406,27 @@ fn sequential(hay: &[u8], m: &Matcher, collect: bool, max: usize) -> (Vec<(usize
     let mut st = State::at(0);
     let mut list = Vec::new();
     let mut count = 0;
+    let fixed = s.each_fixed(hay, 0, hay.len(), |x| {
+        if collect {
+            list.push(x);
+        }
+        count += 1;
+        count < max
+    });
+    if fixed.is_some() {
+        return (list, count);
+    }
+    if !collect {
+        while count < max && s.next_end(hay, &mut st, hay.len()).is_some() {
+            count += 1;
+        }
+        return (list, count);
+    }
     while count < max {
         let Some(x) = s.next(hay, &mut st, hay.len()) else {
             break;
         };
-        if collect {
-            list.push(x);
-        }
+        list.push(x);
         count += 1;
     }
     (list, count)
@@ -421,6 +502,33 @@ mod tests {
         }
         check(hay, PatternSpec::Literal("\n\n".into()));
         check(hay, PatternSpec::Set(vec!["d\n".into(), "\n".into()]));
+    }
+
+    #[test]
+    fn long_match_over_more_than_a_counting_head() {
+        // The X..Y match crosses chunks whose workers each found far more
+        // than HEAD one-letter matches inside it.
+        let mut hay = b"a\nX".to_vec();
+        hay.extend(b"aaaa\n".repeat(HEAD));
+        hay.extend(b"Y\n");
+        hay.extend(b"aaaa\n".repeat(HEAD));
+        for p in [r"(?s)X.*?Y|a", r"X[^Y]*Y|a", r"X(?s-u:.){0,2000}?Y|a"] {
+            let m = Matcher::new(&PatternSpec::Regex(p.into()), false).unwrap();
+            let (want, n) = run(&hay, &m, true, None, Mode::Sequential);
+            assert_eq!(n, 2 + 4 * HEAD);
+            for size in [10, 800, 3000] {
+                assert_eq!(
+                    run(&hay, &m, false, None, Mode::Chunked(size)).1,
+                    n,
+                    "{p} {size}"
+                );
+                assert_eq!(
+                    run(&hay, &m, true, None, Mode::Chunked(size)).0,
+                    want,
+                    "{p} {size}"
+                );
+            }
+        }
     }
 
     #[test]

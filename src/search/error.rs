@@ -61,6 +61,10 @@ impl SearchError {
             other => (first_line(&other.to_string()), 0, None),
         };
         let (kind, hint) = kind_hint.unwrap_or((SearchErrorKind::Syntax, GENERIC_HINT.to_string()));
+        let what = match kind {
+            SearchErrorKind::Backreference => "back-references are not supported".to_string(),
+            _ => what,
+        };
         let col = pattern.get(..at).map_or(at, |p| p.chars().count()) + 1;
         SearchError {
             kind,
@@ -70,6 +74,19 @@ impl SearchError {
             ),
             hint,
         }
+    }
+
+    /// From a failure to build the compiled form (size limits and the like),
+    /// with the error's causes on the same line.
+    pub(crate) fn build_failed(what: &str, err: &dyn std::error::Error) -> SearchError {
+        let mut detail = err.to_string();
+        let mut cause = err.source();
+        while let Some(c) = cause {
+            detail.push_str(": ");
+            detail.push_str(&c.to_string());
+            cause = c.source();
+        }
+        SearchError::too_big(what, &detail)
     }
 
     /// From a failure to build the compiled form (size limits and the like).
@@ -99,6 +116,11 @@ fn ast_hint(kind: &AstKind, pattern: &str) -> Option<(SearchErrorKind, String)> 
              and then `.groups[0]`",
         ),
         AstKind::UnsupportedBackreference => h(
+            K::Backreference,
+            "rlq regexes have no back-references; capture both parts, e.g. `(\\w+) (\\w+)`, \
+             and compare `.groups[0]` with `.groups[1]` in code",
+        ),
+        AstKind::FlagUnrecognized if pattern.contains("(?P=") => h(
             K::Backreference,
             "rlq regexes have no back-references; capture both parts, e.g. `(\\w+) (\\w+)`, \
              and compare `.groups[0]` with `.groups[1]` in code",

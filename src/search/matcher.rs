@@ -105,7 +105,7 @@ impl Matcher {
                 let ac = AhoCorasick::builder()
                     .match_kind(MatchKind::LeftmostFirst)
                     .build(lits)
-                    .map_err(|e| SearchError::too_big("the literal set", &e.to_string()))?;
+                    .map_err(|e| SearchError::build_failed("the literal set", &e))?;
                 Inner {
                     engine: Engine::Set(ac),
                     reach: literal_reach(lits.iter().map(String::as_str)),
@@ -198,7 +198,7 @@ fn regex_inner(hir: &Hir, what: &str) -> Result<Inner, SearchError> {
                 .utf8_empty(true),
         )
         .build_from_hir(hir)
-        .map_err(|e| SearchError::too_big(what, &e.to_string()))?;
+        .map_err(|e| SearchError::build_failed(what, &e))?;
     let reach = if !can_match_newline(hir) {
         Reach::Line
     } else {
@@ -286,6 +286,77 @@ impl Searcher<'_> {
                 re.search_with(cache, &input).map(|m| (m.start(), m.end()))
             }
         }
+    }
+
+    /// For literals and sets (whose matches are never empty), calls `f` on
+    /// each match of an iteration that starts fresh at `start`, within
+    /// `..cap`, until `f` returns false, with the engines' own iterators
+    /// (which keep their prefilter state between matches). Returns whether
+    /// the matches ran out, or `None` for a regex.
+    pub(crate) fn each_fixed(
+        &mut self,
+        hay: &[u8],
+        start: usize,
+        cap: usize,
+        mut f: impl FnMut((usize, usize)) -> bool,
+    ) -> Option<bool> {
+        match &self.m.inner.engine {
+            Engine::Never => Some(true),
+            Engine::Literal(finder) => {
+                let n = finder.needle().len();
+                for i in finder.find_iter(&hay[start..cap]) {
+                    if !f((start + i, start + i + n)) {
+                        return Some(false);
+                    }
+                }
+                Some(true)
+            }
+            Engine::Set(ac) => {
+                let input = aho_corasick::Input::new(&hay[..cap]).span(start..cap);
+                for m in ac.find_iter(input) {
+                    if !f((m.start(), m.end())) {
+                        return Some(false);
+                    }
+                }
+                Some(true)
+            }
+            Engine::Regex(_) => None,
+        }
+    }
+
+    /// Where the leftmost-first match at or after `pos` ends, without
+    /// finding where it starts (a regex skips its reverse scan).
+    #[inline]
+    fn find_end(&mut self, hay: &[u8], pos: usize, cap: usize) -> Option<usize> {
+        match &self.m.inner.engine {
+            Engine::Regex(re) => {
+                let input = Input::new(hay).span(pos..cap);
+                let cache = self.cache.as_mut()?;
+                re.search_half_with(cache, &input).map(|m| m.offset())
+            }
+            _ => self.find(hay, pos, cap).map(|m| m.1),
+        }
+    }
+
+    /// Like [`next`](Self::next), but reports only where the match ends:
+    /// enough to count matches and to go on iterating. (A match that ends
+    /// where the previous one ended is necessarily empty, so the rule for
+    /// empty matches needs no start.)
+    #[inline]
+    pub(crate) fn next_end(&mut self, hay: &[u8], st: &mut State, cap: usize) -> Option<usize> {
+        if st.pos > cap {
+            return None;
+        }
+        let mut e = self.find_end(hay, st.pos, cap)?;
+        if Some(e) == st.last_end {
+            let p = st.pos + 1;
+            if p > cap {
+                return None;
+            }
+            e = self.find_end(hay, p, cap)?;
+        }
+        *st = State::after((e, e));
+        Some(e)
     }
 
     /// The next match of an iteration that stands at `st`, within `..cap`,
@@ -391,6 +462,7 @@ mod tests {
             ("a(b", "parentheses"),
             ("*a", "repeat"),
             ("x\\Z", "\\z"),
+            ("(?P<n>a)(?P=n)", "back-references"),
         ] {
             let e = Matcher::new(&PatternSpec::Regex(p.into()), false).unwrap_err();
             assert!(!e.to_string().contains('\n'), "{e}");

@@ -11,6 +11,19 @@
 //! All offsets here are bytes relative to the haystack given. A haystack that
 //! is a slice from the middle of the context is searched as if it were the
 //! whole string: `^` and `\A` match at its start.
+//!
+//! ```
+//! use rlmq::search::{count, find_all, Matcher, PatternSpec};
+//!
+//! let hay = b"user_id: 17 | label: spam\nuser_id: 4 | label: ham\n";
+//! let m = Matcher::new(&PatternSpec::Regex(r"user_id: (\d+)".into()), false)?;
+//! let hits = find_all(hay, &m, true, None);
+//! assert_eq!(hits.len(), 2);
+//! assert_eq!(&hay[hits[1].groups[0].clone().unwrap()], b"4");
+//! let spam = Matcher::new(&PatternSpec::Literal("SPAM".into()), true)?;
+//! assert_eq!(count(hay, &spam), 1);
+//! # Ok::<(), rlmq::search::SearchError>(())
+//! ```
 
 use std::ops::Range;
 

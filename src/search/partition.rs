@@ -63,9 +63,12 @@ pub fn chunk_n(src: &Source, range: Range<usize>, n: usize) -> Vec<Range<usize>>
     let cuts: Vec<usize> = if lines <= n {
         (0..lines).collect()
     } else {
+        let chars = src.char_count(r.clone());
         let mut cuts = vec![0];
         for i in 1..n {
-            let target = r.start + ((r.len() as u128 * i as u128) / n as u128) as usize;
+            // Balanced by characters, the unit users see.
+            let target_char = ((chars as u128 * i as u128) / n as u128) as usize;
+            let target = src.char_to_byte(r.clone(), target_char);
             // The line after the one holding byte `target - 1`.
             let c = src.line_number(r.start, target.saturating_sub(1).max(r.start));
             let lo = cuts[i - 1] + 1;

@@ -16,7 +16,7 @@ use lalrpop_util::{ErrorRecovery, ParseError};
 
 use super::ast::{
     Arg, BinOp, CmpOp, CompClause, Expr, ExprKind, FStringPart, FnDef, Lambda, Name, Param,
-    Pattern, Place, PlaceStep, RecordKey, StmtKind,
+    Pattern, Place, PlaceStep, RecordKey, StmtKind, UnOp,
 };
 use super::fstring;
 use super::literal;
@@ -43,6 +43,8 @@ pub struct Builder<'src> {
     pub diags: Vec<Diagnostic>,
     /// Parse errors the grammar recovered from.
     pub errors: Vec<GrammarError<'src>>,
+    /// Where the block `{`s are that error recovery skipped.
+    pub dropped_opens: Vec<usize>,
     /// `()` written where no lambda parameters follow (yet).
     units: HashSet<Span>,
 }
@@ -55,6 +57,7 @@ impl<'src> Builder<'src> {
             file,
             diags: Vec::new(),
             errors: Vec::new(),
+            dropped_opens: Vec::new(),
             units: HashSet::new(),
         }
     }
@@ -74,6 +77,12 @@ impl<'src> Builder<'src> {
 
     /// Records an error the grammar recovered from.
     pub fn recover(&mut self, e: ErrorRecovery<usize, Token<'src>, Infallible>) {
+        self.dropped_opens.extend(
+            e.dropped_tokens
+                .iter()
+                .filter(|t| t.1 == Token::BlockOpen)
+                .map(|t| t.0),
+        );
         self.errors.push(e.error);
     }
 
@@ -110,7 +119,13 @@ impl<'src> Builder<'src> {
             let at = start + tok.body_offset;
             if tok.prefix == "f" {
                 formatted = true;
-                parts.extend(fstring::parse(self.src, self.file, tok, at, &mut self.diags));
+                parts.extend(fstring::parse(
+                    self.src,
+                    self.file,
+                    tok,
+                    at,
+                    &mut self.diags,
+                ));
             } else if tok.prefix == "r" {
                 parts.push(FStringPart::Text(tok.body.into()));
             } else {
@@ -159,7 +174,9 @@ impl<'src> Builder<'src> {
         let span = params.span;
         let params = match params.kind {
             ExprKind::Var(name) => vec![Pattern::Name(name, span)],
-            ExprKind::List(items) if self.src.as_bytes().get(span.start as usize) == Some(&b'(') => {
+            ExprKind::List(items)
+                if self.src.as_bytes().get(span.start as usize) == Some(&b'(') =>
+            {
                 self.units.remove(&span);
                 items.into_iter().map(|p| self.lambda_param(p)).collect()
             }
@@ -317,6 +334,16 @@ impl<'src> Builder<'src> {
         self.expr(ExprKind::Field(Box::new(x), name.into()), l, r)
     }
 
+    /// `-x`; a number literal becomes a negative literal.
+    pub fn negate(&mut self, x: Expr, l: usize, r: usize) -> Expr {
+        let kind = match x.kind {
+            ExprKind::Int(n) => ExprKind::Int(n.wrapping_neg()),
+            ExprKind::Float(f) => ExprKind::Float(-f),
+            kind => ExprKind::Unary(UnOp::Neg, Box::new(Expr { kind, span: x.span })),
+        };
+        self.expr(kind, l, r)
+    }
+
     /// A binary arithmetic operation.
     pub fn binary(&mut self, op: BinOp, a: Expr, b: Expr, l: usize, r: usize) -> Expr {
         self.expr(ExprKind::Binary(op, Box::new(a), Box::new(b)), l, r)
@@ -439,8 +466,10 @@ impl<'src> Builder<'src> {
             ExprKind::Field(x, name) => {
                 let mut p = self.place(*x)?;
                 let end = span.end as usize;
-                p.path
-                    .push(PlaceStep::Field(name.clone(), self.span(end - name.len(), end)));
+                p.path.push(PlaceStep::Field(
+                    name.clone(),
+                    self.span(end - name.len(), end),
+                ));
                 Some(p)
             }
             kind => {
@@ -459,20 +488,34 @@ impl<'src> Builder<'src> {
     }
 
     /// A `def`.
-    pub fn def(&mut self, name: &str, params: Vec<Param>, body: Vec<super::ast::Stmt>, l: usize, r: usize) -> StmtKind {
+    pub fn def(
+        &mut self,
+        name: &str,
+        params: Vec<Param>,
+        body: Vec<super::ast::Stmt>,
+        l: usize,
+        r: usize,
+    ) -> StmtKind {
         let mut seen: HashSet<Name> = HashSet::new();
         let mut defaulted = false;
         let mut problems = Vec::new();
         for p in &params {
             if !seen.insert(p.name.clone()) {
-                problems.push((p.span, format!("parameter `{}` appears twice", p.name), "give each parameter its own name"));
+                problems.push((
+                    p.span,
+                    format!("parameter `{}` appears twice", p.name),
+                    "give each parameter its own name",
+                ));
             }
             if p.default.is_some() {
                 defaulted = true;
             } else if defaulted {
                 problems.push((
                     p.span,
-                    format!("parameter `{}` without a default follows one with a default", p.name),
+                    format!(
+                        "parameter `{}` without a default follows one with a default",
+                        p.name
+                    ),
                     "put parameters with defaults last: `def f(a, b=1)`",
                 ));
             }

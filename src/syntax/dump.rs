@@ -8,8 +8,8 @@
 use std::fmt::Write as _;
 
 use super::ast::{
-    Arg, BinOp, CmpOp, CompClause, Expr, ExprKind, FStringPart, Pattern, Place, PlaceStep,
-    Program, RecordKey, Stmt, StmtKind, UnOp,
+    Arg, BinOp, CmpOp, CompClause, Expr, ExprKind, FStringPart, Pattern, Place, PlaceStep, Program,
+    RecordKey, Stmt, StmtKind, UnOp,
 };
 
 /// Renders a program, one statement per line.
@@ -22,7 +22,11 @@ pub fn stmt(s: &Stmt) -> String {
     match &s.kind {
         StmtKind::Let { target, value } => format!("(let {} {})", pattern(target), expr(value)),
         StmtKind::SetPlace { place: p, value } => format!("(set {} {})", place(p), expr(value)),
-        StmtKind::AugAssign { place: p, op, value } => {
+        StmtKind::AugAssign {
+            place: p,
+            op,
+            value,
+        } => {
             format!("(aug{} {} {})", binop(*op), place(p), expr(value))
         }
         StmtKind::Expr(e) => expr(e),
@@ -128,7 +132,9 @@ fn args(a: &[Arg]) -> String {
 fn clauses(cs: &[CompClause]) -> String {
     cs.iter()
         .map(|c| match c {
-            CompClause::For { target, iter } => format!(" (for {} {})", pattern(target), expr(iter)),
+            CompClause::For { target, iter } => {
+                format!(" (for {} {})", pattern(target), expr(iter))
+            }
             CompClause::If(e) => format!(" (if {})", expr(e)),
         })
         .collect()
@@ -229,7 +235,13 @@ pub fn expr(e: &Expr) -> String {
             start,
             stop,
             step,
-        } => format!("(slice {} {} {} {})", expr(x), opt(start), opt(stop), opt(step)),
+        } => format!(
+            "(slice {} {} {} {})",
+            expr(x),
+            opt(start),
+            opt(stop),
+            opt(step)
+        ),
         ExprKind::Lambda(l) => format!(
             "(=> ({}) {})",
             l.params.iter().map(pattern).collect::<Vec<_>>().join(" "),

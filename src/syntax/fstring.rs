@@ -29,7 +29,12 @@ pub fn parse(
     let mut seg = 0;
     let mut i = 0;
     let flush = |text: &mut String, from: usize, to: usize, diags: &mut Vec<Diagnostic>| {
-        text.push_str(&literal::unescape(&tok.body[from..to], file, at + from, diags));
+        text.push_str(&literal::unescape(
+            &tok.body[from..to],
+            file,
+            at + from,
+            diags,
+        ));
     };
     while i < body.len() {
         match body[i] {
@@ -48,8 +53,11 @@ pub fn parse(
             }
             b'}' => {
                 diags.push(
-                    Diagnostic::syntax(Span::new(file, at + i, at + i + 1), "single `}` in an f-string")
-                        .hint("write `}}` for a literal `}`"),
+                    Diagnostic::syntax(
+                        Span::new(file, at + i, at + i + 1),
+                        "single `}` in an f-string",
+                    )
+                    .hint("write `}}` for a literal `}`"),
                 );
                 i += 1;
             }
@@ -60,8 +68,11 @@ pub fn parse(
                 }
                 let Some(field) = scan_field(body, i + 1) else {
                     diags.push(
-                        Diagnostic::syntax(Span::new(file, at + i, at + i + 1), "unclosed `{` in an f-string")
-                            .hint("close the field with `}`; write `{{` for a literal `{`"),
+                        Diagnostic::syntax(
+                            Span::new(file, at + i, at + i + 1),
+                            "unclosed `{` in an f-string",
+                        )
+                        .hint("close the field with `}`; write `{{` for a literal `{`"),
                     );
                     seg = body.len();
                     break;
@@ -159,15 +170,40 @@ fn field_part(
     if let Some(c) = field.conversion {
         let conv = &body[c..c + 2];
         diags.push(
-            Diagnostic::syntax(Span::new(file, at + c, at + c + 2), format!("rlq f-strings have no `{conv}` conversion"))
-                .hint(format!("write `{{{}}}`; values are shown as by `print`", body[open + 1..c].trim())),
+            Diagnostic::syntax(
+                Span::new(file, at + c, at + c + 2),
+                format!("rlq f-strings have no `{conv}` conversion"),
+            )
+            .hint(format!(
+                "write `{{{}}}`; values are shown as by `print`",
+                body[open + 1..c].trim()
+            )),
         );
     }
     let expr_text = &body[open + 1..field.expr_end];
     if expr_text.trim().is_empty() {
         diags.push(
-            Diagnostic::syntax(Span::new(file, at + open, at + field.close + 1), "empty `{}` in an f-string")
-                .hint("put an expression inside, or write `{{}}` for literal braces"),
+            Diagnostic::syntax(
+                Span::new(file, at + open, at + field.close + 1),
+                "empty `{}` in an f-string",
+            )
+            .hint("put an expression inside, or write `{{}}` for literal braces"),
+        );
+        return None;
+    }
+    let trimmed = expr_text.trim_end();
+    if trimmed.ends_with('=')
+        && !["==", "!=", "<=", ">="]
+            .iter()
+            .any(|op| trimmed.ends_with(op))
+    {
+        let name = trimmed.trim_end_matches('=').trim();
+        diags.push(
+            Diagnostic::syntax(
+                Span::new(file, at + open, at + field.close + 1),
+                "rlq f-strings have no `{x=}` form",
+            )
+            .hint(format!("write the label yourself: `{name}={{{name}}}`")),
         );
         return None;
     }

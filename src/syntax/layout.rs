@@ -4,8 +4,9 @@
 //! Newline rules: a line break ends a statement except inside `()`, `[]`
 //! and record braces, after a token that cannot end a statement (a binary
 //! operator, `=>`, `,`, `=`, ...), before a line whose first token is `|`
-//! (one pipeline stage per line), and before `else`/`elif` on the line
-//! after a block's `}`. Runs of line breaks collapse into one, and none is
+//! (one pipeline stage per line) or another token that cannot start one
+//! (`.`, `and`, `??`, `==`, `*`, ...), and before `else`/`elif` on the
+//! line after a block's `}`. Runs of line breaks collapse into one, and none is
 //! emitted at the start of a block or after `;`.
 //!
 //! Braces: a `{` right after a token that ends an expression (a name, a
@@ -25,6 +26,12 @@ use logos::Logos;
 use super::span::{FileId, Span};
 use super::token::{LexError, Token};
 use crate::diag::Diagnostic;
+
+/// The deepest bracket nesting accepted.
+const MAX_DEPTH: usize = 100;
+
+/// The most operators and brackets one statement may have.
+const MAX_WEIGHT: usize = 3000;
 
 /// A token with its start and end byte offsets in the file, as lalrpop
 /// wants it.
@@ -73,9 +80,10 @@ pub struct Opener {
 }
 
 /// Whether line breaks can end statements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
     /// A whole program: line breaks follow the newline rules.
+    #[default]
     Program,
     /// One expression (inside an f-string): line breaks never count.
     Expression,
@@ -86,15 +94,22 @@ pub enum Mode {
 pub struct Lexed<'src> {
     /// The tokens, with [`Token::Newline`] only where a statement ends.
     pub tokens: Vec<Spanned<'src>>,
-    /// For each token, the innermost bracket open at it (before it, for
-    /// an opener; including it, for nothing).
+    /// For each token, the innermost bracket open at it (for a closing
+    /// bracket, the one it closes or should close).
     pub inside: Vec<Option<Opener>>,
-    /// Brackets never closed, outermost first.
+    /// Brackets still open at the end, outermost first.
     pub unclosed: Vec<Opener>,
-    /// Matched block braces: (index of `{`, index of `}`) in `tokens`.
-    pub blocks: Vec<(usize, usize)>,
-    /// Lexing errors, already reported.
+    /// Matched block braces: the `{` and its `}`.
+    pub blocks: Vec<(Span, Span)>,
+    /// Lexing and bracket errors, already reported.
     pub diags: Vec<Diagnostic>,
+    /// True when lexing stopped early at an expression too deep to parse.
+    pub truncated: bool,
+    /// Offsets of the line breaks at which an unclosed bracket was closed
+    /// (and reported); a parse error there is not reported again.
+    pub autoclosed: Vec<usize>,
+    /// What was lexed: a program or one expression.
+    pub mode: Mode,
 }
 
 /// Lexes `src[start..end]` of file `file` and applies the layout rules.
@@ -103,19 +118,56 @@ pub fn lex(src: &str, file: FileId, start: usize, end: usize, mode: Mode) -> Lex
     let raw = raw_tokens(src, file, start, end);
     let mut out = Lexed {
         diags: raw.1,
+        mode,
         ..Lexed::default()
     };
-    let mut stack: Vec<(Opener, usize)> = Vec::new();
+    let mut stack: Vec<Opener> = Vec::new();
     let mut pending_newline: Option<(usize, usize)> = None;
     // Whether the last token pushed is a `}` that closed a block.
     let mut after_block_close = false;
     // Whether the last token pushed is an `else` that follows a block's `}`.
     let mut else_after_block = false;
+    // Whether an unclosed bracket was just closed at a line break.
+    let mut force_newline = false;
+    // The first token of the current statement: a `{` on the line after
+    // an `if`, `for`, `while` or `def` header still opens its block.
+    let mut statement_head: Option<Token<'_>> = None;
 
-    for (s, tok, e) in raw.0 {
+    let raw = raw.0;
+    // Operators and brackets in the current statement: a bound on how deep
+    // the expression tree can get, so that no input can exhaust the stack.
+    let mut weight = 0usize;
+    for (i, &(s, tok, e)) in raw.iter().enumerate() {
+        if stack.len() > MAX_DEPTH || weight > MAX_WEIGHT {
+            let msg = if stack.len() > MAX_DEPTH {
+                format!("brackets nested more than {MAX_DEPTH} deep")
+            } else {
+                format!("a statement with more than {MAX_WEIGHT} operators")
+            };
+            out.diags.push(
+                Diagnostic::syntax(Span::new(file, s, e), msg)
+                    .hint("split it into several statements with intermediate variables"),
+            );
+            out.truncated = true;
+            break;
+        }
+        let at_statement_level = stack.last().is_none_or(|o| o.kind == Bracket::Block);
+        if matches!(tok, Token::Semi | Token::Newline) && at_statement_level {
+            weight = 0;
+        } else if (tok.continues_line() && tok != Token::Comma)
+            || matches!(tok, Token::LParen | Token::LBracket | Token::LBrace)
+        {
+            weight += 1;
+        }
         if tok == Token::Newline {
-            let counts = mode == Mode::Program
-                && stack.last().is_none_or(|(o, _)| o.kind == Bracket::Block);
+            if mode == Mode::Program
+                && !stack.is_empty()
+                && close_before_statement(src, s, &raw[i + 1..], &mut stack, &mut out)
+            {
+                force_newline = true;
+            }
+            let counts =
+                mode == Mode::Program && stack.last().is_none_or(|o| o.kind == Bracket::Block);
             if counts && pending_newline.is_none() {
                 pending_newline = Some((s, e));
             }
@@ -129,13 +181,33 @@ pub fn lex(src: &str, file: FileId, start: usize, end: usize, mode: Mode) -> Lex
                         && !p.continues_line()
                 }
             };
-            let joins = tok == Token::Pipe
+            let allman = tok == Token::LBrace
+                && matches!(
+                    statement_head,
+                    Some(
+                        Token::If
+                            | Token::Elif
+                            | Token::Else
+                            | Token::For
+                            | Token::While
+                            | Token::Def
+                    )
+                );
+            let joins = tok.only_continues()
+                || allman
                 || (after_block_close && matches!(tok, Token::Else | Token::Elif));
-            if ends && !joins {
+            if (ends && !joins) || std::mem::take(&mut force_newline) {
                 push(&mut out, &stack, (ns, Token::Newline, ne));
                 after_block_close = false;
                 else_after_block = false;
             }
+        }
+        if out
+            .tokens
+            .last()
+            .is_none_or(|t| matches!(t.1, Token::Newline | Token::Semi | Token::BlockOpen))
+        {
+            statement_head = Some(tok);
         }
         let span = Span::new(file, s, e);
         let mut tok = tok;
@@ -161,7 +233,7 @@ pub fn lex(src: &str, file: FileId, start: usize, end: usize, mode: Mode) -> Lex
                     }
                 };
                 push(&mut out, &stack, (s, tok, e));
-                stack.push((Opener { kind, span }, out.tokens.len() - 1));
+                stack.push(Opener { kind, span });
             }
             Token::RParen | Token::RBracket | Token::RBrace => {
                 let want: &[Bracket] = match tok {
@@ -169,30 +241,134 @@ pub fn lex(src: &str, file: FileId, start: usize, end: usize, mode: Mode) -> Lex
                     Token::RBracket => &[Bracket::Square],
                     _ => &[Bracket::Record, Bracket::Block],
                 };
-                if let Some(at) = stack.iter().rposition(|(o, _)| want.contains(&o.kind)) {
-                    let inner_unclosed: Vec<Opener> = stack[at + 1..].iter().map(|p| p.0).collect();
-                    let (opener, index) = stack[at];
+                let at = match stack.iter().rposition(|o| want.contains(&o.kind)) {
+                    Some(at) => Some(at),
+                    // Nothing of this kind is open: take it as the closer of
+                    // the innermost `(` or `[`, and say so.
+                    None => match stack.last() {
+                        Some(top) if top.kind != Bracket::Block => {
+                            out.diags.push(mismatch(src, span, tok, *top));
+                            tok = match top.kind {
+                                Bracket::Paren => Token::RParen,
+                                Bracket::Square => Token::RBracket,
+                                _ => Token::RBrace,
+                            };
+                            Some(stack.len() - 1)
+                        }
+                        _ => None,
+                    },
+                };
+                push(&mut out, &stack, (s, tok, e));
+                if let Some(at) = at {
+                    let opener = stack[at];
                     stack.truncate(at);
                     if opener.kind == Bracket::Block {
                         closed_block = true;
-                        out.blocks.push((index, out.tokens.len()));
+                        out.blocks.push((opener.span, span));
                     }
-                    out.unclosed.extend(inner_unclosed);
                 }
-                push(&mut out, &stack, (s, tok, e));
             }
             _ => push(&mut out, &stack, (s, tok, e)),
         }
         else_after_block = tok == Token::Else && after_block_close;
         after_block_close = closed_block;
     }
-    out.unclosed.extend(stack.into_iter().map(|(o, _)| o));
+    out.unclosed.extend(stack);
     out
 }
 
-fn push<'src>(out: &mut Lexed<'src>, stack: &[(Opener, usize)], t: Spanned<'src>) {
+/// At a line break inside `(`, `[` or a record: if the next line starts
+/// with a word that only starts statements (`let`, `def`, `while`,
+/// `return`, ...), or after a complete value with a name, `if` or `for`
+/// indented no deeper than the line of the bracket, the bracket was never
+/// closed. Reports it, and closes it
+/// (and any bracket inside it) so the next line parses as a statement.
+fn close_before_statement(
+    src: &str,
+    newline: usize,
+    rest: &[Spanned<'_>],
+    stack: &mut Vec<Opener>,
+    out: &mut Lexed<'_>,
+) -> bool {
+    let Some(open_at) = stack
+        .iter()
+        .rposition(|o| o.kind == Bracket::Block)
+        .map_or(Some(0), |b| (b + 1 < stack.len()).then_some(b + 1))
+    else {
+        return false;
+    };
+    let mut next = rest.iter().filter(|t| t.1 != Token::Newline);
+    let Some(&(ns, first, _)) = next.next() else {
+        return false;
+    };
+    if matches!(first, Token::RParen | Token::RBracket | Token::RBrace) {
+        return false;
+    }
+    let prev_ends = out.tokens.last().is_some_and(|t| t.1.ends_expression());
+    let statement_word = matches!(
+        first,
+        Token::Let
+            | Token::Def
+            | Token::While
+            | Token::Return
+            | Token::Break
+            | Token::Continue
+            | Token::Elif
+    );
+    let outer = stack[open_at];
+    let dedented_statement = matches!(first, Token::Ident(_) | Token::If | Token::For)
+        && prev_ends
+        && indent(src, ns) <= indent(src, outer.span.start as usize);
+    if !(statement_word || dedented_statement) {
+        return false;
+    }
+    let opener = stack[stack.len() - 1];
+    out.diags.push(
+        Diagnostic::syntax(
+            opener.span,
+            format!("unclosed `{}` opened here", opener.kind.open()),
+        )
+        .hint(format!(
+            "it is still open when line {} starts a new statement: add the missing `{}`",
+            line(src, ns),
+            opener.kind.close()
+        )),
+    );
+    out.autoclosed.push(newline);
+    stack.truncate(open_at);
+    true
+}
+
+/// The 1-based line of byte `at`.
+fn line(src: &str, at: usize) -> usize {
+    src[..at.min(src.len())].matches('\n').count() + 1
+}
+
+/// The indentation (in characters) of the line holding byte `at`.
+fn indent(src: &str, at: usize) -> usize {
+    let start = src[..at.min(src.len())].rfind('\n').map_or(0, |n| n + 1);
+    src[start..]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .count()
+}
+
+fn mismatch(src: &str, span: Span, tok: Token<'_>, open: Opener) -> Diagnostic {
+    Diagnostic::syntax(
+        span,
+        format!(
+            "`{}` does not close the `{}` opened at line {}",
+            tok.spelling(),
+            open.kind.open(),
+            line(src, open.span.start as usize)
+        ),
+    )
+    .hint(format!("close it with `{}`", open.kind.close()))
+}
+
+fn push<'src>(out: &mut Lexed<'src>, stack: &[Opener], t: Spanned<'src>) {
     out.tokens.push(t);
-    out.inside.push(stack.last().map(|(o, _)| *o));
+    out.inside.push(stack.last().copied());
 }
 
 /// Runs logos over the range, turning lexing errors into diagnostics and
@@ -206,8 +382,7 @@ fn raw_tokens(
     let text = &src[start..end];
     let mut tokens = Vec::new();
     let mut diags = Vec::new();
-    let mut lexer = Token::lexer(text).spanned();
-    while let Some((res, range)) = lexer.next() {
+    for (res, range) in Token::lexer(text).spanned() {
         let (s, e) = (start + range.start, start + range.end);
         let span = Span::new(file, s, e);
         match res {
@@ -218,7 +393,11 @@ fn raw_tokens(
             Ok(tok) => tokens.push((s, tok, e)),
             Err(LexError::UnterminatedTriple) => {
                 let slice = &src[s..e];
-                let quotes = if slice.contains("\"\"\"") { "\"\"\"" } else { "'''" };
+                let quotes = if slice.contains("\"\"\"") {
+                    "\"\"\""
+                } else {
+                    "'''"
+                };
                 let open = slice.find(quotes).map_or(0, |i| i + 3);
                 diags.push(
                     Diagnostic::syntax(
@@ -258,7 +437,9 @@ fn unexpected_char(span: Span, ch: char) -> Diagnostic {
             d.hint("use plain quotes: \"...\" or '...'")
         }
         '`' => d.hint("strings use \"...\" or '...'; f\"...{x}...\" interpolates"),
-        '?' => d.hint("the conditional is `a if c else b`; `x ?? d` gives d when x is null or an error"),
+        '?' => d.hint(
+            "the conditional is `a if c else b`; `x ?? d` gives d when x is null or an error",
+        ),
         '&' => d.hint("write `and` for a logical and"),
         '$' => d.hint("f-strings interpolate with f\"{x}\""),
         '@' => d.hint("rlq has no decorators or `@` operator"),
@@ -289,14 +470,20 @@ mod tests {
 
     #[test]
     fn newline_ends_statements_but_not_inside_brackets() {
-        assert_eq!(kinds("a = f(1,\n 2)\nb = 3\n\n\nc"), "a = f ( 1 , 2 ) NL b = 3 NL c");
+        assert_eq!(
+            kinds("a = f(1,\n 2)\nb = 3\n\n\nc"),
+            "a = f ( 1 , 2 ) NL b = 3 NL c"
+        );
         assert_eq!(kinds("\n\na\n"), "a");
         assert_eq!(kinds("x = [\n1,\n2,\n]"), "x = [ 1 , 2 , ]");
     }
 
     #[test]
     fn trailing_operator_continues() {
-        assert_eq!(kinds("a = 1 +\n 2\nb = c and\nd"), "a = 1 + 2 NL b = c and d");
+        assert_eq!(
+            kinds("a = 1 +\n 2\nb = c and\nd"),
+            "a = 1 + 2 NL b = c and d"
+        );
         assert_eq!(kinds("f = x =>\n x"), "f = x => x");
     }
 
@@ -308,7 +495,10 @@ mod tests {
     #[test]
     fn braces_block_or_record() {
         assert_eq!(kinds("if x {\n a = {}\n}"), "if x {blk a = {rec } NL }");
-        assert_eq!(kinds("def f(a) { return {k: 1} }"), "def f ( a ) {blk return {rec k : 1 } }");
+        assert_eq!(
+            kinds("def f(a) { return {k: 1} }"),
+            "def f ( a ) {blk return {rec k : 1 } }"
+        );
         assert_eq!(kinds("y = a if c else {}"), "y = a if c else {rec }");
         assert_eq!(kinds("m => {u: 1}"), "m => {rec u : 1 }");
     }
@@ -319,12 +509,18 @@ mod tests {
             kinds("if a {\n x\n}\nelse {\n y\n}\nz"),
             "if a {blk x NL } else {blk y NL } NL z"
         );
-        assert_eq!(kinds("if a { x }\n\nelif b { y }"), "if a {blk x } elif b {blk y }");
+        assert_eq!(
+            kinds("if a { x }\n\nelif b { y }"),
+            "if a {blk x } elif b {blk y }"
+        );
     }
 
     #[test]
     fn newlines_in_record_braces_do_not_count() {
-        assert_eq!(kinds("r = {\n a: 1,\n b: 2\n}\nx"), "r = {rec a : 1 , b : 2 } NL x");
+        assert_eq!(
+            kinds("r = {\n a: 1,\n b: 2\n}\nx"),
+            "r = {rec a : 1 , b : 2 } NL x"
+        );
     }
 
     #[test]

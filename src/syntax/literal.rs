@@ -158,7 +158,10 @@ mod tests {
     #[test]
     fn split_finds_the_body() {
         let t = split(r#"re"\d+""#);
-        assert_eq!((t.prefix, t.quote, t.body, t.body_offset), ("re", "\"", r"\d+", 3));
+        assert_eq!(
+            (t.prefix, t.quote, t.body, t.body_offset),
+            ("re", "\"", r"\d+", 3)
+        );
         let t = split("f'''a'b'''");
         assert_eq!((t.prefix, t.quote, t.body), ("f", "'''", "a'b"));
         let t = split("\"\"");

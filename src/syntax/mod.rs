@@ -9,9 +9,11 @@ pub mod ast;
 pub mod builder;
 pub mod dump;
 pub mod fstring;
+pub mod habits;
 pub mod layout;
 pub mod literal;
 pub mod parser;
+pub mod report;
 pub mod span;
 pub mod token;
 
@@ -43,4 +45,3 @@ pub fn parse_expr(sources: &SourceMap, file: FileId) -> Result<Expr, Vec<Diagnos
         Err(diags)
     }
 }
-#[cfg(test)] mod scratch_test;

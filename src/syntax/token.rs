@@ -350,6 +350,35 @@ impl Token<'_> {
         )
     }
 
+    /// True for tokens that can only continue an expression, never start
+    /// a statement: a line that begins with one (`| f`, `.map(g)`,
+    /// `and c`) continues the line before. `+`, `-` and `not` are not
+    /// among them, as they also start expressions, nor is `//`, which
+    /// more likely starts a comment written in another language.
+    pub fn only_continues(&self) -> bool {
+        matches!(
+            self,
+            Token::Pipe
+                | Token::Dot
+                | Token::Coalesce
+                | Token::And
+                | Token::Or
+                | Token::In
+                | Token::Is
+                | Token::EqEq
+                | Token::NotEq
+                | Token::Lt
+                | Token::Le
+                | Token::Gt
+                | Token::Ge
+                | Token::Star
+                | Token::Slash
+                | Token::Percent
+                | Token::StarStar
+                | Token::Arrow
+        )
+    }
+
     /// How the token reads in a message: `` `let` ``, `name \`x\``, `end of line`.
     pub fn describe(&self) -> String {
         fn clip(s: &str) -> String {
@@ -488,12 +517,12 @@ mod tests {
         let src = "f\"\"\"a\n\"b\" {x}\"\"\" 1";
         assert_eq!(
             lex(src),
-            vec![Ok(Token::FStr("f\"\"\"a\n\"b\" {x}\"\"\"")), Ok(Token::Int("1"))]
+            vec![
+                Ok(Token::FStr("f\"\"\"a\n\"b\" {x}\"\"\"")),
+                Ok(Token::Int("1"))
+            ]
         );
-        assert_eq!(
-            lex("'''open\n"),
-            vec![Err(LexError::UnterminatedTriple)]
-        );
+        assert_eq!(lex("'''open\n"), vec![Err(LexError::UnterminatedTriple)]);
     }
 
     #[test]

@@ -39,21 +39,32 @@ def chunk_by_size(t, size):
 
 
 def chunk_n(t, n):
-    ls = t.splitlines(keepends=True)
-    k = min(n, len(ls))
-    total, pieces, cur = len(t), [], ""
-    target = [total * (i + 1) / k for i in range(k)]
-    pos, i = 0, 0
+    """n pieces cut at line starts: piece i (i >= 1) starts at the line after
+    the one holding character total*i//n - 1, kept strictly increasing and
+    leaving one line for each later piece."""
+    ls = [l for l in re.split(r"(?<=\n)", t) if l]
+    if len(ls) <= n:
+        return ls
+    starts, pos = [], 0
     for l in ls:
-        cur += l
+        starts.append(pos)
         pos += len(l)
-        if i < k - 1 and pos >= target[i]:
-            pieces.append(cur)
-            cur = ""
-            i += 1
-    if cur:
-        pieces.append(cur)
-    return pieces
+    def line_of(c):
+        lo, hi = 0, len(starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if starts[mid] <= c:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+    cuts = [0]
+    for i in range(1, n):
+        target = len(t) * i // n
+        c = line_of(max(target - 1, 0)) + 1
+        cuts.append(min(max(c, cuts[-1] + 1), len(ls) - (n - i)))
+    bounds = [starts[c] for c in cuts] + [len(t)]
+    return [t[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
 
 
 n = len(context)

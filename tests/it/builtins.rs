@@ -34,7 +34,10 @@ fn text_builtins() {
         ("lines(\"a\\r\\nb\")", "[\"a\",\"b\"]"),
         ("len(lines(context))", "165"),
         ("lines(context)[0]", "# Harbor operations log"),
-        ("lines(context)[-1]", "Le café était fermé; a naïve visitor from 日本 waited by the harbor."),
+        (
+            "lines(context)[-1]",
+            "Le café était fermé; a naïve visitor from 日本 waited by the harbor.",
+        ),
         ("slice(\"abcdef\", 1, 3)", "bc"),
         ("slice([1, 2, 3], -2)", "[2,3]"),
         ("head(\"abcdef\", 2)", "ab"),
@@ -73,17 +76,20 @@ fn search_builtins() {
     check(&[
         ("count(context, \"ERROR\")", "10"),
         ("count(context, \"error\", ignore_case=true)", "10"),
-        ("count(context, [\"ERROR\", \"WARN\"])", "28"),
+        ("count(context, [\"ERROR\", \"WARN\"])", "22"),
         ("count(context, re\"^## \")", "7"),
         ("count([1, 2, 1], 1)", "2"),
         ("count(\"aaaa\", \"aa\")", "2"),
         ("len(grep(context, \"ERROR\", max=3))", "3"),
-        ("grep(\"a1b22\", re\"\\d+\") | map(m => m.text)", "[\"1\",\"22\"]"),
+        (
+            "grep(\"a1b22\", re\"\\d+\") | map(m => m.text)",
+            "[\"1\",\"22\"]",
+        ),
         ("grep(\"x\\ny\\nz\", \"y\", around=1)[0].around", "x\ny\nz"),
         ("grep(\"é=1\", re\"(\\w)=(\\d)\")[0].start", "0"),
         ("grep(\"aé=1\", re\"=\")[0].start", "2"),
         ("grep(\"ab\", re\"(x)?b\")[0].groups", "[null]"),
-        ("find(context, \"magic\").line", "113"),
+        ("find(context, \"magic\").line", "109"),
         ("find(context, \"zzz\")", "null"),
         ("findall(\"a1b2\", re\"\\d\")", "[\"1\",\"2\"]"),
         ("findall(\"a1b2\", re\"([a-z])\\d\")", "[\"a\",\"b\"]"),
@@ -103,18 +109,33 @@ fn search_builtins() {
 #[test]
 fn partition_builtins() {
     check(&[
-        ("partition(\"a\\n## x\\nb\\n## y\\n\", by=re\"^## \")", "[\"a\\n\",\"## x\\nb\\n\",\"## y\\n\"]"),
+        (
+            "partition(\"a\\n## x\\nb\\n## y\\n\", by=re\"^## \")",
+            "[\"a\\n\",\"## x\\nb\\n\",\"## y\\n\"]",
+        ),
         ("partition(\"## x\\n\", by=re\"^## \")", "[\"## x\\n\"]"),
-        ("partition(\"ab\\ncd\\nef\\n\", size=6)", "[\"ab\\ncd\\n\",\"ef\\n\"]"),
-        ("partition(\"abcdefgh\", size=3)", "[\"abc\",\"def\",\"gh\"]"),
-        ("partition(\"a\\nb\\nc\\nd\\n\", n=2)", "[\"a\\nb\\n\",\"c\\nd\\n\"]"),
+        (
+            "partition(\"ab\\ncd\\nef\\n\", size=6)",
+            "[\"ab\\ncd\\n\",\"ef\\n\"]",
+        ),
+        (
+            "partition(\"abcdefgh\", size=3)",
+            "[\"abc\",\"def\",\"gh\"]",
+        ),
+        (
+            "partition(\"a\\nb\\nc\\nd\\n\", n=2)",
+            "[\"a\\nb\\n\",\"c\\nd\\n\"]",
+        ),
         ("partition(\"a\\n\", n=5)", "[\"a\\n\"]"),
         ("partition([1, 2, 3], n=2)", "[[1],[2,3]]"),
         ("partition([1, 2, 3], size=2)", "[[1,2],[3]]"),
-        ("partition([\"ab\", \"cd\", \"efgh\"], chars=4)", "[[\"ab\",\"cd\"],[\"efgh\"]]"),
+        (
+            "partition([\"ab\", \"cd\", \"efgh\"], chars=4)",
+            "[[\"ab\",\"cd\"],[\"efgh\"]]",
+        ),
         ("partition(\"abc\", size=0)", "ERROR size=0"),
         ("partition(\"abc\")", "ERROR exactly one"),
-        ("offset(partition(context, by=re\"^## \")[1])", "156"),
+        ("offset(partition(context, by=re\"^## \")[1])", "165"),
         ("offset(\"computed\")", "null"),
         ("doc_of(context[10:20])", "examples/sample.txt"),
     ]);
@@ -153,11 +174,23 @@ fn function_builtins() {
         ("filter([1, 2, 3], x => x % 2 == 1)", "[1,3]"),
         ("sort([3, 1, 2])", "[1,2,3]"),
         ("sort([\"b\", \"a\"], reverse=true)", "[\"b\",\"a\"]"),
-        ("sort([[2, \"a\"], [1, \"b\"]], key=p => p[0])", "[[1,\"b\"],[2,\"a\"]]"),
-        ("sort([{n: 1, i: 0}, {n: 0, i: 1}, {n: 1, i: 2}], key=r => r.n) | map(r => r.i)", "[1,0,2]"),
+        (
+            "sort([[2, \"a\"], [1, \"b\"]], key=p => p[0])",
+            "[[1,\"b\"],[2,\"a\"]]",
+        ),
+        (
+            "sort([{n: 1, i: 0}, {n: 0, i: 1}, {n: 1, i: 2}], key=r => r.n) | map(r => r.i)",
+            "[1,0,2]",
+        ),
         ("sort([1, \"a\"])", "ERROR cannot order"),
-        ("group_by([1, 2, 3, 4], x => x % 2)", "{\"1\":[1,3],\"0\":[2,4]}"),
-        ("count_by([\"a\", \"b\", \"a\"], x => x)", "{\"a\":2,\"b\":1}"),
+        (
+            "group_by([1, 2, 3, 4], x => x % 2)",
+            "{\"1\":[1,3],\"0\":[2,4]}",
+        ),
+        (
+            "count_by([\"a\", \"b\", \"a\"], x => x)",
+            "{\"a\":2,\"b\":1}",
+        ),
         ("first([1, 2, 3], x => x > 1)", "2"),
         ("first([1, 2, 3], x => x > 5)", "null"),
         ("reduce([1, 2, 3], (a, b) => a + b, 10)", "16"),
@@ -186,7 +219,10 @@ fn conversion_builtins() {
         ("str([1, \"a\"])", "[1,\"a\"]"),
         ("bool([])", "false"),
         ("json({a: [1, null]})", "{\"a\":[1,null]}"),
-        ("parse_json(\"```json\\n{\\\"a\\\": [1, 2.5]}\\n```\")", "{\"a\":[1,2.5]}"),
+        (
+            "parse_json(\"```json\\n{\\\"a\\\": [1, 2.5]}\\n```\")",
+            "{\"a\":[1,2.5]}",
+        ),
         ("parse_json(\"nope\")", "ERROR not valid JSON"),
         ("type(1.0)", "float"),
         ("type(find(context, \"a\"))", "match"),
@@ -206,8 +242,14 @@ fn conversion_builtins() {
 fn stdlib_helpers() {
     check(&[
         ("len(sections(context))", "8"),
-        ("sections(\"# t\\n## A\\nx\\n## B\\ny\\n\") | map(s => s.title)", "[\"\",\"A\",\"B\"]"),
-        ("grep_around(\"a\\nb\\nc\", \"b\", n=1)", "[\"== line 2 ==\\na\\nb\\nc\"]"),
+        (
+            "sections(\"# t\\n## A\\nx\\n## B\\ny\\n\") | map(s => s.title)",
+            "[\"\",\"A\",\"B\"]",
+        ),
+        (
+            "grep_around(\"a\\nb\\nc\", \"b\", n=1)",
+            "[\"== line 2 ==\\na\\nb\\nc\"]",
+        ),
         ("histogram([\"a\", \"b\", \"a\"])", "[[\"a\",2],[\"b\",1]]"),
         ("top([1, 5, 3], 2)", "[5,3]"),
         ("peek(\"abcdef\", 1)", "a\n[... 4 characters ...]\nf"),

@@ -15,8 +15,10 @@ pub fn root() -> PathBuf {
 }
 
 /// The sample context shipped in the repository.
+/// (Relative to the repository root, the working directory of tests, so
+/// that document names read `examples/sample.txt`.)
 pub fn sample() -> PathBuf {
-    root().join("examples/sample.txt")
+    PathBuf::from("examples/sample.txt")
 }
 
 /// A command running the real `rlmq` binary from the repository root.

@@ -21,7 +21,9 @@ fn examples(text: &str) -> Vec<Example> {
     let mut pos = 0;
     while let Some(i) = text[pos..].find("```rlq\n") {
         let start = pos + i + "```rlq\n".len();
-        let Some(end) = text[start..].find("\n```").map(|e| start + e) else { break };
+        let Some(end) = text[start..].find("\n```").map(|e| start + e) else {
+            break;
+        };
         let code = text[start..end].to_string();
         let line = text[..start].lines().count() + 1;
         let after = end + "\n```".len();
@@ -67,7 +69,9 @@ fn check_file(path: &Path, bless: bool, failures: &mut Vec<String>) -> usize {
                 if bless {
                     blessed.replace_range(range.clone(), out);
                 } else if out != want {
-                    failures.push(format!("{where_}: output differs\n--- expected\n{want}--- got\n{out}"));
+                    failures.push(format!(
+                        "{where_}: output differs\n--- expected\n{want}--- got\n{out}"
+                    ));
                 }
             }
             (Ok(_), None) => {}

@@ -22,13 +22,22 @@ macro_rules! error_snapshot {
 error_snapshot!(unknown_name_suggests_builtin, "let n = lenght(context)");
 error_snapshot!(python_re_module, "let xs = re.findall(\"a\", context)");
 error_snapshot!(python_str_find, "let i = context.find(\"magic\")");
-error_snapshot!(missing_record_key, "let r = {user: 1, label: \"spam\"}\nprint(r.lable)");
+error_snapshot!(
+    missing_record_key,
+    "let r = {user: 1, label: \"spam\"}\nprint(r.lable)"
+);
 error_snapshot!(index_out_of_range, "let xs = [1, 2]\nprint(xs[5])");
 error_snapshot!(assign_builtin_name, "let lines = lines(context)");
-error_snapshot!(unknown_keyword_argument, "print(grep(context, \"x\", ignorecase=true))");
+error_snapshot!(
+    unknown_keyword_argument,
+    "print(grep(context, \"x\", ignorecase=true))"
+);
 error_snapshot!(missing_argument, "print(grep(context))");
 error_snapshot!(add_str_and_int, "print(\"total: \" + len(context))");
-error_snapshot!(regex_look_behind, "print(grep(context, re\"(?<=User: )\\d+\"))");
+error_snapshot!(
+    regex_look_behind,
+    "print(grep(context, re\"(?<=User: )\\d+\"))"
+);
 error_snapshot!(return_outside_def, "return 3");
 error_snapshot!(field_of_null, "print(find(context, \"zzz\").line)");
 error_snapshot!(bad_format_spec, "print(f\"{3:q}\")");
@@ -36,4 +45,7 @@ error_snapshot!(call_a_number, "let f = 3\nprint(f(2))");
 error_snapshot!(sort_mixed_kinds, "print(sort([1, \"a\"]))");
 error_snapshot!(append_in_expression, "let xs = []\nlet ys = xs.append(1)");
 error_snapshot!(global_in_def, "let n = 0\ndef bump() { global n }");
-error_snapshot!(recursion_without_base_case, "def f(n) { return f(n + 1) }\nf(0)");
+error_snapshot!(
+    recursion_without_base_case,
+    "def f(n) { return f(n + 1) }\nf(0)"
+);

@@ -42,7 +42,8 @@ fn golden_scripts() {
             contexts.push("examples/sample.txt".into());
         }
         let mut cmd = rlmq();
-        cmd.arg("run").arg(script);
+        cmd.arg("run")
+            .arg(script.strip_prefix(root()).unwrap_or(script));
         for c in contexts.iter().filter(|c| *c != "none") {
             cmd.arg("--context").arg(c);
         }
@@ -61,16 +62,23 @@ fn golden_scripts() {
         }
         let name = script.file_name().unwrap().to_string_lossy().into_owned();
         if out.status.code() != Some(exit) {
-            failures.push(format!("{name}: exit {:?}, expected {exit}\nstderr:\n{stderr}", out.status.code()));
+            failures.push(format!(
+                "{name}: exit {:?}, expected {exit}\nstderr:\n{stderr}",
+                out.status.code()
+            ));
             continue;
         }
         let expected = fs::read_to_string(&want_out).unwrap_or_default();
         if stdout != expected {
-            failures.push(format!("{name}: stdout differs\n--- expected\n{expected}\n--- got\n{stdout}"));
+            failures.push(format!(
+                "{name}: stdout differs\n--- expected\n{expected}\n--- got\n{stdout}"
+            ));
         }
         if let Ok(expected) = fs::read_to_string(&want_err) {
             if stderr != expected {
-                failures.push(format!("{name}: stderr differs\n--- expected\n{expected}\n--- got\n{stderr}"));
+                failures.push(format!(
+                    "{name}: stderr differs\n--- expected\n{expected}\n--- got\n{stderr}"
+                ));
             }
         }
     }

@@ -2,19 +2,31 @@
 
 mod common;
 
-/// Scripts under tests/golden/ with their expected output.
-mod golden;
-/// Every rlq example of the reference, the README and the prompts runs.
-mod docs;
-/// The language's forms give what Python computes on the same context.
-mod python_equiv;
-/// Each builtin, one table row per behaviour.
-mod builtins;
-/// Rendered errors, as snapshots.
-mod errors;
-/// The command line: inputs, outputs, exit codes.
-mod cli;
-/// Programs models wrote from the reference alone pass `check`.
-mod model_written;
 /// `rlmq bench`: table, JSON, errors.
 mod bench_cli;
+/// Each builtin, one table row per behaviour.
+mod builtins;
+/// The command line: inputs, outputs, exit codes.
+mod cli;
+/// Loading the context from files, folders and JSONL.
+mod context_load;
+/// Every rlq example of the reference, the README and the prompts runs.
+mod docs;
+/// Rendered errors, as snapshots.
+mod errors;
+/// Scripts under tests/golden/ with their expected output.
+mod golden;
+/// Sub-model calls from rlq programs, against the scripted server.
+mod model_calls;
+/// Programs models wrote from the reference alone pass `check`.
+mod model_written;
+/// The language's forms give what Python computes on the same context.
+mod python_equiv;
+/// The parallel search equals the sequential one, which equals the regex crate.
+mod search_equivalence;
+/// Character and line queries of a source against a naive reference.
+mod source_index;
+/// The sub-call backend: retries, cache, budgets, errors, over real HTTP.
+mod subcalls;
+/// The parser: shapes, layout, and syntax errors.
+mod syntax;

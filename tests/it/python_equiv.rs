@@ -12,14 +12,22 @@ use super::common::{rlmq, root, sample};
 fn python() -> Option<String> {
     ["python3", "python"]
         .into_iter()
-        .find(|p| Command::new(p).arg("--version").output().is_ok_and(|o| o.status.success()))
+        .find(|p| {
+            Command::new(p)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
         .map(str::to_string)
 }
 
 /// A deterministic multi-MB text: sections, log lines, labelled rows,
 /// non-ASCII words, one needle.
 pub fn generated_text(target: usize) -> String {
-    let words = ["harbor", "village", "café", "naïve", "日本", "signal", "tower", "winter", "report", "ERROR"];
+    let words = [
+        "harbor", "village", "café", "naïve", "日本", "signal", "tower", "winter", "report",
+        "ERROR",
+    ];
     let labels = ["spam", "ham", "question", "other"];
     let mut s = String::with_capacity(target + 1024);
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -41,7 +49,9 @@ pub fn generated_text(target: usize) -> String {
             )),
             _ => {
                 let n = 3 + next() % 20;
-                let ws: Vec<&str> = (0..n).map(|_| words[(next() % words.len() as u64) as usize]).collect();
+                let ws: Vec<&str> = (0..n)
+                    .map(|_| words[(next() % words.len() as u64) as usize])
+                    .collect();
                 s.push_str(&ws.join(" "));
                 s.push('\n');
             }
@@ -66,10 +76,25 @@ fn compare(name: &str, context: &std::path::Path) {
         .arg(context)
         .output()
         .expect("run rlmq");
-    assert!(ours.status.success(), "{}", String::from_utf8_lossy(&ours.stderr));
-    let theirs = Command::new(py).arg(&pyfile).arg(context).output().expect("run python");
-    assert!(theirs.status.success(), "{}", String::from_utf8_lossy(&theirs.stderr));
-    let (a, b) = (String::from_utf8_lossy(&ours.stdout), String::from_utf8_lossy(&theirs.stdout));
+    assert!(
+        ours.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    let theirs = Command::new(py)
+        .arg(&pyfile)
+        .arg(context)
+        .output()
+        .expect("run python");
+    assert!(
+        theirs.status.success(),
+        "{}",
+        String::from_utf8_lossy(&theirs.stderr)
+    );
+    let (a, b) = (
+        String::from_utf8_lossy(&ours.stdout),
+        String::from_utf8_lossy(&theirs.stdout),
+    );
     let mut diffs = Vec::new();
     for (x, y) in a.lines().zip(b.lines()) {
         if x != y {
@@ -78,7 +103,12 @@ fn compare(name: &str, context: &std::path::Path) {
         }
     }
     assert_eq!(a.lines().count(), b.lines().count(), "line counts differ");
-    assert!(diffs.is_empty(), "{} lines differ:\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} lines differ:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
 }
 
 #[test]

@@ -1,0 +1,596 @@
+//! [`SubCalls`]: the one object the interpreter calls `llm()` through.
+//!
+//! A call goes through these steps, each of which can end it:
+//! 1. **depth**: a program at `depth` may call only if `depth + 1 <=
+//!    max_depth`;
+//! 2. **cache**: a stored reply is returned at once, free (no request, no
+//!    budget);
+//! 3. **size**: system prompt and message are counted in tokens; more than
+//!    the window minus the reply allowance is
+//!    [`PromptTooLarge`](CallErrorKind::PromptTooLarge), before any request;
+//! 4. **budget**: one call, the counted input plus the reply allowance, and
+//!    their cost are taken from the shared [`Budget`] (see there);
+//! 5. **HTTP**: on the backend's tokio runtime, with a semaphore permit per
+//!    attempt, retries and backoff ([`super::http`]);
+//! 6. **record**: real usage settles the budget, the reply goes to the cache
+//!    at once, a `subcall` event goes to the trace, the progress bar moves.
+//!
+//! [`SubCalls::call`] blocks the calling thread and may be called from any
+//! number of OS threads at once (the interpreter fans a `map` out over a
+//! thread pool); token counting and cache I/O run on the caller's thread,
+//! only the network wait runs on the runtime. It works from inside another
+//! tokio runtime too (it never calls `block_on`), though blocking a worker
+//! there is the caller's choice.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::budget::{Budget, BudgetView};
+use super::cache::{Cache, Entry, KeyParts};
+use super::config::LlmConfig;
+use super::error::{CallError, CallErrorKind, LlmError};
+use super::http::{Failed, Http, RetryNote, Sent};
+use super::models::{Encoding, ModelInfo};
+use super::progress::{Progress, ProgressGuard};
+use super::trace::Trace;
+use super::usage::{CallUsage, Totals, Usage};
+use super::{json_reply, tokens, wire, DEFAULT_SYSTEM, JSON_INSTRUCTION};
+
+/// One `llm()` call as the interpreter describes it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallRequest {
+    /// The instruction.
+    pub prompt: String,
+    /// The text it is about; sent after a blank line.
+    pub text: Option<String>,
+    /// Model; the configured sub-model when `None`.
+    pub model: Option<String>,
+    /// System prompt; `prompts/sub.md` when `None`.
+    pub system: Option<String>,
+    /// Ask for a JSON reply and parse it.
+    pub json: bool,
+    /// Reply allowance in tokens; the configured one when `None`.
+    pub max_tokens: Option<u32>,
+    /// Id of the call (or run step) this call was made under, for the trace.
+    pub parent: Option<u64>,
+    /// Depth of the program making the call (the root program is 0).
+    pub depth: u32,
+    /// Where the call is in the script (`script.rlq:12:5`), for messages.
+    pub site: String,
+}
+
+impl CallRequest {
+    /// A call with `prompt` and no text, at depth 0.
+    pub fn new(prompt: impl Into<String>) -> CallRequest {
+        CallRequest {
+            prompt: prompt.into(),
+            ..CallRequest::default()
+        }
+    }
+
+    /// Adds the text (builder style).
+    pub fn text(mut self, text: impl Into<String>) -> CallRequest {
+        self.text = Some(text.into());
+        self
+    }
+
+    /// Sets the call site (builder style).
+    pub fn site(mut self, site: impl Into<String>) -> CallRequest {
+        self.site = site.into();
+        self
+    }
+
+    /// The user message: the prompt, then a blank line and the text when
+    /// there is one.
+    pub fn message(&self) -> String {
+        match &self.text {
+            Some(t) => format!("{}\n\n{}", self.prompt, t),
+            None => self.prompt.clone(),
+        }
+    }
+}
+
+/// A successful call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// The call's id (also in the trace).
+    pub id: u64,
+    /// The reply text.
+    pub text: String,
+    /// With `json=true`: the parsed value (code fences stripped).
+    pub json: Option<Value>,
+    /// What the call spent (zero for a cache hit).
+    pub usage: CallUsage,
+    /// Whether it came from the cache.
+    pub cached: bool,
+    /// Retries it took.
+    pub retries: u32,
+    /// Wall time of the whole call, retries and waits included.
+    pub latency_ms: u64,
+}
+
+/// The sub-call backend; share it with an `Arc`.
+#[derive(Debug)]
+pub struct SubCalls {
+    config: LlmConfig,
+    runtime: Option<tokio::runtime::Runtime>,
+    handle: tokio::runtime::Handle,
+    http: Arc<Http>,
+    cache: Option<Cache>,
+    budget: Budget,
+    trace: Option<Arc<Trace>>,
+    totals: Arc<Totals>,
+    progress: Progress,
+    next_id: AtomicU64,
+    default_system_tokens: u64,
+}
+
+/// What a call came to, before it becomes a [`Reply`] or a [`CallError`].
+struct Outcome {
+    text: Option<String>,
+    json: Option<Value>,
+    usage: CallUsage,
+    cached: bool,
+    retries: u32,
+    error: Option<CallError>,
+}
+
+impl Outcome {
+    fn failed(error: CallError) -> Outcome {
+        Outcome {
+            text: None,
+            json: None,
+            usage: CallUsage::default(),
+            cached: false,
+            retries: error.retries,
+            error: Some(error),
+        }
+    }
+
+    fn answered(text: String, usage: CallUsage, cached: bool, retries: u32, json: bool) -> Outcome {
+        let mut out = Outcome {
+            text: None,
+            json: None,
+            usage,
+            cached,
+            retries,
+            error: None,
+        };
+        if json {
+            match json_reply::parse(&text) {
+                Ok(v) => out.json = Some(v),
+                Err(excerpt) => {
+                    let msg = format!(
+                        "the reply is not valid JSON (json=true): {excerpt:?}; ask for JSON only in the prompt, or drop json=true and read the text"
+                    );
+                    let mut e = CallError::new(CallErrorKind::JsonReply { excerpt }, msg);
+                    e.retries = retries;
+                    out.error = Some(e);
+                }
+            }
+        }
+        out.text = Some(text);
+        out
+    }
+}
+
+impl SubCalls {
+    /// Starts the backend: runtime, HTTP client, cache, trace, tokenizer.
+    pub fn new(config: LlmConfig) -> Result<SubCalls, LlmError> {
+        config.validate()?;
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name("rlmq-llm")
+            .enable_all()
+            .build()
+            .map_err(|e| LlmError::Setup(format!("cannot start the async runtime: {e}")))?;
+        let handle = runtime.handle().clone();
+        let http = {
+            let _inside = runtime.enter();
+            Arc::new(Http::new(&config)?)
+        };
+        let cache = match config.cache {
+            true => Some(Cache::open(&config.cache_dir)?),
+            false => None,
+        };
+        let trace = match &config.trace {
+            Some(path) => Some(Arc::new(
+                Trace::open(path)?.scrubbing(config.api_key.clone()),
+            )),
+            None => None,
+        };
+        let default_system_tokens = tokens::count(&config.sub_model, DEFAULT_SYSTEM);
+        Ok(SubCalls {
+            budget: Budget::new(config.budget),
+            config,
+            runtime: Some(runtime),
+            handle,
+            http,
+            cache,
+            trace,
+            totals: Arc::new(Totals::default()),
+            progress: Progress::new(),
+            next_id: AtomicU64::new(1),
+            default_system_tokens,
+        })
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &LlmConfig {
+        &self.config
+    }
+
+    /// Makes one call, blocking until it is answered or fails for good.
+    /// Since it holds its thread for the whole exchange, a `map` fanned out
+    /// over a pool smaller than `concurrency` has no more requests in flight
+    /// than the pool has threads.
+    pub fn call(&self, req: &CallRequest) -> Result<Reply, CallError> {
+        let started = Instant::now();
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let model = match req.model.as_deref() {
+            Some(m) if !m.trim().is_empty() => m,
+            _ => self.config.sub_model.as_str(),
+        };
+        let mut system = req.system.as_deref().unwrap_or(DEFAULT_SYSTEM).to_string();
+        if req.json {
+            system.push_str(JSON_INSTRUCTION);
+        }
+        let message = req.message();
+        let max_tokens = self.config.reply_allowance(model, req.max_tokens);
+        let outcome = self.run(id, req, model, &system, &message, max_tokens);
+        self.record(id, req, model, &message, started, outcome)
+    }
+
+    fn run(
+        &self,
+        id: u64,
+        req: &CallRequest,
+        model: &str,
+        system: &str,
+        message: &str,
+        max_tokens: u64,
+    ) -> Outcome {
+        if let Err(r) = self.budget.check_depth(req.depth) {
+            return Outcome::failed(CallError::budget(r, model));
+        }
+        let key = KeyParts {
+            provider: self.config.provider.name(),
+            base_url: &self.config.base_url,
+            model,
+            system,
+            max_tokens,
+            json: req.json,
+            message,
+        }
+        .key();
+        if let Some(entry) = self.cache.as_ref().and_then(|c| c.get(&key)) {
+            self.totals.hit();
+            let free = CallUsage {
+                input_tokens: 0,
+                output_tokens: 0,
+                cost_usd: Some(0.0),
+            };
+            return Outcome::answered(entry.text, free, true, 0, req.json);
+        }
+
+        let info = self.config.model_info(model);
+        let system_tokens = tokens::count(model, system);
+        let tokens = system_tokens + tokens::count(model, message) + tokens::FRAMING_TOKENS;
+        let limit = input_limit(&info, max_tokens);
+        if tokens > limit {
+            let e = self.too_large(model, message, tokens, limit, max_tokens, system_tokens);
+            return Outcome::failed(e);
+        }
+        let need = tokens.saturating_add(max_tokens);
+        let reservation = match self.budget.try_spend(need, info.cost(tokens, max_tokens)) {
+            Ok(r) => r,
+            Err(refusal) => return Outcome::failed(CallError::budget(refusal, model)),
+        };
+        self.totals.sent();
+
+        let request = wire::Request {
+            model,
+            system,
+            message,
+            max_tokens,
+        };
+        let body = wire::body(self.config.provider, &self.config.base_url, request).to_string();
+        let seed = u64::from_str_radix(&key[..16], 16).unwrap_or(0);
+        match self.send(id, model, body.into_bytes(), seed) {
+            Ok(Sent { reply, retries }) => {
+                // Our own counts stand in where the provider reports none.
+                let input = reply.input_tokens.unwrap_or(tokens);
+                let output = reply
+                    .output_tokens
+                    .unwrap_or_else(|| tokens::count(model, &reply.text));
+                let usage = CallUsage {
+                    input_tokens: input,
+                    output_tokens: output,
+                    cost_usd: info.cost(input, output),
+                };
+                self.budget.settle(
+                    reservation,
+                    usage.input_tokens + usage.output_tokens,
+                    usage.cost_usd,
+                );
+                self.totals.spent(&usage);
+                if reply.truncated && reply.text.trim().is_empty() {
+                    let mut e = CallError::new(
+                        CallErrorKind::BadReply,
+                        format!(
+                            "model '{model}' used its whole reply allowance ({max_tokens} tokens) without answering; raise max_tokens (or max_tokens in rlmq.toml)"
+                        ),
+                    );
+                    e.retries = retries;
+                    return Outcome {
+                        usage,
+                        ..Outcome::failed(e)
+                    };
+                }
+                self.store(id, key, model, &reply.text, &usage);
+                Outcome::answered(reply.text, usage, false, retries, req.json)
+            }
+            Err(Failed {
+                kind,
+                message,
+                retries,
+            }) => {
+                self.budget.settle(reservation, 0, None);
+                let mut e = CallError::new(kind, message);
+                e.retries = retries;
+                Outcome::failed(e)
+            }
+        }
+    }
+
+    /// Runs the HTTP exchange on the runtime and waits for it here.
+    fn send(&self, id: u64, model: &str, body: Vec<u8>, seed: u64) -> Result<Sent, Failed> {
+        let http = Arc::clone(&self.http);
+        let trace = self.trace.clone();
+        let totals = Arc::clone(&self.totals);
+        let model = model.to_string();
+        let deadline = self.budget.deadline();
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.handle.spawn(async move {
+            let on_retry = move |note: &RetryNote| {
+                totals.retried();
+                if let Some(t) = &trace {
+                    t.event(json!({
+                        "event": "retry",
+                        "id": id,
+                        "attempt": note.attempt,
+                        "reason": note.reason,
+                        "delay_ms": note.delay.as_millis() as u64,
+                    }));
+                }
+            };
+            let result = http.send(&model, body, seed, deadline, &on_retry).await;
+            let _ = tx.send(result);
+        });
+        rx.recv().unwrap_or_else(|_| {
+            Err(Failed {
+                kind: CallErrorKind::BadReply,
+                message: "the request stopped without an answer (internal error in rlmq)".into(),
+                retries: 0,
+            })
+        })
+    }
+
+    /// Writes a reply to the cache; a failure is traced, not fatal.
+    fn store(&self, id: u64, key: String, model: &str, text: &str, usage: &CallUsage) {
+        let Some(cache) = &self.cache else { return };
+        let entry = Entry {
+            key,
+            model: model.to_string(),
+            text: text.to_string(),
+            input_tokens: usage.input_tokens,
+            output_tokens: usage.output_tokens,
+        };
+        if let Err(e) = cache.put(&entry) {
+            if let Some(t) = &self.trace {
+                t.event(json!({"event": "cache_error", "id": id, "error": e.to_string()}));
+            }
+        }
+    }
+
+    fn too_large(
+        &self,
+        model: &str,
+        message: &str,
+        tokens: u64,
+        limit: u64,
+        max_tokens: u64,
+        system_tokens: u64,
+    ) -> CallError {
+        let chars = message.chars().count() as u64;
+        let fit = self.fit_chars(model, system_tokens, max_tokens);
+        let info = self.config.model_info(model);
+        let window = info.window();
+        let assumed = if info.context_window.is_none() {
+            format!(" (assumed: set context_window under [models.\"{model}\"] in rlmq.toml)")
+        } else {
+            String::new()
+        };
+        let advice = if fit == 0 {
+            "the system prompt and reply allowance alone fill the window; lower max_tokens or use a larger model".to_string()
+        } else {
+            format!(
+                "cut the text into pieces of at most {fit} characters (budget().sub_input_chars), e.g. partition(text, size={fit})"
+            )
+        };
+        CallError::new(
+            CallErrorKind::PromptTooLarge {
+                chars,
+                tokens,
+                limit,
+            },
+            format!(
+                "llm() message is too large for model '{model}': {chars} characters, about {tokens} tokens with the system prompt, over the limit of {limit} tokens ({window}-token window{assumed}, {max_tokens} kept for the reply); {advice}"
+            ),
+        )
+    }
+
+    /// Characters of message that fit one call to `model`.
+    fn fit_chars(&self, model: &str, system_tokens: u64, max_tokens: u64) -> u64 {
+        let limit = input_limit(&self.config.model_info(model), max_tokens);
+        let avail = limit.saturating_sub(system_tokens + tokens::FRAMING_TOKENS);
+        let margin = if Encoding::is_exact_for(model) {
+            1.0
+        } else {
+            tokens::FOREIGN_MARGIN
+        };
+        (avail as f64 * self.config.chars_per_token / margin) as u64
+    }
+
+    /// Counts, traces and shapes the outcome.
+    fn record(
+        &self,
+        id: u64,
+        req: &CallRequest,
+        model: &str,
+        message: &str,
+        started: Instant,
+        outcome: Outcome,
+    ) -> Result<Reply, CallError> {
+        let latency_ms = started.elapsed().as_millis() as u64;
+        if outcome.error.is_some() {
+            self.totals.failed();
+        }
+        if let Some(t) = &self.trace {
+            t.event(json!({
+                "event": "subcall",
+                "id": id,
+                "parent": req.parent,
+                "depth": req.depth,
+                "site": req.site,
+                "model": model,
+                "prompt_sha256": hex::encode(Sha256::digest(message.as_bytes())),
+                "prompt_chars": message.chars().count(),
+                "reply": outcome.text,
+                "input_tokens": outcome.usage.input_tokens,
+                "output_tokens": outcome.usage.output_tokens,
+                "cost_usd": outcome.usage.cost_usd,
+                "latency_ms": latency_ms,
+                "cached": outcome.cached,
+                "retries": outcome.retries,
+                "error": outcome.error.as_ref().map(|e| e.message().to_string()),
+                "error_kind": outcome.error.as_ref().map(|e| e.kind.name()),
+            }));
+        }
+        self.progress.tick(&self.totals.snapshot());
+        match outcome.error {
+            Some(mut e) => {
+                e.site = req.site.clone();
+                e.id = Some(id);
+                Err(e)
+            }
+            None => Ok(Reply {
+                id,
+                text: outcome.text.unwrap_or_default(),
+                json: outcome.json,
+                usage: outcome.usage,
+                cached: outcome.cached,
+                retries: outcome.retries,
+                latency_ms,
+            }),
+        }
+    }
+
+    /// Makes many calls at once and returns the results in input order: a
+    /// `map` whose function is a single `llm()`. Runs them on scoped threads
+    /// (twice the concurrency limit, so token counting overlaps the network
+    /// wait); the semaphore still bounds the requests in flight. A `map`
+    /// that runs arbitrary code per item should instead call
+    /// [`SubCalls::call`] from a thread pool of at least `concurrency`
+    /// threads: `call` blocks its thread, so a smaller pool caps the
+    /// requests in flight at the pool's size.
+    pub fn call_many(&self, reqs: &[CallRequest]) -> Vec<Result<Reply, CallError>> {
+        let workers = reqs
+            .len()
+            .min(self.config.concurrency.saturating_mul(2))
+            .max(1);
+        let next = AtomicU64::new(0);
+        let slots: Vec<std::sync::OnceLock<Result<Reply, CallError>>> =
+            reqs.iter().map(|_| std::sync::OnceLock::new()).collect();
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    let Some(req) = reqs.get(i) else { break };
+                    let _ = slots[i].set(self.call(req));
+                });
+            }
+        });
+        slots
+            .into_iter()
+            .map(|slot| {
+                slot.into_inner().unwrap_or_else(|| {
+                    Err(CallError::new(
+                        CallErrorKind::BadReply,
+                        "the call's thread stopped without an answer (internal error in rlmq)",
+                    ))
+                })
+            })
+            .collect()
+    }
+
+    /// Before a `map`: refuses, spending nothing, when `calls` more calls
+    /// would not fit the call budget (or no time is left).
+    pub fn reserve(&self, calls: u64) -> Result<(), CallError> {
+        self.budget.check_ahead(calls).map_err(|r| {
+            let msg = format!(
+                "llm() refused: {}; use larger pieces so fewer calls are needed (a bigger partition(size=...)), or raise --max-calls",
+                r.detail
+            );
+            CallError::new(CallErrorKind::Budget { limit: r.limit }, msg)
+        })
+    }
+
+    /// The budget as a program at `depth` sees it.
+    pub fn budget(&self, depth: u32) -> BudgetView {
+        let model = &self.config.sub_model;
+        let reply = self.config.reply_allowance(model, None);
+        let fit = self.fit_chars(model, self.default_system_tokens, reply);
+        self.budget.view(depth, fit, reply)
+    }
+
+    /// What the run spent so far.
+    pub fn totals(&self) -> Usage {
+        self.totals.snapshot()
+    }
+
+    /// The trace, for the interpreter's own events.
+    pub fn trace(&self) -> Option<&Trace> {
+        self.trace.as_deref()
+    }
+
+    /// Announces a batch of up to `total` calls for the progress bar.
+    pub fn progress_start(&self, total: u64) -> ProgressGuard<'_> {
+        self.progress.start(total)
+    }
+}
+
+impl Drop for SubCalls {
+    fn drop(&mut self) {
+        // Dropping a runtime normally waits for its tasks and panics inside
+        // another runtime; nothing of ours is left to wait for.
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// Tokens the system prompt and message may take: the window minus the
+/// reply allowance, and never more than the model's input limit.
+fn input_limit(info: &ModelInfo, max_tokens: u64) -> u64 {
+    let by_window = info.window().saturating_sub(max_tokens);
+    match info.max_input {
+        Some(m) => by_window.min(m),
+        None => by_window,
+    }
+}

@@ -1,0 +1,131 @@
+//! Token and cost accounting: per call ([`CallUsage`]) and for the run
+//! ([`Usage`], kept in lock-free [`Totals`]).
+//!
+//! Token counts come from the provider's `usage` field; when a provider
+//! leaves it out, rlmq's own count stands in. Costs come from the configured
+//! prices and are `None` (unknown) when a model has no price: an unknown
+//! cost is never reported as 0. A cache hit spends nothing, so its usage is
+//! zero tokens at a known cost of 0.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use serde::Serialize;
+
+/// What one call spent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct CallUsage {
+    /// Input tokens billed (system prompt and message).
+    pub input_tokens: u64,
+    /// Output tokens billed.
+    pub output_tokens: u64,
+    /// Cost in USD; `None` when the model has no known price.
+    pub cost_usd: Option<f64>,
+}
+
+/// What the whole run spent so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Usage {
+    /// Calls sent to the provider (each counted once, however many retries).
+    pub calls: u64,
+    /// Calls answered from the cache (not in `calls`).
+    pub cache_hits: u64,
+    /// Input tokens over all calls.
+    pub input_tokens: u64,
+    /// Output tokens over all calls.
+    pub output_tokens: u64,
+    /// Cost in USD; `None` once any call had no known price.
+    pub cost_usd: Option<f64>,
+    /// HTTP attempts repeated after a transient failure.
+    pub retries: u64,
+    /// Calls that ended in an error (refused, failed after retries, or an
+    /// unparsable JSON reply).
+    pub failures: u64,
+}
+
+/// Atomic running totals behind [`Usage`].
+#[derive(Debug, Default)]
+pub struct Totals {
+    calls: AtomicU64,
+    cache_hits: AtomicU64,
+    input_tokens: AtomicU64,
+    output_tokens: AtomicU64,
+    nano_usd: AtomicU64,
+    cost_unknown: AtomicBool,
+    retries: AtomicU64,
+    failures: AtomicU64,
+}
+
+impl Totals {
+    /// Counts a call sent to the provider.
+    pub fn sent(&self) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a cache hit.
+    pub fn hit(&self) {
+        self.cache_hits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one retry.
+    pub fn retried(&self) {
+        self.retries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a failed call.
+    pub fn failed(&self) {
+        self.failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Adds what a call that reached the provider spent.
+    pub fn spent(&self, u: &CallUsage) {
+        self.input_tokens
+            .fetch_add(u.input_tokens, Ordering::Relaxed);
+        self.output_tokens
+            .fetch_add(u.output_tokens, Ordering::Relaxed);
+        match u.cost_usd {
+            Some(c) => {
+                self.nano_usd
+                    .fetch_add((c * 1e9).round() as u64, Ordering::Relaxed);
+            }
+            None => self.cost_unknown.store(true, Ordering::Relaxed),
+        }
+    }
+
+    /// A snapshot.
+    pub fn snapshot(&self) -> Usage {
+        let unknown = self.cost_unknown.load(Ordering::Relaxed);
+        Usage {
+            calls: self.calls.load(Ordering::Relaxed),
+            cache_hits: self.cache_hits.load(Ordering::Relaxed),
+            input_tokens: self.input_tokens.load(Ordering::Relaxed),
+            output_tokens: self.output_tokens.load(Ordering::Relaxed),
+            cost_usd: (!unknown).then(|| self.nano_usd.load(Ordering::Relaxed) as f64 / 1e9),
+            retries: self.retries.load(Ordering::Relaxed),
+            failures: self.failures.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_cost_sticks() {
+        let t = Totals::default();
+        t.spent(&CallUsage {
+            input_tokens: 10,
+            output_tokens: 5,
+            cost_usd: Some(0.5),
+        });
+        assert_eq!(t.snapshot().cost_usd, Some(0.5));
+        t.spent(&CallUsage {
+            input_tokens: 1,
+            output_tokens: 1,
+            cost_usd: None,
+        });
+        let u = t.snapshot();
+        assert_eq!(u.cost_usd, None);
+        assert_eq!(u.input_tokens, 11);
+    }
+}

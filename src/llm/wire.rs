@@ -1,0 +1,235 @@
+//! The two wire protocols: request bodies and headers out, reply text and
+//! usage in.
+//!
+//! - OpenAI-compatible: `POST {base}/chat/completions`, `Authorization:
+//!   Bearer <key>`, the system prompt as a `system` message. The reply limit
+//!   is sent as `max_completion_tokens` to api.openai.com (its newer models
+//!   refuse `max_tokens`) and as `max_tokens` to every other server (vLLM,
+//!   Ollama, OpenRouter and most gateways only know that one).
+//! - Anthropic: `POST {base}/v1/messages`, `x-api-key`, `anthropic-version:
+//!   2023-06-01`, top-level `system`, `max_tokens` always sent.
+
+use serde_json::{json, Value};
+
+use super::config::{ApiKey, Provider};
+
+/// The Anthropic API version sent with every request.
+pub const ANTHROPIC_VERSION: &str = "2023-06-01";
+
+/// One request, before it is put on the wire.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// Model name.
+    pub model: &'a str,
+    /// System prompt.
+    pub system: &'a str,
+    /// The one user message.
+    pub message: &'a str,
+    /// Reply limit in tokens.
+    pub max_tokens: u64,
+}
+
+/// The endpoint for `provider` at `base`.
+pub fn url(provider: Provider, base: &str) -> String {
+    let base = base.trim_end_matches('/');
+    match provider {
+        Provider::OpenAi => format!("{base}/chat/completions"),
+        Provider::Anthropic => format!("{base}/v1/messages"),
+    }
+}
+
+/// The JSON body.
+pub fn body(provider: Provider, base: &str, r: Request<'_>) -> Value {
+    match provider {
+        Provider::OpenAi => {
+            let limit_field = if is_openai_host(base) {
+                "max_completion_tokens"
+            } else {
+                "max_tokens"
+            };
+            json!({
+                "model": r.model,
+                "messages": [
+                    {"role": "system", "content": r.system},
+                    {"role": "user", "content": r.message},
+                ],
+                limit_field: r.max_tokens,
+            })
+        }
+        Provider::Anthropic => json!({
+            "model": r.model,
+            "max_tokens": r.max_tokens,
+            "system": r.system,
+            "messages": [{"role": "user", "content": r.message}],
+        }),
+    }
+}
+
+fn is_openai_host(base: &str) -> bool {
+    reqwest::Url::parse(base)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| h == "api.openai.com"))
+        .unwrap_or(false)
+}
+
+/// The headers, auth included when there is a key.
+pub fn headers(provider: Provider, key: Option<&ApiKey>) -> Vec<(&'static str, String)> {
+    let mut h = vec![("content-type", "application/json".to_string())];
+    match provider {
+        Provider::OpenAi => {
+            if let Some(k) = key {
+                h.push(("authorization", format!("Bearer {}", k.expose())));
+            }
+        }
+        Provider::Anthropic => {
+            if let Some(k) = key {
+                h.push(("x-api-key", k.expose().to_string()));
+            }
+            h.push(("anthropic-version", ANTHROPIC_VERSION.to_string()));
+        }
+    }
+    h
+}
+
+/// What a successful reply carried.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// The answer text (text blocks joined).
+    pub text: String,
+    /// Billed input tokens, when reported.
+    pub input_tokens: Option<u64>,
+    /// Billed output tokens, when reported.
+    pub output_tokens: Option<u64>,
+    /// Whether the reply stopped at the token limit.
+    pub truncated: bool,
+}
+
+/// Reads a 2xx body; the error is a short reason (`not JSON: ...`,
+/// `no choices[0] in the reply`).
+pub fn parse_reply(provider: Provider, body: &[u8]) -> Result<Reply, String> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    match provider {
+        Provider::OpenAi => {
+            let choice = v
+                .get("choices")
+                .and_then(|c| c.get(0))
+                .ok_or("no choices[0] in the reply")?;
+            let msg = choice.get("message").ok_or("no choices[0].message")?;
+            let text = match msg.get("content") {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Array(parts)) => join_text(parts),
+                _ => match msg.get("refusal") {
+                    Some(Value::String(s)) => s.clone(),
+                    _ => String::new(),
+                },
+            };
+            let usage = v.get("usage");
+            Ok(Reply {
+                text,
+                input_tokens: usage
+                    .and_then(|u| u.get("prompt_tokens"))
+                    .and_then(Value::as_u64),
+                output_tokens: usage
+                    .and_then(|u| u.get("completion_tokens"))
+                    .and_then(Value::as_u64),
+                truncated: choice.get("finish_reason").and_then(Value::as_str) == Some("length"),
+            })
+        }
+        Provider::Anthropic => {
+            let parts = v
+                .get("content")
+                .and_then(Value::as_array)
+                .ok_or("no content array in the reply")?;
+            let usage = v.get("usage");
+            let field = |name: &str| usage.and_then(|u| u.get(name)).and_then(Value::as_u64);
+            let input = field("input_tokens").map(|i| {
+                i + field("cache_creation_input_tokens").unwrap_or(0)
+                    + field("cache_read_input_tokens").unwrap_or(0)
+            });
+            Ok(Reply {
+                text: join_text(parts),
+                input_tokens: input,
+                output_tokens: field("output_tokens"),
+                truncated: v.get("stop_reason").and_then(Value::as_str) == Some("max_tokens"),
+            })
+        }
+    }
+}
+
+/// Joins the `text` of the parts whose type is `text` (or that have no type).
+fn join_text(parts: &[Value]) -> String {
+    parts
+        .iter()
+        .filter(|p| p.get("type").and_then(Value::as_str).unwrap_or("text") == "text")
+        .filter_map(|p| p.get("text").and_then(Value::as_str))
+        .collect()
+}
+
+/// The provider's own error message from an error body, if it has one
+/// (`{"error": {"message": ...}}` in both protocols, or `{"error": "..."}`).
+pub fn error_message(body: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let e = v.get("error")?;
+    match e {
+        Value::String(s) => Some(s.clone()),
+        _ => e.get("message").and_then(Value::as_str).map(str::to_string),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req() -> Request<'static> {
+        Request {
+            model: "m",
+            system: "sys",
+            message: "hi",
+            max_tokens: 10,
+        }
+    }
+
+    #[test]
+    fn bodies() {
+        let b = body(Provider::OpenAi, "https://api.openai.com/v1", req());
+        assert_eq!(b["max_completion_tokens"], 10);
+        assert_eq!(b["messages"][0]["role"], "system");
+        let b = body(Provider::OpenAi, "http://127.0.0.1:1/v1", req());
+        assert_eq!(b["max_tokens"], 10);
+        let b = body(Provider::Anthropic, "http://127.0.0.1:1", req());
+        assert_eq!(b["system"], "sys");
+        assert_eq!(b["max_tokens"], 10);
+        assert_eq!(
+            url(Provider::Anthropic, "http://h/"),
+            "http://h/v1/messages"
+        );
+    }
+
+    #[test]
+    fn replies() {
+        let r = parse_reply(
+            Provider::OpenAi,
+            br#"{"choices":[{"message":{"content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (r.text.as_str(), r.input_tokens, r.output_tokens),
+            ("ok", Some(5), Some(1))
+        );
+        let r = parse_reply(
+            Provider::Anthropic,
+            br#"{"content":[{"type":"thinking","thinking":"x"},{"type":"text","text":"a"},{"type":"text","text":"b"}],"stop_reason":"max_tokens","usage":{"input_tokens":3,"output_tokens":2,"cache_read_input_tokens":4}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (r.text.as_str(), r.input_tokens, r.truncated),
+            ("ab", Some(7), true)
+        );
+        assert!(parse_reply(Provider::OpenAi, b"{\"choices\": [").is_err());
+        assert!(parse_reply(Provider::OpenAi, b"{}").is_err());
+        assert_eq!(
+            error_message(br#"{"type":"error","error":{"type":"x","message":"bad"}}"#).as_deref(),
+            Some("bad")
+        );
+    }
+}
