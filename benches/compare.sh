@@ -87,9 +87,12 @@ if [ -z "$rlmq" ]; then
 fi
 [ -x "$rlmq" ] || die "no rlmq binary at $rlmq"
 memscan="$data/memscan"
-if [ ! -x "$memscan" ] || [ "$here/memscan.c" -nt "$memscan" ]; then
-    gcc -O2 -pthread -o "$memscan" "$here/memscan.c"
-fi
+spawn3="$data/spawn3"
+for c in memscan spawn3; do
+    if [ ! -x "$data/$c" ] || [ "$here/$c.c" -nt "$data/$c" ]; then
+        gcc -O2 -pthread -o "$data/$c" "$here/$c.c"
+    fi
+done
 
 # ---- data ----------------------------------------------------------------
 
@@ -166,6 +169,7 @@ plan_corpus() {
     row "$c/floor" floor.mem2 "C memscan" "memchr over the mmap, 2 threads" "$memscan memchr 2 $f"
     row "$c/floor" floor.nl1 "C memscan" "newline count, memchr loop, 1 thread" "$memscan nl 1 $f"
 
+    row "$c/start" start.ctl "C spawn3" "control: a C program that starts and joins 3 threads" "$spawn3"
     row "$c/start" start.none rlmq "start-up: parse script + stdlib, no context" "$rlmq run -e 1"
     row "$c/start" start.map rlmq "start-up + map the context" "$r 1"
     row "$c/start" start.head rlmq "context[:2000]" "$r $(q 'len(context[:2000])')"
