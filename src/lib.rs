@@ -23,10 +23,12 @@
 //! - [`diag`]: errors as data, rendered for people and models;
 //! - [`trajectory`]: trace files read back as a tree, for the terminal
 //!   and as an HTML report;
+//! - [`bench`]: timing the primitives on a file (`rlmq bench`);
 //! - [`cli`]: the `rlmq` command.
 #![warn(missing_docs)]
 
 pub mod alloc;
+pub mod bench;
 pub mod builtins;
 pub mod check;
 pub mod cli;

@@ -2,6 +2,7 @@
 //! that returns the process exit code.
 
 pub mod ask;
+pub mod bench;
 pub mod check;
 pub mod inputs;
 pub mod kernel;
@@ -41,6 +42,8 @@ pub enum Command {
     Trace(trace::TraceArgs),
     /// Run recorded sessions again from their trace, offline; the answers must match.
     Replay(replay::ReplayArgs),
+    /// Time the primitives (scan, search, partition, indexes, slices) on a file.
+    Bench(bench::BenchArgs),
 }
 
 /// Parses the command line and runs it; returns the exit code.
@@ -55,5 +58,6 @@ pub fn main() -> u8 {
         Command::Trace(a) => trace::run(a),
         Command::Ask(a) => ask::run(*a),
         Command::Replay(a) => replay::run(a),
+        Command::Bench(a) => bench::run(a),
     }
 }

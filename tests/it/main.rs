@@ -4,6 +4,8 @@ mod common;
 
 /// `rlmq ask` and `rlmq replay` against the scripted root model.
 mod ask;
+/// `rlmq bench`: table, JSON, errors.
+mod bench_cli;
 /// Each builtin, one table row per behaviour.
 mod builtins;
 /// Root-model turns through the sub-call pipeline.
