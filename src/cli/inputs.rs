@@ -67,16 +67,12 @@ impl ContextArgs {
         if self.context.is_empty() {
             return Ok(Context::empty());
         }
+        // `-` is standard input.
         let inputs: Vec<ContextInput> = self
             .context
             .iter()
-            .map(|p| {
-                if p.as_os_str() == "-" {
-                    ContextInput::Stdin
-                } else {
-                    ContextInput::Path(p.clone())
-                }
-            })
+            .cloned()
+            .map(ContextInput::Path)
             .collect();
         Context::load(
             &inputs,
@@ -160,6 +156,21 @@ pub struct ModelArgs {
     /// Append one JSON line per event (run, sub-calls, end) to this file.
     #[arg(long, value_name = "PATH")]
     pub trace: Option<PathBuf>,
+}
+
+/// The model configuration and the context a subcommand works on, or the
+/// exit code after printing why they cannot be had.
+pub fn load_models_and_context(
+    models: &ModelArgs,
+    context: &ContextArgs,
+) -> Result<(crate::llm::LlmConfig, std::sync::Arc<Context>), u8> {
+    let fail = |e: String| {
+        eprintln!("error: {e}");
+        2
+    };
+    let config = models.config().map_err(fail)?;
+    let context = context.load().map_err(fail)?;
+    Ok((config, std::sync::Arc::new(context)))
 }
 
 impl ModelArgs {

@@ -22,7 +22,6 @@
 //! end of its input, with exit code 0.
 
 use std::io::{BufRead, Write};
-use std::sync::Arc;
 
 use clap::Args;
 use serde_json::{json, Value as Json};
@@ -52,20 +51,11 @@ pub struct KernelArgs {
 
 /// Runs `rlmq kernel`.
 pub fn run(args: KernelArgs) -> u8 {
-    let config = match args.models.config() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    };
-    let context = match args.context.load() {
-        Ok(c) => Arc::new(c),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    };
+    let (config, context) =
+        match super::inputs::load_models_and_context(&args.models, &args.context) {
+            Ok(x) => x,
+            Err(code) => return code,
+        };
     let mut shell = match Shell::new(context, args.limits.limits(), "line") {
         Ok(s) => s,
         Err(e) => {

@@ -9,7 +9,6 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::Args;
 use rustyline::error::ReadlineError;
@@ -46,20 +45,11 @@ an empty line runs it. Commands: :vars  :history  :help  :quit (or Ctrl-D).";
 
 /// Runs `rlmq repl`.
 pub fn run(args: ReplArgs) -> u8 {
-    let config = match args.models.config() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    };
-    let context = match args.context.load() {
-        Ok(c) => Arc::new(c),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
-    };
+    let (config, context) =
+        match super::inputs::load_models_and_context(&args.models, &args.context) {
+            Ok(x) => x,
+            Err(code) => return code,
+        };
     let docs = context.docs.len();
     let chars = context.source.char_count(context.range());
     let mut shell = match Shell::new(context, args.limits.limits(), "in") {

@@ -162,16 +162,8 @@ fn load_context(rec: &Node, settings: &ReplaySettings) -> Result<Context, String
         }
         Context::empty()
     } else {
-        let inputs: Vec<ContextInput> = paths
-            .iter()
-            .map(|p| {
-                if p.as_os_str() == "-" {
-                    ContextInput::Stdin
-                } else {
-                    ContextInput::Path(p.clone())
-                }
-            })
-            .collect();
+        // `-` is standard input.
+        let inputs: Vec<ContextInput> = paths.iter().cloned().map(ContextInput::Path).collect();
         Context::load(
             &inputs,
             &LoadOptions {
