@@ -33,7 +33,15 @@
 //! A worker of an unbounded pattern reads past its chunk until it finds a
 //! match that starts after it (or the end), so such patterns get one chunk
 //! per thread rather than four: in the worst case (no match at all) the
-//! wall time is then that of one sequential scan, never more.
+//! wall time is then that of one sequential scan, never more. What that last
+//! search found is exact, so the merge keeps it as the true next match and
+//! skips every chunk before it (the inside of a long match, or a stretch
+//! without matches) without searching again.
+//!
+//! Counting workers keep only their first [`HEAD`] matches (enough to get
+//! back in step after a crossing match; past that the merge searches the
+//! rest of that chunk itself) and find only where later matches end, which
+//! spares a regex its reverse scan for the start.
 //!
 //! With a `max`, chunks are searched in ordered waves of growing size and
 //! the search stops once `max` matches are merged, so a small `max` reads
