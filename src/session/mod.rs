@@ -180,8 +180,8 @@ impl Session {
         self
     }
 
-    /// Uses a backend that is already running (its budget, cache and
-    /// trace); model and trace settings of this builder are then ignored.
+    /// Uses a backend that is already running (its budget, cache, trace
+    /// and sub-model); [`Session::model`] still picks the root model.
     pub fn calls(mut self, calls: Arc<SubCalls>) -> Session {
         self.calls = Some(calls);
         self
@@ -277,7 +277,7 @@ impl Session {
     pub fn ask(&self, question: &str) -> Result<Answer, SessionError> {
         let calls = self.backend()?;
         let mut options = self.options.clone();
-        if self.calls.is_none() && self.root_model.is_some() {
+        if self.root_model.is_some() {
             options.root_model = self.root_model.clone();
         }
         Ok(run::run_session(

@@ -204,6 +204,19 @@ fn session(h: &mut String, s: &Node, t: &Trajectory, nested: bool) {
         anchor(s),
         capped(s.str("answer").unwrap_or("(no answer)"))
     );
+    for (key, label) in [
+        ("system_prompt", "system prompt"),
+        ("first_message", "first message"),
+    ] {
+        if let Some(text) = s.str(key) {
+            let _ = writeln!(
+                h,
+                "<details><summary>{label} ({} characters)</summary><pre>{}</pre></details>",
+                group(text.chars().count() as u64),
+                capped(text)
+            );
+        }
+    }
     if !nested {
         timeline(h, s, t);
     }
