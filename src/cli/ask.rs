@@ -38,6 +38,9 @@ pub struct AskArgs {
     /// Characters of each turn's output shown to the model (head and tail kept).
     #[arg(long, default_value_t = 10_000)]
     max_output_chars: usize,
+    /// Reply allowance of each root-model turn, in tokens (default: the configured max_tokens).
+    #[arg(long, value_name = "TOKENS")]
+    root_max_tokens: Option<u32>,
     /// Include the worked examples (prompts/examples/) in the system prompt.
     #[arg(long)]
     examples: bool,
@@ -78,7 +81,7 @@ pub fn run(args: AskArgs) -> u8 {
     limits.max_output = limits.max_output.min(64 << 20);
     let options = Options {
         root_model: None,
-        root_max_tokens: None,
+        root_max_tokens: args.root_max_tokens,
         max_iterations: args.max_iterations,
         max_errors: args.max_errors,
         max_output_chars: args.max_output_chars,
