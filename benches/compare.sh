@@ -23,13 +23,12 @@
 #   --data DIR         where generated data goes (default bench-data, git-ignored)
 #   --rlmq PATH        the rlmq binary (default: cargo build --release)
 #   --out FILE         the report (default BENCHMARKS.md; - for stdout only)
-#   --nice N           run the fast commands (everything but Python) at this
-#                      niceness, e.g. -10 as root, in a session of their own
-#                      whose scheduling group (autogroup) gets the same
-#                      niceness: on a shared machine other sessions then take
-#                      less CPU from them, and a parallel row gets its cores.
-#                      Python commands (one thread, minutes long) keep the
-#                      normal priority.
+#   --nice N           run every measured command at this niceness, e.g. -10
+#                      as root, in a session of its own whose scheduling group
+#                      (autogroup) gets the same niceness: on a shared machine
+#                      other sessions then take less CPU from the timings, and
+#                      a parallel row gets its cores. All tools get the same
+#                      priority.
 #   --literal S --regex-literal R --split R   patterns for a FILE corpus
 #
 # Needs: hyperfine, ripgrep, GNU grep/coreutils, GNU time (/usr/bin/time),
@@ -269,13 +268,13 @@ for g in $groups; do
             prio hyperfine -N --output=pipe --style basic --warmup 1 --runs "$runs" \
                 --export-json "$work/$gid.$kind.json" "${cmds[@]}" >&2
         else
-            hyperfine -N --output=pipe --style basic --runs "$py_runs" \
+            prio hyperfine -N --output=pipe --style basic --runs "$py_runs" \
                 --export-json "$work/$gid.$kind.json" "${cmds[@]}" >&2
         fi
     done
 done
 echo "== results and memory (one run each)" >&2
-python3 "$here/compare_report.py" measure "$work/commands.tsv" "$work/measure.json"
+prio python3 "$here/compare_report.py" measure "$work/commands.tsv" "$work/measure.json"
 
 # ---- report ----------------------------------------------------------------
 

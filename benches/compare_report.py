@@ -230,7 +230,7 @@ def corpus_section(name, path, rows, times, meas, lines_out):
             if ref_t and t and r["key"] != ref_key:
                 xref = "%.2f× %s" % (med / ref_t["median"], REF_NAME.get(ref_key, ref_key))
             pyx = "–"
-            if py_t and t and r["tool"] == "rlmq":
+            if py_t and t and r["tool"] == "rlmq" and r["key"] != "start.none":
                 pyx = "%.1f×" % (py_t["median"] / med)
             span = "%s [%s–%s]" % (fmt_s(med), fmt_s(t["min"]), fmt_s(t["max"])) if t else "–"
             res = m.get("result")
@@ -316,8 +316,7 @@ def corpus_block(name, path, rows, times, meas, info):
     L.append("")
     L.append("**Runs.** Fast commands: 1 warm-up + %s timed run(s) each (`hyperfine -N --output=pipe`); Python: %s timed "
              "run(s) each (the file is already in the page cache). Results and memory: one more run of each command. "
-             "Niceness of the fast (non-Python) commands, each group in a session and autogroup of its own: %s; "
-             "Python: 0." % (
+             "Niceness of every measured command, each hyperfine call in a session and autogroup of its own: %s." % (
                  info.get("run.runs", "?"), info.get("run.py_runs", "?"), info.get("run.nice", "0")))
     L.append("")
     L.append("### Targets (%s)\n" % name)
