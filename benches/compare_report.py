@@ -225,7 +225,9 @@ def corpus_section(name, path, rows, times, meas, lines_out):
             t = times.get(k)
             m = meas.get(k, {})
             med = t["median"] if t else None
-            gbs = "%.2f" % (size / 1e9 / med) if (t and size and med > 0) else "–"
+            # A start-up row reads little or none of the file: no throughput.
+            scans = suffix != "start" or r["key"] == "start.py"
+            gbs = "%.2f" % (size / 1e9 / med) if (scans and t and size and med > 0) else "–"
             xref = "–"
             if ref_t and t and r["key"] != ref_key:
                 xref = "%.2f× %s" % (med / ref_t["median"], REF_NAME.get(ref_key, ref_key))

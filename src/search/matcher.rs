@@ -10,7 +10,9 @@
 //!   meta engine over bytes, multi-line on, `.` not matching `\n`, Unicode
 //!   on. Empty matches never split a UTF-8 character, as with the regex
 //!   crate's `str` API. The meta engine finds literals in the pattern itself
-//!   and scans for them with memchr or Teddy.
+//!   and scans for them with memchr or Teddy. A regex with a Unicode word
+//!   boundary whose matches stay on one line is searched a line at a time
+//!   through a [`LineFilter`].
 //!
 //! Every engine reports leftmost-first matches. [`Searcher::next`] is the one
 //! iteration step (with the regex crate's rule for an empty match right after
@@ -30,6 +32,7 @@ use regex_automata::{Anchored, Input};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 use super::error::SearchError;
+use super::line_filter::{LineCursor, LineFilter};
 use super::PatternSpec;
 
 /// Regexes whose longest match is at most this long count as bounded.
@@ -43,8 +46,8 @@ enum Engine {
     Literal(Box<memmem::Finder<'static>>),
     /// Non-empty literals, leftmost-first.
     Set(AhoCorasick),
-    /// Everything else.
-    Regex(meta::Regex),
+    /// Everything else, with a line filter for some.
+    Regex(meta::Regex, Option<LineFilter>),
 }
 
 /// How far a match can extend.
@@ -76,7 +79,8 @@ impl std::fmt::Debug for Matcher {
             Engine::Never => "never",
             Engine::Literal(_) => "literal",
             Engine::Set(_) => "set",
-            Engine::Regex(_) => "regex",
+            Engine::Regex(_, None) => "regex",
+            Engine::Regex(_, Some(_)) => "regex by line",
         };
         f.debug_struct("Matcher")
             .field("engine", &engine)
@@ -136,11 +140,18 @@ impl Matcher {
 
     /// A searcher with its own scratch space, for one thread.
     pub(crate) fn searcher(&self) -> Searcher<'_> {
-        let cache = match &self.inner.engine {
-            Engine::Regex(re) => Some(re.create_cache()),
-            _ => None,
+        let (cache, lines) = match &self.inner.engine {
+            Engine::Regex(re, filter) => (
+                Some(re.create_cache()),
+                filter.as_ref().map(LineFilter::cursor),
+            ),
+            _ => (None, None),
         };
-        Searcher { m: self, cache }
+        Searcher {
+            m: self,
+            cache,
+            lines,
+        }
     }
 }
 
@@ -191,12 +202,11 @@ fn literal_regex(lits: &[String], ignore_case: bool) -> Result<Inner, SearchErro
 }
 
 fn regex_inner(hir: &Hir, what: &str) -> Result<Inner, SearchError> {
+    let config = meta::Config::new()
+        .match_kind(regex_automata::MatchKind::LeftmostFirst)
+        .utf8_empty(true);
     let re = meta::Builder::new()
-        .configure(
-            meta::Config::new()
-                .match_kind(regex_automata::MatchKind::LeftmostFirst)
-                .utf8_empty(true),
-        )
+        .configure(config.clone())
         .build_from_hir(hir)
         .map_err(|e| SearchError::build_failed(what, &e))?;
     let reach = if !can_match_newline(hir) {
@@ -209,7 +219,7 @@ fn regex_inner(hir: &Hir, what: &str) -> Result<Inner, SearchError> {
     };
     Ok(Inner {
         groups: re.captures_len().saturating_sub(1),
-        engine: Engine::Regex(re),
+        engine: Engine::Regex(re, LineFilter::for_pattern(hir, reach, config)?),
         reach,
     })
 }
@@ -260,10 +270,12 @@ impl State {
     }
 }
 
-/// One thread's handle on a matcher: the matcher plus scratch space.
+/// One thread's handle on a matcher: the matcher plus scratch space. A
+/// searcher serves one haystack (its line cursor remembers a line of it).
 pub(crate) struct Searcher<'m> {
     m: &'m Matcher,
     cache: Option<meta::Cache>,
+    lines: Option<LineCursor>,
 }
 
 impl Searcher<'_> {
@@ -280,10 +292,16 @@ impl Searcher<'_> {
             Engine::Set(ac) => ac
                 .find(aho_corasick::Input::new(&hay[..cap]).span(pos..cap))
                 .map(|m| (m.start(), m.end())),
-            Engine::Regex(re) => {
-                let input = Input::new(hay).span(pos..cap);
+            Engine::Regex(re, filter) => {
                 let cache = self.cache.as_mut()?;
-                re.search_with(cache, &input).map(|m| (m.start(), m.end()))
+                let mut search = |span| {
+                    re.search_with(cache, &Input::new(hay).span(span))
+                        .map(|m| (m.start(), m.end()))
+                };
+                match (filter, &mut self.lines) {
+                    (Some(f), Some(lines)) => lines.find(f, hay, pos, cap, search),
+                    _ => search(pos..cap),
+                }
             }
         }
     }
@@ -320,7 +338,7 @@ impl Searcher<'_> {
                 }
                 Some(true)
             }
-            Engine::Regex(_) => None,
+            Engine::Regex(..) => None,
         }
     }
 
@@ -329,10 +347,16 @@ impl Searcher<'_> {
     #[inline]
     fn find_end(&mut self, hay: &[u8], pos: usize, cap: usize) -> Option<usize> {
         match &self.m.inner.engine {
-            Engine::Regex(re) => {
-                let input = Input::new(hay).span(pos..cap);
+            Engine::Regex(re, filter) => {
                 let cache = self.cache.as_mut()?;
-                re.search_half_with(cache, &input).map(|m| m.offset())
+                let mut search = |span| {
+                    re.search_half_with(cache, &Input::new(hay).span(span))
+                        .map(|m| m.offset())
+                };
+                match (filter, &mut self.lines) {
+                    (Some(f), Some(lines)) => lines.find(f, hay, pos, cap, search),
+                    _ => search(pos..cap),
+                }
             }
             _ => self.find(hay, pos, cap).map(|m| m.1),
         }
@@ -391,7 +415,7 @@ impl Searcher<'_> {
         hay: &[u8],
         start: usize,
     ) -> Vec<Option<std::ops::Range<usize>>> {
-        let Engine::Regex(re) = &self.m.inner.engine else {
+        let Engine::Regex(re, _) = &self.m.inner.engine else {
             return Vec::new();
         };
         if self.m.inner.groups == 0 {

@@ -29,6 +29,7 @@ use std::ops::Range;
 
 mod driver;
 mod error;
+mod line_filter;
 mod matcher;
 mod partition;
 

@@ -153,6 +153,15 @@ const REGEXES: &[&str] = &[
     r"(?-u:\xFF)",
     r"(?-u:[\x80-\xFF])+",
     r"(?-u:.)",
+    // Unicode word boundaries: searched a line at a time (see line_filter).
+    r"\b\w+@\w+\.com\b",
+    r"\b[A-Z]\w*\b",
+    r"\B\w+\B",
+    r"\b{start}\w+\b{end}",
+    r"\<the\>",
+    r"^\b|\b$",
+    r"\b(\w+) (\w+)\b",
+    r"(?i)\bSTRASSE\b|\bσας\b",
 ];
 
 /// Patterns whose workers read to the end of the haystack: only on small texts.
