@@ -22,6 +22,8 @@
 #   --no-python        skip the Python commands
 #   --data DIR         where generated data goes (default bench-data, git-ignored)
 #   --rlmq PATH        the rlmq binary (default: cargo build --release)
+#   --rg PATH          the ripgrep binary (default: rg on the PATH; Debian
+#                      ships 13.0; `cargo install ripgrep` gives the newest)
 #   --out FILE         the report (default BENCHMARKS.md; - for stdout only)
 #   --nice N           run every measured command at this niceness, e.g. -10
 #                      as root, in a session of its own whose scheduling group
@@ -47,6 +49,7 @@ py_runs=3
 python=1
 data="$root/bench-data"
 rlmq=""
+rg=rg
 out="$root/BENCHMARKS.md"
 u_literal="" u_regex="" u_split=""
 niceness=0
@@ -61,6 +64,7 @@ while [ $# -gt 0 ]; do
         --no-python) python=0; shift ;;
         --data) data=$2; shift 2 ;;
         --rlmq) rlmq=$2; shift 2 ;;
+        --rg) rg=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
         --nice) niceness=$2; shift 2 ;;
         --literal) u_literal=$2; shift 2 ;;
@@ -73,7 +77,7 @@ done
 [[ "$size" =~ ^[0-9]+$ ]] || die "--size takes a number of bytes"
 [[ "$niceness" =~ ^-?[0-9]+$ ]] || die "--nice takes a number"
 [[ "$runs" =~ ^[1-9][0-9]*$ && "$py_runs" =~ ^[1-9][0-9]*$ ]] || die "--runs and --py-runs take a positive number"
-for tool in hyperfine rg grep wc gcc python3 /usr/bin/time; do
+for tool in hyperfine "$rg" grep wc gcc python3 /usr/bin/time; do
     command -v "$tool" >/dev/null || die "$tool is missing (Debian: apt-get install hyperfine ripgrep time gcc python3)"
 done
 export LC_ALL=C.UTF-8
@@ -179,35 +183,35 @@ plan_corpus() {
     row "$c/lit" lit.rlmq rlmq "count(context, \"$lit\")" "$r $(q "count(context, \"$lit\")")"
     row "$c/lit" lit.rlmq1 rlmq "same, RAYON_NUM_THREADS=1" "$r1 $(q "count(context, \"$lit\")")"
     row "$c/lit" lit.rlmqgrep rlmq "len(grep(context, \"$lit\"))" "$r $(q "len(grep(context, \"$lit\"))")"
-    row "$c/lit" lit.rg rg "rg -c" "rg -c $(q "$lit") $f"
+    row "$c/lit" lit.rg rg "rg -c" "$rg -c $(q "$lit") $f"
     row "$c/lit" lit.grep grep "grep -c -F" "grep -c -F $(q "$lit") $f"
     row "$c/lit" lit.py py "str.count (read + decode first)" "$py count_str $f $(q "$lit")"
     row "$c/lit" lit.pyb py "bytes.count (no decode)" "$py count_bytes $f $(q "$lit")"
     if [ -n "$rare" ]; then
         row "$c/rare" rare.rlmq rlmq "count(context, \"$rare\")" "$r $(q "count(context, \"$rare\")")"
-        row "$c/rare" rare.rg rg "rg -c" "rg -c $(q "$rare") $f"
+        row "$c/rare" rare.rg rg "rg -c" "$rg -c $(q "$rare") $f"
         row "$c/rare" rare.py py "str.count" "$py count_str $f $(q "$rare")"
     fi
 
     row "$c/relit" relit.rlmq rlmq "count(context, re\"$relit\")" "$r $(q "count(context, re\"$relit\")")"
     row "$c/relit" relit.rlmq1 rlmq "same, RAYON_NUM_THREADS=1" "$r1 $(q "count(context, re\"$relit\")")"
     row "$c/relit" relit.rlmqfa rlmq "len(findall(context, re\"$relit\"))" "$r $(q "len(findall(context, re\"$relit\"))")"
-    row "$c/relit" relit.rg rg "rg --count-matches" "rg --count-matches $(q "$relit") $f"
+    row "$c/relit" relit.rg rg "rg --count-matches" "$rg --count-matches $(q "$relit") $f"
     row "$c/relit" relit.py py "len(re.findall(...)) on the str" "$py findall_str $f $(q "$relit")"
 
     row "$c/weak" weak.rlmq rlmq "count(context, re\"$weak\")" "$r $(q "count(context, re\"$weak\")")"
     row "$c/weak" weak.rlmq1 rlmq "same, RAYON_NUM_THREADS=1" "$r1 $(q "count(context, re\"$weak\")")"
-    row "$c/weak" weak.rg rg "rg --count-matches" "rg --count-matches $(q "$weak") $f"
+    row "$c/weak" weak.rg rg "rg --count-matches" "$rg --count-matches $(q "$weak") $f"
     row "$c/weak" weak.py py "len(re.findall(...)) on the str" "$py findall_str $f $(q "$weak")"
 
     row "$c/nolit" nolit.rlmq rlmq "count(context, re\"$nolit\")" "$r $(q "count(context, re\"$nolit\")")"
     row "$c/nolit" nolit.rlmq1 rlmq "same, RAYON_NUM_THREADS=1" "$r1 $(q "count(context, re\"$nolit\")")"
-    row "$c/nolit" nolit.rg rg "rg --count-matches" "rg --count-matches $(q "$nolit") $f"
+    row "$c/nolit" nolit.rg rg "rg --count-matches" "$rg --count-matches $(q "$nolit") $f"
     row "$c/nolit" nolit.py py "len(re.findall(...)) on the str" "$py findall_str $f $(q "$nolit")"
 
     row "$c/alt" alt.rlmq rlmq "count(context, re\"<10-word alternation>\")" "$r $(q "count(context, re\"$alt\")")"
     row "$c/alt" alt.rlmqset rlmq "count(context, [<the 10 words>]) (literal set)" "$r $(q "count(context, $set)")"
-    row "$c/alt" alt.rg rg "rg --count-matches" "rg --count-matches $(q "$alt") $f"
+    row "$c/alt" alt.rg rg "rg --count-matches" "$rg --count-matches $(q "$alt") $f"
     row "$c/alt" alt.py py "len(re.findall(...)) on the str" "$py findall_str $f $(q "$alt")"
 
     row "$c/lines" lines.rlmq rlmq "len(lines(context))" "$r $(q 'len(lines(context))')"
@@ -288,7 +292,7 @@ prio python3 "$here/compare_report.py" measure "$work/commands.tsv" "$work/measu
     echo "machine.thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo unknown)"
     echo "tool.rlmq=$("$rlmq" --version) (git $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown))"
     echo "tool.rustc=$(rustc --version 2>/dev/null || echo unknown)"
-    echo "tool.rg=$(rg --version | sed -n 1p) ($(rg --version | sed -n 3p))"
+    echo "tool.rg=$("$rg" --version | sed -n 1p) ($("$rg" --version | grep -i -m1 'runtime' | sed 's/^ *//'))"
     echo "tool.grep=$(grep --version | sed -n 1p)"
     echo "tool.wc=$(wc --version | sed -n 1p)"
     echo "tool.python=$(python3 --version 2>&1)"
