@@ -92,6 +92,12 @@ impl CallCx<'_> {
             .map_err(|d| d.at(self.span).into())
     }
 
+    /// How many more items of `bytes_each` bytes fit under the memory limit
+    /// (a search collecting matches stops one past it).
+    pub fn room_for(&self, bytes_each: usize) -> usize {
+        self.rt.meter.memory_room() / bytes_each.max(1)
+    }
+
     fn wrong(&self, i: usize, want: &str, got: &Value) -> Flow {
         let pname = crate::builtins::lookup(self.name)
             .and_then(|b| b.entry().params.get(i).map(|p| p.name))

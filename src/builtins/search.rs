@@ -49,14 +49,33 @@ fn to_match(hay: &Str, m: RawMatch, around: usize, cx: &CallCx) -> Value {
     }))
 }
 
+/// Memory held per match value of `grep`, for the memory limit.
+const MATCH_BYTES: usize = 96;
+/// Memory held per string or group list of `findall`.
+const FOUND_BYTES: usize = 48;
+
+/// How many matches a search may collect: the script's `max` if given, and
+/// one more than fit under the memory limit (so that a pattern matching
+/// everywhere in a large context stops early, and the check after the
+/// search reports the limit instead of the process running out of memory).
+fn collect_at_most(cx: &CallCx, max: Option<usize>, bytes_each: usize) -> usize {
+    let room = cx.room_for(bytes_each).saturating_add(1);
+    max.map_or(room, |n| n.min(room))
+}
+
 fn grep(cx: &mut CallCx, a: &Args) -> R<Value> {
     let hay = cx.str(a, 0)?;
     let ic = cx.bool(a, 2, false);
     let m = cx.pattern(a, 1, ic)?;
     let around = cx.int(a, 3, Some(0))?.max(0) as usize;
     let max = cx.opt_int(a, 4)?.map(|n| n.max(0) as usize);
-    let hits = search::find_all(hay.bytes(), &m, true, max);
-    cx.reserve(hits.len().saturating_mul(96))?;
+    let hits = search::find_all(
+        hay.bytes(),
+        &m,
+        true,
+        Some(collect_at_most(cx, max, MATCH_BYTES)),
+    );
+    cx.reserve(hits.len().saturating_mul(MATCH_BYTES))?;
     cx.tick(hits.len() as u64)?;
     Ok(Value::List(List::from_vec(
         hits.into_iter()
@@ -93,8 +112,13 @@ fn findall(cx: &mut CallCx, a: &Args) -> R<Value> {
     let ic = cx.bool(a, 2, false);
     let m = cx.pattern(a, 1, ic)?;
     let groups = m.group_count();
-    let hits = search::find_all(hay.bytes(), &m, groups > 0, None);
-    cx.reserve(hits.len().saturating_mul(48))?;
+    let hits = search::find_all(
+        hay.bytes(),
+        &m,
+        groups > 0,
+        Some(collect_at_most(cx, None, FOUND_BYTES)),
+    );
+    cx.reserve(hits.len().saturating_mul(FOUND_BYTES))?;
     let out: Vec<Value> = hits
         .into_iter()
         .map(|h| {

@@ -111,6 +111,13 @@ impl Meter {
         self.check_memory(0)
     }
 
+    /// How many more bytes the script's values may hold.
+    pub fn memory_room(&self) -> usize {
+        self.limits
+            .max_memory
+            .saturating_sub(crate::alloc::allocated())
+    }
+
     /// Fails if holding `extra` more bytes would pass the memory limit.
     pub fn check_memory(&self, extra: usize) -> Result<(), Diagnostic> {
         let held = crate::alloc::allocated();

@@ -45,7 +45,8 @@
 //!
 //! With a `max`, chunks are searched in ordered waves of growing size and
 //! the search stops once `max` matches are merged, so a small `max` reads
-//! little of the file.
+//! little of the file (a large one, such as the memory limit's, starts at
+//! the full chunk size).
 //!
 //! Tests in `tests/it/search_equivalence.rs` run both paths over generated
 //! texts with tiny chunks and many patterns.
@@ -59,8 +60,12 @@ use super::RawMatch;
 const PAR_MIN: usize = 4 << 20;
 /// Smallest chunk in the normal plan.
 const MIN_CHUNK: usize = 1 << 20;
-/// Chunk size of the first wave when a `max` is given.
+/// Chunk size of the first wave when a small `max` is given.
 const FIRST_WAVE: usize = 256 << 10;
+/// A `max` from which the search is expected to read most of the haystack
+/// (a bound on memory rather than a request for the first few matches): its
+/// waves start at the full chunk size.
+const LARGE_MAX: usize = 1 << 20;
 /// Matches a counting worker keeps for the merge to synchronise on.
 const HEAD: usize = 256;
 
@@ -382,6 +387,7 @@ pub(crate) fn run(
         let width = threads.max(2);
         let mut size = match mode {
             Mode::Chunked(_) => chunk,
+            _ if max_n >= LARGE_MAX => chunk,
             _ => FIRST_WAVE.min(chunk),
         };
         let mut from = 0;

@@ -180,6 +180,32 @@ fn awkward_contexts_do_not_crash() {
 }
 
 #[test]
+fn dense_matches_stop_at_the_memory_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let words = dir.path().join("words.txt");
+    fs::write(&words, "ab cd ef gh\n".repeat(500_000)).unwrap();
+    let w = words.to_str().unwrap();
+    for code in [
+        r#"len(findall(context, re"\w+"))"#,
+        r#"len(grep(context, re"\w+"))"#,
+    ] {
+        let (c, _, err) = run(&["run", "-e", code, "--context", w, "--max-memory", "16"]);
+        assert_eq!(c, 1, "{code}: {err}");
+        assert!(err.contains("more than 16 MiB"), "{code}: {err}");
+    }
+    let (c, out, err) = run(&[
+        "run",
+        "-e",
+        r#"len(grep(context, re"\w+", max=5))"#,
+        "--context",
+        w,
+        "--max-memory",
+        "16",
+    ]);
+    assert_eq!((c, out.trim()), (0, "5"), "{err}");
+}
+
+#[test]
 fn limits_stop_runaway_scripts() {
     let (code, _, err) = run(&["run", "-e", "while true { }", "--max-steps", "100000"]);
     assert_eq!(code, 1);

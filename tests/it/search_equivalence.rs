@@ -379,6 +379,14 @@ fn auto_plan_on_a_text_past_the_parallel_threshold() {
             want.len().min(3),
             "{p}"
         );
+        // A large max (the memory limit's) takes full-size waves.
+        for max in [1 << 20, (1 << 20) + 12_345] {
+            assert_eq!(
+                pairs(&find_all(&hay, &m, false, Some(max))),
+                pairs(&want[..want.len().min(max)]),
+                "{p} max {max}"
+            );
+        }
     }
 }
 
