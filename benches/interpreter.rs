@@ -240,6 +240,10 @@ final(count_by(rows, r => r.label)["spam"])"#,
         r#"final(partition(context, size=100000) | map(p => count(p, "harbor")) | sum)"#,
     ),
     (
+        "replace with a regex on 20,000 lines",
+        r#"final(lines(context[:6000000])[:20000] | map(l => replace(l, re"user_id: (\d+)", "uid=$1")) | len)"#,
+    ),
+    (
         "for each section: count records",
         r#"let best = 0
 for s in partition(context, by=re"^## ") {

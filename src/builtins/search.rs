@@ -176,7 +176,8 @@ fn replace(cx: &mut CallCx, a: &Args) -> R<Value> {
             }
         }
         Some(Value::Regex(r)) => {
-            let re = regex::Regex::new(&format!("(?m){}", r.source))
+            let re = r
+                .replacer()
                 .map_err(|e| cx.fail(format!("bad regex: {e}")))?;
             re.replacen(&text, max.unwrap_or(0), new_text.as_ref())
                 .into_owned()

@@ -699,10 +699,7 @@ impl Runtime {
         }
         let matcher = Matcher::new(&PatternSpec::Regex(src.to_string()), false)
             .map_err(|e| Diagnostic::new(Stage::Runtime, e.to_string()).hint(e.hint()))?;
-        let r = Arc::new(RegexValue {
-            source: src.clone(),
-            matcher,
-        });
+        let r = Arc::new(RegexValue::new(src.clone(), matcher));
         cache.insert(src.clone(), r.clone());
         Ok(r)
     }

@@ -457,6 +457,31 @@ pub struct RegexValue {
     pub source: Arc<str>,
     /// The compiled matcher.
     pub matcher: Matcher,
+    /// The pattern for `replace` (the regex crate's `$1` replacement
+    /// syntax), compiled on first use.
+    replacer: std::sync::OnceLock<Result<regex::Regex, String>>,
+}
+
+impl RegexValue {
+    /// A regex value for `source`, compiled into `matcher`.
+    pub fn new(source: Arc<str>, matcher: Matcher) -> RegexValue {
+        RegexValue {
+            source,
+            matcher,
+            replacer: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The pattern as the regex crate compiles it for replacing (multi-line,
+    /// as every search is), or why it cannot be.
+    pub fn replacer(&self) -> Result<&regex::Regex, &str> {
+        self.replacer
+            .get_or_init(|| {
+                regex::Regex::new(&format!("(?m){}", self.source)).map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
 }
 
 /// A function value.

@@ -180,6 +180,18 @@ fn awkward_contexts_do_not_crash() {
 }
 
 #[test]
+fn memory_limit_stops_large_values() {
+    for code in [
+        "let s = \"x\" * 40000000\nprint(len(s))",
+        "let s = \"x\"\nwhile true { s = s + s }",
+    ] {
+        let (c, _, err) = run(&["run", "-e", code, "--max-memory", "16"]);
+        assert_eq!(c, 1, "{code}: {err}");
+        assert!(err.contains("more than 16 MiB"), "{code}: {err}");
+    }
+}
+
+#[test]
 fn dense_matches_stop_at_the_memory_limit() {
     let dir = tempfile::tempdir().unwrap();
     let words = dir.path().join("words.txt");
