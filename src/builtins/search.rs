@@ -176,9 +176,12 @@ fn replace(cx: &mut CallCx, a: &Args) -> R<Value> {
             }
         }
         Some(Value::Regex(r)) => {
-            let re = r
-                .replacer()
-                .map_err(|e| cx.fail(format!("bad regex: {e}")))?;
+            let re = r.replacer().map_err(|e| {
+                cx.fail_hint(
+                    format!("cannot replace with this regex: {e}"),
+                    "replace works on text: write the pattern without bytes-only parts such as (?-u:\\xFF)",
+                )
+            })?;
             re.replacen(&text, max.unwrap_or(0), new_text.as_ref())
                 .into_owned()
         }

@@ -477,7 +477,13 @@ impl RegexValue {
     pub fn replacer(&self) -> Result<&regex::Regex, &str> {
         self.replacer
             .get_or_init(|| {
-                regex::Regex::new(&format!("(?m){}", self.source)).map_err(|e| e.to_string())
+                regex::Regex::new(&format!("(?m){}", self.source)).map_err(|e| {
+                    // The regex crate draws a multi-line caret picture; the
+                    // line that says what is wrong is enough here.
+                    let text = e.to_string();
+                    let reason = text.lines().rev().find_map(|l| l.strip_prefix("error: "));
+                    reason.unwrap_or(text.trim()).to_string()
+                })
             })
             .as_ref()
             .map_err(String::as_str)

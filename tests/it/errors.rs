@@ -49,3 +49,7 @@ error_snapshot!(
     recursion_without_base_case,
     "def f(n) { return f(n + 1) }\nf(0)"
 );
+error_snapshot!(
+    replace_with_a_bytes_regex,
+    "print(replace(\"abc\", re\"(?-u:\\xFF)\", \"y\"))"
+);
