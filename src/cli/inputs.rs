@@ -158,19 +158,42 @@ pub struct ModelArgs {
     pub trace: Option<PathBuf>,
 }
 
-/// The model configuration and the context a subcommand works on, or the
-/// exit code after printing why they cannot be had.
-pub fn load_models_and_context(
-    models: &ModelArgs,
-    context: &ContextArgs,
-) -> Result<(crate::llm::LlmConfig, std::sync::Arc<Context>), u8> {
-    let fail = |e: String| {
-        eprintln!("error: {e}");
-        2
-    };
-    let config = models.config().map_err(fail)?;
-    let context = context.load().map_err(fail)?;
-    Ok((config, std::sync::Arc::new(context)))
+/// What an interactive shell (`rlmq kernel`, `rlmq repl`) opens on.
+#[derive(Args, Debug)]
+pub struct ShellArgs {
+    #[command(flatten)]
+    context: ContextArgs,
+    #[command(flatten)]
+    limits: LimitArgs,
+    #[command(flatten)]
+    models: ModelArgs,
+    /// Bind the variable `question` to this text.
+    #[arg(long)]
+    question: Option<String>,
+}
+
+impl ShellArgs {
+    /// A shell over the context, with the sub-model configured and
+    /// `question` bound, or the exit code after printing why there is none.
+    /// `prefix` names the shell's inputs in diagnostics.
+    pub fn open(&self, prefix: &str) -> Result<crate::session::Shell, u8> {
+        let fail = |code: u8| {
+            move |e: String| {
+                eprintln!("error: {e}");
+                code
+            }
+        };
+        let config = self.models.config().map_err(fail(2))?;
+        let context = self.context.load().map_err(fail(2))?;
+        let mut shell =
+            crate::session::Shell::new(std::sync::Arc::new(context), self.limits.limits(), prefix)
+                .map_err(|e| fail(1)(e.to_string()))?;
+        if let Some(q) = &self.question {
+            shell.bind_str("question", q);
+        }
+        shell.engine_mut().rt.models = Some(crate::eval::models::Models::new(config));
+        Ok(shell)
+    }
 }
 
 impl ModelArgs {

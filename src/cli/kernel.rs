@@ -26,8 +26,7 @@ use std::io::{BufRead, Write};
 use clap::Args;
 use serde_json::{json, Value as Json};
 
-use super::inputs::{ContextArgs, LimitArgs, ModelArgs};
-use crate::eval::models::Models;
+use super::inputs::ShellArgs;
 use crate::llm::Usage;
 use crate::session::truncate::truncate;
 use crate::session::Shell;
@@ -36,37 +35,18 @@ use crate::session::Shell;
 #[derive(Args, Debug)]
 pub struct KernelArgs {
     #[command(flatten)]
-    context: ContextArgs,
-    #[command(flatten)]
-    limits: LimitArgs,
-    #[command(flatten)]
-    models: ModelArgs,
+    shell: ShellArgs,
     /// Output returned per line, in characters (head and tail kept).
     #[arg(long, default_value_t = 10_000)]
     max_output_chars: usize,
-    /// Bind the variable `question` to this text.
-    #[arg(long)]
-    question: Option<String>,
 }
 
 /// Runs `rlmq kernel`.
 pub fn run(args: KernelArgs) -> u8 {
-    let (config, context) =
-        match super::inputs::load_models_and_context(&args.models, &args.context) {
-            Ok(x) => x,
-            Err(code) => return code,
-        };
-    let mut shell = match Shell::new(context, args.limits.limits(), "line") {
+    let mut shell = match args.shell.open("line") {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
+        Err(code) => return code,
     };
-    if let Some(q) = &args.question {
-        shell.bind_str("question", q);
-    }
-    shell.engine_mut().rt.models = Some(Models::new(config));
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut input_line = 0u64;

@@ -15,25 +15,16 @@ use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
 
-use super::inputs::{ContextArgs, LimitArgs, ModelArgs};
-use crate::eval::models::Models;
-use crate::session::Shell;
+use super::inputs::ShellArgs;
 
 /// Arguments of `rlmq repl`.
 #[derive(Args, Debug)]
 pub struct ReplArgs {
     #[command(flatten)]
-    context: ContextArgs,
-    #[command(flatten)]
-    limits: LimitArgs,
-    #[command(flatten)]
-    models: ModelArgs,
+    shell: ShellArgs,
     /// Keep the history in this file (loaded at start, saved at exit).
     #[arg(long, value_name = "PATH")]
     history_file: Option<PathBuf>,
-    /// Bind the variable `question` to this text.
-    #[arg(long)]
-    question: Option<String>,
 }
 
 const HELP: &str = "Type rlq; each entry runs at once and variables persist. Examples:
@@ -45,24 +36,13 @@ an empty line runs it. Commands: :vars  :history  :help  :quit (or Ctrl-D).";
 
 /// Runs `rlmq repl`.
 pub fn run(args: ReplArgs) -> u8 {
-    let (config, context) =
-        match super::inputs::load_models_and_context(&args.models, &args.context) {
-            Ok(x) => x,
-            Err(code) => return code,
-        };
+    let mut shell = match args.shell.open("in") {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let context = &shell.engine().rt.context;
     let docs = context.docs.len();
     let chars = context.source.char_count(context.range());
-    let mut shell = match Shell::new(context, args.limits.limits(), "in") {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 1;
-        }
-    };
-    if let Some(q) = &args.question {
-        shell.bind_str("question", q);
-    }
-    shell.engine_mut().rt.models = Some(Models::new(config));
     let config = Config::builder().auto_add_history(false).build();
     let mut editor: Editor<(), DefaultHistory> = match Editor::with_config(config) {
         Ok(e) => e,

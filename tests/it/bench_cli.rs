@@ -1,15 +1,6 @@
 //! `rlmq bench` through the real binary: table, JSON, one-line errors.
 
-use super::common::rlmq;
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = rlmq().args(args).output().expect("run rlmq");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use super::common::run;
 
 #[test]
 fn table_on_the_sample() {

@@ -2,16 +2,7 @@
 
 use std::fs;
 
-use super::common::{rlmq, run_with_stdin};
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = rlmq().args(args).output().expect("run rlmq");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use super::common::{run, run_with_stdin};
 
 #[test]
 fn expression_flag_prints_output_then_final() {

@@ -28,6 +28,16 @@ pub fn rlmq() -> Command {
     c
 }
 
+/// Runs the binary with `args`: its exit code, standard output and error.
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let out = rlmq().args(args).output().expect("run rlmq");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Runs the binary with `args` and the given standard input.
 pub fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
     use std::io::Write;
