@@ -8,10 +8,10 @@
 //! of the context file (targets: under 10 ms each).
 //!
 //! The text is generated once, deterministically (fixed seed), into
-//! `CARGO_TARGET_TMPDIR`: sections headed `## Section N: ...`, English-like
+//! `CARGO_TARGET_TMPDIR` by the generator `benches/search.rs` uses too
+//! (`benches/common`): sections headed `## Section N: ...`, English-like
 //! paragraphs, blocks of records `user_id: N | date: YYYY-MM-DD | label: L`
-//! and a few e-mail addresses, like `benches/gen_haystack.py` but in Rust
-//! and in a second. `RLMQ_BENCH_BYTES` changes the size, `RLMQ_BENCH_RUNS`
+//! and a few e-mail addresses. `RLMQ_BENCH_BYTES` changes the size, `RLMQ_BENCH_RUNS`
 //! the number of timed runs (default 5, after one warm-up).
 
 use std::io::Write;
@@ -19,146 +19,28 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+
 use rlmq::context::{Context, ContextInput, LoadOptions};
 use rlmq::engine::Engine;
 use rlmq::eval::Limits;
 
+/// Seed of the generated text (the one `benches/search.rs` uses).
+const SEED: u64 = 20_251_120;
+
 #[global_allocator]
 static ALLOC: rlmq::alloc::CountingAlloc = rlmq::alloc::CountingAlloc;
-
-/// xorshift64*: small, fast and the same everywhere.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-const COMMON: &str = "the of and to a in is that for it as was with be by on not he this are or his from at which \
-but have an they you were her she there been one all we their has would when if so no more will into what out up \
-some could other them time only than can my new two may first also after any these like our over now then people \
-its just such most made even many where before well through back years much way being those should very because \
-between each under while might great same last never again world still life work state own part day both little \
-long house found since against place good without old year off around thought hand case number group system city \
-water light word school point home report market river paper study night order policy result change question family \
-council harbor village engineer teacher doctor farmer captain merchant traveler mountain valley forest island bridge";
-
-const LABELS: [&str; 8] = [
-    "spam",
-    "ham",
-    "question",
-    "complaint",
-    "praise",
-    "request",
-    "report",
-    "other",
-];
-
-/// Writes about `target` bytes of text to `path`.
-fn generate(path: &Path, target: usize) -> std::io::Result<()> {
-    let mut rng = Rng(0x5EED_2025_1120);
-    let mut words: Vec<String> = COMMON.split_whitespace().map(String::from).collect();
-    let (on, nu, co) = (
-        [
-            "b", "c", "d", "f", "g", "l", "m", "n", "p", "r", "s", "t", "v", "br", "ch", "st", "tr",
-        ],
-        ["a", "e", "i", "o", "u", "ai", "ea", "ou"],
-        ["", "", "n", "r", "s", "t", "l", "nd", "ng"],
-    );
-    for _ in 0..4000 {
-        let mut w = String::new();
-        for _ in 0..1 + rng.below(3) {
-            w.push_str(on[rng.below(on.len() as u64) as usize]);
-            w.push_str(nu[rng.below(nu.len() as u64) as usize]);
-            w.push_str(co[rng.below(co.len() as u64) as usize]);
-        }
-        words.push(w);
-    }
-    // A rough Zipf draw: the minimum of two uniform picks favours the front.
-    let draw = |rng: &mut Rng| {
-        let a = rng.below(words.len() as u64);
-        let b = rng.below(words.len() as u64);
-        words[a.min(b) as usize].as_str()
-    };
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
-    let (mut written, mut section, mut left) = (0usize, 0u64, 0u64);
-    let mut buf = String::with_capacity(4096);
-    while written < target {
-        buf.clear();
-        if left == 0 {
-            section += 1;
-            left = 15 + rng.below(45);
-            buf.push_str(&format!("## Section {section}: "));
-            for i in 0..2 + rng.below(3) {
-                let w = draw(&mut rng);
-                if i > 0 {
-                    buf.push(' ');
-                }
-                buf.push_str(&w[..1].to_uppercase());
-                buf.push_str(&w[1..]);
-            }
-            buf.push_str("\n\n");
-        }
-        left -= 1;
-        if rng.below(100) < 7 {
-            for _ in 0..1 + rng.below(8) {
-                buf.push_str(&format!(
-                    "user_id: {} | date: {}-{:02}-{:02} | label: {}\n",
-                    10_000 + rng.below(90_000),
-                    2019 + rng.below(6),
-                    1 + rng.below(12),
-                    1 + rng.below(28),
-                    LABELS[rng.below(8) as usize],
-                ));
-            }
-        } else {
-            for s in 0..2 + rng.below(7) {
-                if s > 0 {
-                    buf.push(' ');
-                }
-                for i in 0..5 + rng.below(18) {
-                    let w = draw(&mut rng);
-                    if i == 0 {
-                        buf.push_str(&w[..1].to_uppercase());
-                        buf.push_str(&w[1..]);
-                    } else {
-                        buf.push(' ');
-                        buf.push_str(w);
-                    }
-                }
-                if rng.below(250) == 0 {
-                    buf.push_str(&format!(
-                        " at {}{}@{}.com",
-                        draw(&mut rng),
-                        rng.below(999),
-                        draw(&mut rng)
-                    ));
-                }
-                buf.push('.');
-            }
-        }
-        buf.push_str("\n\n");
-        out.write_all(buf.as_bytes())?;
-        written += buf.len();
-    }
-    out.flush()
-}
 
 /// The generated file, made once per size.
 fn data_file(bytes: usize) -> std::io::Result<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let path = dir.join(format!("interpreter-{bytes}.txt"));
+    let path = dir.join(format!("interpreter-{SEED}-{bytes}.txt"));
     if !path.exists() {
-        let tmp = dir.join(format!("interpreter-{bytes}.txt.tmp"));
-        generate(&tmp, bytes)?;
+        let tmp = dir.join(format!("interpreter-{SEED}-{bytes}.txt.tmp"));
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
+        common::generate(&mut out, bytes as u64, SEED)?;
+        out.flush()?;
+        drop(out);
         std::fs::rename(&tmp, &path)?;
     }
     Ok(path)
@@ -241,7 +123,7 @@ final(count_by(rows, r => r.label)["spam"])"#,
     ),
     (
         "replace with a regex on 20,000 lines",
-        r#"final(lines(context[:6000000])[:20000] | map(l => replace(l, re"user_id: (\d+)", "uid=$1")) | len)"#,
+        r#"final(lines(context[:10000000])[:20000] | map(l => replace(l, re"user_id: (\d+)", "uid=$1")) | len)"#,
     ),
     (
         "for each section: count records",

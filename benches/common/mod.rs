@@ -3,8 +3,8 @@
 //! headers, OOLONG-like record blocks, e-mail addresses, a few Latin-1 and
 //! other non-ASCII words, and RULER-style needles at fixed depths.
 //!
-//! Shared by `benches/search.rs` and `examples/probe.rs`; not part of the
-//! library.
+//! Shared by `benches/search.rs`, `benches/interpreter.rs` and
+//! `examples/probe.rs`; not part of the library.
 
 use std::io::{self, Write};
 

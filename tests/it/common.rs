@@ -114,3 +114,22 @@ pub fn eval_session(code: &str, models: Option<&rlmq::llm::LlmConfig>) -> Result
     }
     Ok(s)
 }
+
+/// A small deterministic generator (xorshift64*), so tests need no extra
+/// crate and generate the same texts everywhere.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}

@@ -6,25 +6,11 @@
 //! inside matches, between `\r` and `\n`, inside runs of blank lines and
 //! inside multi-byte characters' lines.
 
+use super::common::Rng;
 use rlmq::search::{
     count, count_with_chunk_size, find_all, find_all_sequential, find_all_with_chunk_size,
     find_first, is_match, Matcher, PatternSpec, RawMatch,
 };
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 const WORDS: &[&str] = &[
     "the",

@@ -6,19 +6,7 @@ use std::ops::Range;
 
 use rlmq::context::Source;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use super::common::Rng;
 
 fn text(seed: u64, len: usize) -> Vec<u8> {
     let pieces: &[&[u8]] = &[

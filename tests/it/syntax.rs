@@ -5,6 +5,8 @@ use rlmq::diag::render_all;
 use rlmq::syntax::span::SourceMap;
 use rlmq::syntax::{dump, parse};
 
+use super::common::Rng;
+
 fn sources(src: &str) -> (SourceMap, u32) {
     let mut map = SourceMap::new();
     let id = map.add("test.rlq", src);
@@ -452,22 +454,6 @@ error_snapshots! {
 }
 
 // ------------------------------------------------------------ robustness
-
-/// A small deterministic generator, so the test needs no extra crate.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 fn parse_quietly(src: &str) {
     let (map, id) = sources(src);
