@@ -175,6 +175,24 @@ impl Server {
 }
 
 impl Job {
+    /// One line saying how the request will be answered.
+    pub fn plan(&self) -> String {
+        let root = self.options.root_model.as_deref().unwrap_or("");
+        if self.passthrough {
+            return format!("rlmq: passing the request to {root}\n");
+        }
+        let (docs, bytes) = self.meaning.documents.iter().fold(
+            self.context.as_ref().map_or((0, 0), |c| (c.docs.len(), c.source.len())),
+            |(n, b), d| (n + 1, b + d.1.len()),
+        );
+        format!(
+            "rlmq: a session with root model {root} over {} document{} ({} bytes)\n",
+            crate::trajectory::group(docs as u64),
+            if docs == 1 { "" } else { "s" },
+            crate::trajectory::group(bytes as u64)
+        )
+    }
+
     /// Runs the request to its end (blocking).
     pub fn run(self) -> Result<Done, ApiError> {
         let started = Instant::now();

@@ -2,10 +2,11 @@
 //! limit, JSON in and out, and streaming as server-sent events.
 //!
 //! A session blocks a thread for its whole run, so each request's job runs
-//! on tokio's blocking pool; a streamed request sends a progress chunk
-//! (`delta.reasoning_content`, which clients reading only `content` skip)
-//! whenever the request's calls or tokens grow, then the answer, the finish
-//! chunk, the usage chunk when asked for, and `[DONE]`.
+//! on tokio's blocking pool. A streamed request sends progress as
+//! `delta.reasoning_content` (which clients reading only `content` skip):
+//! first how it will be answered, then a line whenever its calls or tokens
+//! grow; then the answer, the finish chunk, the usage chunk when asked for,
+//! and `[DONE]`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -198,10 +199,14 @@ fn stream(job: Job, include_usage: bool) -> impl IntoResponse {
     let (tx, rx) = mpsc::channel::<Result<Event, Infallible>>(16);
     let (id, model, calls) = (job.id.clone(), job.model.clone(), Arc::clone(&job.calls));
     let created = now();
+    let plan = job.plan();
     tokio::spawn(async move {
         let chunk = |delta: Value, finish: Option<&str>| api::chunk(&id, created, &model, delta, finish);
         let _ = tx
             .send(event(&chunk(json!({"role": "assistant", "content": ""}), None)))
+            .await;
+        let _ = tx
+            .send(event(&chunk(json!({"reasoning_content": plan}), None)))
             .await;
         let mut task = tokio::spawn(run(job));
         let mut seen = (0, 0);
