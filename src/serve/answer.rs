@@ -218,6 +218,19 @@ impl Job {
                 elapsed_ms: started.elapsed().as_millis() as u64,
             });
         }
+        let mut options = self.options;
+        if let (Some(trace), false) = (&self.calls.config().trace, self.meaning.documents.is_empty()) {
+            // The request's documents go beside its trace, so that `rlmq
+            // replay` finds the whole context at the recorded paths.
+            let path = trace.with_extension("context.jsonl");
+            write_documents(&path, &self.meaning.documents).map_err(|e| ApiError {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                message: format!("cannot write the request's documents beside its trace ({}): {e}", path.display()),
+                kind: "server_error",
+                code: "trace_error",
+            })?;
+            options.context_paths.push(path.display().to_string());
+        }
         let context = match (self.context, self.meaning.documents.is_empty()) {
             (Some(c), true) => c,
             (Some(c), false) => Arc::new(c.with_documents(self.meaning.documents)),
@@ -225,7 +238,7 @@ impl Job {
         };
         let answer = Session::new(context)
             .calls(Arc::clone(&self.calls))
-            .options(self.options)
+            .options(options)
             .ask(&self.meaning.question)
             .map_err(|e| ApiError {
                 status: StatusCode::BAD_GATEWAY,
@@ -260,6 +273,18 @@ impl Job {
             elapsed_ms: answer.elapsed.as_millis() as u64,
         })
     }
+}
+
+/// Writes documents as JSON lines (`{"id", "text"}`), as `--context`
+/// reads them back.
+fn write_documents(path: &std::path::Path, docs: &[(String, Vec<u8>)]) -> std::io::Result<()> {
+    let mut out = String::new();
+    for (name, text) in docs {
+        let line = serde_json::json!({"id": name, "text": String::from_utf8_lossy(text)});
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    std::fs::write(path, out)
 }
 
 /// A passed-through completion's failure, as the client should see it.

@@ -28,12 +28,16 @@ mod kernel;
 mod model_calls;
 /// Programs models wrote from the reference alone pass `check`.
 mod model_written;
+/// `rlmq mcp` over stdio, by hand and with the `mcp` Python SDK.
+mod mcp;
 /// The language's forms give what Python computes on the same context.
 mod python_equiv;
 /// `rlmq repl` and `rlmq prompt`.
 mod repl;
 /// The parallel search equals the sequential one, which equals the regex crate.
 mod search_equivalence;
+/// `rlmq serve` over HTTP, by hand and with the `openai` Python client.
+mod serve;
 /// The root loop from Rust, against the scripted root model.
 mod session;
 /// Character and line queries of a source against a naive reference.
