@@ -48,5 +48,10 @@ pub mod suggest;
 pub mod syntax;
 pub mod trajectory;
 
+/// The Rust examples of the README, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/readme_rust.md"))]
+pub struct ReadmeExamples;
+
 pub use context::Context;
 pub use session::{Answer, Session, SessionError, Shell, Status, TurnRun};

@@ -58,13 +58,21 @@ fn fail(msg: impl std::fmt::Display) -> u8 {
 /// Runs `rlmq serve`.
 pub fn run(args: ServeArgs) -> u8 {
     if args.models.trace.is_some() {
-        return fail("rlmq serve writes one trace per request: use --trace-dir DIR instead of --trace");
+        return fail(
+            "rlmq serve writes one trace per request: use --trace-dir DIR instead of --trace",
+        );
     }
     let key_hash = match &args.api_key_env {
         None => None,
         Some(var) => match std::env::var(var) {
-            Ok(k) if !k.trim().is_empty() => Some(<[u8; 32]>::from(Sha256::digest(k.trim().as_bytes()))),
-            _ => return fail(format!("--api-key-env {var}: the variable is not set (or empty)")),
+            Ok(k) if !k.trim().is_empty() => {
+                Some(<[u8; 32]>::from(Sha256::digest(k.trim().as_bytes())))
+            }
+            _ => {
+                return fail(format!(
+                    "--api-key-env {var}: the variable is not set (or empty)"
+                ))
+            }
         },
     };
     let config = match args.models.config() {
@@ -83,11 +91,18 @@ pub fn run(args: ServeArgs) -> u8 {
             return fail(format!("cannot create --trace-dir {}: {e}", dir.display()));
         }
     }
-    let base = match Session::new(crate::context::Context::empty()).config(config).backend() {
+    let base = match Session::new(crate::context::Context::empty())
+        .config(config)
+        .backend()
+    {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
-    let mut server = Server::new(base, context, args.session.options(&args.limits, &args.context));
+    let mut server = Server::new(
+        base,
+        context,
+        args.session.options(&args.limits, &args.context),
+    );
     server.trace_dir = args.trace_dir.clone();
     server.passthrough_chars = args.passthrough_chars;
     server.document_chars = args.document_chars;

@@ -215,11 +215,16 @@ impl RlmqMcp {
             ));
         };
         let Some(question) = argument(args, "question").and_then(Value::as_str) else {
-            return Err(ErrorData::invalid_params("`question` (a string) is required", None));
+            return Err(ErrorData::invalid_params(
+                "`question` (a string) is required",
+                None,
+            ));
         };
         let mut options = self.options.clone();
         if let Some(n) = whole_number(args, "max_iterations")? {
-            options.max_iterations = options.max_iterations.min(n.clamp(1, u32::MAX as u64) as u32);
+            options.max_iterations = options
+                .max_iterations
+                .min(n.clamp(1, u32::MAX as u64) as u32);
         }
         let session = Session::new(Arc::clone(&self.context))
             .calls(Arc::clone(calls))
@@ -228,7 +233,9 @@ impl RlmqMcp {
         let before = calls.totals();
         let answer = tokio::task::spawn_blocking(move || session.ask(&question))
             .await
-            .map_err(|_| ErrorData::internal_error("the session stopped (internal error in rlmq)", None))?
+            .map_err(|_| {
+                ErrorData::internal_error("the session stopped (internal error in rlmq)", None)
+            })?
             .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
         let after = answer.usage;
         let data = json!({
@@ -315,7 +322,9 @@ impl ServerHandler for RlmqMcp {
         let mut language = Resource::new(text::LANGUAGE_URI, "language")
             .with_description("The rlq language reference: values, statements, search, partition, sub-model calls, builtins.");
         language.mime_type = Some("text/markdown".into());
-        Ok(ListResourcesResult::with_all_items(vec![builtins, language]))
+        Ok(ListResourcesResult::with_all_items(vec![
+            builtins, language,
+        ]))
     }
 
     async fn read_resource(
@@ -350,7 +359,9 @@ impl ServerHandler for RlmqMcp {
     ) -> Result<ListPromptsResult, ErrorData> {
         Ok(ListPromptsResult::with_all_items(vec![Prompt::new(
             "rlq_guide",
-            Some("How to explore a large context with rlq: the guide rlmq gives its own root model."),
+            Some(
+                "How to explore a large context with rlq: the guide rlmq gives its own root model.",
+            ),
             None,
         )]))
     }

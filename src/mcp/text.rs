@@ -15,7 +15,9 @@ pub const BUILTINS_URI: &str = "rlmq://docs/builtins";
 pub fn builtins() -> &'static str {
     let (begin, end) = ("<!-- builtins:begin -->\n", "<!-- builtins:end -->");
     let from = LANGUAGE.find(begin).map_or(0, |i| i + begin.len());
-    let to = LANGUAGE[from..].find(end).map_or(LANGUAGE.len(), |i| from + i);
+    let to = LANGUAGE[from..]
+        .find(end)
+        .map_or(LANGUAGE.len(), |i| from + i);
     &LANGUAGE[from..to]
 }
 

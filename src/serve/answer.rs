@@ -70,8 +70,13 @@ pub struct Done {
     pub status: &'static str,
     /// Root-model turns.
     pub turns: u32,
-    /// Wall time in milliseconds.
-    pub elapsed_ms: u64,
+    /// Wall time in milliseconds (of the session alone, for a session).
+    pub elapsed_ms: f64,
+}
+
+/// Milliseconds, to the microsecond.
+fn ms(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
 }
 
 fn narrow<T: PartialOrd + Copy>(server: Option<T>, asked: Option<T>) -> Option<T> {
@@ -148,7 +153,10 @@ impl Server {
         let mut config = self.config.clone();
         config.budget = budget;
         config.root_model = root.clone();
-        config.trace = self.trace_dir.as_ref().map(|d| d.join(format!("{id}.jsonl")));
+        config.trace = self
+            .trace_dir
+            .as_ref()
+            .map(|d| d.join(format!("{id}.jsonl")));
         let calls = self.base.fork(config).map_err(|e| {
             ApiError::bad_request("invalid_limits", format!("the request's rlmq limits: {e}"))
         })?;
@@ -182,7 +190,9 @@ impl Job {
             return format!("rlmq: passing the request to {root}\n");
         }
         let (docs, bytes) = self.meaning.documents.iter().fold(
-            self.context.as_ref().map_or((0, 0), |c| (c.docs.len(), c.source.len())),
+            self.context
+                .as_ref()
+                .map_or((0, 0), |c| (c.docs.len(), c.source.len())),
             |(n, b), d| (n + 1, b + d.1.len()),
         );
         format!(
@@ -215,17 +225,23 @@ impl Job {
                 mode: "passthrough",
                 status: "completed",
                 turns: 1,
-                elapsed_ms: started.elapsed().as_millis() as u64,
+                elapsed_ms: ms(started.elapsed()),
             });
         }
         let mut options = self.options;
-        if let (Some(trace), false) = (&self.calls.config().trace, self.meaning.documents.is_empty()) {
+        if let (Some(trace), false) = (
+            &self.calls.config().trace,
+            self.meaning.documents.is_empty(),
+        ) {
             // The request's documents go beside its trace, so that `rlmq
             // replay` finds the whole context at the recorded paths.
             let path = trace.with_extension("context.jsonl");
             write_documents(&path, &self.meaning.documents).map_err(|e| ApiError {
                 status: StatusCode::INTERNAL_SERVER_ERROR,
-                message: format!("cannot write the request's documents beside its trace ({}): {e}", path.display()),
+                message: format!(
+                    "cannot write the request's documents beside its trace ({}): {e}",
+                    path.display()
+                ),
                 kind: "server_error",
                 code: "trace_error",
             })?;
@@ -270,7 +286,7 @@ impl Job {
             mode: "session",
             status: answer.status.name(),
             turns: answer.turns,
-            elapsed_ms: answer.elapsed.as_millis() as u64,
+            elapsed_ms: ms(answer.elapsed),
         })
     }
 }

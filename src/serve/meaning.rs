@@ -142,7 +142,10 @@ pub fn read(
         if question.is_empty() {
             question = implied_question(texts.last().map_or("", String::as_str), question_chars)
                 .unwrap_or_else(|| {
-                    format!("Do what the last user message asks; its text is the document named `{}`.", m.documents.last().map_or("", |d| d.0.as_str()))
+                    format!(
+                        "Do what the last user message asks; its text is the document named `{}`.",
+                        m.documents.last().map_or("", |d| d.0.as_str())
+                    )
                 });
         }
         m.question = question;
@@ -219,7 +222,11 @@ mod tests {
         let names: Vec<&str> = m.documents.iter().map(|d| d.0.as_str()).collect();
         assert_eq!(
             names,
-            ["message 1 (user)", "message 2 (assistant)", "message 3, part 1"]
+            [
+                "message 1 (user)",
+                "message 2 (assistant)",
+                "message 3, part 1"
+            ]
         );
     }
 
@@ -228,7 +235,10 @@ mod tests {
         let text = "Some notes.\n\nWhat do they say?";
         let m = read(&[msg("user", json!(text))], 0, 20).unwrap();
         assert_eq!(m.question, "What do they say?");
-        assert_eq!(m.documents, [("message 1 (user)".to_string(), text.as_bytes().to_vec())]);
+        assert_eq!(
+            m.documents,
+            [("message 1 (user)".to_string(), text.as_bytes().to_vec())]
+        );
     }
 
     #[test]
@@ -242,7 +252,10 @@ mod tests {
     #[test]
     fn bad_requests_say_what_is_wrong() {
         let e = read(&[msg("assistant", json!("hi"))], 20, 20).unwrap_err();
-        assert!(e.message.contains("last message must be the user's"), "{e:?}");
+        assert!(
+            e.message.contains("last message must be the user's"),
+            "{e:?}"
+        );
         let e = read(
             &[msg("user", json!([{"type": "image_url", "image_url": {}}]))],
             20,

@@ -84,7 +84,9 @@ fn authorize(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
 async fn not_found() -> ApiError {
     ApiError {
         status: StatusCode::NOT_FOUND,
-        message: "no such endpoint: rlmq serve answers POST /v1/chat/completions and GET /v1/models".into(),
+        message:
+            "no such endpoint: rlmq serve answers POST /v1/chat/completions and GET /v1/models"
+                .into(),
         kind: "invalid_request_error",
         code: "unknown_url",
     }
@@ -126,8 +128,11 @@ async fn chat(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Re
     let req: ChatRequest = match serde_json::from_slice(&bytes) {
         Ok(r) => r,
         Err(e) => {
-            return ApiError::bad_request("invalid_json", format!("the request body is not a valid chat completion request: {e}"))
-                .into_response()
+            return ApiError::bad_request(
+                "invalid_json",
+                format!("the request body is not a valid chat completion request: {e}"),
+            )
+            .into_response()
         }
     };
     let job = match app.server.prepare(&req) {
@@ -201,9 +206,13 @@ fn stream(job: Job, include_usage: bool) -> impl IntoResponse {
     let created = now();
     let plan = job.plan();
     tokio::spawn(async move {
-        let chunk = |delta: Value, finish: Option<&str>| api::chunk(&id, created, &model, delta, finish);
+        let chunk =
+            |delta: Value, finish: Option<&str>| api::chunk(&id, created, &model, delta, finish);
         let _ = tx
-            .send(event(&chunk(json!({"role": "assistant", "content": ""}), None)))
+            .send(event(&chunk(
+                json!({"role": "assistant", "content": ""}),
+                None,
+            )))
             .await;
         let _ = tx
             .send(event(&chunk(json!({"reasoning_content": plan}), None)))
@@ -226,7 +235,9 @@ fn stream(job: Job, include_usage: bool) -> impl IntoResponse {
         };
         match result {
             Ok(done) => {
-                let _ = tx.send(event(&chunk(json!({"content": done.text}), None))).await;
+                let _ = tx
+                    .send(event(&chunk(json!({"content": done.text}), None)))
+                    .await;
                 let mut last = chunk(json!({}), Some(done.finish_reason));
                 last["rlmq"] = about(&id, &done);
                 let _ = tx.send(event(&last)).await;
@@ -243,8 +254,7 @@ fn stream(job: Job, include_usage: bool) -> impl IntoResponse {
         }
         let _ = tx.send(Ok(Event::default().data("[DONE]"))).await;
     });
-    let events = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|e| (e, rx))
-    });
+    let events =
+        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
     Sse::new(events)
 }

@@ -88,12 +88,20 @@ impl Shell {
 
     /// A shell over one document held in a string, with the default limits.
     pub fn from_text(text: impl Into<String>) -> Result<Shell, String> {
-        Shell::new(Arc::new(Context::from_text(text)), Limits::default(), "turn")
+        Shell::new(
+            Arc::new(Context::from_text(text)),
+            Limits::default(),
+            "turn",
+        )
     }
 
     /// A shell over one document given as bytes, with the default limits.
     pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> Result<Shell, String> {
-        Shell::new(Arc::new(Context::from_bytes(bytes)), Limits::default(), "turn")
+        Shell::new(
+            Arc::new(Context::from_bytes(bytes)),
+            Limits::default(),
+            "turn",
+        )
     }
 
     /// A shell over files and folders (loaded as `--context` loads them),

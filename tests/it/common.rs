@@ -166,7 +166,12 @@ pub fn python_with(module: &str) -> Option<PathBuf> {
 /// Runs the Python client script `tests/clients/<script>` with `args` and
 /// `env`; asserts that it passed and returns its output (`None` when
 /// skipped, see [`python_with`]).
-pub fn run_client(module: &str, script: &str, args: &[&str], env: &[(&str, &str)]) -> Option<String> {
+pub fn run_client(
+    module: &str,
+    script: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Option<String> {
     let python = python_with(module)?;
     let out = Command::new(python)
         .arg(root().join("tests/clients").join(script))
@@ -178,9 +183,6 @@ pub fn run_client(module: &str, script: &str, args: &[&str], env: &[(&str, &str)
         .expect("run the Python client");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        out.status.success(),
-        "{script} failed:\n{stdout}\n{stderr}"
-    );
+    assert!(out.status.success(), "{script} failed:\n{stdout}\n{stderr}");
     Some(stdout)
 }

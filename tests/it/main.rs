@@ -24,12 +24,12 @@ mod errors;
 mod golden;
 /// `rlmq kernel` driven line by line.
 mod kernel;
+/// `rlmq mcp` over stdio, by hand and with the `mcp` Python SDK.
+mod mcp;
 /// Sub-model calls from rlq programs, against the scripted server.
 mod model_calls;
 /// Programs models wrote from the reference alone pass `check`.
 mod model_written;
-/// `rlmq mcp` over stdio, by hand and with the `mcp` Python SDK.
-mod mcp;
 /// The language's forms give what Python computes on the same context.
 mod python_equiv;
 /// `rlmq repl` and `rlmq prompt`.

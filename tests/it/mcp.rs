@@ -76,7 +76,10 @@ impl Mcp {
         self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
         loop {
             let mut line = String::new();
-            let n = self.stdout.read_line(&mut line).expect("read from rlmq mcp");
+            let n = self
+                .stdout
+                .read_line(&mut line)
+                .expect("read from rlmq mcp");
             assert!(n > 0, "rlmq mcp closed its output");
             let v: Value = serde_json::from_str(&line).expect("JSON-RPC lines");
             if v["id"] == json!(id) {
@@ -113,16 +116,19 @@ fn tools_variables_errors_and_a_session() {
     let config = config_file(dir.path(), &mock);
     let ctx = context_file(dir.path());
     let cache = dir.path().join("cache");
-    let mut m = Mcp::start(&[
-        "--context",
-        &ctx,
-        "--config",
-        config.to_str().unwrap(),
-        "--cache-dir",
-        cache.to_str().unwrap(),
-        "--max-output-chars",
-        "300",
-    ], Some(KEY));
+    let mut m = Mcp::start(
+        &[
+            "--context",
+            &ctx,
+            "--config",
+            config.to_str().unwrap(),
+            "--cache-dir",
+            cache.to_str().unwrap(),
+            "--max-output-chars",
+            "300",
+        ],
+        Some(KEY),
+    );
 
     let tools = m.request("tools/list", json!({}));
     let names: Vec<&str> = tools["result"]["tools"]
@@ -136,9 +142,19 @@ fn tools_variables_errors_and_a_session() {
         .as_str()
         .is_some_and(|d| d.contains("rlmq://docs/builtins")));
 
-    let r = m.call("rlq", json!({"code": "let hits = grep(context, re\"magic number is (\\d+)\")\nprint(len(hits))"}));
-    assert_eq!((text(&r).as_str(), &r["isError"]), ("1\n", &json!(false)), "{r}");
-    let r = m.call("rlq", json!({"code": "print(hits[0].groups[0])\nfinal(int(hits[0].groups[0]) + 1)"}));
+    let r = m.call(
+        "rlq",
+        json!({"code": "let hits = grep(context, re\"magic number is (\\d+)\")\nprint(len(hits))"}),
+    );
+    assert_eq!(
+        (text(&r).as_str(), &r["isError"]),
+        ("1\n", &json!(false)),
+        "{r}"
+    );
+    let r = m.call(
+        "rlq",
+        json!({"code": "print(hits[0].groups[0])\nfinal(int(hits[0].groups[0]) + 1)"}),
+    );
     assert_eq!(text(&r), "4217\nfinal: 4218");
     assert_eq!(r["structuredContent"]["final"], "4218");
 
@@ -148,17 +164,30 @@ fn tools_variables_errors_and_a_session() {
     assert_eq!(r["structuredContent"]["turn"], 3);
 
     let r = m.call("rlq", json!({"code": "print(context)"}));
-    assert_eq!(r["structuredContent"]["truncated"], true, "output cut to --max-output-chars");
+    assert_eq!(
+        r["structuredContent"]["truncated"], true,
+        "output cut to --max-output-chars"
+    );
     assert!(text(&r).chars().count() < 600, "{}", text(&r).len());
 
     let r = m.call("describe_context", json!({}));
     assert_eq!(r["structuredContent"]["total"]["documents"], 1);
-    assert!(r["structuredContent"]["variables"]["hits"].is_string(), "{r}");
+    assert!(
+        r["structuredContent"]["variables"]["hits"].is_string(),
+        "{r}"
+    );
 
     let r = m.request("resources/read", json!({"uri": "rlmq://docs/builtins"}));
-    assert!(r["result"]["contents"][0]["text"].as_str().is_some_and(|t| t.contains("| `grep(")));
+    assert!(r["result"]["contents"][0]["text"]
+        .as_str()
+        .is_some_and(|t| t.contains("| `grep(")));
     let r = m.request("tools/call", json!({"name": "nope", "arguments": {}}));
-    assert!(r["error"]["message"].as_str().is_some_and(|t| t.contains("the tools are rlq, describe_context, ask")), "{r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .is_some_and(|t| t.contains("the tools are rlq, describe_context, ask")),
+        "{r}"
+    );
 
     let r = m.call("ask", json!({"question": "What is the magic number?"}));
     assert_eq!(text(&r), "The magic number is 4217", "{r}");
@@ -171,7 +200,10 @@ fn tools_variables_errors_and_a_session() {
 fn without_a_model_there_is_no_ask() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ctx = context_file(dir.path());
-    let mut m = Mcp::start(&["--context", &ctx, "--base-url", "https://api.openai.com/v1"], None);
+    let mut m = Mcp::start(
+        &["--context", &ctx, "--base-url", "https://api.openai.com/v1"],
+        None,
+    );
     let tools = m.request("tools/list", json!({}));
     let names: Vec<&str> = tools["result"]["tools"]
         .as_array()
@@ -180,7 +212,10 @@ fn without_a_model_there_is_no_ask() {
         .filter_map(|t| t["name"].as_str())
         .collect();
     assert_eq!(names, ["rlq", "describe_context"]);
-    let r = m.call("rlq", json!({"code": "print(len(context) > 1000)\nllm(\"Say hi\")"}));
+    let r = m.call(
+        "rlq",
+        json!({"code": "print(len(context) > 1000)\nllm(\"Say hi\")"}),
+    );
     assert_eq!(r["isError"], true);
     assert!(text(&r).starts_with("true\n"), "{r}");
     assert!(text(&r).contains("no API key"), "{r}");
@@ -196,7 +231,15 @@ fn the_mcp_python_sdk() {
     let Some(out) = run_client(
         "mcp",
         "mcp_client.py",
-        &[binary, "--", "--context", &ctx, "--config", config.to_str().unwrap(), "--no-cache"],
+        &[
+            binary,
+            "--",
+            "--context",
+            &ctx,
+            "--config",
+            config.to_str().unwrap(),
+            "--no-cache",
+        ],
         &[("OPENAI_API_KEY", KEY)],
     ) else {
         return;

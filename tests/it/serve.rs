@@ -66,7 +66,13 @@ fn serve(mock: &MockServer, dir: &Path, extra: &[&str]) -> Served {
     c.env_remove("OPENAI_BASE_URL")
         .env("OPENAI_API_KEY", KEY)
         .env("RLMQ_TEST_SERVER_KEY", SERVER_KEY)
-        .args(["serve", "--port", "0", "--api-key-env", "RLMQ_TEST_SERVER_KEY"])
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--api-key-env",
+            "RLMQ_TEST_SERVER_KEY",
+        ])
         .arg("--config")
         .arg(&config)
         .arg("--cache-dir")
@@ -90,13 +96,21 @@ fn serve(mock: &MockServer, dir: &Path, extra: &[&str]) -> Served {
 }
 
 /// One HTTP exchange: status, the trace id header, body.
-fn http(method: &str, url: &str, body: Option<String>, key: Option<&str>) -> (u16, Option<String>, String) {
+fn http(
+    method: &str,
+    url: &str,
+    body: Option<String>,
+    key: Option<&str>,
+) -> (u16, Option<String>, String) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let client = reqwest::Client::builder().no_proxy().build().expect("client");
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client");
         let mut req = match method {
             "GET" => client.get(url),
             _ => client.post(url),
@@ -119,7 +133,12 @@ fn http(method: &str, url: &str, body: Option<String>, key: Option<&str>) -> (u1
 }
 
 fn chat(s: &Served, body: Value) -> (u16, Option<String>, String) {
-    http("POST", &format!("{}/chat/completions", s.url), Some(body.to_string()), Some(SERVER_KEY))
+    http(
+        "POST",
+        &format!("{}/chat/completions", s.url),
+        Some(body.to_string()),
+        Some(SERVER_KEY),
+    )
 }
 
 fn question(number: u64) -> Value {
@@ -147,10 +166,16 @@ fn passthrough_session_stream_and_trace() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(parse(&body)["data"][0]["id"], "rlm:mock-root");
 
-    let (status, trace, body) = chat(&s, json!({"model": "rlm:mock-root", "messages": [{"role": "user", "content": "Say hello"}]}));
+    let (status, trace, body) = chat(
+        &s,
+        json!({"model": "rlm:mock-root", "messages": [{"role": "user", "content": "Say hello"}]}),
+    );
     assert_eq!(status, 200, "{body}");
     let v = parse(&body);
-    assert_eq!(v["choices"][0]["message"]["content"], "Hello from the root model.");
+    assert_eq!(
+        v["choices"][0]["message"]["content"],
+        "Hello from the root model."
+    );
     assert_eq!(v["rlmq"]["mode"], "passthrough");
     assert_eq!(trace.as_deref(), v["id"].as_str());
     assert_eq!(mock.count_rule("hello"), 1);
@@ -158,12 +183,26 @@ fn passthrough_session_stream_and_trace() {
     let (status, trace, body) = chat(&s, question(4217));
     assert_eq!(status, 200, "{body}");
     let v = parse(&body);
-    assert_eq!(v["choices"][0]["message"]["content"], "The magic number is 4217");
+    assert_eq!(
+        v["choices"][0]["message"]["content"],
+        "The magic number is 4217"
+    );
     assert_eq!(v["choices"][0]["finish_reason"], "stop");
-    assert_eq!((v["rlmq"]["mode"].as_str(), v["rlmq"]["turns"].as_u64()), (Some("session"), Some(2)));
+    assert_eq!(
+        (v["rlmq"]["mode"].as_str(), v["rlmq"]["turns"].as_u64()),
+        (Some("session"), Some(2))
+    );
     let usage = &v["usage"];
-    assert!(usage["prompt_tokens"].as_u64() > Some(0) && usage["completion_tokens"].as_u64() > Some(0), "{usage}");
-    assert_eq!(usage["total_tokens"].as_u64(), Some(usage["prompt_tokens"].as_u64().unwrap() + usage["completion_tokens"].as_u64().unwrap()));
+    assert!(
+        usage["prompt_tokens"].as_u64() > Some(0) && usage["completion_tokens"].as_u64() > Some(0),
+        "{usage}"
+    );
+    assert_eq!(
+        usage["total_tokens"].as_u64(),
+        Some(
+            usage["prompt_tokens"].as_u64().unwrap() + usage["completion_tokens"].as_u64().unwrap()
+        )
+    );
 
     // The request's trace is its own file, and replays offline.
     let path = trace_file(dir.path(), trace.as_deref().expect("trace id"));
@@ -172,7 +211,11 @@ fn passthrough_session_stream_and_trace() {
     assert!(text.contains("\"session_start\"") && text.contains("\"session_end\""));
     drop(s);
     let out = rlmq().arg("replay").arg(&path).output().expect("replay");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // The same question again is answered from the cache, and says so.
     let s = serve(&mock, dir.path(), &[]);
@@ -181,7 +224,11 @@ fn passthrough_session_stream_and_trace() {
     let v = parse(&body);
     assert_eq!(mock.count(), before, "all from the cache");
     assert_eq!(v["rlmq"]["cache_hits"], 2);
-    assert!(v["usage"]["prompt_tokens_details"]["cached_tokens"].as_u64() > Some(0), "{}", v["usage"]);
+    assert!(
+        v["usage"]["prompt_tokens_details"]["cached_tokens"].as_u64() > Some(0),
+        "{}",
+        v["usage"]
+    );
 
     // Streamed: the plan, the answer, the finish, the usage, [DONE].
     let mut req = question(5150);
@@ -189,9 +236,15 @@ fn passthrough_session_stream_and_trace() {
     req["stream_options"] = json!({"include_usage": true});
     let (status, _, body) = chat(&s, req);
     assert_eq!(status, 200, "{body}");
-    let events: Vec<&str> = body.lines().filter_map(|l| l.strip_prefix("data: ")).collect();
+    let events: Vec<&str> = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .collect();
     assert_eq!(events.last(), Some(&"[DONE]"));
-    let chunks: Vec<Value> = events[..events.len() - 1].iter().map(|e| parse(e)).collect();
+    let chunks: Vec<Value> = events[..events.len() - 1]
+        .iter()
+        .map(|e| parse(e))
+        .collect();
     let field = |name: &str| -> String {
         chunks
             .iter()
@@ -199,8 +252,17 @@ fn passthrough_session_stream_and_trace() {
             .collect()
     };
     assert_eq!(field("content"), "The magic number is 5150");
-    assert!(field("reasoning_content").starts_with("rlmq: a session with root model mock-root over 1 document"), "{}", field("reasoning_content"));
-    let finish: Vec<&Value> = chunks.iter().map(|c| &c["choices"][0]["finish_reason"]).filter(|f| !f.is_null()).collect();
+    assert!(
+        field("reasoning_content")
+            .starts_with("rlmq: a session with root model mock-root over 1 document"),
+        "{}",
+        field("reasoning_content")
+    );
+    let finish: Vec<&Value> = chunks
+        .iter()
+        .map(|c| &c["choices"][0]["finish_reason"])
+        .filter(|f| !f.is_null())
+        .collect();
     assert_eq!(finish, [&json!("stop")]);
     let last = chunks.last().expect("a usage chunk");
     assert_eq!(last["choices"], json!([]));
@@ -220,24 +282,47 @@ fn concurrent_requests_share_one_concurrency_limit() {
                     let n = 1000 + i;
                     let (status, _, body) = chat(s, question(n));
                     assert_eq!(status, 200, "{body}");
-                    (n, parse(&body)["choices"][0]["message"]["content"].as_str().unwrap_or("").to_string())
+                    (
+                        n,
+                        parse(&body)["choices"][0]["message"]["content"]
+                            .as_str()
+                            .unwrap_or("")
+                            .to_string(),
+                    )
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("request thread")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("request thread"))
+            .collect()
     });
     for (n, a) in &answers {
         assert_eq!(a, &format!("The magic number is {n}"));
     }
     assert_eq!(mock.count(), 16, "two root turns per request");
-    assert!(mock.max_in_flight() <= 2, "{} requests in flight at once over --concurrency 2", mock.max_in_flight());
+    assert!(
+        mock.max_in_flight() <= 2,
+        "{} requests in flight at once over --concurrency 2",
+        mock.max_in_flight()
+    );
 }
 
 #[test]
 fn bad_requests_get_openai_errors_and_the_server_goes_on() {
     let mock = MockServer::start(root_rules(0)).expect("mock");
     let dir = tempfile::tempdir().expect("tempdir");
-    let s = serve(&mock, dir.path(), &["--max-body-bytes", "20000", "--passthrough-chars", "1000", "--no-cache"]);
+    let s = serve(
+        &mock,
+        dir.path(),
+        &[
+            "--max-body-bytes",
+            "20000",
+            "--passthrough-chars",
+            "1000",
+            "--no-cache",
+        ],
+    );
     let url = format!("{}/chat/completions", s.url);
     let error = |status: u16, body: &str| -> (u16, String, String) {
         let v = parse(body);
@@ -291,7 +376,17 @@ fn bad_requests_get_openai_errors_and_the_server_goes_on() {
 fn the_openai_python_client() {
     let mock = MockServer::start(root_rules(0)).expect("mock");
     let dir = tempfile::tempdir().expect("tempdir");
-    let s = serve(&mock, dir.path(), &["--passthrough-chars", "500", "--concurrency", "2", "--no-cache"]);
+    let s = serve(
+        &mock,
+        dir.path(),
+        &[
+            "--passthrough-chars",
+            "500",
+            "--concurrency",
+            "2",
+            "--no-cache",
+        ],
+    );
     let Some(out) = run_client(
         "openai",
         "openai_client.py",
