@@ -103,6 +103,15 @@ fn text(result: &Value) -> String {
         .collect()
 }
 
+fn tool_names(list: &Value) -> Vec<&str> {
+    list["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect()
+}
+
 fn context_file(dir: &Path) -> String {
     let p = dir.join("notes.txt");
     std::fs::write(&p, document(4217)).expect("write context");
@@ -131,12 +140,7 @@ fn tools_variables_errors_and_a_session() {
     );
 
     let tools = m.request("tools/list", json!({}));
-    let names: Vec<&str> = tools["result"]["tools"]
-        .as_array()
-        .expect("tools")
-        .iter()
-        .filter_map(|t| t["name"].as_str())
-        .collect();
+    let names = tool_names(&tools);
     assert_eq!(names, ["rlq", "describe_context", "ask"]);
     assert!(tools["result"]["tools"][0]["description"]
         .as_str()
@@ -205,12 +209,7 @@ fn without_a_model_there_is_no_ask() {
         None,
     );
     let tools = m.request("tools/list", json!({}));
-    let names: Vec<&str> = tools["result"]["tools"]
-        .as_array()
-        .expect("tools")
-        .iter()
-        .filter_map(|t| t["name"].as_str())
-        .collect();
+    let names = tool_names(&tools);
     assert_eq!(names, ["rlq", "describe_context"]);
     let r = m.call(
         "rlq",
