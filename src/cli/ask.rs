@@ -11,7 +11,7 @@ use std::sync::Arc;
 use clap::Args;
 use serde_json::json;
 
-use super::inputs::{ContextArgs, LimitArgs, ModelArgs, SessionArgs};
+use super::inputs::SessionInputs;
 use crate::session::{Answer, Session};
 use crate::trajectory::{cost, duration, group};
 
@@ -24,13 +24,7 @@ pub struct AskArgs {
     #[arg(long, value_name = "PATH", conflicts_with = "question")]
     question_file: Option<PathBuf>,
     #[command(flatten)]
-    context: ContextArgs,
-    #[command(flatten)]
-    models: ModelArgs,
-    #[command(flatten)]
-    limits: LimitArgs,
-    #[command(flatten)]
-    session: SessionArgs,
+    inputs: SessionInputs,
     /// Print one JSON object (answer, status, turns, usage) instead of the answer.
     #[arg(long)]
     json: bool,
@@ -56,15 +50,15 @@ pub fn run(args: AskArgs) -> u8 {
     if question.trim().is_empty() {
         return usage_error("the question is empty");
     }
-    let config = match args.models.config() {
+    let config = match args.inputs.models.config() {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
-    let context = match args.context.load() {
+    let context = match args.inputs.context.load() {
         Ok(c) => Arc::new(c),
         Err(e) => return usage_error(e),
     };
-    let options = args.session.options(&args.limits, &args.context);
+    let options = args.inputs.options();
     let session = Session::new(context).config(config).options(options);
     let answer = match session.ask(&question) {
         Ok(a) => a,

@@ -158,6 +158,31 @@ pub struct ModelArgs {
     pub trace: Option<PathBuf>,
 }
 
+/// What the subcommands that run sessions (`ask`, `serve`, `mcp`) take: the
+/// context, models and budgets, interpreter limits, and the loop's settings.
+#[derive(Args, Debug)]
+pub struct SessionInputs {
+    /// The context documents.
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Models, budgets, cache and trace.
+    #[command(flatten)]
+    pub models: ModelArgs,
+    /// Interpreter limits of each turn.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// Settings of the root loop.
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+impl SessionInputs {
+    /// The loop's options (see [`SessionArgs::options`]).
+    pub fn options(&self) -> crate::session::Options {
+        self.session.options(&self.limits, &self.context)
+    }
+}
+
 /// Settings of the root loop, shared by the subcommands that run sessions.
 #[derive(Args, Debug, Clone)]
 pub struct SessionArgs {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use super::inputs::{ContextArgs, LimitArgs, ModelArgs, SessionArgs};
+use super::inputs::SessionInputs;
 use crate::mcp::server::RlmqMcp;
 use crate::mcp::worker::Worker;
 use crate::session::{Session, Shell};
@@ -18,13 +18,7 @@ use crate::session::{Session, Shell};
 #[derive(Args, Debug)]
 pub struct McpArgs {
     #[command(flatten)]
-    context: ContextArgs,
-    #[command(flatten)]
-    models: ModelArgs,
-    #[command(flatten)]
-    limits: LimitArgs,
-    #[command(flatten)]
-    session: SessionArgs,
+    inputs: SessionInputs,
 }
 
 fn fail(msg: impl std::fmt::Display) -> u8 {
@@ -34,11 +28,11 @@ fn fail(msg: impl std::fmt::Display) -> u8 {
 
 /// Runs `rlmq mcp`.
 pub fn run(args: McpArgs) -> u8 {
-    let config = match args.models.config() {
+    let config = match args.inputs.models.config() {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let context = match args.context.load() {
+    let context = match args.inputs.context.load() {
         Ok(c) => Arc::new(c),
         Err(e) => return fail(e),
     };
@@ -48,7 +42,7 @@ pub fn run(args: McpArgs) -> u8 {
         .config(config.clone())
         .backend()
         .ok();
-    let limits = args.limits.limits();
+    let limits = args.inputs.limits.limits();
     let shell_context = Arc::clone(&context);
     let shell_calls = calls.clone();
     let worker = Worker::start(move || {
@@ -67,8 +61,8 @@ pub fn run(args: McpArgs) -> u8 {
         worker,
         context,
         calls,
-        options: args.session.options(&args.limits, &args.context),
-        max_output_chars: args.session.max_output_chars,
+        options: args.inputs.options(),
+        max_output_chars: args.inputs.session.max_output_chars,
     };
     match crate::mcp::serve(handler) {
         Ok(()) => 0,

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use clap::Args;
 use sha2::{Digest, Sha256};
 
-use super::inputs::{ContextArgs, LimitArgs, ModelArgs, SessionArgs};
+use super::inputs::SessionInputs;
 use crate::serve::{App, Server};
 use crate::session::Session;
 
@@ -26,13 +26,7 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 8080)]
     port: u16,
     #[command(flatten)]
-    context: ContextArgs,
-    #[command(flatten)]
-    models: ModelArgs,
-    #[command(flatten)]
-    limits: LimitArgs,
-    #[command(flatten)]
-    session: SessionArgs,
+    inputs: SessionInputs,
     /// Write one trace per request to DIR/<trace id>.jsonl (for `rlmq trace` and `rlmq replay`).
     #[arg(long, value_name = "DIR")]
     trace_dir: Option<PathBuf>,
@@ -57,7 +51,7 @@ fn fail(msg: impl std::fmt::Display) -> u8 {
 
 /// Runs `rlmq serve`.
 pub fn run(args: ServeArgs) -> u8 {
-    if args.models.trace.is_some() {
+    if args.inputs.models.trace.is_some() {
         return fail(
             "rlmq serve writes one trace per request: use --trace-dir DIR instead of --trace",
         );
@@ -75,13 +69,13 @@ pub fn run(args: ServeArgs) -> u8 {
             }
         },
     };
-    let config = match args.models.config() {
+    let config = match args.inputs.models.config() {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let context = match args.context.context.is_empty() {
+    let context = match args.inputs.context.context.is_empty() {
         true => None,
-        false => match args.context.load() {
+        false => match args.inputs.context.load() {
             Ok(c) => Some(Arc::new(c)),
             Err(e) => return fail(e),
         },
@@ -98,11 +92,7 @@ pub fn run(args: ServeArgs) -> u8 {
         Ok(b) => b,
         Err(e) => return fail(e),
     };
-    let mut server = Server::new(
-        base,
-        context,
-        args.session.options(&args.limits, &args.context),
-    );
+    let mut server = Server::new(base, context, args.inputs.options());
     server.trace_dir = args.trace_dir.clone();
     server.passthrough_chars = args.passthrough_chars;
     server.document_chars = args.document_chars;
