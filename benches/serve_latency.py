@@ -53,10 +53,12 @@ def main():
     with open(os.path.join(tmp, "rlmq.toml"), "w") as f:
         f.write(f'provider = "openai"\nbase_url = "{mock_url}"\nroot_model = "mock-root"\nsub_model = "mock-root"\n')
     server, url = start(
-        [f"{a.bin}/rlmq", "serve", "--port", "0", "--config", os.path.join(tmp, "rlmq.toml"), "--no-cache"],
+        [f"{a.bin}/rlmq", "serve", "--port", "0", "--config", os.path.join(tmp, "rlmq.toml"), "--no-cache",
+         "--passthrough-chars", "0"],
         env, "rlmq serve: listening on ")
     try:
-        filler = "".join(f"line {i}: nothing to see here.\n" for i in range(a.kb * 1024 // 30))
+        # Two halves of filler around the number: a document of about --kb KiB.
+        filler = "".join(f"line {i}: nothing to see here.\n" for i in range(a.kb * 1024 // 60))
         walls, sessions = [], []
         for i in range(a.runs + 3):
             body = json.dumps({"model": "rlm:mock-root", "messages": [{"role": "user", "content":
