@@ -69,6 +69,12 @@ pub fn run(args: ServeArgs) -> u8 {
             }
         },
     };
+    if key_hash.is_none() && !args.host.is_loopback() {
+        eprintln!(
+            "rlmq serve: warning: listening on {} with no --api-key-env: anyone who can reach it spends this server's model budget",
+            args.host
+        );
+    }
     let config = match args.inputs.models.config() {
         Ok(c) => c,
         Err(e) => return fail(e),
