@@ -33,8 +33,9 @@ impl Engine {
     /// Parses and checks a script; every problem found is returned.
     pub fn compile(&self, name: &str, text: &str) -> Result<Program, Vec<Diagnostic>> {
         let id = self.rt.add_source(name, text);
-        let program = crate::syntax::parse(&self.rt.sources(), id)?;
-        let problems = check(&program, self.globals.names().map(|n| &**n));
+        let sources = self.rt.sources();
+        let program = crate::syntax::parse(&sources, id)?;
+        let problems = check(&program, self.globals.names().map(|n| &**n), &sources);
         if problems.is_empty() {
             Ok(program)
         } else {

@@ -158,8 +158,8 @@ fn bind_vars(engine: &mut Engine, vars: &[String], files: &[String]) -> Result<(
         if !valid {
             return Err(format!("{flag}: `{k}` is not a valid variable name"));
         }
-        if k == "context" || k == "docs" || crate::builtins::lookup(k).is_some() {
-            return Err(format!("{flag}: `{k}` is a built-in name; choose another"));
+        if k == "context" || k == "docs" {
+            return Err(format!("{flag}: `{k}` is bound by rlmq; choose another name"));
         }
         Ok((k.to_string(), v.to_string()))
     };
