@@ -161,7 +161,7 @@ fn zip(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn enumerate(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let l = cx.list(a, 0)?;
+    let l = cx.iterable(a, 0)?;
     let start = cx.int(a, 1, Some(0))?;
     cx.reserve(l.len() * 64)?;
     Ok(Value::list(
@@ -231,7 +231,7 @@ pub enum HashKey {
 }
 
 fn unique(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let l = cx.list(a, 0)?;
+    let l = cx.iterable(a, 0)?;
     let mut seen = HashSet::new();
     let mut slow: Vec<Value> = Vec::new();
     let mut out = Vec::new();
@@ -297,7 +297,7 @@ fn range(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn sum(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let l = cx.list(a, 0)?;
+    let l = cx.iterable(a, 0)?;
     let mut acc = a.get(1).cloned().unwrap_or(Value::Int(0));
     for x in l.iter() {
         if !matches!(x, Value::Int(_) | Value::Float(_) | Value::Bool(_)) {

@@ -82,13 +82,13 @@ pub const BUILTINS: &[Builtin] = &[
 ];
 
 fn map(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let xs = cx.list(a, 0)?;
+    let xs = cx.iterable(a, 0)?;
     let f = cx.func(a, 1)?;
     Ok(Value::list(cx.apply_all(&xs, &f)?))
 }
 
 fn filter(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let xs = cx.list(a, 0)?;
+    let xs = cx.iterable(a, 0)?;
     let f = cx.func(a, 1)?;
     let keep = cx.apply_all(&xs, &f)?;
     Ok(Value::list(
@@ -132,7 +132,7 @@ fn sort_by_keys(cx: &CallCx, items: Vec<Value>, keys: Vec<Value>, reverse: bool)
 }
 
 fn sort(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let xs = cx.list(a, 0)?;
+    let xs = cx.iterable(a, 0)?;
     let reverse = cx.bool(a, 2, false);
     let keys = match cx.opt_func(a, 1)? {
         Some(f) => cx.apply_all(&xs, &f)?,
@@ -161,7 +161,7 @@ fn keys_of(cx: &mut CallCx, xs: &List, f: &Func) -> R<Vec<crate::eval::value::Ke
 }
 
 fn group_by(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let xs = cx.list(a, 0)?;
+    let xs = cx.iterable(a, 0)?;
     let f = cx.func(a, 1)?;
     let keys = keys_of(cx, &xs, &f)?;
     let mut groups: indexmap::IndexMap<_, Vec<Value>> = indexmap::IndexMap::new();
@@ -176,7 +176,7 @@ fn group_by(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn count_by(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let xs = cx.list(a, 0)?;
+    let xs = cx.iterable(a, 0)?;
     let f = cx.func(a, 1)?;
     let keys = keys_of(cx, &xs, &f)?;
     let mut r = Record::new();
@@ -190,7 +190,7 @@ fn count_by(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn first(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let xs = cx.list(a, 0)?;
+    let xs = cx.iterable(a, 0)?;
     let Some(f) = cx.opt_func(a, 1)? else {
         return Ok(xs.get(0).unwrap_or(Value::Null));
     };
@@ -203,7 +203,7 @@ fn first(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn reduce(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let xs = cx.list(a, 0)?;
+    let xs = cx.iterable(a, 0)?;
     let f = cx.func(a, 1)?;
     let mut acc = a.raw(2).cloned().unwrap_or(Value::Null);
     for x in xs.iter() {
@@ -213,8 +213,15 @@ fn reduce(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn extreme(cx: &mut CallCx, a: &Args, want: Ordering) -> R<Value> {
+    // One argument is iterated as in Python: `max("hello")` is "o",
+    // `max(r)` the largest key of a record.
     let items: List = match a.rest() {
-        [Value::List(l)] => l.clone(),
+        [one] => super::args::python_items(one).ok_or_else(|| {
+            cx.fail_hint(
+                format!("needs a list, a string or a record, got {}", one.type_name()),
+                format!("{}(xs) takes the largest/smallest item; {}(a, b) compares values", cx.name, cx.name),
+            )
+        })?,
         [] => return Err(cx.fail("needs a list or at least one value")),
         many => List::from_vec(many.to_vec()),
     };
@@ -247,7 +254,7 @@ fn max(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn truth_test(cx: &mut CallCx, a: &Args, want_any: bool) -> R<Value> {
-    let xs = cx.list(a, 0)?;
+    let xs = cx.iterable(a, 0)?;
     let f = cx.opt_func(a, 1)?;
     for x in xs.iter() {
         let t = match &f {

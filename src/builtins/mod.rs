@@ -264,6 +264,7 @@ fn bind(
     let mut rest = Vec::new();
     let fixed = params.iter().take_while(|p| !p.rest).count();
     let has_rest = fixed < params.len();
+    let positional = args.len();
     for (i, v) in args.into_iter().enumerate() {
         if i < fixed {
             slots[i] = Some(v);
@@ -303,7 +304,7 @@ fn bind(
             ));
         }
     }
-    Ok(Args::new(slots, rest))
+    Ok(Args::new(slots, rest, positional))
 }
 
 /// Writes the builtin table (signature and doc) as markdown rows.
