@@ -219,7 +219,11 @@ fn extreme(cx: &mut CallCx, a: &Args, want: Ordering) -> R<Value> {
         [one] => super::args::python_items(one).ok_or_else(|| {
             cx.fail_hint(
                 format!("needs a list, a string or a record, got {}", one.type_name()),
-                format!("{}(xs) takes the largest/smallest item; {}(a, b) compares values", cx.name, cx.name),
+                format!(
+                    "{0}(xs) gives the {1} item of a list (a string's characters, a record's keys); {0}(a, b) the {1} of its arguments",
+                    cx.name,
+                    if cx.name == "max" { "largest" } else { "smallest" }
+                ),
             )
         })?,
         [] => return Err(cx.fail("needs a list or at least one value")),

@@ -142,7 +142,10 @@ fn json_output_is_one_object() {
 fn vars_bind_strings() {
     let (code, out, _) = run(&["run", "-e", "final(q + \"!\")", "--var", "q=why"]);
     assert_eq!((code, out.as_str()), (0, "why!\n"));
-    assert_eq!(run(&["run", "-e", "1", "--var", "len=3"]).0, 2);
+    assert_eq!(run(&["run", "-e", "1", "--var", "docs=3"]).0, 2);
+    // A variable may shadow a built-in, as in Python.
+    let (code, out, _) = run(&["run", "-e", "final(len + \"!\")", "--var", "len=3"]);
+    assert_eq!((code, out.as_str()), (0, "3!\n"));
 }
 
 #[test]

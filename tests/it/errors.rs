@@ -27,7 +27,20 @@ error_snapshot!(
     "let r = {user: 1, label: \"spam\"}\nprint(r.lable)"
 );
 error_snapshot!(index_out_of_range, "let xs = [1, 2]\nprint(xs[5])");
-error_snapshot!(assign_builtin_name, "let lines = lines(context)");
+error_snapshot!(assign_an_input, "let context = lines(context)");
+error_snapshot!(
+    call_a_shadowed_builtin,
+    "let count = 3\nprint(count(context, \"x\"))"
+);
+error_snapshot!(
+    call_a_shadowed_builtin_in_a_def,
+    "let lines = lines(context)\ndef f(t) { return lines(t) }"
+);
+error_snapshot!(
+    partition_with_a_positional_regex,
+    "print(partition(context, re\"^## \"))"
+);
+error_snapshot!(max_of_a_number, "print(max(3))");
 error_snapshot!(
     unknown_keyword_argument,
     "print(grep(context, \"x\", ignorecase=true))"
