@@ -21,9 +21,9 @@ use crate::llm::{BudgetView, CallError, CallErrorKind, CallRequest};
 
 /// The model builtins.
 pub const BUILTINS: &[Builtin] = &[
-    Builtin { sig: "llm(prompt, text=null, model=null, json=false, max_tokens=null, system=null)", doc: "one sub-model call: the reply as a str (parsed into values with json=true); a failed call is an error value", effect: Effect::Model, run: llm },
-    Builtin { sig: "rlm(question, text)", doc: "a recursive sub-session over text at depth+1 (bounded by --max-depth); its answer", effect: Effect::Model, run: rlm },
-    Builtin { sig: "budget()", doc: "what is spent and left: {llm_calls_used, llm_calls_left, tokens_used, tokens_left, usd_used, usd_left, depth, max_depth, sub_input_chars, sub_output_tokens}; \"unlimited\" where no limit is set", effect: Effect::Pure, run: budget },
+    Builtin { sig: "llm(prompt, text=null, model=null, json=false, max_tokens=null, system=null)", doc: "one sub-model call: the reply as a str (parsed into values with json=true); a failed call is an error value", brief: "one sub-call: reply str (parsed with json=true); failure is an error value", effect: Effect::Model, run: llm },
+    Builtin { sig: "rlm(question, text)", doc: "a recursive sub-session over text at depth+1 (bounded by --max-depth); its answer", brief: "a whole sub-session over text", effect: Effect::Model, run: rlm },
+    Builtin { sig: "budget()", doc: "what is spent and left: {llm_calls_used, llm_calls_left, tokens_used, tokens_left, usd_used, usd_left, depth, max_depth, sub_input_chars, sub_output_tokens}; \"unlimited\" where no limit is set", brief: "spent and left: llm_calls_*, tokens_*, usd_* (\"unlimited\"), sub_input_chars, sub_output_tokens", effect: Effect::Pure, run: budget },
 ];
 
 const NO_MODEL: &str = "set OPENAI_API_KEY (with OPENAI_BASE_URL for a local or other OpenAI-compatible server) or ANTHROPIC_API_KEY, or name a model with --model / --sub-model";
