@@ -125,14 +125,7 @@ impl Runtime {
                 }
                 self.eval(b, sc, out)
             }
-            ExprKind::Coalesce(a, b) => {
-                let x = self.eval(a, sc, out)?;
-                if matches!(x, Value::Null | Value::Error(_)) {
-                    self.eval(b, sc, out)
-                } else {
-                    Ok(x)
-                }
-            }
+            ExprKind::Coalesce(a, b) => self.coalesce(a, b, sc, out),
             ExprKind::Compare(first, rest) => {
                 let mut left = self.eval(first, sc, out)?;
                 self.no_error(&left, first.span)?;

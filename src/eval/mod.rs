@@ -2,6 +2,7 @@
 
 mod access;
 mod call;
+mod coalesce;
 pub mod effects;
 pub mod env;
 mod errors;
