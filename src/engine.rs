@@ -52,6 +52,15 @@ impl Engine {
         self.rt.run(program, &mut self.globals, out)
     }
 
+    /// What the sub-calls of the run spent so far.
+    pub fn spent(&self) -> crate::llm::Usage {
+        self.rt
+            .models
+            .as_ref()
+            .map(|m| m.spent())
+            .unwrap_or_default()
+    }
+
     /// The source files seen so far, for rendering diagnostics.
     pub fn sources(&self) -> SourceMap {
         self.rt.sources()
