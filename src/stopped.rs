@@ -28,6 +28,8 @@ pub fn ran_until(d: &Diagnostic, sources: &SourceMap, before: &Usage, after: &Us
         .saturating_sub(before.input_tokens + before.output_tokens);
     let spent = if calls == 0 && cached == 0 {
         "no sub-calls were made".to_string()
+    } else if calls == 0 {
+        format!("no sub-calls were spent ({cached} answered from the cache)")
     } else {
         let mut s = format!(
             "{calls} sub-call{} spent ({tokens} tokens",
