@@ -47,6 +47,36 @@ pub fn check<'a>(
     c.diags
 }
 
+/// Where `program` binds names that builtins have, in source order, for
+/// the runtime's error when such a name is then called.
+pub fn shadow_sites(program: &Program) -> Vec<(Name, Span)> {
+    let mut out = Vec::new();
+    sites_in(&program.stmts, &mut out);
+    out.sort_by_key(|(_, s)| (s.file, s.start));
+    out
+}
+
+fn sites_in(stmts: &[Stmt], out: &mut Vec<(Name, Span)>) {
+    let mut b = Binds::default();
+    b.collect(stmts);
+    for (name, sites) in b.sites {
+        if builtins::lookup(&name).is_some() {
+            let name: Name = name.as_str().into();
+            out.extend(sites.iter().filter_map(|s| Some((name.clone(), s.span?))));
+        }
+    }
+    for s in stmts {
+        visit_defs(s, &mut |d| {
+            for p in &d.params {
+                if builtins::lookup(&p.name).is_some() {
+                    out.push((p.name.clone(), p.span));
+                }
+            }
+            sites_in(&d.body, out);
+        });
+    }
+}
+
 /// Where the names of one scope (the program, or one `def`) are bound, and
 /// whether each binding could hold a function.
 #[derive(Default)]

@@ -37,6 +37,7 @@ impl Engine {
         let program = crate::syntax::parse(&sources, id)?;
         let problems = check(&program, self.globals.names().map(|n| &**n), &sources);
         if problems.is_empty() {
+            self.rt.note_shadows(crate::check::shadow_sites(&program));
             Ok(program)
         } else {
             Err(problems)

@@ -17,7 +17,7 @@ use crate::eval::flow::{Flow, R};
 use crate::eval::models::Models;
 use crate::eval::render::{display, from_json};
 use crate::eval::value::{ErrorValue, Value};
-use crate::llm::{BudgetView, CallError, CallErrorKind, CallRequest};
+use crate::llm::{Budget, BudgetLimits, CallError, CallErrorKind, CallRequest};
 
 /// The model builtins.
 pub const BUILTINS: &[Builtin] = &[
@@ -140,26 +140,11 @@ fn budget(cx: &mut CallCx, _: &Args) -> R<Value> {
     let view = match &cx.rt.models {
         Some(m) => match m.calls() {
             Ok(calls) => calls.budget(m.depth),
-            Err(_) => no_model(m.depth),
+            // No backend (no key, say): the limits, with nothing spent and
+            // no room for a sub-call.
+            Err(_) => Budget::new(m.config().budget).view(m.depth, 0, 0),
         },
-        None => no_model(0),
+        None => Budget::new(BudgetLimits::default()).view(0, 0, 0),
     };
     Ok(serde_json::to_value(view).map_or(Value::Null, |j| from_json(&j)))
-}
-
-/// The budget when no sub-model is configured: nothing spent, no limits,
-/// and no room for a sub-call.
-fn no_model(depth: u32) -> BudgetView {
-    BudgetView {
-        llm_calls_used: 0,
-        llm_calls_left: None,
-        tokens_used: 0,
-        tokens_left: None,
-        usd_used: 0.0,
-        usd_left: None,
-        depth,
-        max_depth: 0,
-        sub_input_chars: 0,
-        sub_output_tokens: 0,
-    }
 }

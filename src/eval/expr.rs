@@ -154,6 +154,9 @@ impl Runtime {
             }
             ExprKind::Call { callee, args, .. } => {
                 let f = self.eval(callee, sc, out)?;
+                if let ExprKind::Var(name) = &callee.kind {
+                    self.not_the_builtin(name, &f, callee.span)?;
+                }
                 let (argv, kwargs) = self.eval_args(args, sc, out)?;
                 self.call_value(&f, argv, kwargs, sc, out, e.span, callee.span)
             }

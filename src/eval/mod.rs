@@ -17,6 +17,7 @@ pub mod limits;
 pub mod models;
 pub mod ops;
 mod place;
+mod shadow;
 pub mod render;
 pub mod value;
 mod walk;

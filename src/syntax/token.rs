@@ -366,6 +366,7 @@ impl Token<'_> {
                 | Token::Dot
                 | Token::Coalesce
                 | Token::Question
+                | Token::Colon
                 | Token::And
                 | Token::Or
                 | Token::In

@@ -37,6 +37,10 @@ error_snapshot!(
     "let lines = lines(context)\ndef f(t) { return lines(t) }"
 );
 error_snapshot!(
+    call_a_shadowed_builtin_at_runtime,
+    "let n = 0\nfor w in [\"a\", \"b\"] {\n  if n > 0 { print(count(w, \"a\")) }\n  let count = 1\n  n += 1\n}"
+);
+error_snapshot!(
     partition_with_a_positional_regex,
     "print(partition(context, re\"^## \"))"
 );
