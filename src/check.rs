@@ -47,6 +47,15 @@ pub fn check<'a>(
     c.diags
 }
 
+/// The message and hint for a call of `name` where it is the script's
+/// variable; `what` says what is known of it ("assigned at line 3").
+pub fn shadowed_message(name: &str, what: &str) -> (String, String) {
+    (
+        format!("`{name}` is the script's variable here ({what}), not the built-in {name}()"),
+        format!("rename the variable where it is assigned (say `n_{name}`), so {name}(...) calls the built-in again"),
+    )
+}
+
 /// Where `program` binds names that builtins have, in source order, for
 /// the runtime's error when such a name is then called.
 pub fn shadow_sites(program: &Program) -> Vec<(Name, Span)> {
@@ -448,17 +457,8 @@ impl Checker<'_> {
             return;
         };
         let line = self.sources.get(at.file).locate(at.start as usize).0;
-        self.diags.push(
-            err(
-                span,
-                format!(
-                    "`{name}` is the script's variable here (assigned at line {line}), not the built-in {name}()"
-                ),
-            )
-            .hint(format!(
-                "rename the variable (say `n_{name}`) where it is assigned, so {name}(...) calls the built-in again"
-            )),
-        );
+        let (msg, hint) = shadowed_message(name, &format!("assigned at line {line}"));
+        self.diags.push(err(span, msg).hint(hint));
     }
 
     fn arity(&mut self, b: builtins::BuiltinRef, span: Span, pos: usize, kw: &[Name]) {

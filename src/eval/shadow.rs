@@ -28,34 +28,31 @@ impl Runtime {
             return Ok(());
         }
         let sites = self.shadows.lock().unwrap_or_else(|e| e.into_inner());
-        let site = sites
+        let named: Vec<Span> = sites
             .iter()
             .filter(|(n, _)| &**n == name)
             .map(|(_, s)| *s)
+            .collect();
+        drop(sites);
+        // The binding before the call, else (in a loop) the last one.
+        let site = named
+            .iter()
             .filter(|s| s.file != span.file || s.start < span.start)
-            .last();
+            .last()
+            .or(named.last());
         let kind = f.type_name();
-        let msg = match site {
-            Some(s) => {
-                let sources = self.sources();
-                let file = sources.get(s.file);
-                let line = file.locate(s.start as usize).0;
-                let place = if s.file == span.file {
-                    format!("line {line}")
-                } else {
-                    format!("{}:{line}", file.name)
-                };
-                format!("`{name}` is the script's variable here ({} {kind}, assigned at {place}), not the built-in {name}()", super::errors::article(kind))
+        let mut what = format!("{} {kind}", super::errors::article(kind));
+        if let Some(s) = site {
+            let sources = self.sources();
+            let file = sources.get(s.file);
+            let line = file.locate(s.start as usize).0;
+            if s.file == span.file {
+                what.push_str(&format!(", assigned at line {line}"));
+            } else {
+                what.push_str(&format!(", assigned at {}:{line}", file.name));
             }
-            None => format!(
-                "`{name}` is the script's variable here ({} {kind}), not the built-in {name}()",
-                super::errors::article(kind)
-            ),
-        };
-        Err(Diagnostic::runtime(span, msg)
-            .hint(format!(
-                "rename the variable where it is assigned (say `n_{name}`), so {name}(...) calls the built-in again"
-            ))
-            .into())
+        }
+        let (msg, hint) = crate::check::shadowed_message(name, &what);
+        Err(Diagnostic::runtime(span, msg).hint(hint).into())
     }
 }
