@@ -5,6 +5,7 @@
 
 use crate::diag::Diagnostic;
 use crate::llm::Usage;
+use crate::session::truncate::group;
 use crate::syntax::span::SourceMap;
 
 /// The line after a parse or check error.
@@ -32,8 +33,9 @@ pub fn ran_until(d: &Diagnostic, sources: &SourceMap, before: &Usage, after: &Us
         format!("no sub-calls were spent ({cached} answered from the cache)")
     } else {
         let mut s = format!(
-            "{calls} sub-call{} spent ({tokens} tokens",
-            if calls == 1 { " was" } else { "s were" }
+            "{calls} sub-call{} spent ({} tokens",
+            if calls == 1 { " was" } else { "s were" },
+            group(tokens as usize)
         );
         if let (Some(a), Some(b)) = (after.cost_usd, before.cost_usd) {
             s.push_str(&format!(", ${:.4}", (a - b).max(0.0)));

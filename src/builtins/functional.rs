@@ -27,7 +27,7 @@ pub const BUILTINS: &[Builtin] = &[
     },
     Builtin {
         sig: "sort(xs, key=null, reverse=false)",
-        doc: "sorted copy, stable; numbers numerically, strings by code point", brief: "stable sorted copy (sorted is an alias)",
+        doc: "sorted copy of a list (a string's characters, a record's keys), stable; numbers numerically, strings by code point", brief: "stable sorted copy (sorted is an alias)",
         effect: Effect::Pure,
         run: sort,
     },
@@ -57,13 +57,13 @@ pub const BUILTINS: &[Builtin] = &[
     },
     Builtin {
         sig: "min(*values, key=null)",
-        doc: "smallest of a list or of the arguments (the first on ties)", brief: "of a list/str/record or the arguments",
+        doc: "smallest of a list (a string's characters, a record's keys) or of the arguments (the first on ties)", brief: "of a list/str/record or the arguments",
         effect: Effect::Pure,
         run: min,
     },
     Builtin {
         sig: "max(*values, key=null)",
-        doc: "largest of a list or of the arguments (the first on ties)", brief: "of a list/str/record or the arguments",
+        doc: "largest of a list (a string's characters, a record's keys) or of the arguments (the first on ties)", brief: "of a list/str/record or the arguments",
         effect: Effect::Pure,
         run: max,
     },

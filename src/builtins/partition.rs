@@ -15,7 +15,7 @@ use crate::search;
 
 /// The partition builtins.
 pub const BUILTINS: &[Builtin] = &[
-    Builtin { sig: "partition(x, by=null, size=null, n=null, chars=null)", doc: "a text: pieces starting at each match of by, of at most size characters cut after a newline, or n nearly equal pieces at line ends; a list: batches of size items, n batches, or batches of at most chars characters", brief: "text: by= pieces at each match, size= chars, n= pieces; list: size=, n=, chars= batches", effect: Effect::Pure, run: partition },
+    Builtin { sig: "partition(x, by=null, size=null, n=null, chars=null)", doc: "a text: pieces starting at each match of by, of at most size characters cut after a newline, or n nearly equal pieces at line ends; a list: batches of size items, n batches, or batches of at most chars characters; t.partition(sep) with a str by position is Python's [before, sep, after]", brief: "text: by= pieces at each match, size= chars, n= pieces; list: size=, n=, chars= batches", effect: Effect::Pure, run: partition },
     Builtin { sig: "offset(text)", doc: "where a slice of the context starts in the context, in characters; null for a computed string", brief: "start of a context slice in context", effect: Effect::Pure, run: offset },
     Builtin { sig: "doc_of(text)", doc: "the name of the document a slice of the context lies in; null for a computed string", brief: "document name of a context slice", effect: Effect::Pure, run: doc_of },
 ];
