@@ -229,3 +229,22 @@ fn limits_stop_runaway_scripts() {
     assert_eq!(code, 1);
     assert!(err.contains("--max-time"), "{err}");
 }
+
+#[test]
+fn check_accepts_every_worked_example_and_knows_session_names() {
+    let dir = super::common::root().join("prompts/examples");
+    let mut n = 0;
+    for e in fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "rlq") {
+            let (code, out, err) = run(&["check", p.to_str().unwrap()]);
+            assert_eq!(code, 0, "{}: {out}{err}", p.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 5);
+    assert_eq!(run(&["check", "-e", "print(question)"]).0, 0);
+    let (code, _, err) = run(&["check", "-e", "let question = 1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`question` is an input of the program"), "{err}");
+}
