@@ -448,7 +448,10 @@ impl Checker<'_> {
     fn shadowed_call(&mut self, name: &str, span: Span, sites: &[Site]) {
         let earlier: Vec<&Site> = sites
             .iter()
-            .filter(|s| s.span.is_none_or(|b| b.file != span.file || s.from <= span.start))
+            .filter(|s| {
+                s.span
+                    .is_none_or(|b| b.file != span.file || s.from <= span.start)
+            })
             .collect();
         if earlier.is_empty() || earlier.iter().any(|s| s.maybe_function) {
             return;

@@ -19,7 +19,10 @@ pub fn ran_until(d: &Diagnostic, sources: &SourceMap, before: &Usage, after: &Us
     let at = match d.span {
         Some(span) => {
             let file = sources.get(span.file);
-            format!("line {} stopped the program", file.locate(span.start as usize).0)
+            format!(
+                "line {} stopped the program",
+                file.locate(span.start as usize).0
+            )
         }
         None => "the program stopped".to_string(),
     };

@@ -349,7 +349,10 @@ pub fn python_items(v: &Value) -> Option<List> {
     match v {
         Value::List(l) => Some(l.clone()),
         Value::Str(s) => Some(List::from_vec(
-            s.text().chars().map(|c| Value::str(c.to_string())).collect(),
+            s.text()
+                .chars()
+                .map(|c| Value::str(c.to_string()))
+                .collect(),
         )),
         Value::Record(r) => Some(List::from_vec(
             r.keys().map(crate::eval::value::Key::to_value).collect(),

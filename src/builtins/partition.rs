@@ -25,7 +25,10 @@ pub const BUILTINS: &[Builtin] = &[
 fn python_partition(cx: &mut CallCx, a: &Args) -> R<Value> {
     let usage = "partition(t, by=p) cuts before each match of p; Python's t.partition(sep) gives [before, sep, after]";
     if [2, 3, 4].iter().any(|&i| a.get(i).is_some()) {
-        return Err(cx.fail_hint("give the pattern as by= together with size=, n= or chars=", usage));
+        return Err(cx.fail_hint(
+            "give the pattern as by= together with size=, n= or chars=",
+            usage,
+        ));
     }
     match (a.raw(0), a.raw(1)) {
         (Some(Value::Str(s)), Some(Value::Str(sep))) => {

@@ -166,7 +166,9 @@ fn bind_vars(engine: &mut Engine, vars: &[String], files: &[String]) -> Result<(
             return Err(format!("{flag}: `{k}` is not a valid variable name"));
         }
         if k == "context" || k == "docs" {
-            return Err(format!("{flag}: `{k}` is bound by rlmq; choose another name"));
+            return Err(format!(
+                "{flag}: `{k}` is bound by rlmq; choose another name"
+            ));
         }
         Ok((k.to_string(), v.to_string()))
     };

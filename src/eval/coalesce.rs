@@ -43,7 +43,9 @@ impl Runtime {
                 let absent = match (&v, &idx) {
                     (Value::Record(r), k) => ops::to_key(k).is_some_and(|k| r.get(&k).is_none()),
                     (Value::List(l), Value::Int(n)) => ops::resolve_index(*n, l.len()).is_none(),
-                    (Value::Str(s), Value::Int(n)) => ops::resolve_index(*n, s.char_len()).is_none(),
+                    (Value::Str(s), Value::Int(n)) => {
+                        ops::resolve_index(*n, s.char_len()).is_none()
+                    }
                     _ => false,
                 };
                 if absent {

@@ -81,9 +81,13 @@ pub fn apply(v: &Value, spec: &str) -> Result<String, String> {
             _ => display(v),
         },
         Some('e') if numeric => group(exponent(as_f64(v), precision.unwrap_or(6)), comma),
-        Some('E') if numeric => group(exponent(as_f64(v), precision.unwrap_or(6)), comma).to_uppercase(),
+        Some('E') if numeric => {
+            group(exponent(as_f64(v), precision.unwrap_or(6)), comma).to_uppercase()
+        }
         Some('g') if numeric => group(general(as_f64(v), precision.unwrap_or(6)), comma),
-        Some('G') if numeric => group(general(as_f64(v), precision.unwrap_or(6)), comma).to_uppercase(),
+        Some('G') if numeric => {
+            group(general(as_f64(v), precision.unwrap_or(6)), comma).to_uppercase()
+        }
         _ => return Err(bad()),
     };
     let width: usize = width.parse().unwrap_or(0);

@@ -17,8 +17,8 @@ pub mod limits;
 pub mod models;
 pub mod ops;
 mod place;
-mod shadow;
 pub mod render;
+mod shadow;
 pub mod value;
 mod walk;
 

@@ -246,5 +246,8 @@ fn check_accepts_every_worked_example_and_knows_session_names() {
     assert_eq!(run(&["check", "-e", "print(question)"]).0, 0);
     let (code, _, err) = run(&["check", "-e", "let question = 1"]);
     assert_eq!(code, 2);
-    assert!(err.contains("`question` is an input of the program"), "{err}");
+    assert!(
+        err.contains("`question` is an input of the program"),
+        "{err}"
+    );
 }

@@ -308,10 +308,22 @@ fn a_runtime_error_says_what_ran_before_it() {
     // The same run again: the calls come from the cache, and it says so.
     let o = run(&server, cache.path(), code, &[]);
     let err = text(&o).1;
-    assert!(err.contains("and no sub-calls were spent (3 answered from the cache)"), "{err}");
+    assert!(
+        err.contains("and no sub-calls were spent (3 answered from the cache)"),
+        "{err}"
+    );
     // A parse error: nothing ran, no request was made.
-    let o = run(&server, cache.path(), "let a = [\"x\"] | map(x => llm(\"Say\", x))\nprint(a[0]", &[]);
+    let o = run(
+        &server,
+        cache.path(),
+        "let a = [\"x\"] | map(x => llm(\"Say\", x))\nprint(a[0]",
+        &[],
+    );
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).1.contains("= nothing ran: the code has errors"), "{}", text(&o).1);
+    assert!(
+        text(&o).1.contains("= nothing ran: the code has errors"),
+        "{}",
+        text(&o).1
+    );
     assert_eq!(server.count(), 3);
 }
