@@ -140,6 +140,7 @@ const PYTHON_HINTS: &[(&str, &str)] = &[
     ("nonlocal", "a def cannot assign outer variables; return the value instead"),
     ("global", "a def cannot assign outer variables; return the value instead"),
     ("len_", "use len(x)"),
+    ("index", "use index_of(s, x): the offset of x, or -1 when it is absent"),
 ];
 
 /// The builtins by family, with the family's name.

@@ -45,6 +45,8 @@ error_snapshot!(
     "print(partition(context, re\"^## \"))"
 );
 error_snapshot!(max_of_a_number, "print(max(3))");
+error_snapshot!(python_percent_format, "print(\"%d items\" % 3)");
+error_snapshot!(python_str_index, "print(\"abc\".index(\"b\"))");
 error_snapshot!(
     unknown_keyword_argument,
     "print(grep(context, \"x\", ignorecase=true))"
