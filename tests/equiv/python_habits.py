@@ -1,22 +1,10 @@
 """The Python computation of tests/equiv/python_habits.rlq, from Python's own
 semantics."""
-import json
 import sys
 
+from equiv import clean_lines as lines, out
+
 context = open(sys.argv[1], encoding="utf-8").read()
-
-
-def j(x):
-    return json.dumps(x, separators=(",", ":"), ensure_ascii=False)
-
-
-def out(label, *vals):
-    print(label, *[j(v) for v in vals])
-
-
-def lines(t):
-    ls = t.split("\n")[:-1] if t.endswith("\n") else (t.split("\n") if t else [])
-    return [l[:-1] if l.endswith("\r") else l for l in ls]
 
 
 words = "the cat sat on the mat the end".split()
