@@ -37,8 +37,7 @@ impl Runtime {
         // The binding before the call, else (in a loop) the last one.
         let site = named
             .iter()
-            .filter(|s| s.file != span.file || s.start < span.start)
-            .last()
+            .rfind(|s| s.file != span.file || s.start < span.start)
             .or(named.last());
         let kind = f.type_name();
         let mut what = format!("{} {kind}", super::errors::article(kind));
