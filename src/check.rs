@@ -512,3 +512,44 @@ impl Checker<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(src: &str) -> Vec<String> {
+        let mut sources = SourceMap::new();
+        let id = sources.add("t.rlq", src);
+        let program = crate::syntax::parse(&sources, id).expect("parses");
+        check(&program, [], &sources)
+            .into_iter()
+            .map(|d| d.message)
+            .collect()
+    }
+
+    #[test]
+    fn a_def_local_shadows_only_inside_the_def() {
+        assert!(problems("def f(lines) { return len(lines) }\nprint(lines(context))").is_empty());
+        assert!(
+            problems("def f() { let count = 0\n return count }\nprint(count(context, \"x\"))")
+                .is_empty()
+        );
+        // Outside the def the builtin's arguments are still checked.
+        let p = problems("def f(grep) { return grep }\nprint(grep(context))");
+        assert_eq!(p, ["grep() is missing the argument `pattern`"]);
+    }
+
+    #[test]
+    fn calling_a_plain_value_by_a_builtins_name_is_reported_once_bound() {
+        assert!(problems("print(count(context, \"x\"))\nlet count = 3").is_empty());
+        assert!(problems("let lines = lines(context)\nprint(len(lines))").is_empty());
+        assert!(problems("let max = x => x\nprint(max(1))").is_empty());
+        assert!(problems("let n = 0\nlet len = get({}, \"f\")\nprint(len(n))").is_empty());
+        let p = problems("let sum = 0\nfor x in [1] { sum += x }\nprint(sum([1]))");
+        assert_eq!(
+            p,
+            ["`sum` is the script's variable here (assigned at line 2), not the built-in sum()"]
+        );
+        assert_eq!(problems("let question = 1\nlet docs = 2").len(), 2);
+    }
+}
