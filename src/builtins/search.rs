@@ -24,11 +24,11 @@ pub const BUILTINS: &[Builtin] = &[
 ];
 
 fn to_match(hay: &Str, m: RawMatch, around: usize, cx: &CallCx) -> Value {
-    let mut doc_start = None;
+    let mut doc_range = None;
     let doc = hay.as_view().and_then(|v| {
         if Arc::ptr_eq(&v.src, &cx.rt.context.source) && cx.rt.context.docs.len() > 1 {
             cx.rt.context.doc_at(v.range.start + m.start).map(|d| {
-                doc_start = Some(d.range.start);
+                doc_range = Some(d.range.clone());
                 Arc::from(d.name.as_str())
             })
         } else if Arc::ptr_eq(&v.src, &cx.rt.context.source) {
@@ -47,7 +47,7 @@ fn to_match(hay: &Str, m: RawMatch, around: usize, cx: &CallCx) -> Value {
         groups: m.groups,
         around,
         doc,
-        doc_start,
+        doc_range,
     }))
 }
 
