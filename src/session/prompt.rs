@@ -234,7 +234,7 @@ pub fn after_run(
         }
     }
     if let Some(e) = error {
-        out.push_str("\nThe code stopped with an error:\n");
+        out.push_str("\nError (its last line says what ran):\n");
         out.push_str(e.trim_end());
         out.push('\n');
     }
