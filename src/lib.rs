@@ -44,6 +44,7 @@ pub mod search;
 pub mod serve;
 pub mod session;
 pub mod stdlib;
+pub mod stopped;
 pub mod suggest;
 pub mod syntax;
 pub mod trajectory;
