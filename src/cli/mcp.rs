@@ -2,14 +2,16 @@
 //! output. Tools: `rlq` (run code against the context; variables persist,
 //! output is cut, errors come back as data), `describe_context`, and `ask`
 //! (a whole session) when a model is configured. Per call: the interpreter
-//! limits and the output cut; per server: the model budget, shared by every
-//! call's `llm()` and every `ask`.
+//! limits, the output cut and the `--call-max-*` model budget (which a
+//! call's arguments may narrow); per server: the `--max-*` model budget,
+//! which every call's `llm()` and every `ask` also spend from.
 
 use std::sync::Arc;
 
 use clap::Args;
 
 use super::inputs::SessionInputs;
+use crate::llm::BudgetLimits;
 use crate::mcp::server::RlmqMcp;
 use crate::mcp::worker::Worker;
 use crate::session::{Session, Shell};
@@ -19,6 +21,18 @@ use crate::session::{Session, Shell};
 pub struct McpArgs {
     #[command(flatten)]
     inputs: SessionInputs,
+    /// Most model calls of one tool call (--max-llm-calls bounds the whole server).
+    #[arg(long, value_name = "N")]
+    call_max_llm_calls: Option<u64>,
+    /// Most tokens (input and output) of one tool call.
+    #[arg(long, value_name = "N")]
+    call_max_tokens: Option<u64>,
+    /// Most USD of one tool call, from the configured prices.
+    #[arg(long, value_name = "USD")]
+    call_max_usd: Option<f64>,
+    /// Most seconds of model time of one tool call.
+    #[arg(long, value_name = "SECS")]
+    call_max_seconds: Option<f64>,
 }
 
 fn fail(msg: impl std::fmt::Display) -> u8 {
@@ -32,25 +46,32 @@ pub fn run(args: McpArgs) -> u8 {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
+    let call_limits = BudgetLimits {
+        max_calls: args.call_max_llm_calls,
+        max_tokens: args.call_max_tokens,
+        max_usd: args.call_max_usd,
+        max_seconds: args.call_max_seconds,
+        max_depth: config.budget.max_depth,
+    };
+    if let Err(e) = call_limits.validate() {
+        return fail(format!("--call-{}", e.replace('_', "-")));
+    }
     let context = match args.inputs.context.load() {
         Ok(c) => Arc::new(c),
         Err(e) => return fail(e),
     };
-    // One backend for the server's life: rlq's llm() and ask sessions share
-    // its budget. Without a usable model, llm() says why when called.
+    // One backend for the server's life, whose budget every call's own
+    // (nested) budget also spends from. Without a usable model, llm() says
+    // why when called; with one, each rlq call runs on its own backend.
     let calls = Session::new(Arc::clone(&context))
         .config(config.clone())
         .backend()
         .ok();
     let limits = args.inputs.limits.limits();
     let shell_context = Arc::clone(&context);
-    let shell_calls = calls.clone();
     let worker = Worker::start(move || {
         let mut shell = Shell::new(shell_context, limits, "call")?;
-        shell.engine_mut().rt.models = Some(match shell_calls {
-            Some(c) => crate::eval::models::Models::shared(c, 0),
-            None => crate::eval::models::Models::new(config),
-        });
+        shell.engine_mut().rt.models = Some(crate::eval::models::Models::new(config));
         Ok(shell)
     });
     let worker = match worker {
@@ -61,6 +82,7 @@ pub fn run(args: McpArgs) -> u8 {
         worker,
         context,
         calls,
+        call_limits,
         options: args.inputs.options(),
         max_output_chars: args.inputs.session.max_output_chars,
     };

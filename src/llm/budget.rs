@@ -23,8 +23,13 @@
 //!   sub-models, whose own programs may not).
 //!
 //! Running out is a [`Refusal`] that names what ran out, never a wait.
+//!
+//! A budget can be nested [`within`](Budget::within) another: each call is
+//! then charged to both and must fit both (a server's per-call limits under
+//! its limits for its whole life).
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -156,7 +161,11 @@ pub struct Budget {
     calls: AtomicU64,
     tokens: AtomicU64,
     nano_usd: AtomicU64,
+    parent: Option<Arc<Budget>>,
 }
+
+/// Ends the detail of a refusal by a nested budget's own limits.
+pub const OWN_LIMIT: &str = " (a limit of this call alone)";
 
 fn nano(usd: f64) -> u64 {
     (usd * 1e9).round() as u64
@@ -164,6 +173,14 @@ fn nano(usd: f64) -> u64 {
 
 fn usd(nano: u64) -> f64 {
     nano as f64 / 1e9
+}
+
+/// The smaller of two limits, where `None` is unlimited.
+pub fn narrower<T: PartialOrd + Copy>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if y < x { y } else { x }),
+        (x, y) => x.or(y),
+    }
 }
 
 /// Adds `add` to `counter` unless that would pass `max`; returns the value
@@ -184,7 +201,25 @@ impl Budget {
             calls: AtomicU64::new(0),
             tokens: AtomicU64::new(0),
             nano_usd: AtomicU64::new(0),
+            parent: None,
         }
+    }
+
+    /// A fresh budget nested in `parent`: every call is charged to both
+    /// and must fit both. Its refusals say when its own limits ran out.
+    pub fn within(limits: BudgetLimits, parent: Arc<Budget>) -> Budget {
+        Budget {
+            parent: Some(parent),
+            ..Budget::new(limits)
+        }
+    }
+
+    /// Marks a refusal by this budget's own limits when it is nested.
+    fn own(&self, mut r: Refusal) -> Refusal {
+        if self.parent.is_some() {
+            r.detail.push_str(OWN_LIMIT);
+        }
+        r
     }
 
     /// The limits.
@@ -194,19 +229,25 @@ impl Budget {
 
     /// When the time budget runs out, if it is limited.
     pub fn deadline(&self) -> Option<Instant> {
-        let secs = self.limits.max_seconds?;
+        let outer = self.parent.as_ref().and_then(|p| p.deadline());
         // A limit too large to represent is no limit.
-        self.start
-            .checked_add(Duration::try_from_secs_f64(secs).ok()?)
+        let own = self.limits.max_seconds.and_then(|secs| {
+            self.start
+                .checked_add(Duration::try_from_secs_f64(secs).ok()?)
+        });
+        match (own, outer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn time_check(&self) -> Result<(), Refusal> {
         match self.limits.max_seconds {
-            Some(max) if self.start.elapsed().as_secs_f64() >= max => Err(Refusal {
+            Some(max) if self.start.elapsed().as_secs_f64() >= max => Err(self.own(Refusal {
                 limit: BudgetLimit::Time,
                 detail: format!("the time budget is spent ({max} s)"),
-            }),
-            _ => Ok(()),
+            })),
+            _ => self.parent.as_ref().map_or(Ok(()), |p| p.time_check()),
         }
     }
 
@@ -233,61 +274,70 @@ impl Budget {
             let used = self.calls.load(Ordering::Acquire);
             let left = max.saturating_sub(used);
             if calls > left {
-                return Err(Refusal {
+                return Err(self.own(Refusal {
                     limit: BudgetLimit::Calls,
                     detail: format!(
                         "this would make up to {calls} llm() calls, but only {left} of {max} are left"
                     ),
-                });
+                }));
             }
         }
-        Ok(())
+        self.parent
+            .as_ref()
+            .map_or(Ok(()), |p| p.check_ahead(calls))
     }
 
     /// Takes one call, `tokens` tokens and `cost` USD (`None`: price unknown)
-    /// from the budget, or refuses without taking anything.
+    /// from the budget (and the one it is nested in), or refuses without
+    /// taking anything.
     pub fn try_spend(&self, tokens: u64, cost: Option<f64>) -> Result<Reservation, Refusal> {
         self.time_check()?;
         let l = &self.limits;
         if l.max_usd.is_some() && cost.is_none() {
-            return Err(Refusal {
+            return Err(self.own(Refusal {
                 limit: BudgetLimit::Usd,
                 detail: "the model's price is unknown, so the USD limit cannot be checked".into(),
-            });
+            }));
         }
         if let Err(used) = add_within(&self.calls, 1, l.max_calls) {
-            return Err(Refusal {
+            return Err(self.own(Refusal {
                 limit: BudgetLimit::Calls,
                 detail: format!(
                     "the call budget is spent ({used} of {} calls)",
                     l.max_calls.unwrap_or(0)
                 ),
-            });
+            }));
         }
         if let Err(used) = add_within(&self.tokens, tokens, l.max_tokens) {
             self.calls.fetch_sub(1, Ordering::AcqRel);
             let max = l.max_tokens.unwrap_or(0);
-            return Err(Refusal {
+            return Err(self.own(Refusal {
                 limit: BudgetLimit::Tokens,
                 detail: format!(
                     "the token budget cannot cover this call (it needs up to {tokens} tokens with its reply; {} of {max} are left)",
                     max.saturating_sub(used)
                 ),
-            });
+            }));
         }
         let nano_cost = cost.map(nano).unwrap_or(0);
         if let Err(used) = add_within(&self.nano_usd, nano_cost, l.max_usd.map(nano)) {
             self.calls.fetch_sub(1, Ordering::AcqRel);
             self.tokens.fetch_sub(tokens, Ordering::AcqRel);
             let max = l.max_usd.unwrap_or(0.0);
-            return Err(Refusal {
+            return Err(self.own(Refusal {
                 limit: BudgetLimit::Usd,
                 detail: format!(
                     "the USD budget cannot cover this call (it may cost up to ${:.4}; ${:.4} of ${max} are left)",
                     usd(nano_cost),
                     usd(nano(max).saturating_sub(used))
                 ),
-            });
+            }));
+        }
+        if let Some(Err(refusal)) = self.parent.as_ref().map(|p| p.try_spend(tokens, cost)) {
+            self.calls.fetch_sub(1, Ordering::AcqRel);
+            self.tokens.fetch_sub(tokens, Ordering::AcqRel);
+            self.nano_usd.fetch_sub(nano_cost, Ordering::AcqRel);
+            return Err(refusal);
         }
         Ok(Reservation {
             tokens,
@@ -304,23 +354,41 @@ impl Budget {
         };
         swap(&self.tokens, r.tokens, tokens);
         swap(&self.nano_usd, r.nano_usd, cost.map(nano).unwrap_or(0));
+        if let Some(p) = &self.parent {
+            p.settle(r, tokens, cost);
+        }
     }
 
     /// The budget as the model sees it at `depth`, with the sub-model's
-    /// message and reply sizes filled in by the caller.
+    /// message and reply sizes filled in by the caller. Nested, it shows
+    /// its own spending and the smaller of what is left here and outside.
     pub fn view(&self, depth: u32, sub_input_chars: u64, sub_output_tokens: u64) -> BudgetView {
         let l = &self.limits;
-        let left = |max: Option<u64>, c: &AtomicU64| {
-            max.map(|m| m.saturating_sub(c.load(Ordering::Acquire)))
+        let outer = self
+            .parent
+            .as_ref()
+            .map(|p| p.view(depth, sub_input_chars, sub_output_tokens));
+        let left = |max: Option<u64>, c: &AtomicU64, out: Option<u64>| {
+            let own = max.map(|m| m.saturating_sub(c.load(Ordering::Acquire)));
+            narrower(own, out)
         };
         let spent_usd = self.nano_usd.load(Ordering::Acquire);
+        let usd_left = l.max_usd.map(|m| usd(nano(m).saturating_sub(spent_usd)));
         BudgetView {
             llm_calls_used: self.calls.load(Ordering::Acquire),
-            llm_calls_left: left(l.max_calls, &self.calls),
+            llm_calls_left: left(
+                l.max_calls,
+                &self.calls,
+                outer.as_ref().and_then(|o| o.llm_calls_left),
+            ),
             tokens_used: self.tokens.load(Ordering::Acquire),
-            tokens_left: left(l.max_tokens, &self.tokens),
+            tokens_left: left(
+                l.max_tokens,
+                &self.tokens,
+                outer.as_ref().and_then(|o| o.tokens_left),
+            ),
             usd_used: usd(spent_usd),
-            usd_left: l.max_usd.map(|m| usd(nano(m).saturating_sub(spent_usd))),
+            usd_left: narrower(usd_left, outer.as_ref().and_then(|o| o.usd_left)),
             depth,
             max_depth: l.max_depth,
             sub_input_chars,
@@ -401,6 +469,52 @@ mod tests {
             e.detail
         );
         assert_eq!(b.view(0, 0, 0).llm_calls_left, Some(3));
+    }
+
+    #[test]
+    fn a_nested_budget_charges_both_and_says_whose_limit_ran_out() {
+        let outer = Arc::new(Budget::new(BudgetLimits {
+            max_calls: Some(3),
+            max_tokens: Some(100),
+            ..limits()
+        }));
+        let first = Budget::within(
+            BudgetLimits {
+                max_calls: Some(2),
+                ..limits()
+            },
+            Arc::clone(&outer),
+        );
+        let r = first.try_spend(40, None).unwrap();
+        first.settle(r, 10, None);
+        assert_eq!(outer.view(0, 0, 0).tokens_used, 10);
+        let v = first.view(0, 0, 0);
+        assert_eq!((v.llm_calls_left, v.tokens_left), (Some(1), Some(90)));
+        first.try_spend(5, None).unwrap();
+        let e = first.try_spend(1, None).unwrap_err();
+        assert!(e.detail.ends_with(OWN_LIMIT), "{}", e.detail);
+        assert_eq!(outer.view(0, 0, 0).llm_calls_used, 2);
+
+        let second = Budget::within(
+            BudgetLimits {
+                max_calls: Some(2),
+                ..limits()
+            },
+            Arc::clone(&outer),
+        );
+        let e = second.try_spend(200, None).unwrap_err();
+        assert_eq!(e.limit, BudgetLimit::Tokens);
+        assert!(!e.detail.ends_with(OWN_LIMIT), "{}", e.detail);
+        assert_eq!(
+            second.view(0, 0, 0).llm_calls_used,
+            0,
+            "refusals take nothing"
+        );
+        second.try_spend(1, None).unwrap();
+        let e = second.try_spend(1, None).unwrap_err();
+        assert_eq!(e.limit, BudgetLimit::Calls);
+        assert!(e.detail.contains("3 of 3"), "{}", e.detail);
+        assert!(second.check_ahead(1).is_err());
     }
 
     #[test]

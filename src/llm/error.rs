@@ -125,6 +125,10 @@ impl CallError {
     /// A budget refusal, with advice for the limit that ran out.
     pub fn budget(r: Refusal, model: &str) -> CallError {
         let advice = match r.limit {
+            _ if r.detail.ends_with(super::budget::OWN_LIMIT) => {
+                "this call may spend no more: do less in one call, or spread the work over several calls"
+                    .to_string()
+            }
             BudgetLimit::Calls => {
                 "raise --max-calls, or make fewer, larger calls (a bigger partition(size=...))"
                     .to_string()

@@ -29,7 +29,7 @@ use std::time::Instant;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::budget::{Budget, BudgetView};
+use super::budget::{Budget, BudgetLimits, BudgetView};
 use super::cache::{Cache, Entry, KeyParts};
 use super::config::LlmConfig;
 use super::error::{CallError, CallErrorKind, LlmError};
@@ -145,11 +145,11 @@ pub struct SubCalls {
     handle: tokio::runtime::Handle,
     http: Arc<Http>,
     cache: Option<Cache>,
-    budget: Budget,
+    budget: Arc<Budget>,
     trace: Option<Arc<Trace>>,
     totals: Arc<Totals>,
     progress: Progress,
-    next_id: AtomicU64,
+    next_id: Arc<AtomicU64>,
     default_system_tokens: u64,
     recording: Option<Recording>,
 }
@@ -231,7 +231,7 @@ impl SubCalls {
         };
         let default_system_tokens = tokens::count(&config.sub_model, DEFAULT_SYSTEM);
         Ok(SubCalls {
-            budget: Budget::new(config.budget),
+            budget: Arc::new(Budget::new(config.budget)),
             config,
             runtime: Some(Arc::new(runtime)),
             handle,
@@ -240,7 +240,7 @@ impl SubCalls {
             trace,
             totals: Arc::new(Totals::default()),
             progress: Progress::new(),
-            next_id: AtomicU64::new(1),
+            next_id: Arc::new(AtomicU64::new(1)),
             default_system_tokens,
             recording: None,
         })
@@ -264,7 +264,7 @@ impl SubCalls {
             false => None,
         };
         Ok(SubCalls {
-            budget: Budget::new(config.budget),
+            budget: Arc::new(Budget::new(config.budget)),
             default_system_tokens: tokens::count(&config.sub_model, DEFAULT_SYSTEM),
             config,
             runtime: self.runtime.clone(),
@@ -274,7 +274,33 @@ impl SubCalls {
             trace,
             totals: Arc::new(Totals::default()),
             progress: Progress::new(),
-            next_id: AtomicU64::new(1),
+            next_id: Arc::new(AtomicU64::new(1)),
+            recording: None,
+        })
+    }
+
+    /// The same backend (runtime, HTTP client, cache, trace and call ids)
+    /// for one part of its run, under `limits` of its own: each call is
+    /// charged to both budgets and must fit both, and its usage counts in
+    /// both totals. It answers from the network, never from a recording.
+    pub fn within(&self, limits: BudgetLimits) -> Result<SubCalls, LlmError> {
+        limits.validate().map_err(LlmError::Config)?;
+        let cache = match self.config.cache {
+            true => Some(Cache::open(&self.config.cache_dir)?),
+            false => None,
+        };
+        Ok(SubCalls {
+            config: self.config.clone().with_budget(limits),
+            runtime: self.runtime.clone(),
+            handle: self.handle.clone(),
+            http: Arc::clone(&self.http),
+            cache,
+            budget: Arc::new(Budget::within(limits, Arc::clone(&self.budget))),
+            trace: self.trace.clone(),
+            totals: Arc::new(Totals::within(Arc::clone(&self.totals))),
+            progress: Progress::new(),
+            next_id: Arc::clone(&self.next_id),
+            default_system_tokens: self.default_system_tokens,
             recording: None,
         })
     }

@@ -45,9 +45,11 @@ pub struct Usage {
     pub failures: u64,
 }
 
-/// Atomic running totals behind [`Usage`].
+/// Atomic running totals behind [`Usage`]; nested [`within`](Totals::within)
+/// others, each count goes to both.
 #[derive(Debug, Default)]
 pub struct Totals {
+    parent: Option<std::sync::Arc<Totals>>,
     calls: AtomicU64,
     cache_hits: AtomicU64,
     cached_input_tokens: AtomicU64,
@@ -60,9 +62,18 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// Fresh totals whose counts also go to `parent`.
+    pub fn within(parent: std::sync::Arc<Totals>) -> Totals {
+        Totals {
+            parent: Some(parent),
+            ..Totals::default()
+        }
+    }
+
     /// Counts a call sent to the provider.
     pub fn sent(&self) {
         self.calls.fetch_add(1, Ordering::Relaxed);
+        self.parent.iter().for_each(|p| p.sent());
     }
 
     /// Counts a cache hit whose reply first cost `input_tokens`.
@@ -70,20 +81,24 @@ impl Totals {
         self.cache_hits.fetch_add(1, Ordering::Relaxed);
         self.cached_input_tokens
             .fetch_add(input_tokens, Ordering::Relaxed);
+        self.parent.iter().for_each(|p| p.hit(input_tokens));
     }
 
     /// Counts one retry.
     pub fn retried(&self) {
         self.retries.fetch_add(1, Ordering::Relaxed);
+        self.parent.iter().for_each(|p| p.retried());
     }
 
     /// Counts a failed call.
     pub fn failed(&self) {
         self.failures.fetch_add(1, Ordering::Relaxed);
+        self.parent.iter().for_each(|p| p.failed());
     }
 
     /// Adds what a call that reached the provider spent.
     pub fn spent(&self, u: &CallUsage) {
+        self.parent.iter().for_each(|p| p.spent(u));
         self.input_tokens
             .fetch_add(u.input_tokens, Ordering::Relaxed);
         self.output_tokens

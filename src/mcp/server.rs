@@ -16,7 +16,8 @@ use serde_json::{json, Value};
 use super::text;
 use super::worker::Worker;
 use crate::context::Context;
-use crate::llm::SubCalls;
+use crate::llm::budget::narrower;
+use crate::llm::{BudgetLimits, SubCalls};
 use crate::session::{Options, Session};
 
 /// Documents listed by `describe_context` at most.
@@ -28,9 +29,12 @@ pub struct RlmqMcp {
     pub worker: Worker,
     /// The context.
     pub context: Arc<Context>,
-    /// The backend `ask` sessions run on (one budget for the server's life),
-    /// when a model is configured.
+    /// The server's backend, when a model is configured: its budget bounds
+    /// the server's whole life, and each tool call runs on a backend nested
+    /// in it under the per-call limits.
     pub calls: Option<Arc<SubCalls>>,
+    /// The most one tool call may spend (its arguments may ask for less).
+    pub call_limits: BudgetLimits,
     /// Settings of `ask` sessions.
     pub options: Options,
     /// Characters of output an `rlq` call returns by default.
@@ -79,6 +83,29 @@ fn argument<'a>(args: &'a JsonObject, name: &str) -> Option<&'a Value> {
     args.get(name).filter(|v| !v.is_null())
 }
 
+fn number(args: &JsonObject, name: &str) -> Result<Option<f64>, ErrorData> {
+    match argument(args, name) {
+        None => Ok(None),
+        Some(v) => v
+            .as_f64()
+            .filter(|n| n.is_finite() && *n >= 0.0)
+            .map(Some)
+            .ok_or_else(|| {
+                ErrorData::invalid_params(format!("`{name}` must be a non-negative number"), None)
+            }),
+    }
+}
+
+/// The schema of the arguments that narrow one call's model budget.
+fn budget_properties() -> Value {
+    json!({
+        "max_llm_calls": {"type": "integer", "minimum": 0, "description": "model calls this call may make at most (never more than the server's per-call limit)"},
+        "max_tokens": {"type": "integer", "minimum": 0, "description": "tokens (input and output) this call may spend at most"},
+        "max_usd": {"type": "number", "minimum": 0, "description": "USD this call may spend at most"},
+        "max_seconds": {"type": "number", "minimum": 0, "description": "seconds of model time this call may take at most"},
+    })
+}
+
 fn whole_number(args: &JsonObject, name: &str) -> Result<Option<u64>, ErrorData> {
     match argument(args, name) {
         None => Ok(None),
@@ -90,19 +117,33 @@ fn whole_number(args: &JsonObject, name: &str) -> Result<Option<u64>, ErrorData>
 
 impl RlmqMcp {
     fn tools(&self) -> Vec<Tool> {
+        let mut rlq = json!({
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "description": "rlq code to run"},
+                "max_output_chars": {"type": "integer", "minimum": 0, "description": "characters of output returned (head and tail kept)"},
+            },
+            "required": ["code"],
+        });
+        let mut ask = json!({
+            "type": "object",
+            "properties": {
+                "question": {"type": "string", "description": "the question about the context"},
+                "max_iterations": {"type": "integer", "minimum": 1, "description": "root-model turns at most (never more than the server's)"},
+            },
+            "required": ["question"],
+        });
+        if self.calls.is_some() {
+            for tool in [&mut rlq, &mut ask] {
+                if let (Some(props), Value::Object(budget)) =
+                    (tool["properties"].as_object_mut(), budget_properties())
+                {
+                    props.extend(budget);
+                }
+            }
+        }
         let mut tools = vec![
-            Tool::new(
-                "rlq",
-                text::RLQ_TOOL,
-                schema(json!({
-                    "type": "object",
-                    "properties": {
-                        "code": {"type": "string", "description": "rlq code to run"},
-                        "max_output_chars": {"type": "integer", "minimum": 0, "description": "characters of output returned (head and tail kept)"},
-                    },
-                    "required": ["code"],
-                })),
-            ),
+            Tool::new("rlq", text::RLQ_TOOL, schema(rlq)),
             Tool::new(
                 "describe_context",
                 text::DESCRIBE_TOOL,
@@ -110,20 +151,32 @@ impl RlmqMcp {
             ),
         ];
         if self.calls.is_some() {
-            tools.push(Tool::new(
-                "ask",
-                text::ASK_TOOL,
-                schema(json!({
-                    "type": "object",
-                    "properties": {
-                        "question": {"type": "string", "description": "the question about the context"},
-                        "max_iterations": {"type": "integer", "minimum": 1, "description": "root-model turns at most (never more than the server's)"},
-                    },
-                    "required": ["question"],
-                })),
-            ));
+            tools.push(Tool::new("ask", text::ASK_TOOL, schema(ask)));
         }
         tools
+    }
+
+    /// A backend for one tool call, nested in the server's, under the
+    /// per-call limits narrowed by the call's arguments; `None` without a
+    /// model.
+    fn call_backend(&self, args: &JsonObject) -> Result<Option<Arc<SubCalls>>, ErrorData> {
+        let Some(calls) = &self.calls else {
+            return Ok(None);
+        };
+        let l = &self.call_limits;
+        let limits = BudgetLimits {
+            max_calls: narrower(l.max_calls, whole_number(args, "max_llm_calls")?),
+            max_tokens: narrower(l.max_tokens, whole_number(args, "max_tokens")?),
+            max_usd: narrower(l.max_usd, number(args, "max_usd")?),
+            max_seconds: narrower(l.max_seconds, number(args, "max_seconds")?),
+            max_depth: l.max_depth,
+        };
+        calls
+            .within(limits)
+            .map(|c| Some(Arc::new(c)))
+            .map_err(|e| {
+                ErrorData::internal_error(format!("cannot start this call's backend: {e}"), None)
+            })
     }
 
     async fn rlq(&self, args: &JsonObject) -> Result<CallToolResult, ErrorData> {
@@ -136,9 +189,16 @@ impl RlmqMcp {
         let max = whole_number(args, "max_output_chars")?
             .map_or(self.max_output_chars, |n| n.min(usize::MAX as u64) as usize);
         let code = code.to_string();
+        let backend = self.call_backend(args)?;
         let reply = self
             .worker
-            .with(move |shell| crate::cli::kernel::turn_reply(shell, &code, max))
+            .with(move |shell| {
+                if let Some(calls) = backend {
+                    shell.engine_mut().rt.models =
+                        Some(crate::eval::models::Models::shared(calls, 0));
+                }
+                crate::cli::kernel::turn_reply(shell, &code, max)
+            })
             .await
             .map_err(|e| ErrorData::internal_error(e, None))?;
         let failed = !reply["error"].is_null();
@@ -226,31 +286,28 @@ impl RlmqMcp {
                 .max_iterations
                 .min(n.clamp(1, u32::MAX as u64) as u32);
         }
+        let backend = self
+            .call_backend(args)?
+            .unwrap_or_else(|| Arc::clone(calls));
         let session = Session::new(Arc::clone(&self.context))
-            .calls(Arc::clone(calls))
+            .calls(backend)
             .options(options);
         let question = question.to_string();
-        let before = calls.totals();
         let answer = tokio::task::spawn_blocking(move || session.ask(&question))
             .await
             .map_err(|_| {
                 ErrorData::internal_error("the session stopped (internal error in rlmq)", None)
             })?
             .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
-        let after = answer.usage;
+        let usage = answer.usage;
         let data = json!({
             "answer": answer.text,
             "status": answer.status.name(),
             "reason": if answer.reason.is_empty() { None } else { Some(&answer.reason) },
             "answer_from": answer.source,
             "turns": answer.turns,
-            "usage": {
-                "calls": after.calls - before.calls,
-                "cache_hits": after.cache_hits - before.cache_hits,
-                "input_tokens": after.input_tokens - before.input_tokens,
-                "output_tokens": after.output_tokens - before.output_tokens,
-            },
-            "server_usage": after,
+            "usage": usage,
+            "server_usage": calls.totals(),
         });
         let text = match (answer.is_final(), &answer.source) {
             (true, _) => answer.text.clone(),

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 
-use rlmq::llm::mock::MockServer;
+use rlmq::llm::mock::{MockServer, Rule};
 use serde_json::{json, Value};
 
 use super::ask::{config_file, KEY};
@@ -198,6 +198,80 @@ fn tools_variables_errors_and_a_session() {
     assert_eq!(r["structuredContent"]["status"], "final");
     assert_eq!(r["structuredContent"]["usage"]["calls"], 2);
     assert_eq!(mock.count(), 2);
+}
+
+#[test]
+fn budgets_per_call_and_per_server() {
+    let rules = root_rules(0).rule(Rule::text("sub", "fine").for_model("mock-small"));
+    let mock = MockServer::start(rules).expect("mock");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config_file(dir.path(), &mock);
+    let ctx = context_file(dir.path());
+    let mut m = Mcp::start(
+        &[
+            "--context",
+            &ctx,
+            "--config",
+            config.to_str().unwrap(),
+            "--no-cache",
+            "--max-llm-calls",
+            "7",
+            "--call-max-llm-calls",
+            "2",
+        ],
+        Some(KEY),
+    );
+    let tools = m.request("tools/list", json!({}));
+    assert!(
+        tools["result"]["tools"][0]["inputSchema"]["properties"]["max_llm_calls"].is_object(),
+        "{tools}"
+    );
+    let three = "let a = llm(\"one\")\nlet b = llm(\"two\")\nlet c = llm(\"three\")";
+    let own = "(a limit of this call alone)";
+
+    // Over its own limit: the error comes back as data, the variables set
+    // before it stay, and the next call has a fresh allowance.
+    let r = m.call("rlq", json!({"code": three}));
+    assert_eq!(r["isError"], true, "{r}");
+    assert!(
+        text(&r).contains("the call budget is spent (2 of 2 calls)") && text(&r).contains(own),
+        "{r}"
+    );
+    let r = m.call("rlq", json!({"code": "print(a, b, llm(\"four\"))"}));
+    assert_eq!(text(&r), "fine fine fine\n", "{r}");
+    assert_eq!(mock.count_rule("sub"), 3);
+
+    // Arguments narrow the per-call limit, never widen it.
+    let r = m.call(
+        "rlq",
+        json!({"code": "llm(\"five\")\nllm(\"six\")", "max_llm_calls": 1}),
+    );
+    assert!(
+        text(&r).contains("(1 of 1 calls)") && text(&r).contains(own),
+        "{r}"
+    );
+    let r = m.call(
+        "ask",
+        json!({"question": "What is the magic number?", "max_llm_calls": 1}),
+    );
+    assert_eq!(r["isError"], true, "{r}");
+    assert!(text(&r).starts_with("no answer:"), "{r}");
+    assert_eq!(r["structuredContent"]["usage"]["calls"], 1, "{r}");
+    assert_eq!(r["structuredContent"]["server_usage"]["calls"], 5, "{r}");
+    let r = m.call("rlq", json!({"code": three, "max_llm_calls": 5}));
+    assert!(
+        text(&r).contains("(2 of 2 calls)") && text(&r).contains(own),
+        "{r}"
+    );
+
+    // The server's limit bounds them all.
+    let r = m.call("rlq", json!({"code": "print(llm(\"eight\"))"}));
+    assert_eq!(r["isError"], true, "{r}");
+    assert!(
+        text(&r).contains("the call budget is spent (7 of 7 calls)") && !text(&r).contains(own),
+        "{r}"
+    );
+    assert_eq!(mock.count(), 7);
 }
 
 #[test]
