@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::api::{ApiError, ChatRequest};
 use super::meaning::{self, Meaning};
 use crate::context::Context;
+use crate::llm::budget::narrower as narrow;
 use crate::llm::{BudgetLimits, CallError, CallErrorKind, LlmConfig, SubCalls, Usage};
 use crate::session::{Options, Session, Status};
 
@@ -79,13 +80,6 @@ fn ms(d: std::time::Duration) -> f64 {
     (d.as_secs_f64() * 1e6).round() / 1e3
 }
 
-fn narrow<T: PartialOrd + Copy>(server: Option<T>, asked: Option<T>) -> Option<T> {
-    match (server, asked) {
-        (Some(s), Some(a)) => Some(if a < s { a } else { s }),
-        (s, a) => s.or(a),
-    }
-}
-
 impl Server {
     /// A server over `base` with these settings.
     pub fn new(base: Arc<SubCalls>, context: Option<Arc<Context>>, options: Options) -> Server {
@@ -138,6 +132,14 @@ impl Server {
             meaning = meaning::read(&req.messages, 0, self.document_chars)?;
         }
         let root = self.root_model(&req.model);
+        if root.is_empty() {
+            return Err(ApiError {
+                status: StatusCode::NOT_FOUND,
+                message: "no root model is configured: name one as `rlm:<model>`, or start rlmq serve with --model".into(),
+                kind: "invalid_request_error",
+                code: "model_not_found",
+            });
+        }
         let asked = req.rlmq.as_ref();
         let field = |f: fn(&super::api::Limits) -> Option<u64>| asked.and_then(f);
         let b = &self.config.budget;

@@ -97,12 +97,14 @@ async fn models(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         return e.into_response();
     }
     let config = &app.server.config;
-    let mut names = vec![config.root_model.clone()];
-    if config.sub_model != config.root_model {
-        names.push(config.sub_model.clone());
+    let mut names: Vec<&str> = vec![config.root_model.trim()];
+    if config.sub_model.trim() != config.root_model.trim() {
+        names.push(config.sub_model.trim());
     }
+    // A model that is not configured is not listed (never `rlm:`).
     let data: Vec<Value> = names
         .iter()
+        .filter(|m| !m.is_empty())
         .map(|m| json!({"id": format!("rlm:{m}"), "object": "model", "created": 0, "owned_by": "rlmq"}))
         .collect();
     Json(json!({"object": "list", "data": data})).into_response()

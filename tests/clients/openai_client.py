@@ -70,6 +70,13 @@ check(content == "The magic number is 5150", f"the streamed answer: {content!r}"
 check("a session with root model mock-root" in reasoning, f"progress streamed beside the content: {reasoning!r}")
 check(finish == "stop" and usage is not None and usage.total_tokens > 0, "the stream ends with its finish reason and usage")
 
+pieces = list(client.chat.completions.create(
+    model="rlm:mock-root", messages=[{"role": "user", "content": "Say hello"}], stream=True
+))
+streamed = "".join(c.delta.content or "" for p in pieces for c in p.choices)
+check(streamed == "Hello from the root model.", f"a passed-through completion streams: {streamed!r}")
+check([c.finish_reason for p in pieces for c in p.choices if c.finish_reason] == ["stop"], "it ends with one stop")
+
 numbers = list(range(1000, 1008))
 with concurrent.futures.ThreadPoolExecutor(len(numbers)) as pool:
     replies = list(pool.map(lambda n: ask(n).choices[0].message.content, numbers))

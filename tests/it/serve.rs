@@ -236,37 +236,110 @@ fn passthrough_session_stream_and_trace() {
     req["stream_options"] = json!({"include_usage": true});
     let (status, _, body) = chat(&s, req);
     assert_eq!(status, 200, "{body}");
+    let (content, reasoning) = streamed(&body, true);
+    assert_eq!(content, "The magic number is 5150");
+    assert!(
+        reasoning.starts_with("rlmq: a session with root model mock-root over 1 document"),
+        "{reasoning}"
+    );
+
+    // A passed-through completion streams as one well-formed content chunk.
+    let req = json!({
+        "model": "rlm:mock-root",
+        "messages": [{"role": "user", "content": "Say hello"}],
+        "stream": true,
+    });
+    let (status, _, body) = chat(&s, req);
+    assert_eq!(status, 200, "{body}");
+    let (content, reasoning) = streamed(&body, false);
+    assert_eq!(content, "Hello from the root model.");
+    assert_eq!(reasoning, "rlmq: passing the request to mock-root\n");
+}
+
+/// Checks a stream of chat completion chunks as an OpenAI client reads
+/// it (one id, model and object throughout, one `stop`, a usage chunk
+/// when asked for, `[DONE]` last) and gives its content and reasoning.
+fn streamed(body: &str, with_usage: bool) -> (String, String) {
     let events: Vec<&str> = body
         .lines()
         .filter_map(|l| l.strip_prefix("data: "))
         .collect();
-    assert_eq!(events.last(), Some(&"[DONE]"));
+    assert_eq!(events.last(), Some(&"[DONE]"), "{body}");
     let chunks: Vec<Value> = events[..events.len() - 1]
         .iter()
         .map(|e| parse(e))
         .collect();
+    for c in &chunks {
+        assert_eq!(c["object"], "chat.completion.chunk", "{c}");
+        assert_eq!(
+            (&c["id"], &c["model"]),
+            (&chunks[0]["id"], &chunks[0]["model"]),
+            "{c}"
+        );
+        assert!(c["created"].is_u64(), "{c}");
+    }
+    let (usage, choices) = match with_usage {
+        true => chunks
+            .split_last()
+            .map(|(u, rest)| (Some(u), rest))
+            .expect("chunks"),
+        false => (None, &chunks[..]),
+    };
+    for c in choices {
+        assert_eq!(c["choices"][0]["index"], 0, "{c}");
+        assert!(c["choices"][0]["delta"].is_object(), "{c}");
+    }
     let field = |name: &str| -> String {
-        chunks
+        choices
             .iter()
             .filter_map(|c| c["choices"][0]["delta"][name].as_str())
             .collect()
     };
-    assert_eq!(field("content"), "The magic number is 5150");
-    assert!(
-        field("reasoning_content")
-            .starts_with("rlmq: a session with root model mock-root over 1 document"),
-        "{}",
-        field("reasoning_content")
-    );
-    let finish: Vec<&Value> = chunks
+    let finish: Vec<&Value> = choices
         .iter()
         .map(|c| &c["choices"][0]["finish_reason"])
         .filter(|f| !f.is_null())
         .collect();
     assert_eq!(finish, [&json!("stop")]);
-    let last = chunks.last().expect("a usage chunk");
-    assert_eq!(last["choices"], json!([]));
-    assert!(last["usage"]["total_tokens"].as_u64() > Some(0));
+    assert_eq!(choices[0]["choices"][0]["delta"]["role"], "assistant");
+    if let Some(u) = usage {
+        assert_eq!(u["choices"], json!([]));
+        assert!(u["usage"]["total_tokens"].as_u64() > Some(0), "{u}");
+    }
+    (field("content"), field("reasoning_content"))
+}
+
+#[test]
+fn models_lists_only_configured_names() {
+    let mock = MockServer::start(root_rules(0)).expect("mock");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ids = |s: &Served| -> Vec<String> {
+        let (status, _, body) = http("GET", &format!("{}/models", s.url), None, Some(SERVER_KEY));
+        assert_eq!(status, 200, "{body}");
+        parse(&body)["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|m| m["id"].as_str().expect("id").to_string())
+            .collect()
+    };
+    let s = serve(
+        &mock,
+        dir.path(),
+        &["--model", "", "--sub-model", "mock-small"],
+    );
+    assert_eq!(ids(&s), ["rlm:mock-small"]);
+    drop(s);
+    let s = serve(&mock, dir.path(), &["--model", ""]);
+    assert!(ids(&s).is_empty());
+    let (status, _, body) = chat(
+        &s,
+        json!({"model": "rlm", "messages": [{"role": "user", "content": "Say hello"}]}),
+    );
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(parse(&body)["error"]["code"], "model_not_found");
+    assert!(body.contains("--model"), "{body}");
+    assert_eq!(mock.count(), 0);
 }
 
 #[test]
