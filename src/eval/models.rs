@@ -10,10 +10,12 @@ use crate::llm::{LlmConfig, SubCalls};
 
 /// Runs a model-driven sub-session over a text: what `rlm()` calls.
 pub trait SubSession: Send + Sync {
-    /// Answers `question` about `text` at `depth` (the caller's depth + 1),
-    /// with trace events nested under `parent`.
+    /// Answers `question` about `text` at `depth` (the caller's depth + 1)
+    /// on the caller's backend `calls` (one budget, cache and trace for the
+    /// whole tree), with trace events nested under `parent`.
     fn run(
         &self,
+        calls: &Arc<SubCalls>,
         question: &str,
         text: &str,
         depth: u32,

@@ -126,7 +126,7 @@ impl CallError {
     pub fn budget(r: Refusal, model: &str) -> CallError {
         let advice = match r.limit {
             BudgetLimit::Calls => {
-                "raise --max-calls, or make fewer, larger calls (a bigger partition(size=...))"
+                "raise --max-llm-calls, or make fewer, larger calls (a bigger partition(size=...))"
                     .to_string()
             }
             BudgetLimit::Tokens => "raise --max-tokens, or send smaller pieces".to_string(),
@@ -135,9 +135,6 @@ impl CallError {
             ),
             BudgetLimit::Usd => "raise --max-usd, or send fewer or smaller pieces".to_string(),
             BudgetLimit::Time => "raise --max-seconds".to_string(),
-            BudgetLimit::Depth => {
-                "raise --max-depth, or make the call from a shallower level".to_string()
-            }
         };
         CallError::new(
             CallErrorKind::Budget { limit: r.limit },

@@ -1,18 +1,16 @@
 //! [`SubCalls`]: the one object the interpreter calls `llm()` through.
 //!
 //! A call goes through these steps, each of which can end it:
-//! 1. **depth**: a program at `depth` may call only if `depth + 1 <=
-//!    max_depth`;
-//! 2. **cache**: a stored reply is returned at once, free (no request, no
+//! 1. **cache**: a stored reply is returned at once, free (no request, no
 //!    budget);
-//! 3. **size**: system prompt and message are counted in tokens; more than
+//! 2. **size**: system prompt and message are counted in tokens; more than
 //!    the window minus the reply allowance is
 //!    [`PromptTooLarge`](CallErrorKind::PromptTooLarge), before any request;
-//! 4. **budget**: one call, the counted input plus the reply allowance, and
+//! 3. **budget**: one call, the counted input plus the reply allowance, and
 //!    their cost are taken from the shared [`Budget`] (see there);
-//! 5. **HTTP**: on the backend's tokio runtime, with a semaphore permit per
+//! 4. **HTTP**: on the backend's tokio runtime, with a semaphore permit per
 //!    attempt, retries and backoff ([`super::http`]);
-//! 6. **record**: real usage settles the budget, the reply goes to the cache
+//! 5. **record**: real usage settles the budget, the reply goes to the cache
 //!    at once, a `subcall` event goes to the trace, the progress bar moves.
 //!
 //! [`SubCalls::call`] blocks the calling thread and may be called from any
@@ -113,8 +111,7 @@ pub struct ChatRequest {
     pub max_tokens: Option<u32>,
     /// Id of the session (or call) this turn belongs to, for the trace.
     pub parent: Option<u64>,
-    /// Depth of the session (the top session is 0). A root call is never
-    /// refused for depth: the `rlm()` that started a deeper session was.
+    /// Depth of the session (the top session is 0), for the trace.
     pub depth: u32,
 }
 
@@ -339,11 +336,6 @@ impl SubCalls {
         history: Option<&[ChatMessage]>,
         max_tokens: u64,
     ) -> Outcome {
-        if history.is_none() {
-            if let Err(r) = self.budget.check_depth(req.depth) {
-                return Outcome::failed(CallError::budget(r, model));
-            }
-        }
         let keyed;
         let key = KeyParts {
             provider: self.config.provider.name(),
@@ -679,7 +671,7 @@ impl SubCalls {
     pub fn reserve(&self, calls: u64) -> Result<(), CallError> {
         self.budget.check_ahead(calls).map_err(|r| {
             let msg = format!(
-                "llm() refused: {}; use larger pieces so fewer calls are needed (a bigger partition(size=...)), or raise --max-calls",
+                "llm() refused: {}; use larger pieces so fewer calls are needed (a bigger partition(size=...)), or raise --max-llm-calls",
                 r.detail
             );
             CallError::new(CallErrorKind::Budget { limit: r.limit }, msg)

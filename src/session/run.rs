@@ -92,15 +92,22 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// Runs `rlm()` sub-sessions: the same loop over a text, one level deeper,
-/// on the same backend (so the same budget, cache and trace).
-struct Recurse {
-    calls: Arc<SubCalls>,
+/// on the caller's backend (so the same budget, cache and trace).
+pub struct Recurse {
     options: Arc<Options>,
+}
+
+impl Recurse {
+    /// Sub-sessions run with these loop settings.
+    pub fn new(options: Arc<Options>) -> Recurse {
+        Recurse { options }
+    }
 }
 
 impl SubSession for Recurse {
     fn run(
         &self,
+        calls: &Arc<SubCalls>,
         question: &str,
         text: &str,
         depth: u32,
@@ -115,7 +122,7 @@ impl SubSession for Recurse {
             }],
         };
         let answer = run_session(
-            &self.calls,
+            calls,
             Arc::new(context),
             question,
             depth,
@@ -241,10 +248,7 @@ pub fn run_session(
     };
     shell.bind_str("question", question);
     let mut models = Models::shared(Arc::clone(calls), depth);
-    models.sub_session = Some(Arc::new(Recurse {
-        calls: Arc::clone(calls),
-        options: Arc::clone(options),
-    }));
+    models.sub_session = Some(Arc::new(Recurse::new(Arc::clone(options))));
     shell.engine_mut().rt.models = Some(models);
 
     let mut messages = vec![user(first)];

@@ -30,6 +30,8 @@ mod model_calls;
 mod model_written;
 /// The language's forms give what Python computes on the same context.
 mod python_equiv;
+/// `rlm()` sub-sessions in `rlmq run` and `rlmq kernel`.
+mod recursion;
 /// `rlmq repl` and `rlmq prompt`.
 mod repl;
 /// The parallel search equals the sequential one, which equals the regex crate.

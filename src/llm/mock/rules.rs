@@ -17,7 +17,7 @@
 //! faults one body receives, which makes "every call succeeds within its
 //! retries" a guarantee rather than a likelihood.
 //!
-//! As JSON (for `rlmq-mock rules.json`):
+//! As JSON (for `cargo run --example mock_server -- rules.json`):
 //!
 //! ```json
 //! {
