@@ -4,6 +4,7 @@
 pub mod ask;
 pub mod bench;
 pub mod check;
+pub mod config;
 pub mod inputs;
 pub mod kernel;
 pub mod prompt;
@@ -44,6 +45,8 @@ pub enum Command {
     Replay(replay::ReplayArgs),
     /// Time the primitives (scan, search, partition, indexes, slices) on a file.
     Bench(bench::BenchArgs),
+    /// Print the effective configuration: provider, models, windows, prices, budget (the key masked).
+    Config(config::ConfigArgs),
 }
 
 /// Parses the command line and runs it; returns the exit code.
@@ -59,5 +62,6 @@ pub fn main() -> u8 {
         Command::Ask(a) => ask::run(*a),
         Command::Replay(a) => replay::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Config(a) => config::run(a),
     }
 }

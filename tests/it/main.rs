@@ -14,6 +14,8 @@ mod chat;
 mod chromium;
 /// The command line: inputs, outputs, exit codes.
 mod cli;
+/// `rlmq config` and where the configuration comes from.
+mod config;
 /// Loading the context from files, folders and JSONL.
 mod context_load;
 /// Every rlq example of the reference, the README and the prompts runs.
