@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::inputs::{ContextArgs, LimitArgs, ModelArgs};
 use crate::session::{Answer, Options, Session};
-use crate::trajectory::{cost, duration, group};
+use crate::trajectory::{cost, count, duration, group};
 
 /// Arguments of `rlmq ask`.
 #[derive(Args, Debug)]
@@ -129,9 +129,9 @@ fn report(answer: &Answer, as_json: bool) -> u8 {
     let _ = out.flush();
     let u = &answer.usage;
     let totals = format!(
-        "{} turns, {} model calls, {} → {} tokens, {}, {}",
-        answer.turns,
-        group(u.calls),
+        "{}, {}, {} → {} tokens, {}, {}",
+        count(answer.turns.into(), "turn", "turns"),
+        count(u.calls, "model call", "model calls"),
         group(u.input_tokens),
         group(u.output_tokens),
         u.cost_usd

@@ -117,10 +117,8 @@ pub fn render(c: &LlmConfig) -> String {
 
 /// One row per model: the root and sub-model first, then the file's others.
 fn models_table(c: &LlmConfig) -> String {
-    let mut names: Vec<(String, &str)> = vec![
-        (c.root_model.clone(), "root"),
-        (c.sub_model.clone(), "sub"),
-    ];
+    let mut names: Vec<(String, &str)> =
+        vec![(c.root_model.clone(), "root"), (c.sub_model.clone(), "sub")];
     if c.root_model == c.sub_model {
         names = vec![(c.root_model.clone(), "root, sub")];
     }
@@ -145,7 +143,10 @@ fn models_table(c: &LlmConfig) -> String {
     for (name, role) in names {
         let info = c.model_info(&name);
         let builtin = crate::llm::models::builtin(&name);
-        let from = match (c.models.contains_key(&name), builtin != ModelInfo::default()) {
+        let from = match (
+            c.models.contains_key(&name),
+            builtin != ModelInfo::default(),
+        ) {
             (true, true) => "rlmq.toml over the built-in table",
             (true, false) => "rlmq.toml",
             (false, true) => "built-in table",

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{cost, duration, group, Kind, Node, Trajectory};
+use super::{cost, count, duration, group, Kind, Node, Trajectory};
 
 /// How much to show.
 #[derive(Debug, Clone, Copy)]
@@ -61,9 +61,8 @@ pub fn render(t: &Trajectory, opts: TreeOptions) -> String {
         }
         let _ = writeln!(
             out,
-            "{} call{} outside a session",
-            loose.len(),
-            if loose.len() == 1 { "" } else { "s" }
+            "{} outside a session",
+            count(loose.len() as u64, "call", "calls")
         );
         let max = if opts.lines == 0 {
             usize::MAX
@@ -151,7 +150,7 @@ fn headline(n: &Node) -> String {
             let _ = write!(h, " · {} · {}", tokens_text(n), cost(c, unknown));
             let subs = n.subcall_count();
             if subs > 0 {
-                let _ = write!(h, " · {subs} sub-call{}", if subs == 1 { "" } else { "s" });
+                let _ = write!(h, " · {}", count(subs as u64, "sub-call", "sub-calls"));
             }
             h
         }
@@ -215,10 +214,9 @@ fn details(n: &Node, opts: TreeOptions) -> Vec<String> {
                 let docs = c.get("documents").and_then(|x| x.as_u64()).unwrap_or(0);
                 let chars = c.get("chars").and_then(|x| x.as_u64()).unwrap_or(0);
                 models.push(format!(
-                    "context {} document{}, {} chars",
-                    group(docs),
-                    if docs == 1 { "" } else { "s" },
-                    group(chars)
+                    "context {}, {}",
+                    count(docs, "document", "documents"),
+                    count(chars, "char", "chars")
                 ));
             }
             if !models.is_empty() {
@@ -271,11 +269,14 @@ fn details(n: &Node, opts: TreeOptions) -> Vec<String> {
             if let Some(e) = n.str("error_line").or(n.str("error")) {
                 v.push(format!("error: {}", clip(e, 160)));
             }
-            if n.get("final_refused").and_then(|x| x.as_bool()) == Some(true) {
-                v.push("final refused (no output seen yet)".into());
-            }
-            if let Some(f) = n.str("final") {
-                v.push(format!("final: {:?}", clip(f, 100)));
+            let refused = n.get("final_refused").and_then(|x| x.as_bool()) == Some(true);
+            match (n.str("final"), refused) {
+                (Some(f), true) => v.push(format!(
+                    "final({:?}) REFUSED: the model had not seen any output yet; the session went on",
+                    clip(f, 100)
+                )),
+                (Some(f), false) => v.push(format!("final: {:?}", clip(f, 100))),
+                (None, _) => {}
             }
         }
         _ => {}
@@ -297,10 +298,9 @@ fn summary(n: &Node) -> Option<String> {
     let (c, unknown) = n.cost_usd();
     let _ = write!(
         s,
-        " · {turns} turn{} · {} sub-call{} · {} · {}",
-        if turns == 1 { "" } else { "s" },
-        n.subcall_count(),
-        if n.subcall_count() == 1 { "" } else { "s" },
+        " · {} · {} · {} · {}",
+        count(turns as u64, "turn", "turns"),
+        count(n.subcall_count() as u64, "sub-call", "sub-calls"),
         tokens_text(n),
         cost(c, unknown)
     );
@@ -338,8 +338,8 @@ fn node(out: &mut String, n: &Node, first: &str, rest: &str, opts: TreeOptions) 
     } else {
         let failed = skipped.iter().filter(|c| c.str("error").is_some()).count();
         Some(format!(
-            "… {} more sub-calls ({failed} failed); --lines 0 shows all",
-            skipped.len()
+            "… {} more ({failed} failed); --lines 0 shows all",
+            count(skipped.len() as u64, "sub-call", "sub-calls")
         ))
     };
     let items = shown.len() + usize::from(more.is_some()) + usize::from(end.is_some());

@@ -277,7 +277,10 @@ fn every_flag_named_in_messages_help_and_docs_exists() {
         let text = fs::read_to_string(&path).unwrap();
         for (n, line) in text.lines().enumerate() {
             // Cargo's own flags, ripgrep's and the benchmark script's.
-            if ["cargo ", "benches/", "`rg "].iter().any(|t| line.contains(t)) {
+            if ["cargo ", "benches/", "`rg "]
+                .iter()
+                .any(|t| line.contains(t))
+            {
                 continue;
             }
             for c in re.captures_iter(line) {
@@ -290,5 +293,9 @@ fn every_flag_named_in_messages_help_and_docs_exists() {
             }
         }
     }
-    assert!(unknown.is_empty(), "flags that do not exist:\n{}", unknown.join("\n"));
+    assert!(
+        unknown.is_empty(),
+        "flags that do not exist:\n{}",
+        unknown.join("\n")
+    );
 }

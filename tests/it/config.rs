@@ -66,7 +66,15 @@ fn openai_wins_when_both_keys_are_set_and_provider_overrides_it() {
         .lines()
         .find(|l| l.starts_with("gpt-5-mini "))
         .expect("sub-model row");
-    for cell in ["sub", "400,000", "272,000", "0.25", "0.025", "2", "built-in table"] {
+    for cell in [
+        "sub",
+        "400,000",
+        "272,000",
+        "0.25",
+        "0.025",
+        "2",
+        "built-in table",
+    ] {
         assert!(row.split("  ").any(|c| c.trim() == cell), "{cell} in {row}");
     }
 
@@ -108,8 +116,14 @@ output_per_million = 1.2
     assert_eq!(code, 0, "{out}");
     assert_eq!(value(&out, "config file"), "rlmq.toml");
     assert_eq!(value(&out, "provider"), "openai (from rlmq.toml)");
-    assert_eq!(value(&out, "base_url"), "http://gateway:****@127.0.0.1:8000/v1");
-    assert_eq!(value(&out, "api key"), "not set (GATEWAY_KEY is empty or unset)");
+    assert_eq!(
+        value(&out, "base_url"),
+        "http://gateway:****@127.0.0.1:8000/v1"
+    );
+    assert_eq!(
+        value(&out, "api key"),
+        "not set (GATEWAY_KEY is empty or unset)"
+    );
     assert_eq!(value(&out, "root_model"), "gpt-4o");
     assert_eq!(
         value(&out, "sub_model"),
@@ -141,7 +155,10 @@ fn accepted_keys(prefix: &str) -> Vec<String> {
     let e = LlmConfig::from_sources(|_| None, Some(&path))
         .unwrap_err()
         .to_string();
-    let list = e.split("expected one of").nth(1).unwrap_or_else(|| panic!("{e}"));
+    let list = e
+        .split("expected one of")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{e}"));
     list.split('`')
         .skip(1)
         .step_by(2)
@@ -182,7 +199,10 @@ fn the_readme_documents_every_config_key_and_its_examples_load() {
             .unwrap_or_else(|e| panic!("README example does not load: {e}\n{body}"));
         examples += 1;
     }
-    assert!(examples >= 3, "examples for OpenAI-compatible servers and Anthropic");
+    assert!(
+        examples >= 3,
+        "examples for OpenAI-compatible servers and Anthropic"
+    );
     let (code, out, _) = super::common::run(&["config", "--help"]);
     assert_eq!(code, 0);
     assert!(out.contains("--provider"), "{out}");

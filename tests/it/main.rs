@@ -36,6 +36,8 @@ mod python_equiv;
 mod recursion;
 /// `rlmq repl` and `rlmq prompt`.
 mod repl;
+/// The report of a traced script run.
+mod report;
 /// The parallel search equals the sequential one, which equals the regex crate.
 mod search_equivalence;
 /// The root loop from Rust, against the scripted root model.
