@@ -373,6 +373,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_refused_final_reads_as_refused() {
+        let t = super::super::read(
+            r#"{"event":"session_start","id":1,"question":"q"}
+{"event":"turn","id":2,"parent":1,"turn":1,"code":"final(1)","output":"","final":"1","final_refused":true}
+{"event":"turn","id":3,"parent":1,"turn":2,"code":"final(2)","output":"","final":"2","final_refused":false}
+"#,
+        );
+        let text = render(&t, TreeOptions::default());
+        assert!(
+            text.contains("final(\"1\") REFUSED: the model had not seen any output yet"),
+            "{text}"
+        );
+        assert!(!text.contains("final: \"1\""), "{text}");
+        assert!(text.contains("final: \"2\""), "{text}");
+    }
+
+    #[test]
     fn calls_outside_a_session_are_listed_with_the_run_end() {
         let t = super::super::read(
             r#"{"event":"subcall","id":1,"model":"m","reply":"a","latency_ms":3}
