@@ -128,8 +128,16 @@ fn report(answer: &Answer, as_json: bool) -> u8 {
     }
     let _ = out.flush();
     let u = &answer.usage;
+    let cached = match u.cached_input_tokens {
+        0 => String::new(),
+        n => format!(
+            " ({} from the prompt cache, saving {})",
+            group(n),
+            cost(u.cache_saved_usd, false)
+        ),
+    };
     let totals = format!(
-        "{}, {}, {} → {} tokens, {}, {}",
+        "{}, {}, {} → {} tokens{cached}, {}, {}",
         count(answer.turns.into(), "turn", "turns"),
         count(u.calls, "model call", "model calls"),
         group(u.input_tokens),

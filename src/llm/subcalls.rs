@@ -356,9 +356,8 @@ impl SubCalls {
         if let Some(entry) = self.cache.as_ref().and_then(|c| c.get(&key)) {
             self.totals.hit();
             let free = CallUsage {
-                input_tokens: 0,
-                output_tokens: 0,
                 cost_usd: Some(0.0),
+                ..CallUsage::default()
             };
             return Outcome::answered(entry.text, free, true, 0, req.json);
         }
@@ -378,7 +377,10 @@ impl SubCalls {
             return Outcome::failed(e);
         }
         let need = tokens.saturating_add(max_tokens);
-        let reservation = match self.budget.try_spend(need, info.cost(tokens, max_tokens)) {
+        let reservation = match self
+            .budget
+            .try_spend(need, info.cost_at_most(tokens, max_tokens))
+        {
             Ok(r) => r,
             Err(refusal) => return Outcome::failed(CallError::budget(refusal, model)),
         };
@@ -390,6 +392,7 @@ impl SubCalls {
             history: history.unwrap_or_default(),
             message,
             max_tokens,
+            cache: history.is_some(),
         };
         let body = wire::body(self.config.provider, &self.config.base_url, request).to_string();
         let seed = u64::from_str_radix(&key[..16], 16).unwrap_or(0);
@@ -410,10 +413,20 @@ impl SubCalls {
                 let output = reply
                     .output_tokens
                     .unwrap_or_else(|| tokens::count(model, &reply.text));
+                let (read, write) = (reply.cache_read_tokens, reply.cache_write_tokens);
                 let usage = CallUsage {
                     input_tokens: input,
+                    cached_input_tokens: read,
+                    cache_write_tokens: write,
                     output_tokens: output,
-                    cost_usd: info.cost(input, output),
+                    cost_usd: info.cost_cached(input, read, write, output),
+                    cache_saved_usd: match (
+                        info.cost(input, output),
+                        info.cost_cached(input, read, write, output),
+                    ) {
+                        (Some(plain), Some(cached)) => plain - cached,
+                        _ => 0.0,
+                    },
                 };
                 self.budget.settle(
                     reservation,
@@ -600,6 +613,9 @@ impl SubCalls {
                 "messages": history.map(|h| h.len() + 1),
                 "reply": outcome.text,
                 "input_tokens": outcome.usage.input_tokens,
+                "cached_input_tokens": outcome.usage.cached_input_tokens,
+                "cache_write_tokens": outcome.usage.cache_write_tokens,
+                "cache_saved_usd": outcome.usage.cache_saved_usd,
                 "output_tokens": outcome.usage.output_tokens,
                 "cost_usd": outcome.usage.cost_usd,
                 "latency_ms": latency_ms,

@@ -292,11 +292,18 @@ fn totals_table(h: &mut String, totals: &Totals, id: &str) {
         )
     };
     let bad = |n: u64| if n > 0 { " class=\"bad\"" } else { "" };
+    let saved = match totals.cached_input_tokens {
+        0 => String::new(),
+        _ => format!(
+            " (the prompt cache saved {})",
+            cost(totals.cache_saved_usd, false)
+        ),
+    };
     let _ = writeln!(
         h,
         "<table class=\"totals\" id=\"{id}\"><tr><td>model calls</td><td>{}</td></tr>\
 <tr><td>cache hits</td><td>{}</td></tr><tr><td>tokens</td><td>{tokens}</td></tr>\
-<tr><td>cost</td><td>{}</td></tr><tr><td>retries</td><td{}>{}</td></tr>\
+<tr><td>cost</td><td>{}{saved}</td></tr><tr><td>retries</td><td{}>{}</td></tr>\
 <tr><td>failed calls</td><td{}>{}</td></tr></table>",
         group(totals.calls),
         group(totals.cache_hits),

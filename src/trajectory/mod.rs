@@ -351,6 +351,8 @@ pub struct Totals {
     pub cost_usd: f64,
     /// Whether some call's cost is unknown.
     pub cost_unknown: bool,
+    /// What the prompt cache saved, in USD.
+    pub cache_saved_usd: f64,
     /// HTTP attempts repeated after a transient failure.
     pub retries: u64,
     /// Calls that ended in an error.
@@ -383,6 +385,7 @@ impl Totals {
                 Some(c) => self.cost_usd += c,
                 None => self.cost_unknown = true,
             }
+            self.cache_saved_usd += n.f64("cache_saved_usd").unwrap_or(0.0);
             self.retries += u64::from(n.retries);
             // A turn's `error` is its code's; a call failed when its own
             // request did (`error_kind` is written for calls only).

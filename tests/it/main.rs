@@ -30,6 +30,8 @@ mod kernel;
 mod model_calls;
 /// Programs models wrote from the reference alone pass `check`.
 mod model_written;
+/// Root-model conversations read their prefix from the providers' prompt caches.
+mod prompt_cache;
 /// The language's forms give what Python computes on the same context.
 mod python_equiv;
 /// `rlm()` sub-sessions in `rlmq run` and `rlmq kernel`.
