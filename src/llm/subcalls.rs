@@ -694,6 +694,25 @@ impl SubCalls {
         })
     }
 
+    /// How full a root-model conversation is: its tokens (system prompt
+    /// and messages, counted as a call counts them) and the most input
+    /// `model` takes with a reply allowance of `max_tokens`.
+    pub fn conversation_tokens(
+        &self,
+        model: &str,
+        system: &str,
+        messages: &[ChatMessage],
+        max_tokens: Option<u32>,
+    ) -> (u64, u64) {
+        let used = messages
+            .iter()
+            .map(|m| tokens::count(model, &m.content) + tokens::FRAMING_TOKENS)
+            .sum::<u64>()
+            + tokens::count(model, system);
+        let allowance = self.config.reply_allowance(model, max_tokens);
+        (used, input_limit(&self.config.model_info(model), allowance))
+    }
+
     /// The budget as a program at `depth` sees it.
     pub fn budget(&self, depth: u32) -> BudgetView {
         let model = &self.config.sub_model;

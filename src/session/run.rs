@@ -12,7 +12,8 @@
 //! marked as such), or when a root call fails for good (the budget, say).
 //! Every step goes to the trace: `session_start`, a `root` event and a
 //! `turn` event per turn, the sub-calls the turn's code made (nested under
-//! the turn), and `session_end`.
+//! the turn), `compaction` when older turns were summarised to fit the
+//! window (see [`super::compact`]), and `session_end`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::compact::History;
 use super::extract::{extract, Extracted};
 use super::prompt::{self, ContextFacts, FirstMessage};
 use super::truncate::truncate;
@@ -251,12 +253,24 @@ pub fn run_session(
     models.sub_session = Some(Arc::new(Recurse::new(Arc::clone(options))));
     shell.engine_mut().rt.models = Some(models);
 
-    let mut messages = vec![user(first)];
+    let history = History {
+        calls,
+        model: &root_model,
+        system: &system,
+        first: &first,
+        max_tokens: options.root_max_tokens,
+        session: id,
+        depth,
+    };
+    let mut messages = vec![user(first.clone())];
     let mut errors_in_a_row = 0u32;
     let mut seen_output = false;
     let max = options.max_iterations.max(1);
     for turn in 1..=max {
         answer.turns = turn;
+        if turn > 1 {
+            history.compact_if_full(&mut messages, turn, &shell.variables());
+        }
         let reply = match calls.chat(&ChatRequest {
             system: system.clone(),
             messages: messages.clone(),

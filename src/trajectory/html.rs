@@ -750,6 +750,15 @@ fn call(h: &mut String, n: &Node, t: &Trajectory) {
             if let Some(r) = n.str("reply") {
                 let _ = writeln!(h, "<b>Reply</b><pre>{}</pre>", capped(r));
             }
+            if let Some(note) = n.str("summary") {
+                let _ = writeln!(
+                    h,
+                    "<b>Older turns summarised</b> <span class=\"muted\">({} → {} tokens)</span><pre>{}</pre>",
+                    group(n.u64("tokens_before").unwrap_or(0)),
+                    group(n.u64("tokens_after").unwrap_or(0)),
+                    capped(note)
+                );
+            }
             if let Some(e) = n.str("error") {
                 let _ = writeln!(h, "<pre class=\"err\">{}</pre>", capped(e));
             }

@@ -187,6 +187,14 @@ fn headline(n: &Node) -> String {
             }
             h
         }
+        Kind::Other if n.str("event") == Some("compaction") => format!(
+            "compaction before turn {}: {} → {} tokens{}",
+            n.u64("turn").unwrap_or(0),
+            group(n.u64("tokens_before").unwrap_or(0)),
+            group(n.u64("tokens_after").unwrap_or(0)),
+            n.str("error")
+                .map_or(String::new(), |e| format!(" · FAILED: {}", clip(e, 80)))
+        ),
         Kind::Other => format!("{} {}", n.str("event").unwrap_or("event"), n.id),
     }
 }
@@ -337,9 +345,11 @@ fn node(out: &mut String, n: &Node, first: &str, rest: &str, opts: TreeOptions) 
         None
     } else {
         let failed = skipped.iter().filter(|c| c.str("error").is_some()).count();
+        let n = skipped.len() as u64;
         Some(format!(
-            "… {} more ({failed} failed); --lines 0 shows all",
-            count(skipped.len() as u64, "sub-call", "sub-calls")
+            "… {} more {} ({failed} failed); --lines 0 shows all",
+            group(n),
+            if n == 1 { "sub-call" } else { "sub-calls" }
         ))
     };
     let items = shown.len() + usize::from(more.is_some()) + usize::from(end.is_some());

@@ -14,6 +14,8 @@ mod chat;
 mod chromium;
 /// The command line: inputs, outputs, exit codes.
 mod cli;
+/// Older turns summarised when a conversation nears the window.
+mod compaction;
 /// `rlmq config` and where the configuration comes from.
 mod config;
 /// Loading the context from files, folders and JSONL.
