@@ -57,6 +57,7 @@ fn failed(cx: &CallCx, e: CallError, site: String) -> R<Value> {
         CallErrorKind::Auth { .. } => stop(Stage::Runtime, "check the API key"),
         CallErrorKind::UnknownModel => stop(Stage::Runtime, "check the model name (--model, --sub-model, model=) and the base URL"),
         CallErrorKind::Connect => stop(Stage::Runtime, "check the base URL (OPENAI_BASE_URL / ANTHROPIC_BASE_URL) and that the server is running"),
+        CallErrorKind::Interrupted => stop(Stage::Limit, "the variables set before it are kept"),
         CallErrorKind::Http { .. }
         | CallErrorKind::Timeout
         | CallErrorKind::BadReply

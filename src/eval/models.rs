@@ -3,7 +3,7 @@
 //! for it), the depth of this run in the call tree, the trace parent of its
 //! calls, and the hook through which `rlm()` starts a sub-session.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::llm::{LlmConfig, SubCalls};
@@ -31,6 +31,8 @@ pub struct Models {
     pub depth: u32,
     /// How `rlm()` starts a sub-session, when sessions are available.
     pub sub_session: Option<Arc<dyn SubSession>>,
+    /// When set, calls are refused or abandoned (Ctrl-C in `rlmq repl`).
+    pub interrupt: Option<Arc<AtomicBool>>,
     parent: AtomicU64,
 }
 
@@ -42,6 +44,7 @@ impl Models {
             calls: OnceLock::new(),
             depth: 0,
             sub_session: None,
+            interrupt: None,
             parent: AtomicU64::new(0),
         }
     }
@@ -57,6 +60,7 @@ impl Models {
             calls: cell,
             depth,
             sub_session: None,
+            interrupt: None,
             parent: AtomicU64::new(0),
         }
     }
@@ -77,6 +81,10 @@ impl Models {
                     ));
                 }
                 SubCalls::new(self.config.clone())
+                    .map(|c| match &self.interrupt {
+                        Some(flag) => c.interruptible(Arc::clone(flag)),
+                        None => c,
+                    })
                     .map(Arc::new)
                     .map_err(|e| e.to_string())
             })

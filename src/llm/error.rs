@@ -77,6 +77,9 @@ pub enum CallErrorKind {
         /// The start of the reply, for the message.
         excerpt: String,
     },
+    /// The run was interrupted (Ctrl-C in `rlmq repl`): the call was not
+    /// sent, or abandoned while in flight.
+    Interrupted,
 }
 
 impl CallErrorKind {
@@ -92,6 +95,7 @@ impl CallErrorKind {
             CallErrorKind::Connect => "connect",
             CallErrorKind::BadReply => "bad_reply",
             CallErrorKind::JsonReply { .. } => "json_reply",
+            CallErrorKind::Interrupted => "interrupted",
         }
     }
 }

@@ -20,7 +20,7 @@
 //! tokio runtime too (it never calls `block_on`), though blocking a worker
 //! there is the caller's choice.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -149,6 +149,7 @@ pub struct SubCalls {
     next_id: AtomicU64,
     default_system_tokens: u64,
     recording: Option<Recording>,
+    interrupt: Option<Arc<AtomicBool>>,
 }
 
 /// What a call came to, before it becomes a [`Reply`] or a [`CallError`].
@@ -240,6 +241,7 @@ impl SubCalls {
             next_id: AtomicU64::new(1),
             default_system_tokens,
             recording: None,
+            interrupt: None,
         })
     }
 
@@ -248,6 +250,19 @@ impl SubCalls {
     pub fn replaying(mut self, recording: Recording) -> SubCalls {
         self.recording = Some(recording);
         self
+    }
+
+    /// The same backend, refusing new calls and abandoning those in flight
+    /// (each recorded as interrupted) while `flag` is set.
+    pub fn interruptible(mut self, flag: Arc<AtomicBool>) -> SubCalls {
+        self.interrupt = Some(flag);
+        self
+    }
+
+    fn interrupted(&self) -> bool {
+        self.interrupt
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
     }
 
     /// The recording it answers from, when replaying.
@@ -336,6 +351,9 @@ impl SubCalls {
         history: Option<&[ChatMessage]>,
         max_tokens: u64,
     ) -> Outcome {
+        if self.interrupted() {
+            return Outcome::failed(interruption("was not sent"));
+        }
         let keyed;
         let key = KeyParts {
             provider: self.config.provider.name(),
@@ -471,7 +489,7 @@ impl SubCalls {
         let model = model.to_string();
         let deadline = self.budget.deadline();
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.handle.spawn(async move {
+        let task = self.handle.spawn(async move {
             let on_retry = move |note: &RetryNote| {
                 totals.retried();
                 if let Some(t) = &trace {
@@ -487,13 +505,31 @@ impl SubCalls {
             let result = http.send(&model, body, seed, deadline, &on_retry).await;
             let _ = tx.send(result);
         });
-        rx.recv().unwrap_or_else(|_| {
-            Err(Failed {
-                kind: CallErrorKind::BadReply,
-                message: "the request stopped without an answer (internal error in rlmq)".into(),
-                retries: 0,
-            })
-        })
+        let lost = || Failed {
+            kind: CallErrorKind::BadReply,
+            message: "the request stopped without an answer (internal error in rlmq)".into(),
+            retries: 0,
+        };
+        if self.interrupt.is_none() {
+            return rx.recv().unwrap_or_else(|_| Err(lost()));
+        }
+        // Interruptible: look at the flag between short waits.
+        loop {
+            match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+                Ok(result) => return result,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Err(lost()),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if self.interrupted() => {
+                    task.abort();
+                    let e = interruption("was abandoned in flight");
+                    return Err(Failed {
+                        message: e.message().to_string(),
+                        kind: e.kind,
+                        retries: 0,
+                    });
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            }
+        }
     }
 
     /// Writes a reply to the cache; a failure is traced, not fatal.
@@ -745,6 +781,14 @@ impl Drop for SubCalls {
             rt.shutdown_background();
         }
     }
+}
+
+/// The error of a call stopped by an interrupt; `what` says how far it got.
+fn interruption(what: &str) -> CallError {
+    CallError::new(
+        CallErrorKind::Interrupted,
+        format!("interrupted (Ctrl-C): the call {what}"),
+    )
 }
 
 /// Characters of a sub-call's prompt kept in its trace event.
