@@ -47,6 +47,20 @@ fn value<'a>(out: &'a str, key: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no `{key}` in:\n{out}"))
 }
 
+/// The model table's row of `model` has each of `cells`.
+fn row_has(out: &str, model: &str, cells: &[&str]) {
+    let row = out
+        .lines()
+        .find(|l| l.starts_with(&format!("{model} ")))
+        .unwrap_or_else(|| panic!("no row for {model} in:\n{out}"));
+    for cell in cells {
+        assert!(
+            row.split("  ").any(|c| c.trim() == *cell),
+            "{cell} in {row}"
+        );
+    }
+}
+
 #[test]
 fn openai_wins_when_both_keys_are_set_and_provider_overrides_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -62,21 +76,19 @@ fn openai_wins_when_both_keys_are_set_and_provider_overrides_it() {
     );
     assert_eq!(value(&out, "root_model"), "gpt-5");
     // The model table: windows and prices of the built-in entries.
-    let row = out
-        .lines()
-        .find(|l| l.starts_with("gpt-5-mini "))
-        .expect("sub-model row");
-    for cell in [
-        "sub",
-        "400,000",
-        "272,000",
-        "0.25",
-        "0.025",
-        "2",
-        "built-in table",
-    ] {
-        assert!(row.split("  ").any(|c| c.trim() == cell), "{cell} in {row}");
-    }
+    row_has(
+        &out,
+        "gpt-5-mini",
+        &[
+            "sub",
+            "400,000",
+            "272,000",
+            "0.25",
+            "0.025",
+            "2",
+            "built-in table",
+        ],
+    );
 
     let (code, out) = config_in(dir.path(), &["--provider", "anthropic"]);
     assert_eq!(code, 0, "{out}");
@@ -133,13 +145,11 @@ output_per_million = 1.2
     assert!(value(&out, "compact_at").starts_with("0.5 "));
     assert_eq!(value(&out, "max_calls"), "9");
     assert_eq!(value(&out, "max_usd"), "$2.5");
-    let row = out
-        .lines()
-        .find(|l| l.starts_with("qwen3-coder "))
-        .expect("the file's model");
-    for cell in ["262,144", "0.3", "0.03", "1.2", "rlmq.toml"] {
-        assert!(row.split("  ").any(|c| c.trim() == cell), "{cell} in {row}");
-    }
+    row_has(
+        &out,
+        "qwen3-coder",
+        &["262,144", "0.3", "0.03", "1.2", "rlmq.toml"],
+    );
 
     std::fs::write(dir.path().join("rlmq.toml"), "compact_at = 1.5\n").unwrap();
     let (code, _) = config_in(dir.path(), &[]);
