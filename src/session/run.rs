@@ -203,6 +203,7 @@ pub fn run_session(
                 "max_iterations": options.max_iterations,
                 "max_errors": options.max_errors,
                 "max_output_chars": options.max_output_chars,
+                "root_max_tokens": options.root_max_tokens,
                 "examples": options.examples,
                 "limits": {
                     "max_steps": limits.max_steps,
@@ -217,6 +218,7 @@ pub fn run_session(
                 "sub_max_tokens": config.sub_max_tokens,
                 "chars_per_token": config.chars_per_token,
                 "concurrency": config.concurrency,
+                "compact_at": config.compact_at,
                 "budget": config.budget,
                 "models": {
                     root_model.clone(): config.model_info(&root_model),

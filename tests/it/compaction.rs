@@ -110,4 +110,20 @@ fn a_full_conversation_is_compacted_and_the_session_goes_on() {
         "system, first with the note, last reply, last output"
     );
     assert_eq!(server.count_rule("root"), 5);
+
+    // The recorded session replays offline, compactions included.
+    drop(server);
+    let o = rlmq()
+        .env_remove("OPENAI_API_KEY")
+        .arg("replay")
+        .arg(dir.path().join("t.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
