@@ -623,6 +623,9 @@ fn turn(h: &mut String, n: &Node, t: &Trajectory) {
         group(n.u64("input_tokens").unwrap_or(0)),
         group(n.u64("output_tokens").unwrap_or(0))
     ));
+    if let Some(cached) = n.u64("cached_input_tokens").filter(|c| *c > 0) {
+        meta.push(format!("{} from the prompt cache", group(cached)));
+    }
     meta.push(cost(c, unknown));
     h.push_str("<span class=\"meta\">");
     for m in &meta {
