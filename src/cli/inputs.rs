@@ -156,7 +156,7 @@ pub struct ModelArgs {
     /// Where replies are cached.
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
-    /// Append one JSON line per event (run, sub-calls, end) to this file.
+    /// Append one JSON line per event (run start and end, sessions, turns, model calls, retries) to this file.
     #[arg(long, value_name = "PATH")]
     pub trace: Option<PathBuf>,
 }
