@@ -40,7 +40,8 @@ const HELP: &str = "Type rlq; each entry runs at once and variables persist. Exa
   grep(context, \"ERROR\") | take(5) | map(m => m.line_text)
   let secs = partition(context, by=re\"^## \")
 An entry continues while brackets are open or a line ends with an operator;
-an empty line runs it. Commands: :vars  :history  :help  :quit (or Ctrl-D).";
+an empty line runs it. Ctrl-C stops a running entry and keeps the variables.
+Commands: :vars  :history  :help  :quit (or Ctrl-D).";
 
 /// Runs `rlmq repl`.
 pub fn run(args: ReplArgs) -> u8 {
