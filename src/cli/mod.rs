@@ -7,10 +7,12 @@ pub mod check;
 pub mod config;
 pub mod inputs;
 pub mod kernel;
+pub mod mcp;
 pub mod prompt;
 pub mod repl;
 pub mod replay;
 pub mod run;
+pub mod serve;
 pub mod trace;
 
 use clap::{Parser, Subcommand};
@@ -43,6 +45,10 @@ pub enum Command {
     Trace(trace::TraceArgs),
     /// Run recorded sessions again from their trace, offline; the answers must match.
     Replay(replay::ReplayArgs),
+    /// Serve the OpenAI chat completions API: each request answered as a session (or passed through when short).
+    Serve(Box<serve::ServeArgs>),
+    /// Serve the context to coding agents over the Model Context Protocol (stdio): run rlq, describe, ask.
+    Mcp(Box<mcp::McpArgs>),
     /// Time the primitives (scan, search, partition, indexes, slices) on a file.
     Bench(bench::BenchArgs),
     /// Print the effective configuration: provider, models, windows, prices, budget (the key masked).
@@ -63,5 +69,7 @@ pub fn main() -> u8 {
         Command::Replay(a) => replay::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Config(a) => config::run(a),
+        Command::Serve(a) => serve::run(*a),
+        Command::Mcp(a) => mcp::run(*a),
     }
 }

@@ -142,11 +142,11 @@ impl Recording {
                     input_tokens: e.get("input_tokens").and_then(Value::as_u64).unwrap_or(0),
                     output_tokens: e.get("output_tokens").and_then(Value::as_u64).unwrap_or(0),
                     cache_read: e
-                        .get("cached_input_tokens")
+                        .get("prompt_cache_read_tokens")
                         .and_then(Value::as_u64)
                         .unwrap_or(0),
                     cache_write: e
-                        .get("cache_write_tokens")
+                        .get("prompt_cache_write_tokens")
                         .and_then(Value::as_u64)
                         .unwrap_or(0),
                 },

@@ -138,7 +138,7 @@ pub struct Reply {
 #[derive(Debug)]
 pub struct SubCalls {
     config: LlmConfig,
-    runtime: Option<tokio::runtime::Runtime>,
+    runtime: Option<Arc<tokio::runtime::Runtime>>,
     handle: tokio::runtime::Handle,
     http: Arc<Http>,
     cache: Option<Cache>,
@@ -231,7 +231,7 @@ impl SubCalls {
         Ok(SubCalls {
             budget: Budget::new(config.budget),
             config,
-            runtime: Some(runtime),
+            runtime: Some(Arc::new(runtime)),
             handle,
             http,
             cache,
@@ -240,6 +240,40 @@ impl SubCalls {
             progress: Progress::new(),
             next_id: AtomicU64::new(1),
             default_system_tokens,
+            recording: None,
+            interrupt: None,
+        })
+    }
+
+    /// A backend for another run that shares this one's runtime, HTTP
+    /// client (so its concurrency limit towards the provider) and cache, with
+    /// its own budget, usage totals, trace and call ids. `config` must name
+    /// the same provider and endpoint; its budget, models and trace are the
+    /// new run's.
+    pub fn fork(&self, config: LlmConfig) -> Result<SubCalls, LlmError> {
+        config.validate()?;
+        let trace = match &config.trace {
+            Some(path) => Some(Arc::new(
+                Trace::open(path)?.scrubbing(config.api_key.clone()),
+            )),
+            None => None,
+        };
+        let cache = match config.cache {
+            true => Some(Cache::open(&config.cache_dir)?),
+            false => None,
+        };
+        Ok(SubCalls {
+            budget: Budget::new(config.budget),
+            default_system_tokens: tokens::count(&config.sub_model, DEFAULT_SYSTEM),
+            config,
+            runtime: self.runtime.clone(),
+            handle: self.handle.clone(),
+            http: Arc::clone(&self.http),
+            cache,
+            trace,
+            totals: Arc::new(Totals::default()),
+            progress: Progress::new(),
+            next_id: AtomicU64::new(1),
             recording: None,
             interrupt: None,
         })
@@ -372,7 +406,7 @@ impl SubCalls {
         }
         .key();
         if let Some(entry) = self.cache.as_ref().and_then(|c| c.get(&key)) {
-            self.totals.hit();
+            self.totals.hit(entry.input_tokens);
             let free = CallUsage {
                 cost_usd: Some(0.0),
                 ..CallUsage::default()
@@ -434,11 +468,11 @@ impl SubCalls {
                 let (read, write) = (reply.cache_read_tokens, reply.cache_write_tokens);
                 let usage = CallUsage {
                     input_tokens: input,
-                    cached_input_tokens: read,
-                    cache_write_tokens: write,
+                    prompt_cache_read_tokens: read,
+                    prompt_cache_write_tokens: write,
                     output_tokens: output,
                     cost_usd: info.cost_cached(input, read, write, output),
-                    cache_saved_usd: match (
+                    prompt_cache_saved_usd: match (
                         info.cost(input, output),
                         info.cost_cached(input, read, write, output),
                     ) {
@@ -649,9 +683,9 @@ impl SubCalls {
                 "messages": history.map(|h| h.len() + 1),
                 "reply": outcome.text,
                 "input_tokens": outcome.usage.input_tokens,
-                "cached_input_tokens": outcome.usage.cached_input_tokens,
-                "cache_write_tokens": outcome.usage.cache_write_tokens,
-                "cache_saved_usd": outcome.usage.cache_saved_usd,
+                "prompt_cache_read_tokens": outcome.usage.prompt_cache_read_tokens,
+                "prompt_cache_write_tokens": outcome.usage.prompt_cache_write_tokens,
+                "prompt_cache_saved_usd": outcome.usage.prompt_cache_saved_usd,
                 "output_tokens": outcome.usage.output_tokens,
                 "cost_usd": outcome.usage.cost_usd,
                 "latency_ms": latency_ms,
@@ -776,8 +810,9 @@ impl SubCalls {
 impl Drop for SubCalls {
     fn drop(&mut self) {
         // Dropping a runtime normally waits for its tasks and panics inside
-        // another runtime; nothing of ours is left to wait for.
-        if let Some(rt) = self.runtime.take() {
+        // another runtime; nothing of ours is left to wait for. The last
+        // backend sharing it shuts it down.
+        if let Some(rt) = self.runtime.take().and_then(|rt| Arc::try_unwrap(rt).ok()) {
             rt.shutdown_background();
         }
     }

@@ -277,12 +277,12 @@ fn session(h: &mut String, s: &Node, t: &Trajectory, nested: bool) {
 /// The totals as a table whose element id is `id`; failures and retries
 /// stand out when there are any.
 fn totals_table(h: &mut String, totals: &Totals, id: &str) {
-    let tokens = if totals.cached_input_tokens > 0 {
+    let tokens = if totals.prompt_cache_read_tokens > 0 {
         format!(
             "{} → {} ({} input from the prompt cache)",
             group(totals.input_tokens),
             group(totals.output_tokens),
-            group(totals.cached_input_tokens)
+            group(totals.prompt_cache_read_tokens)
         )
     } else {
         format!(
@@ -292,11 +292,11 @@ fn totals_table(h: &mut String, totals: &Totals, id: &str) {
         )
     };
     let bad = |n: u64| if n > 0 { " class=\"bad\"" } else { "" };
-    let saved = match totals.cached_input_tokens {
+    let saved = match totals.prompt_cache_read_tokens {
         0 => String::new(),
         _ => format!(
             " (the prompt cache saved {})",
-            cost(totals.cache_saved_usd, false)
+            cost(totals.prompt_cache_saved_usd, false)
         ),
     };
     let _ = writeln!(
@@ -623,7 +623,7 @@ fn turn(h: &mut String, n: &Node, t: &Trajectory) {
         group(n.u64("input_tokens").unwrap_or(0)),
         group(n.u64("output_tokens").unwrap_or(0))
     ));
-    if let Some(cached) = n.u64("cached_input_tokens").filter(|c| *c > 0) {
+    if let Some(cached) = n.u64("prompt_cache_read_tokens").filter(|c| *c > 0) {
         meta.push(format!("{} from the prompt cache", group(cached)));
     }
     meta.push(cost(c, unknown));

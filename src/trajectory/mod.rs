@@ -344,7 +344,7 @@ pub struct Totals {
     /// Input tokens.
     pub input_tokens: u64,
     /// Input tokens the provider read from its prompt cache.
-    pub cached_input_tokens: u64,
+    pub prompt_cache_read_tokens: u64,
     /// Output tokens.
     pub output_tokens: u64,
     /// Cost in USD of the calls whose cost is known.
@@ -352,7 +352,7 @@ pub struct Totals {
     /// Whether some call's cost is unknown.
     pub cost_unknown: bool,
     /// What the prompt cache saved, in USD.
-    pub cache_saved_usd: f64,
+    pub prompt_cache_saved_usd: f64,
     /// HTTP attempts repeated after a transient failure.
     pub retries: u64,
     /// Calls that ended in an error.
@@ -379,13 +379,13 @@ impl Totals {
                 self.calls += 1;
             }
             self.input_tokens += n.u64("input_tokens").unwrap_or(0);
-            self.cached_input_tokens += n.u64("cached_input_tokens").unwrap_or(0);
+            self.prompt_cache_read_tokens += n.u64("prompt_cache_read_tokens").unwrap_or(0);
             self.output_tokens += n.u64("output_tokens").unwrap_or(0);
             match n.f64("cost_usd") {
                 Some(c) => self.cost_usd += c,
                 None => self.cost_unknown = true,
             }
-            self.cache_saved_usd += n.f64("cache_saved_usd").unwrap_or(0.0);
+            self.prompt_cache_saved_usd += n.f64("prompt_cache_saved_usd").unwrap_or(0.0);
             self.retries += u64::from(n.retries);
             // A turn's `error` is its code's; a call failed when its own
             // request did (`error_kind` is written for calls only).

@@ -87,7 +87,10 @@ fn check_cost(ev: &[Value], model: &str, stderr: &str) {
     let mut uncached = 0.0;
     for r in of(ev, "root") {
         let (i, o) = (n(r, "input_tokens"), n(r, "output_tokens"));
-        let (read, write) = (n(r, "cached_input_tokens"), n(r, "cache_write_tokens"));
+        let (read, write) = (
+            n(r, "prompt_cache_read_tokens"),
+            n(r, "prompt_cache_write_tokens"),
+        );
         let want = info.cost_cached(i, read, write, o).unwrap();
         let got = r["cost_usd"].as_f64().unwrap();
         assert!((got - want).abs() < 1e-9, "{got} vs {want}");
@@ -96,7 +99,7 @@ fn check_cost(ev: &[Value], model: &str, stderr: &str) {
     let end = of(ev, "session_end")[0];
     let usage = &end["usage"];
     let cost = usage["cost_usd"].as_f64().unwrap();
-    let saved = usage["cache_saved_usd"].as_f64().unwrap();
+    let saved = usage["prompt_cache_saved_usd"].as_f64().unwrap();
     assert!(
         (uncached - cost - saved).abs() < 1e-6,
         "{uncached} {cost} {saved}"
@@ -108,7 +111,7 @@ fn check_cost(ev: &[Value], model: &str, stderr: &str) {
     );
     eprintln!(
         "{model}: {} of {} input tokens read from the prompt cache over {TURNS} turns; ${cost:.4} instead of ${uncached:.4} ({:.0}% saved)",
-        n(usage, "cached_input_tokens"),
+        n(usage, "prompt_cache_read_tokens"),
         n(usage, "input_tokens"),
         saved / uncached * 100.0
     );
@@ -120,12 +123,12 @@ fn openai_compatible_turns_read_the_whole_previous_prompt() {
     let (ev, stderr) = session(dir.path(), "openai", "gpt-5");
     let roots = of(&ev, "root");
     assert_eq!(roots.len(), TURNS);
-    assert_eq!(n(roots[0], "cached_input_tokens"), 0);
+    assert_eq!(n(roots[0], "prompt_cache_read_tokens"), 0);
     for w in roots.windows(2) {
         // The previous prompt is a prefix of this one, byte for byte: all of
         // it is read from the cache, but for the last partial block.
         let before = n(w[0], "input_tokens");
-        let read = n(w[1], "cached_input_tokens");
+        let read = n(w[1], "prompt_cache_read_tokens");
         assert!(
             read + 128 + 1 >= before && read <= before,
             "{read} of {before}"
@@ -141,12 +144,12 @@ fn anthropic_turns_read_what_the_previous_turn_wrote() {
     let (ev, stderr) = session(dir.path(), "anthropic", "claude-sonnet-4-5");
     let roots = of(&ev, "root");
     assert_eq!(roots.len(), TURNS);
-    assert_eq!(n(roots[0], "cached_input_tokens"), 0);
-    assert!(n(roots[0], "cache_write_tokens") > 1024);
+    assert_eq!(n(roots[0], "prompt_cache_read_tokens"), 0);
+    assert!(n(roots[0], "prompt_cache_write_tokens") > 1024);
     for w in roots.windows(2) {
-        let written = n(w[0], "cached_input_tokens") + n(w[0], "cache_write_tokens");
-        assert_eq!(n(w[1], "cached_input_tokens"), written);
-        assert!(n(w[1], "cache_write_tokens") > 0);
+        let written = n(w[0], "prompt_cache_read_tokens") + n(w[0], "prompt_cache_write_tokens");
+        assert_eq!(n(w[1], "prompt_cache_read_tokens"), written);
+        assert!(n(w[1], "prompt_cache_write_tokens") > 0);
     }
     check_cost(&ev, "claude-sonnet-4-5", &stderr);
 }
