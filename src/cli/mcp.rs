@@ -2,8 +2,10 @@
 //! output. Tools: `rlq` (run code against the context; variables persist,
 //! output is cut, errors come back as data), `describe_context`, and `ask`
 //! (a whole session) when a model is configured. Per call: the interpreter
-//! limits, the output cut and the `--call-max-*` model budget (which a
-//! call's arguments may narrow); per server: the `--max-*` model budget,
+//! limits, the output cut and the model budget of `--call-max-llm-calls`,
+//! `--call-max-tokens`, `--call-max-usd` and `--call-max-seconds` (which a
+//! call's arguments may narrow); per server: the model budget of
+//! `--max-llm-calls`, `--max-tokens`, `--max-usd` and `--max-seconds`,
 //! which every call's `llm()` and every `ask` also spend from.
 
 use std::sync::Arc;
@@ -54,7 +56,10 @@ pub fn run(args: McpArgs) -> u8 {
         max_depth: config.budget.max_depth,
     };
     if let Err(e) = call_limits.validate() {
-        return fail(format!("--call-{}", e.replace('_', "-")));
+        return fail(
+            e.replace("max_usd", "--call-max-usd")
+                .replace("max_seconds", "--call-max-seconds"),
+        );
     }
     let context = match args.inputs.context.load() {
         Ok(c) => Arc::new(c),

@@ -275,13 +275,15 @@ impl SubCalls {
             progress: Progress::new(),
             next_id: Arc::new(AtomicU64::new(1)),
             recording: None,
+            interrupt: None,
         })
     }
 
     /// The same backend (runtime, HTTP client, cache, trace and call ids)
     /// for one part of its run, under `limits` of its own: each call is
-    /// charged to both budgets and must fit both, and its usage counts in
-    /// both totals. It answers from the network, never from a recording.
+    /// charged to both budgets and must fit both, its usage counts in both
+    /// totals, and it stops when this one is interrupted. It answers from
+    /// the network, never from a recording.
     pub fn within(&self, limits: BudgetLimits) -> Result<SubCalls, LlmError> {
         limits.validate().map_err(LlmError::Config)?;
         let cache = match self.config.cache {
@@ -301,7 +303,7 @@ impl SubCalls {
             next_id: Arc::clone(&self.next_id),
             default_system_tokens: self.default_system_tokens,
             recording: None,
-            interrupt: None,
+            interrupt: self.interrupt.clone(),
         })
     }
 
