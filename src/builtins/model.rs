@@ -73,20 +73,22 @@ fn llm(cx: &mut CallCx, a: &Args) -> R<Value> {
         Some(other) => display(other),
         None => return Err(cx.fail("missing the prompt")),
     };
-    let text = a.get(1).map(display);
     let json = cx.bool(a, 3, false);
+    // The text goes straight from the context into the message: one copy.
+    let req = match a.get(1) {
+        Some(Value::Str(s)) => CallRequest::new(prompt).text(s.text()),
+        Some(other) => CallRequest::new(prompt).text(display(other)),
+        None => CallRequest::new(prompt),
+    };
     let req = CallRequest {
-        prompt,
-        text,
         model: cx.opt_str(a, 2)?.map(|s| s.text().into_owned()),
         system: cx.opt_str(a, 5)?.map(|s| s.text().into_owned()),
         json,
         max_tokens: cx
             .opt_int(a, 4)?
             .map(|n| n.clamp(1, u32::MAX as i64) as u32),
-        parent: None,
-        depth: 0,
         site: cx.rt.site(cx.span),
+        ..req
     };
     let m = models(cx)?;
     let calls = m.calls().map_err(|e| cx.fail_hint(e, NO_MODEL))?;

@@ -43,12 +43,18 @@ use super::wire::{ChatMessage, Role};
 use super::{json_reply, tokens, wire, DEFAULT_SYSTEM, JSON_INSTRUCTION};
 
 /// One `llm()` call as the interpreter describes it.
+///
+/// The user message is kept whole (the prompt, then a blank line and the
+/// text when there is one), so a text is copied once, into the message, on
+/// its way from the context to the request body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallRequest {
-    /// The instruction.
-    pub prompt: String,
-    /// The text it is about; sent after a blank line.
-    pub text: Option<String>,
+    /// The user message; build it with [`CallRequest::new`] and
+    /// [`CallRequest::text`].
+    pub message: String,
+    /// Where the text starts in `message` (after the prompt and a blank
+    /// line), when there is one.
+    pub text_start: Option<usize>,
     /// Model; the configured sub-model when `None`.
     pub model: Option<String>,
     /// System prompt; `prompts/sub.md` when `None`.
@@ -69,14 +75,19 @@ impl CallRequest {
     /// A call with `prompt` and no text, at depth 0.
     pub fn new(prompt: impl Into<String>) -> CallRequest {
         CallRequest {
-            prompt: prompt.into(),
+            message: prompt.into(),
             ..CallRequest::default()
         }
     }
 
-    /// Adds the text (builder style).
-    pub fn text(mut self, text: impl Into<String>) -> CallRequest {
-        self.text = Some(text.into());
+    /// Sets the text, sent after a blank line (builder style).
+    pub fn text(mut self, text: impl AsRef<str>) -> CallRequest {
+        let text = text.as_ref();
+        self.message.truncate(self.prompt().len());
+        self.message.reserve_exact(2 + text.len());
+        self.message.push_str("\n\n");
+        self.text_start = Some(self.message.len());
+        self.message.push_str(text);
         self
     }
 
@@ -86,13 +97,22 @@ impl CallRequest {
         self
     }
 
+    /// The instruction.
+    pub fn prompt(&self) -> &str {
+        self.text_start
+            .and_then(|i| self.message.get(..i.saturating_sub(2)))
+            .unwrap_or(&self.message)
+    }
+
+    /// The text the call is about, if any.
+    pub fn text_part(&self) -> Option<&str> {
+        self.text_start.and_then(|i| self.message.get(i..))
+    }
+
     /// The user message: the prompt, then a blank line and the text when
     /// there is one.
-    pub fn message(&self) -> String {
-        match &self.text {
-            Some(t) => format!("{}\n\n{}", self.prompt, t),
-            None => self.prompt.clone(),
-        }
+    pub fn message(&self) -> &str {
+        &self.message
     }
 }
 
@@ -150,7 +170,9 @@ pub struct SubCalls {
     totals: Arc<Totals>,
     progress: Progress,
     next_id: AtomicU64,
-    default_system_tokens: u64,
+    /// Tokens of the default system prompt for the sub-model, counted on
+    /// first use (so a run that never needs it never loads a tokenizer).
+    default_system_tokens: std::sync::OnceLock<u64>,
     recording: Option<Recording>,
 }
 
@@ -204,7 +226,8 @@ impl Outcome {
 }
 
 impl SubCalls {
-    /// Starts the backend: runtime, HTTP client, cache, trace, tokenizer.
+    /// Starts the backend: runtime, HTTP client, cache, trace (tokenizers
+    /// load on first use).
     pub fn new(config: LlmConfig) -> Result<SubCalls, LlmError> {
         config.validate()?;
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4));
@@ -229,7 +252,6 @@ impl SubCalls {
             )),
             None => None,
         };
-        let default_system_tokens = tokens::count(&config.sub_model, DEFAULT_SYSTEM);
         Ok(SubCalls {
             budget: Budget::new(config.budget),
             config,
@@ -241,7 +263,7 @@ impl SubCalls {
             totals: Arc::new(Totals::default()),
             progress: Progress::new(),
             next_id: AtomicU64::new(1),
-            default_system_tokens,
+            default_system_tokens: std::sync::OnceLock::new(),
             recording: None,
         })
     }
@@ -286,8 +308,8 @@ impl SubCalls {
         }
         let message = req.message();
         let max_tokens = self.config.reply_allowance(model, req.max_tokens);
-        let outcome = self.run(id, req, model, &system, &message, None, max_tokens);
-        self.record(id, req, model, &message, None, started, outcome)
+        let outcome = self.run(id, req, model, &system, message, None, max_tokens);
+        self.record(id, req, model, message, None, started, outcome)
     }
 
     /// Makes one root-model turn, blocking until it is answered or fails
@@ -339,7 +361,8 @@ impl SubCalls {
         history: Option<&[ChatMessage]>,
         max_tokens: u64,
     ) -> Outcome {
-        if history.is_none() {
+        let is_root = history.is_some();
+        if !is_root {
             if let Err(r) = self.budget.check_depth(req.depth) {
                 return Outcome::failed(CallError::budget(r, model));
             }
@@ -364,29 +387,35 @@ impl SubCalls {
         if let Some(entry) = self.cache.as_ref().and_then(|c| c.get(&key)) {
             self.totals.hit();
             let free = CallUsage {
-                input_tokens: 0,
-                output_tokens: 0,
                 cost_usd: Some(0.0),
+                ..CallUsage::default()
             };
             return Outcome::answered(entry.text, free, true, 0, req.json);
         }
 
         let info = self.config.model_info(model);
-        let system_tokens = tokens::count(model, system);
-        let mut tokens = system_tokens + tokens::count(model, message) + tokens::FRAMING_TOKENS;
-        for m in history.unwrap_or_default() {
-            tokens += tokens::count(model, &m.content) + tokens::FRAMING_TOKENS;
-        }
         let limit = input_limit(&info, max_tokens);
-        if tokens > limit {
-            let e = match history {
-                None => self.too_large(model, message, tokens, limit, max_tokens, system_tokens),
-                Some(h) => conversation_too_large(model, h.len() + 1, tokens, limit, max_tokens),
+        let history = history.unwrap_or_default();
+        let mut texts: Vec<&str> = Vec::with_capacity(history.len() + 2);
+        texts.push(system);
+        texts.extend(history.iter().map(|m| m.content.as_str()));
+        texts.push(message);
+        let framing = tokens::FRAMING_TOKENS * (history.len() as u64 + 1);
+        // A token or USD limit needs the real count to reserve; otherwise
+        // only the size check does, and only when the bytes could fail it.
+        let exact = self.budget.limits().max_tokens.is_some() || self.budget.limits().max_usd.is_some();
+        let Some(input) = input_count(model, &texts, framing, limit, exact) else {
+            let e = match is_root {
+                false => self.too_large(model, system, message, limit, max_tokens),
+                true => {
+                    let about = texts.iter().map(|t| tokens::estimate(model, t)).sum::<u64>();
+                    conversation_too_large(model, texts.len() - 1, about + framing, limit, max_tokens)
+                }
             };
             return Outcome::failed(e);
-        }
-        let need = tokens.saturating_add(max_tokens);
-        let reservation = match self.budget.try_spend(need, info.cost(tokens, max_tokens)) {
+        };
+        let need = input.tokens.saturating_add(max_tokens);
+        let reservation = match self.budget.try_spend(need, info.cost(input.tokens, max_tokens)) {
             Ok(r) => r,
             Err(refusal) => return Outcome::failed(CallError::budget(refusal, model)),
         };
@@ -395,33 +424,41 @@ impl SubCalls {
         let request = wire::Request {
             model,
             system,
-            history: history.unwrap_or_default(),
+            history,
             message,
             max_tokens,
         };
         let body = wire::body(self.config.provider, &self.config.base_url, request).to_string();
+        let body = bytes::Bytes::from(body);
         let seed = u64::from_str_radix(&key[..16], 16).unwrap_or(0);
         let sent = match &self.recording {
             Some(rec) => {
-                let hashed = match history {
-                    None => hex::encode(Sha256::digest(message.as_bytes())),
-                    Some(h) => hex::encode(Sha256::digest(conversation_key(h, message).as_bytes())),
+                let hashed = match is_root {
+                    false => hex::encode(Sha256::digest(message.as_bytes())),
+                    true => hex::encode(Sha256::digest(
+                        conversation_key(history, message).as_bytes(),
+                    )),
                 };
-                rec.answer(history.is_some(), model, &hashed, req.parent)
+                rec.answer(is_root, model, &hashed, req.parent)
             }
-            None => self.send(id, model, body.into_bytes(), seed),
+            None => self.send(id, model, body, seed),
         };
         match sent {
             Ok(Sent { reply, retries }) => {
-                // Our own counts stand in where the provider reports none.
-                let input = reply.input_tokens.unwrap_or(tokens);
-                let output = reply
+                // Our own counts stand in where the provider reports none,
+                // and the usage says so.
+                let input_tokens = reply.input_tokens.unwrap_or_else(|| match input.counted {
+                    true => input.tokens,
+                    false => texts.iter().map(|t| tokens::count(model, t)).sum::<u64>() + framing,
+                });
+                let output_tokens = reply
                     .output_tokens
                     .unwrap_or_else(|| tokens::count(model, &reply.text));
                 let usage = CallUsage {
-                    input_tokens: input,
-                    output_tokens: output,
-                    cost_usd: info.cost(input, output),
+                    input_tokens,
+                    output_tokens,
+                    cost_usd: info.cost(input_tokens, output_tokens),
+                    estimated: reply.input_tokens.is_none() || reply.output_tokens.is_none(),
                 };
                 self.budget.settle(
                     reservation,
@@ -459,7 +496,7 @@ impl SubCalls {
     }
 
     /// Runs the HTTP exchange on the runtime and waits for it here.
-    fn send(&self, id: u64, model: &str, body: Vec<u8>, seed: u64) -> Result<Sent, Failed> {
+    fn send(&self, id: u64, model: &str, body: bytes::Bytes, seed: u64) -> Result<Sent, Failed> {
         let http = Arc::clone(&self.http);
         let trace = self.trace.clone();
         let totals = Arc::clone(&self.totals);
@@ -508,17 +545,23 @@ impl SubCalls {
         }
     }
 
+    /// The refusal of a message too large for `model`, with a size that
+    /// fits: measured on this message's own characters per token, so that
+    /// it holds for multi-byte text too.
     fn too_large(
         &self,
         model: &str,
+        system: &str,
         message: &str,
-        tokens: u64,
         limit: u64,
         max_tokens: u64,
-        system_tokens: u64,
     ) -> CallError {
         let chars = message.chars().count() as u64;
-        let fit = self.fit_chars(model, system_tokens, max_tokens);
+        let system_tokens = tokens::count(model, system);
+        let tokens = system_tokens + tokens::estimate(model, message) + tokens::FRAMING_TOKENS;
+        let avail = limit.saturating_sub(system_tokens + tokens::FRAMING_TOKENS);
+        let fit = fit_for(avail, chars, tokens.saturating_sub(system_tokens + tokens::FRAMING_TOKENS))
+            .min(self.fit_chars(model, system_tokens, max_tokens));
         let info = self.config.model_info(model);
         let window = info.window();
         let assumed = if info.context_window.is_none() {
@@ -530,7 +573,7 @@ impl SubCalls {
             "the system prompt and reply allowance alone fill the window; lower max_tokens or use a larger model".to_string()
         } else {
             format!(
-                "cut the text into pieces of at most {fit} characters (budget().sub_input_chars), e.g. partition(text, size={fit})"
+                "cut the text into pieces of at most {fit} characters, e.g. partition(text, size={fit})"
             )
         };
         CallError::new(
@@ -545,7 +588,8 @@ impl SubCalls {
         )
     }
 
-    /// Characters of message that fit one call to `model`.
+    /// Characters of message that fit one call to `model`, at the
+    /// configured characters per token.
     fn fit_chars(&self, model: &str, system_tokens: u64, max_tokens: u64) -> u64 {
         let limit = input_limit(&self.config.model_info(model), max_tokens);
         let avail = limit.saturating_sub(system_tokens + tokens::FRAMING_TOKENS);
@@ -578,9 +622,9 @@ impl SubCalls {
         if let Some(t) = &self.trace {
             let (prompt, text_head, text_chars) = match history {
                 None => (
-                    Some(head(&req.prompt, TRACE_PROMPT_CHARS)),
-                    req.text.as_deref().map(|x| head(x, TRACE_TEXT_CHARS)),
-                    req.text.as_deref().map(|x| x.chars().count()),
+                    Some(head(req.prompt(), TRACE_PROMPT_CHARS)),
+                    req.text_part().map(|x| head(x, TRACE_TEXT_CHARS)),
+                    req.text_part().map(|x| x.chars().count()),
                 ),
                 Some(_) => (None, None, None),
             };
@@ -610,6 +654,7 @@ impl SubCalls {
                 "input_tokens": outcome.usage.input_tokens,
                 "output_tokens": outcome.usage.output_tokens,
                 "cost_usd": outcome.usage.cost_usd,
+                "usage_estimated": outcome.usage.estimated,
                 "latency_ms": latency_ms,
                 "cached": outcome.cached,
                 "retries": outcome.retries,
@@ -690,7 +735,10 @@ impl SubCalls {
     pub fn budget(&self, depth: u32) -> BudgetView {
         let model = &self.config.sub_model;
         let reply = self.config.reply_allowance(model, None);
-        let fit = self.fit_chars(model, self.default_system_tokens, reply);
+        let system = *self
+            .default_system_tokens
+            .get_or_init(|| tokens::count(model, DEFAULT_SYSTEM));
+        let fit = self.fit_chars(model, system, reply);
         self.budget.view(depth, fit, reply)
     }
 
@@ -759,6 +807,54 @@ fn conversation_too_large(
             "the conversation with root model '{model}' no longer fits its window: {messages} messages, about {tokens} tokens, over the limit of {limit} ({max_tokens} kept for the reply); use a model with a larger window, or lower --max-output-chars so turns are shorter"
         ),
     )
+}
+
+/// The input tokens of a call, as far as they were needed.
+#[derive(Debug, Clone, Copy)]
+struct InputCount {
+    tokens: u64,
+    /// Whether `tokens` is a count; otherwise it is the byte bound.
+    counted: bool,
+}
+
+/// The input tokens of `texts` (system prompt, history, message) plus
+/// `framing`, or `None` when they pass `limit`. Without `exact`, texts
+/// whose bytes fit are not counted: their byte bound stands in.
+fn input_count(
+    model: &str,
+    texts: &[&str],
+    framing: u64,
+    limit: u64,
+    exact: bool,
+) -> Option<InputCount> {
+    let bound = texts
+        .iter()
+        .map(|t| tokens::upper_bound(model, t))
+        .fold(framing, u64::saturating_add);
+    if bound <= limit && !exact {
+        return Some(InputCount {
+            tokens: bound,
+            counted: false,
+        });
+    }
+    let mut total = framing;
+    for t in texts {
+        total += tokens::count_within(model, t, limit.checked_sub(total)?)?;
+    }
+    Some(InputCount {
+        tokens: total,
+        counted: true,
+    })
+}
+
+/// Characters that fit `avail` tokens at the density of a text of `chars`
+/// characters and `tokens` tokens, less a tenth for pieces of it that are
+/// denser than the whole.
+fn fit_for(avail: u64, chars: u64, tokens: u64) -> u64 {
+    if tokens == 0 {
+        return u64::MAX;
+    }
+    (avail as f64 * chars as f64 / tokens as f64 * 0.9) as u64
 }
 
 /// Tokens the system prompt and message may take: the window minus the

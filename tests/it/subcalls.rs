@@ -557,7 +557,7 @@ fn anthropic_protocol_end_to_end() {
     assert!(r.headers.contains_key("x-api-key"));
     assert_eq!(r.body["max_tokens"], 321);
     assert_eq!(r.system.as_deref(), Some(DEFAULT_SYSTEM));
-    assert_eq!(r.last_user.as_deref(), Some(labelled(7).message().as_str()));
+    assert_eq!(r.last_user.as_deref(), Some(labelled(7).message()));
 }
 
 #[test]
