@@ -141,7 +141,7 @@ fn rlm(cx: &mut CallCx, a: &Args) -> R<Value> {
 fn budget(cx: &mut CallCx, _: &Args) -> R<Value> {
     if let Some(m) = &cx.rt.models {
         if let Ok(calls) = m.calls() {
-            let view = calls.budget(m.depth);
+            let view = calls.budget_over(m.depth, cx.rt.context.source.bytes());
             return Ok(serde_json::to_value(view).map_or(Value::Null, |j| from_json(&j)));
         }
     }

@@ -26,6 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use rayon::prelude::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -116,6 +117,22 @@ impl CallRequest {
     }
 }
 
+/// A `map` of sub-calls about to start, for [`SubCalls::reserve_map`].
+#[derive(Debug, Clone, Default)]
+pub struct MapPlan<'a> {
+    /// The items' texts.
+    pub pieces: Vec<&'a str>,
+    /// Sub-model call sites the mapped function reaches, per item.
+    pub calls_per_item: u64,
+    /// Whether each item is the whole text of one call (`p => llm(prompt,
+    /// p)`), so that it must fit one call.
+    pub sent_whole: bool,
+    /// The model of that call, when the program names it.
+    pub model: Option<&'a str>,
+    /// The reply allowance of that call, when the program sets it.
+    pub max_tokens: Option<u32>,
+}
+
 /// One turn of a root model: a conversation (a system prompt and
 /// alternating user and assistant messages, the last one the user's) to
 /// which the model adds its reply. It goes through the same pipeline as a
@@ -173,6 +190,9 @@ pub struct SubCalls {
     /// Tokens of the default system prompt for the sub-model, counted on
     /// first use (so a run that never needs it never loads a tokenizer).
     default_system_tokens: std::sync::OnceLock<u64>,
+    /// The last text [`SubCalls::budget_over`] measured (address and
+    /// length) and the message size that fits at its density.
+    density_fit: std::sync::Mutex<Option<((usize, usize), u64)>>,
     recording: Option<Recording>,
 }
 
@@ -264,6 +284,7 @@ impl SubCalls {
             progress: Progress::new(),
             next_id: AtomicU64::new(1),
             default_system_tokens: std::sync::OnceLock::new(),
+            density_fit: std::sync::Mutex::new(None),
             recording: None,
         })
     }
@@ -560,7 +581,7 @@ impl SubCalls {
         let system_tokens = tokens::count(model, system);
         let tokens = system_tokens + tokens::estimate(model, message) + tokens::FRAMING_TOKENS;
         let avail = limit.saturating_sub(system_tokens + tokens::FRAMING_TOKENS);
-        let fit = fit_for(avail, chars, tokens.saturating_sub(system_tokens + tokens::FRAMING_TOKENS))
+        let fit = densest_fit(model, avail, message.as_bytes())
             .min(self.fit_chars(model, system_tokens, max_tokens));
         let info = self.config.model_info(model);
         let window = info.window();
@@ -719,16 +740,76 @@ impl SubCalls {
             .collect()
     }
 
-    /// Before a `map`: refuses, spending nothing, when `calls` more calls
-    /// would not fit the call budget (or no time is left).
-    pub fn reserve(&self, calls: u64) -> Result<(), CallError> {
+    /// Before a `map`: refuses, sending and spending nothing, when its
+    /// calls cannot all be made. Checked, in this order: the calls (sites ×
+    /// items) against the call budget and the time left; with
+    /// [`MapPlan::sent_whole`], every piece against what one call to the
+    /// model takes; with a token or USD limit, the worst case against what
+    /// is left: every piece counted as the text of every call, with the
+    /// system prompt, framing and the whole reply allowance, at the model's
+    /// price (the prompts are not known before the calls are made).
+    pub fn reserve_map(&self, plan: &MapPlan<'_>) -> Result<(), CallError> {
+        let n = plan.pieces.len() as u64;
+        let calls = plan.calls_per_item.saturating_mul(n);
         self.budget.check_ahead(calls).map_err(|r| {
             let msg = format!(
-                "llm() refused: {}; use larger pieces so fewer calls are needed (a bigger partition(size=...)), or raise --max-calls",
+                "llm() refused: {}; use larger pieces so fewer calls are needed (a bigger partition(size=...)), or raise --max-llm-calls",
                 r.detail
             );
             CallError::new(CallErrorKind::Budget { limit: r.limit }, msg)
-        })
+        })?;
+        let limits = self.budget.limits();
+        let exact = limits.max_tokens.is_some() || limits.max_usd.is_some();
+        if !exact && !plan.sent_whole {
+            return Ok(());
+        }
+        let model = plan.model.unwrap_or(&self.config.sub_model);
+        let info = self.config.model_info(model);
+        let max_tokens = self.config.reply_allowance(model, plan.max_tokens);
+        let limit = input_limit(&info, max_tokens);
+        let base = tokens::count(model, DEFAULT_SYSTEM) + tokens::FRAMING_TOKENS;
+        let avail = limit.saturating_sub(base);
+        // Each piece: its tokens (`None`: too large for one call). Counted
+        // in parallel, and only where the figure can matter.
+        let counts: Vec<Option<u64>> = plan
+            .pieces
+            .par_iter()
+            .map(|p| match (exact, plan.sent_whole) {
+                (true, true) => tokens::count_within(model, p, avail),
+                (true, false) => Some(tokens::count(model, p)),
+                (false, _) if tokens::upper_bound(model, p) <= avail => Some(0),
+                (false, _) => tokens::count_within(model, p, avail),
+            })
+            .collect();
+        if let Some(i) = counts.iter().position(Option::is_none) {
+            let e = self.too_large(model, DEFAULT_SYSTEM, plan.pieces[i], limit, max_tokens);
+            return Err(CallError::new(
+                e.kind.clone(),
+                format!("piece {} of {n} (nothing was sent): {}", i + 1, e.message()),
+            ));
+        }
+        if !exact {
+            return Ok(());
+        }
+        let per_call: u64 = counts.iter().flatten().map(|c| c + base).sum();
+        let input = per_call.saturating_mul(plan.calls_per_item);
+        let reply = calls.saturating_mul(max_tokens);
+        let why = format!(
+            "{calls} calls: {input} input tokens counted over {n} pieces and {reply} for the replies, {max_tokens} each"
+        );
+        self.budget
+            .check_spend_ahead(input.saturating_add(reply), info.cost(input, reply), &why)
+            .map_err(|r| {
+                let msg = format!(
+                    "llm() refused before the map's first call: {}; use fewer or smaller pieces, a lower max_tokens, or raise {}",
+                    r.detail,
+                    match r.limit {
+                        super::budget::BudgetLimit::Usd => "--max-usd",
+                        _ => "--max-tokens",
+                    }
+                );
+                CallError::new(CallErrorKind::Budget { limit: r.limit }, msg)
+            })
     }
 
     /// The budget as a program at `depth` sees it.
@@ -740,6 +821,32 @@ impl SubCalls {
             .get_or_init(|| tokens::count(model, DEFAULT_SYSTEM));
         let fit = self.fit_chars(model, system, reply);
         self.budget.view(depth, fit, reply)
+    }
+
+    /// The budget as a program at `depth` over `text` sees it: as
+    /// [`SubCalls::budget`], with `sub_input_chars` lowered to what fits at
+    /// the density (characters per token) of the densest of a few samples
+    /// of `text`, so that pieces of multi-byte text that size fit too.
+    pub fn budget_over(&self, depth: u32, text: &[u8]) -> BudgetView {
+        let mut view = self.budget(depth);
+        let key = (text.as_ptr() as usize, text.len());
+        let mut memo = super::lock(&self.density_fit);
+        let fit = match *memo {
+            Some((k, fit)) if k == key => fit,
+            _ => {
+                let model = &self.config.sub_model;
+                let system = *self
+                    .default_system_tokens
+                    .get_or_init(|| tokens::count(model, DEFAULT_SYSTEM));
+                let limit = input_limit(&self.config.model_info(model), view.sub_output_tokens);
+                let avail = limit.saturating_sub(system + tokens::FRAMING_TOKENS);
+                let fit = densest_fit(model, avail, text);
+                *memo = Some((key, fit));
+                fit
+            }
+        };
+        view.sub_input_chars = view.sub_input_chars.min(fit);
+        view
     }
 
     /// What the run spent so far.
@@ -847,14 +954,33 @@ fn input_count(
     })
 }
 
-/// Characters that fit `avail` tokens at the density of a text of `chars`
-/// characters and `tokens` tokens, less a tenth for pieces of it that are
-/// denser than the whole.
-fn fit_for(avail: u64, chars: u64, tokens: u64) -> u64 {
-    if tokens == 0 {
-        return u64::MAX;
-    }
-    (avail as f64 * chars as f64 / tokens as f64 * 0.9) as u64
+/// Characters that fit `avail` tokens at the density (characters per
+/// token) of the densest of [`samples`] of `text`, less a tenth for pieces
+/// denser still.
+fn densest_fit(model: &str, avail: u64, text: &[u8]) -> u64 {
+    samples(text)
+        .map(|s| {
+            let s = String::from_utf8_lossy(s);
+            match tokens::count(model, &s) {
+                0 => u64::MAX,
+                n => (avail as f64 * s.chars().count() as f64 / n as f64 * 0.9) as u64,
+            }
+        })
+        .min()
+        .unwrap_or(u64::MAX)
+}
+
+/// Bytes of each sample [`samples`] takes.
+const SAMPLE_BYTES: usize = 64 << 10;
+
+/// Up to eight samples of [`SAMPLE_BYTES`], spread evenly over `text`.
+fn samples(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let n = 8.min(text.len().div_ceil(SAMPLE_BYTES));
+    let step = text.len().saturating_sub(SAMPLE_BYTES) / n.saturating_sub(1).max(1);
+    (0..n).map(move |i| {
+        let start = i * step;
+        &text[start..(start + SAMPLE_BYTES).min(text.len())]
+    })
 }
 
 /// Tokens the system prompt and message may take: the window minus the

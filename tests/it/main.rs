@@ -24,6 +24,8 @@ mod errors;
 mod golden;
 /// `rlmq kernel` driven line by line.
 mod kernel;
+/// The budget of a `map` of sub-calls: checked whole before it starts.
+mod map_budget;
 /// Sub-model calls from rlq programs, against the scripted server.
 mod model_calls;
 /// Programs models wrote from the reference alone pass `check`.

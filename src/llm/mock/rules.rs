@@ -52,6 +52,8 @@ pub struct MockRules {
     pub rules: Vec<Rule>,
     /// Injected faults.
     pub faults: Faults,
+    /// Leave the `usage` field out of replies, as some servers do.
+    pub omit_usage: bool,
 }
 
 /// One rule.
@@ -154,6 +156,12 @@ impl MockRules {
     /// No rules, no key check, no faults.
     pub fn new() -> MockRules {
         MockRules::default()
+    }
+
+    /// Leaves `usage` out of every reply (builder style).
+    pub fn without_usage(mut self) -> MockRules {
+        self.omit_usage = true;
+        self
     }
 
     /// Reads rules from JSON.

@@ -191,7 +191,13 @@ pub(crate) async fn handle(
     match answer {
         Answer::Reply { text, usage } => (
             StatusCode::OK,
-            axum::Json(reply_body(protocol, seq, &model, &text, usage)),
+            axum::Json({
+                let mut body = reply_body(protocol, seq, &model, &text, usage);
+                if state.rules.omit_usage {
+                    body.as_object_mut().map(|o| o.remove("usage"));
+                }
+                body
+            }),
         )
             .into_response(),
         Answer::Error {
