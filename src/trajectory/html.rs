@@ -413,10 +413,13 @@ fn turn(h: &mut String, n: &Node, t: &Trajectory) {
     if let Some(ms) = n.f64("elapsed_ms") {
         meta.push(format!("code {}", duration(ms as u64)));
     }
+    // Counts the provider did not report are rlmq's own.
+    let estimated = n.fields.get("usage_estimated") == Some(&serde_json::Value::Bool(true));
     meta.push(format!(
-        "{} → {} tokens",
+        "{} → {} tokens{}",
         group(n.u64("input_tokens").unwrap_or(0)),
-        group(n.u64("output_tokens").unwrap_or(0))
+        group(n.u64("output_tokens").unwrap_or(0)),
+        if estimated { " (estimated)" } else { "" }
     ));
     meta.push(cost(c, unknown));
     h.push_str("<span class=\"meta\">");
@@ -571,5 +574,17 @@ mod tests {
         }
         assert!(h.contains("<svg class=\"timeline\""));
         assert!(h.contains("id=\"turn-2\""));
+    }
+
+    #[test]
+    fn estimated_usage_is_marked() {
+        let trace = |estimated: bool| {
+            super::super::read(&format!(
+                r#"{{"event":"subcall","id":3,"model":"m","reply":"x","input_tokens":7,"output_tokens":1,"usage_estimated":{estimated},"latency_ms":2,"ts":11}}
+"#
+            ))
+        };
+        assert!(render(&trace(true), "t").contains("7 → 1 tokens (estimated)"));
+        assert!(!render(&trace(false), "t").contains("(estimated)"));
     }
 }
