@@ -413,14 +413,7 @@ fn turn(h: &mut String, n: &Node, t: &Trajectory) {
     if let Some(ms) = n.f64("elapsed_ms") {
         meta.push(format!("code {}", duration(ms as u64)));
     }
-    // Counts the provider did not report are rlmq's own.
-    let estimated = n.fields.get("usage_estimated") == Some(&serde_json::Value::Bool(true));
-    meta.push(format!(
-        "{} → {} tokens{}",
-        group(n.u64("input_tokens").unwrap_or(0)),
-        group(n.u64("output_tokens").unwrap_or(0)),
-        if estimated { " (estimated)" } else { "" }
-    ));
+    meta.push(tokens_note(n).trim_start_matches(" · ").to_string());
     meta.push(cost(c, unknown));
     h.push_str("<span class=\"meta\">");
     for m in &meta {
@@ -502,6 +495,20 @@ fn turn(h: &mut String, n: &Node, t: &Trajectory) {
     h.push_str("</div>\n");
 }
 
+/// ` · IN → OUT tokens`, marked when the counts are rlmq's own because the
+/// provider did not report them.
+fn tokens_note(n: &Node) -> String {
+    let i = n.u64("input_tokens").unwrap_or(0);
+    let o = n.u64("output_tokens").unwrap_or(0);
+    let estimated = n.fields.get("usage_estimated") == Some(&serde_json::Value::Bool(true));
+    format!(
+        " · {} → {} tokens{}",
+        group(i),
+        group(o),
+        if estimated { " (estimated)" } else { "" }
+    )
+}
+
 fn call(h: &mut String, n: &Node, t: &Trajectory) {
     match n.kind {
         Kind::Session => session(h, n, t, true),
@@ -511,7 +518,7 @@ fn call(h: &mut String, n: &Node, t: &Trajectory) {
             let (c, unknown) = n.cost_usd();
             let _ = writeln!(
                 h,
-                "<details class=\"call{}\" id=\"call-{}\"><summary>{} {} · {} · {} chars · {}{}{}{}</summary>",
+                "<details class=\"call{}\" id=\"call-{}\"><summary>{} {} · {} · {} chars · {}{}{}{}{}</summary>",
                 if failed { " failed" } else { "" },
                 anchor(n),
                 if n.kind == Kind::SubCall { "llm" } else { n.str("event").unwrap_or("event") },
@@ -520,6 +527,7 @@ fn call(h: &mut String, n: &Node, t: &Trajectory) {
                 group(n.u64("prompt_chars").unwrap_or(0)),
                 duration(n.u64("latency_ms").unwrap_or(0)),
                 format_args!(" · {}", cost(c, unknown)),
+                tokens_note(n),
                 if n.get("cached").and_then(|x| x.as_bool()) == Some(true) { " · cached" } else { "" },
                 if failed { " · failed" } else { "" },
             );
@@ -584,7 +592,8 @@ mod tests {
 "#
             ))
         };
-        assert!(render(&trace(true), "t").contains("7 → 1 tokens (estimated)"));
+        let h = render(&trace(true), "t");
+        assert!(h.contains("7 → 1 tokens (estimated)"), "{h}");
         assert!(!render(&trace(false), "t").contains("(estimated)"));
     }
 }
