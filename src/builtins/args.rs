@@ -270,11 +270,11 @@ impl CallCx<'_> {
                 let needed = fx.model_sites.saturating_mul(n as u64);
                 let all = items.to_vec();
                 let whole = crate::eval::effects::item_call(f, self.globals);
-                let texts: Vec<std::borrow::Cow<str>> = all
+                let texts: Vec<std::borrow::Cow<[u8]>> = all
                     .iter()
                     .map(|x| match x {
-                        Value::Str(s) => s.text(),
-                        other => std::borrow::Cow::Owned(crate::eval::render::display(other)),
+                        Value::Str(s) => std::borrow::Cow::Borrowed(s.bytes()),
+                        other => crate::eval::render::display(other).into_bytes().into(),
                     })
                     .collect();
                 let plan = crate::llm::MapPlan {

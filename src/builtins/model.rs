@@ -76,7 +76,10 @@ fn llm(cx: &mut CallCx, a: &Args) -> R<Value> {
     let json = cx.bool(a, 3, false);
     // The text goes straight from the context into the message: one copy.
     let req = match a.get(1) {
-        Some(Value::Str(s)) => CallRequest::new(prompt).text(s.text()),
+        Some(Value::Str(s)) => match simdutf8::basic::from_utf8(s.bytes()) {
+            Ok(text) => CallRequest::new(prompt).text(text),
+            Err(_) => CallRequest::new(prompt).text(s.text()),
+        },
         Some(other) => CallRequest::new(prompt).text(display(other)),
         None => CallRequest::new(prompt),
     };

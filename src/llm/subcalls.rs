@@ -120,8 +120,8 @@ impl CallRequest {
 /// A `map` of sub-calls about to start, for [`SubCalls::reserve_map`].
 #[derive(Debug, Clone, Default)]
 pub struct MapPlan<'a> {
-    /// The items' texts.
-    pub pieces: Vec<&'a str>,
+    /// The items' texts, as UTF-8 (invalid bytes count as U+FFFD).
+    pub pieces: Vec<&'a [u8]>,
     /// Sub-model call sites the mapped function reaches, per item.
     pub calls_per_item: u64,
     /// Whether each item is the whole text of one call (`p => llm(prompt,
@@ -767,22 +767,31 @@ impl SubCalls {
         let info = self.config.model_info(model);
         let max_tokens = self.config.reply_allowance(model, plan.max_tokens);
         let limit = input_limit(&info, max_tokens);
-        let base = tokens::count(model, DEFAULT_SYSTEM) + tokens::FRAMING_TOKENS;
-        let avail = limit.saturating_sub(base);
-        // Each piece: its tokens (`None`: too large for one call). Counted
-        // in parallel, and only where the figure can matter.
+        // Tokens are counted only where the figure can matter: a piece
+        // whose bytes fit with the system prompt's bytes needs no count
+        // unless a token or USD limit asks for it.
+        let bound = tokens::upper_bound(model, DEFAULT_SYSTEM.len()) + tokens::FRAMING_TOKENS;
+        let base = std::sync::OnceLock::new();
+        let base = || *base.get_or_init(|| tokens::count(model, DEFAULT_SYSTEM) + tokens::FRAMING_TOKENS);
+        // Each piece: its tokens (`None`: too large for one call), counted
+        // in parallel.
         let counts: Vec<Option<u64>> = plan
             .pieces
             .par_iter()
-            .map(|p| match (exact, plan.sent_whole) {
-                (true, true) => tokens::count_within(model, p, avail),
-                (true, false) => Some(tokens::count(model, p)),
-                (false, _) if tokens::upper_bound(model, p) <= avail => Some(0),
-                (false, _) => tokens::count_within(model, p, avail),
+            .map(|p| {
+                if !exact && tokens::upper_bound(model, p.len()) + bound <= limit {
+                    return Some(0);
+                }
+                let p = String::from_utf8_lossy(p);
+                match (exact, plan.sent_whole) {
+                    (true, false) => Some(tokens::count(model, &p)),
+                    _ => tokens::count_within(model, &p, limit.saturating_sub(base())),
+                }
             })
             .collect();
         if let Some(i) = counts.iter().position(Option::is_none) {
-            let e = self.too_large(model, DEFAULT_SYSTEM, plan.pieces[i], limit, max_tokens);
+            let piece = String::from_utf8_lossy(plan.pieces[i]);
+            let e = self.too_large(model, DEFAULT_SYSTEM, &piece, limit, max_tokens);
             return Err(CallError::new(
                 e.kind.clone(),
                 format!("piece {} of {n} (nothing was sent): {}", i + 1, e.message()),
@@ -791,7 +800,7 @@ impl SubCalls {
         if !exact {
             return Ok(());
         }
-        let per_call: u64 = counts.iter().flatten().map(|c| c + base).sum();
+        let per_call: u64 = counts.iter().flatten().map(|c| c + base()).sum();
         let input = per_call.saturating_mul(plan.calls_per_item);
         let reply = calls.saturating_mul(max_tokens);
         let why = format!(
@@ -936,7 +945,7 @@ fn input_count(
 ) -> Option<InputCount> {
     let bound = texts
         .iter()
-        .map(|t| tokens::upper_bound(model, t))
+        .map(|t| tokens::upper_bound(model, t.len()))
         .fold(framing, u64::saturating_add);
     if bound <= limit && !exact {
         return Some(InputCount {

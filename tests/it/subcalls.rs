@@ -324,7 +324,7 @@ fn budget_limits_refuse_calls_with_what_ran_out() {
     let sub = SubCalls::new(c).unwrap();
     assert_eq!(sub.budget(0).llm_calls_left, Some(3));
     let plan = |n: usize| rlmq::llm::MapPlan {
-        pieces: vec!["x"; n],
+        pieces: vec![&b"x"[..]; n],
         calls_per_item: 1,
         ..Default::default()
     };
