@@ -114,13 +114,17 @@ fn time_plain(server: &MockServer, bodies: &[bytes::Bytes], concurrency: usize) 
         .expect("runtime");
     let url = format!("{}/chat/completions", server.openai_url());
     rt.block_on(async {
-        let client = reqwest::Client::builder().no_proxy().build().expect("client");
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client");
         let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
         let t = Instant::now();
         let tasks: Vec<_> = bodies
             .iter()
             .map(|b| {
-                let (client, url, sem, body) = (client.clone(), url.clone(), sem.clone(), b.clone());
+                let (client, url, sem, body) =
+                    (client.clone(), url.clone(), sem.clone(), b.clone());
                 tokio::spawn(async move {
                     let _permit = sem.acquire().await.expect("permit");
                     let r = client

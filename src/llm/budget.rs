@@ -437,11 +437,22 @@ mod tests {
         b.check_spend_ahead(600, Some(0.4), "x").unwrap();
         let e = b.check_spend_ahead(601, Some(0.1), "2 pieces").unwrap_err();
         assert_eq!(e.limit, BudgetLimit::Tokens);
-        assert!(e.detail.contains("up to 601 tokens (2 pieces)") && e.detail.contains("600 of 1000"), "{}", e.detail);
+        assert!(
+            e.detail.contains("up to 601 tokens (2 pieces)") && e.detail.contains("600 of 1000"),
+            "{}",
+            e.detail
+        );
         let e = b.check_spend_ahead(10, Some(0.41), "y").unwrap_err();
         assert_eq!(e.limit, BudgetLimit::Usd);
-        assert!(e.detail.contains("$0.4100") && e.detail.contains("$0.4000 of $0.5"), "{}", e.detail);
-        assert_eq!(b.check_spend_ahead(1, None, "z").unwrap_err().limit, BudgetLimit::Usd);
+        assert!(
+            e.detail.contains("$0.4100") && e.detail.contains("$0.4000 of $0.5"),
+            "{}",
+            e.detail
+        );
+        assert_eq!(
+            b.check_spend_ahead(1, None, "z").unwrap_err().limit,
+            BudgetLimit::Usd
+        );
         b.settle(r, 0, Some(0.0));
         b.check_spend_ahead(1000, Some(0.5), "x").unwrap();
     }

@@ -424,19 +424,32 @@ impl SubCalls {
         let framing = tokens::FRAMING_TOKENS * (history.len() as u64 + 1);
         // A token or USD limit needs the real count to reserve; otherwise
         // only the size check does, and only when the bytes could fail it.
-        let exact = self.budget.limits().max_tokens.is_some() || self.budget.limits().max_usd.is_some();
+        let exact =
+            self.budget.limits().max_tokens.is_some() || self.budget.limits().max_usd.is_some();
         let Some(input) = input_count(model, &texts, framing, limit, exact) else {
             let e = match is_root {
                 false => self.too_large(model, system, message, limit, max_tokens),
                 true => {
-                    let about = texts.iter().map(|t| tokens::estimate(model, t)).sum::<u64>();
-                    conversation_too_large(model, texts.len() - 1, about + framing, limit, max_tokens)
+                    let about = texts
+                        .iter()
+                        .map(|t| tokens::estimate(model, t))
+                        .sum::<u64>();
+                    conversation_too_large(
+                        model,
+                        texts.len() - 1,
+                        about + framing,
+                        limit,
+                        max_tokens,
+                    )
                 }
             };
             return Outcome::failed(e);
         };
         let need = input.tokens.saturating_add(max_tokens);
-        let reservation = match self.budget.try_spend(need, info.cost(input.tokens, max_tokens)) {
+        let reservation = match self
+            .budget
+            .try_spend(need, info.cost(input.tokens, max_tokens))
+        {
             Ok(r) => r,
             Err(refusal) => return Outcome::failed(CallError::budget(refusal, model)),
         };
@@ -581,8 +594,11 @@ impl SubCalls {
         let system_tokens = tokens::count(model, system);
         let tokens = system_tokens + tokens::estimate(model, message) + tokens::FRAMING_TOKENS;
         let avail = limit.saturating_sub(system_tokens + tokens::FRAMING_TOKENS);
-        let fit = densest_fit(model, avail, message.as_bytes())
-            .min(self.fit_chars(model, system_tokens, max_tokens));
+        let fit = densest_fit(model, avail, message.as_bytes()).min(self.fit_chars(
+            model,
+            system_tokens,
+            max_tokens,
+        ));
         let info = self.config.model_info(model);
         let window = info.window();
         let assumed = if info.context_window.is_none() {
@@ -772,7 +788,8 @@ impl SubCalls {
         // unless a token or USD limit asks for it.
         let bound = tokens::upper_bound(model, DEFAULT_SYSTEM.len()) + tokens::FRAMING_TOKENS;
         let base = std::sync::OnceLock::new();
-        let base = || *base.get_or_init(|| tokens::count(model, DEFAULT_SYSTEM) + tokens::FRAMING_TOKENS);
+        let base =
+            || *base.get_or_init(|| tokens::count(model, DEFAULT_SYSTEM) + tokens::FRAMING_TOKENS);
         // Each piece: its tokens (`None`: too large for one call), counted
         // in parallel.
         let counts: Vec<Option<u64>> = plan

@@ -125,9 +125,19 @@ mod tests {
         let cl100k = tiktoken_rs::cl100k_base_singleton();
         for text in corpus() {
             let want = o200k.encode_ordinary(&text).len() as u64;
-            assert_eq!(count("gpt-4o", &text), want, "o200k on {:?}", &text[..text.len().min(40)]);
+            assert_eq!(
+                count("gpt-4o", &text),
+                want,
+                "o200k on {:?}",
+                &text[..text.len().min(40)]
+            );
             let want = cl100k.encode_ordinary(&text).len() as u64;
-            assert_eq!(count("gpt-4", &text), want, "cl100k on {:?}", &text[..text.len().min(40)]);
+            assert_eq!(
+                count("gpt-4", &text),
+                want,
+                "cl100k on {:?}",
+                &text[..text.len().min(40)]
+            );
         }
     }
 

@@ -59,14 +59,22 @@ fn a_map_counts_each_call_site_once() {
 
     let o = run(&s, "mock-small", sample(), ten, &["--max-llm-calls", "9"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("up to 10 llm() calls"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("up to 10 llm() calls"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(s.count(), 10, "nothing sent when refused");
 
     // Two sites in a def: two calls per item.
     let two = "def f(x) {\n  return llm(\"a\", x) + llm(\"b\", x)\n}\nfinal(range(5) | map(i => f(str(i))) | len)";
     let o = run(&s, "mock-small", sample(), two, &["--max-llm-calls", "9"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("up to 10 llm() calls"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("up to 10 llm() calls"),
+        "{}",
+        stderr(&o)
+    );
     let o = run(&s, "mock-small", sample(), two, &["--max-llm-calls", "10"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(s.count(), 20);
@@ -96,7 +104,13 @@ fn a_map_reserves_worst_case_tokens_and_dollars_before_its_first_call() {
     assert!(err.contains("--max-tokens"), "{err}");
     assert_eq!(s.count(), 0, "nothing sent when refused");
 
-    let o = run(&s, model, sample(), code, &["--max-usd", "0.1", "--max-tokens", "200000"]);
+    let o = run(
+        &s,
+        model,
+        sample(),
+        code,
+        &["--max-usd", "0.1", "--max-tokens", "200000"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(s.count(), 11);
 }
@@ -121,7 +135,11 @@ fn every_piece_is_checked_before_the_first_request() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("(nothing was sent)"), "{err}");
-    assert_eq!(s.count(), 0, "no piece sent before the oversize one was found");
+    assert_eq!(
+        s.count(),
+        0,
+        "no piece sent before the oversize one was found"
+    );
     // The size the message gives fits every piece.
     let size: u64 = err
         .split("partition(text, size=")
@@ -129,7 +147,8 @@ fn every_piece_is_checked_before_the_first_request() {
         .and_then(|r| r.split(')').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no size in: {err}"));
-    let code = format!("final(partition(context, size={size}) | map(p => llm(\"Summarize.\", p)) | len)");
+    let code =
+        format!("final(partition(context, size={size}) | map(p => llm(\"Summarize.\", p)) | len)");
     let o = run(&s, "mock-small", &context, &code, &[]);
     assert!(o.status.success(), "size={size}: {}", stderr(&o));
     assert!(s.count() > 2);
@@ -197,7 +216,10 @@ fn usage_the_server_did_not_report_is_marked_estimated() {
         .collect();
     let calls: Vec<_> = events.iter().filter(|e| e["event"] == "subcall").collect();
     assert_eq!(calls.len(), 2);
-    assert!(calls.iter().all(|e| e["usage_estimated"] == true), "{calls:?}");
+    assert!(
+        calls.iter().all(|e| e["usage_estimated"] == true),
+        "{calls:?}"
+    );
     let end = events.iter().find(|e| e["event"] == "end").unwrap();
     assert_eq!(end["totals"]["estimated_calls"], 2);
 }
