@@ -48,8 +48,13 @@ fn margin(model: &str) -> f64 {
 /// Tokens in `text` for `model`, without chat framing, margin included for
 /// non-OpenAI models.
 pub fn count(model: &str, text: &str) -> u64 {
-    let raw = tokenizer(Encoding::for_model(model)).count(text) as u64;
+    let raw = count_raw(Encoding::for_model(model), text);
     (raw as f64 * margin(model)).ceil() as u64
+}
+
+/// Tokens in `text` with `encoding`, no margin.
+pub fn count_raw(encoding: Encoding, text: &str) -> u64 {
+    tokenizer(encoding).count(text) as u64
 }
 
 /// The most tokens [`count`] can give for a text of `bytes` bytes, known
