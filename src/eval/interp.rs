@@ -715,7 +715,7 @@ impl Runtime {
                     match spec {
                         None => s.push_str(&render::display(&v)),
                         Some(spec) => s.push_str(
-                            &super::format::apply(&v, spec)
+                            &super::format::apply(&v, spec, self.meter.memory_room())
                                 .map_err(|m| Diagnostic::runtime(expr.span, m))?,
                         ),
                     }

@@ -4,6 +4,7 @@
 //! replies with `json=true`).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde_json::{Map, Number, Value as Json};
 
@@ -11,10 +12,119 @@ use super::value::{Func, Key, Record, Str, Value};
 
 /// The text `print` writes for one value.
 pub fn display(v: &Value) -> String {
+    display_within(v, &Bound::unlimited()).unwrap_or_default()
+}
+
+/// How much a rendering may build: bytes, and a moment to stop by.
+#[derive(Clone, Copy, Debug)]
+pub struct Bound {
+    /// The most bytes of text.
+    pub max_bytes: usize,
+    /// When to give up, if ever.
+    pub deadline: Option<Instant>,
+}
+
+impl Bound {
+    /// No bound (for values known to be small).
+    pub fn unlimited() -> Bound {
+        Bound {
+            max_bytes: usize::MAX,
+            deadline: None,
+        }
+    }
+}
+
+/// Why a bounded rendering stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The text would pass [`Bound::max_bytes`].
+    Size,
+    /// The deadline passed.
+    Time,
+}
+
+/// [`display`] within `bound`: the text is written as it goes and the
+/// walk stops as soon as it would pass the bound, so a value that shares
+/// structure (`a = [a, a]` forty times) costs no more than the bound.
+pub fn display_within(v: &Value, bound: &Bound) -> Result<String, Stop> {
     match v {
-        Value::Str(s) => s.text().into_owned(),
-        Value::Float(f) => float_text(*f),
-        other => to_json(other).to_string(),
+        Value::Str(s) if s.byte_len() > bound.max_bytes => Err(Stop::Size),
+        Value::Str(s) => Ok(s.text().into_owned()),
+        Value::Float(f) => Ok(float_text(*f)),
+        other => json_within(other, bound),
+    }
+}
+
+/// The JSON text of `v` (as `to_json(v).to_string()`), within `bound`.
+pub fn json_within(v: &Value, bound: &Bound) -> Result<String, Stop> {
+    let mut w = JsonWriter {
+        out: String::new(),
+        bound: *bound,
+        nodes: 0,
+    };
+    w.value(v)?;
+    Ok(w.out)
+}
+
+/// Writes JSON text into a string, checking the bound as it grows.
+struct JsonWriter {
+    out: String,
+    bound: Bound,
+    nodes: u32,
+}
+
+impl JsonWriter {
+    fn push(&mut self, s: &str) -> Result<(), Stop> {
+        if self.out.len().saturating_add(s.len()) > self.bound.max_bytes {
+            return Err(Stop::Size);
+        }
+        self.out.push_str(s);
+        Ok(())
+    }
+
+    fn string(&mut self, s: &str) -> Result<(), Stop> {
+        // The escaped text is at least as long as the raw one.
+        if self.out.len().saturating_add(s.len()) > self.bound.max_bytes {
+            return Err(Stop::Size);
+        }
+        let quoted = Json::String(s.to_string()).to_string();
+        self.push(&quoted)
+    }
+
+    fn value(&mut self, v: &Value) -> Result<(), Stop> {
+        self.nodes = self.nodes.wrapping_add(1);
+        if self.nodes % 4096 == 0 && self.bound.deadline.is_some_and(|d| Instant::now() > d) {
+            return Err(Stop::Time);
+        }
+        match v {
+            Value::Str(s) => self.string(&s.text()),
+            Value::List(l) => {
+                self.push("[")?;
+                for (i, x) in l.iter().enumerate() {
+                    if i > 0 {
+                        self.push(",")?;
+                    }
+                    self.value(&x)?;
+                }
+                self.push("]")
+            }
+            Value::Record(r) => {
+                self.push("{")?;
+                for (i, (k, x)) in r.iter().enumerate() {
+                    if i > 0 {
+                        self.push(",")?;
+                    }
+                    self.string(&k.to_string())?;
+                    self.push(":")?;
+                    self.value(x)?;
+                }
+                self.push("}")
+            }
+            other => {
+                let text = to_json(other).to_string();
+                self.push(&text)
+            }
+        }
     }
 }
 
