@@ -84,6 +84,19 @@ impl ContextArgs {
     }
 }
 
+/// A flag's amount (seconds, dollars): a finite number, zero or more.
+/// `nan`, `inf` and negative numbers are usage errors.
+pub fn amount(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number"))?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!("`{s}` must be a finite number, zero or more"));
+    }
+    Ok(v)
+}
+
 /// Limits on a run.
 #[derive(Args, Debug, Clone)]
 pub struct LimitArgs {
@@ -91,7 +104,7 @@ pub struct LimitArgs {
     #[arg(long, default_value_t = 1_000_000_000)]
     pub max_steps: u64,
     /// Most seconds of wall time.
-    #[arg(long, default_value_t = 600.0)]
+    #[arg(long, default_value_t = 600.0, value_parser = amount)]
     pub max_time: f64,
     /// Most MiB of memory held by values.
     #[arg(long, default_value_t = 8192)]
@@ -106,7 +119,7 @@ impl LimitArgs {
     pub fn limits(&self) -> Limits {
         Limits {
             max_steps: self.max_steps,
-            max_time: Duration::from_secs_f64(self.max_time.clamp(0.0, 1e9)),
+            max_time: Duration::from_secs_f64(self.max_time.min(1e9)),
             max_memory: self.max_memory.saturating_mul(1 << 20),
             max_output: self.max_output,
         }
@@ -136,10 +149,10 @@ pub struct ModelArgs {
     #[arg(long)]
     pub max_tokens: Option<u64>,
     /// Most USD for the whole run, from the configured prices.
-    #[arg(long)]
+    #[arg(long, value_parser = amount)]
     pub max_usd: Option<f64>,
     /// Most seconds of sub-call time for the whole run.
-    #[arg(long)]
+    #[arg(long, value_parser = amount)]
     pub max_seconds: Option<f64>,
     /// Deepest recursion of rlm() sub-sessions (the root program is depth 0).
     #[arg(long)]

@@ -29,6 +29,7 @@ use std::sync::Arc;
 
 mod index;
 mod load;
+mod sigbus;
 pub mod source;
 
 pub use source::Source;
