@@ -10,6 +10,7 @@ use crate::diag::{Diagnostic, Stage};
 use crate::eval::env::{Globals, Locals};
 use crate::eval::flow::{Flow, R};
 use crate::eval::interp::Runtime;
+use crate::eval::render::{Bound, Stop};
 use crate::eval::value::{Func, List, Str, Value};
 use crate::search::{Matcher, PatternSpec};
 use crate::syntax::span::Span;
@@ -90,6 +91,20 @@ impl CallCx<'_> {
             .meter
             .check_memory(bytes)
             .map_err(|d| d.at(self.span).into())
+    }
+
+    /// The text of `v` by `how` ([`display_within`] or [`json_within`]),
+    /// built only while it fits the memory and time left.
+    ///
+    /// [`display_within`]: crate::eval::render::display_within
+    /// [`json_within`]: crate::eval::render::json_within
+    pub fn render(
+        &self,
+        v: &Value,
+        how: fn(&Value, &Bound) -> Result<String, Stop>,
+    ) -> R<String> {
+        let meter = &self.rt.meter;
+        how(v, &meter.bound(false)).map_err(|s| meter.stopped(s, false).at(self.span).into())
     }
 
     /// How many more items of `bytes_each` bytes fit under the memory limit

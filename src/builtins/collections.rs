@@ -420,16 +420,25 @@ fn merge(cx: &mut CallCx, a: &Args) -> R<Value> {
     Ok(Value::record(m))
 }
 
+/// Bytes one character of `list(s)` costs as an item.
+const CHAR_ITEM_BYTES: usize = 64;
+
 fn list(cx: &mut CallCx, a: &Args) -> R<Value> {
     match a.raw(0) {
         None | Some(Value::Null) => Ok(Value::list(Vec::new())),
         Some(Value::List(l)) => Ok(Value::List(List::Vec(l.to_vec()))),
-        Some(Value::Str(s)) => Ok(Value::list(
-            s.text()
-                .chars()
-                .map(|c| Value::str(c.to_string()))
-                .collect(),
-        )),
+        Some(Value::Str(s)) => {
+            // One value and one small string per character, reserved before
+            // any is made.
+            cx.reserve(s.char_len().saturating_mul(CHAR_ITEM_BYTES))?;
+            cx.tick(s.char_len() as u64)?;
+            Ok(Value::list(
+                s.text()
+                    .chars()
+                    .map(|c| Value::str(c.to_string()))
+                    .collect(),
+            ))
+        }
         Some(Value::Record(r)) => Ok(Value::list(r.keys().map(Key::to_value).collect())),
         Some(other) => Err(cx.fail(format!("cannot make a list from {}", other.type_name()))),
     }

@@ -5,7 +5,7 @@ use super::args::{Args, CallCx};
 use super::{Builtin, Effect};
 use crate::eval::flow::R;
 use crate::eval::ops::as_f64;
-use crate::eval::render::{display, from_json, to_json};
+use crate::eval::render::{display_within, from_json, json_within};
 use crate::eval::value::Value;
 
 /// The conversion builtins.
@@ -84,7 +84,7 @@ fn str_(cx: &mut CallCx, a: &Args) -> R<Value> {
     match arg(a, 0) {
         v @ Value::Str(_) => Ok(v),
         Value::Error(e) => Err(crate::eval::interp::error_value_used(&e, cx.span).into()),
-        other => Ok(Value::str(display(&other))),
+        other => cx.render(&other, display_within).map(Value::str),
     }
 }
 
@@ -93,9 +93,7 @@ fn bool_(_: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn json(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let text = to_json(&arg(a, 0)).to_string();
-    cx.reserve(text.len())?;
-    Ok(Value::str(text))
+    cx.render(&arg(a, 0), json_within).map(Value::str)
 }
 
 /// The JSON inside a reply: code fences and text around one object or array removed.

@@ -5,7 +5,7 @@ use super::args::{str_list, Args, CallCx};
 use super::{Builtin, Effect};
 use crate::eval::flow::R;
 use crate::eval::interp::slice_str;
-use crate::eval::render::display;
+use crate::eval::render::{display_within, Bound, Stop};
 use crate::eval::value::{List, Str, Value};
 
 /// The text builtins.
@@ -233,19 +233,31 @@ fn join(cx: &mut CallCx, a: &Args) -> R<Value> {
         }
     };
     let sep = sep.text();
-    let mut total = 0usize;
-    let mut parts = Vec::with_capacity(items.len());
-    for x in items.iter() {
+    // The text is built in place, each item rendered within what is left
+    // of the memory and time: a join of shared or huge items stops at the
+    // limit instead of after it.
+    let meter = &cx.rt.meter;
+    let bound = meter.bound(false);
+    let mut out = String::new();
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(&sep);
+        }
+        let left = Bound {
+            max_bytes: bound.max_bytes.saturating_sub(out.len()),
+            ..bound
+        };
         let t = match &x {
             Value::Error(e) => return Err(crate::eval::interp::error_value_used(e, cx.span).into()),
-            other => display(other),
+            other => display_within(other, &left).map_err(|s| meter.stopped(s, false).at(cx.span))?,
         };
-        total += t.len() + sep.len();
-        parts.push(t);
+        if out.len().saturating_add(t.len()) > bound.max_bytes {
+            return Err(meter.stopped(Stop::Size, false).at(cx.span).into());
+        }
+        out.push_str(&t);
+        cx.tick(1)?;
     }
-    cx.reserve(total)?;
-    cx.tick(parts.len() as u64)?;
-    Ok(Value::str(parts.join(&sep)))
+    Ok(Value::str(out))
 }
 
 fn contains(cx: &mut CallCx, a: &Args) -> R<Value> {

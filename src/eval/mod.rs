@@ -1,16 +1,24 @@
 //! Running rlq: values, scopes, operators, the interpreter and its limits.
 
+mod access;
+mod call;
 pub mod effects;
 pub mod env;
+mod errors;
+mod exec;
+mod expr;
 pub mod fanout;
 pub mod flow;
 pub mod format;
 pub mod interp;
+mod iterate;
 pub mod limits;
 pub mod models;
 pub mod ops;
+mod place;
 pub mod render;
 pub mod value;
+mod walk;
 
 pub use env::Globals;
 pub use interp::Runtime;

@@ -58,37 +58,42 @@ pub fn display_within(v: &Value, bound: &Bound) -> Result<String, Stop> {
 /// The JSON text of `v` (as `to_json(v).to_string()`), within `bound`.
 pub fn json_within(v: &Value, bound: &Bound) -> Result<String, Stop> {
     let mut w = JsonWriter {
-        out: String::new(),
+        out: Vec::new(),
         bound: *bound,
         nodes: 0,
     };
     w.value(v)?;
-    Ok(w.out)
+    // Only whole UTF-8 texts were written.
+    Ok(String::from_utf8(w.out).unwrap_or_default())
 }
 
-/// Writes JSON text into a string, checking the bound as it grows.
+/// Writes JSON text into a buffer, checking the bound as it grows.
 struct JsonWriter {
-    out: String,
+    out: Vec<u8>,
     bound: Bound,
     nodes: u32,
 }
 
 impl JsonWriter {
-    fn push(&mut self, s: &str) -> Result<(), Stop> {
-        if self.out.len().saturating_add(s.len()) > self.bound.max_bytes {
+    fn fits(&self, more: usize) -> Result<(), Stop> {
+        if self.out.len().saturating_add(more) > self.bound.max_bytes {
             return Err(Stop::Size);
         }
-        self.out.push_str(s);
+        Ok(())
+    }
+
+    fn push(&mut self, s: &str) -> Result<(), Stop> {
+        self.fits(s.len())?;
+        self.out.extend_from_slice(s.as_bytes());
         Ok(())
     }
 
     fn string(&mut self, s: &str) -> Result<(), Stop> {
         // The escaped text is at least as long as the raw one.
-        if self.out.len().saturating_add(s.len()) > self.bound.max_bytes {
-            return Err(Stop::Size);
-        }
-        let quoted = Json::String(s.to_string()).to_string();
-        self.push(&quoted)
+        self.fits(s.len().saturating_add(2))?;
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut self.out, s);
+        self.fits(0)
     }
 
     fn value(&mut self, v: &Value) -> Result<(), Stop> {
@@ -97,6 +102,9 @@ impl JsonWriter {
             return Err(Stop::Time);
         }
         match v {
+            Value::Null => self.push("null"),
+            Value::Bool(b) => self.push(if *b { "true" } else { "false" }),
+            Value::Int(i) => self.push(&i.to_string()),
             Value::Str(s) => self.string(&s.text()),
             Value::List(l) => {
                 self.push("[")?;

@@ -1,0 +1,318 @@
+//! Calls: builtins, `def` functions, lambdas and methods (`x.f(a)` is
+//! `f(x, a)`), with the call-depth limit.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use crate::builtins::{self, CallCx};
+use crate::diag::{Diagnostic, Stage};
+use crate::suggest;
+use crate::syntax::ast::*;
+use crate::syntax::span::Span;
+
+use super::env::{Globals, Locals, Scope};
+use super::errors::*;
+use super::flow::{Flow, R};
+use super::interp::Runtime;
+use super::value::*;
+
+/// Positional and keyword arguments of a call, evaluated.
+pub(super) type CallArgs = (Vec<Value>, Vec<(Name, Value)>);
+
+/// Deepest nesting of function calls before the run stops.
+pub const MAX_CALL_DEPTH: usize = 1000;
+
+thread_local! {
+    static CALL_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+struct DepthGuard;
+
+impl Drop for DepthGuard {
+    fn drop(&mut self) {
+        CALL_DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
+impl Runtime {
+    /// Calls a function value with arguments.
+    #[allow(clippy::too_many_arguments)]
+    pub fn call_value(
+        &self,
+        f: &Value,
+        args: Vec<Value>,
+        kwargs: Vec<(Name, Value)>,
+        sc: &Scope,
+        out: &mut dyn Write,
+        span: Span,
+        callee_span: Span,
+    ) -> R<Value> {
+        match f {
+            Value::Func(func) => {
+                self.call(func, args, kwargs, sc.globals(), sc.locals(), out, span)
+            }
+            Value::Error(e) => Err(error_value_used(e, callee_span).into()),
+            other => Err(kind_error(callee_span, other, "is not a function")),
+        }
+    }
+
+    /// Calls a function with positional and keyword arguments.
+    #[allow(clippy::too_many_arguments)]
+    pub fn call(
+        &self,
+        f: &Func,
+        args: Vec<Value>,
+        kwargs: Vec<(Name, Value)>,
+        globals: &Globals,
+        locals: Option<&Locals>,
+        out: &mut dyn Write,
+        span: Span,
+    ) -> R<Value> {
+        let depth = CALL_DEPTH.with(|d| {
+            let v = d.get() + 1;
+            d.set(v);
+            v
+        });
+        let _guard = DepthGuard;
+        if depth > MAX_CALL_DEPTH {
+            return Err(Diagnostic::new(
+                Stage::Limit,
+                format!("calls nested deeper than {MAX_CALL_DEPTH}"),
+            )
+            .at(span)
+            .hint("a recursive def needs a base case; or use a loop")
+            .into());
+        }
+        // Deep recursion grows the native stack in segments instead of
+        // overflowing it, on whichever thread the call runs.
+        stacker::maybe_grow(256 * 1024, 8 << 20, || match f {
+            Func::Builtin(b) => {
+                let mut cx = CallCx {
+                    rt: self,
+                    globals,
+                    locals,
+                    out,
+                    span,
+                    name: b.name(),
+                };
+                builtins::invoke(*b, &mut cx, args, kwargs)
+            }
+            Func::Def(d) => self.call_def(d, args, kwargs, globals, out, span),
+            Func::Lambda(l) => self.call_lambda(l, args, kwargs, globals, out, span),
+        })
+    }
+
+    pub(super) fn call_def(
+        &self,
+        d: &DefValue,
+        args: Vec<Value>,
+        kwargs: Vec<(Name, Value)>,
+        globals: &Globals,
+        out: &mut dyn Write,
+        span: Span,
+    ) -> R<Value> {
+        let def = &d.def;
+        let mut locals = d.captured.clone().unwrap_or_default();
+        if d.captured.is_some() {
+            locals.set(
+                def.name.clone(),
+                Value::Func(Func::Def(Arc::new(DefValue {
+                    def: def.clone(),
+                    captured: d.captured.clone(),
+                }))),
+            );
+        }
+        if args.len() > def.params.len() {
+            return Err(Diagnostic::runtime(
+                span,
+                format!(
+                    "{}() takes {} argument{} but {} were given",
+                    def.name,
+                    def.params.len(),
+                    if def.params.len() == 1 { "" } else { "s" },
+                    args.len()
+                ),
+            )
+            .into());
+        }
+        let mut slots: Vec<Option<Value>> = args.into_iter().map(Some).collect();
+        slots.resize(def.params.len(), None);
+        for (k, v) in kwargs {
+            match def.params.iter().position(|p| p.name == k) {
+                Some(i) if slots[i].is_none() => slots[i] = Some(v),
+                Some(_) => {
+                    return Err(Diagnostic::runtime(
+                        span,
+                        format!("{}() got two values for `{k}`", def.name),
+                    )
+                    .into())
+                }
+                None => {
+                    return Err(Diagnostic::runtime(
+                        span,
+                        format!("{}() has no parameter `{k}`", def.name),
+                    )
+                    .hint(format!(
+                        "its parameters are: {}",
+                        def.params
+                            .iter()
+                            .map(|p| &*p.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                    .into())
+                }
+            }
+        }
+        let mut sc = Scope::Local { globals, locals };
+        for (p, slot) in def.params.iter().zip(slots) {
+            let v = match slot {
+                Some(v) => v,
+                None => match &p.default {
+                    Some(e) => self.eval(e, &sc, out)?,
+                    None => {
+                        return Err(Diagnostic::runtime(
+                            span,
+                            format!("{}() is missing the argument `{}`", def.name, p.name),
+                        )
+                        .into())
+                    }
+                },
+            };
+            sc.set(p.name.clone(), v);
+        }
+        match self.exec_block(&def.body, &mut sc, out) {
+            Ok(()) => Ok(Value::Null),
+            Err(Flow::Return(v)) => Ok(v),
+            Err(Flow::Break | Flow::Continue) => {
+                Err(Diagnostic::runtime(def.span, "`break` or `continue` outside a loop").into())
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    pub(super) fn call_lambda(
+        &self,
+        l: &LambdaValue,
+        mut args: Vec<Value>,
+        kwargs: Vec<(Name, Value)>,
+        globals: &Globals,
+        out: &mut dyn Write,
+        span: Span,
+    ) -> R<Value> {
+        let lam = &l.lambda;
+        if !kwargs.is_empty() {
+            return Err(Diagnostic::runtime(span, "a lambda takes no keyword arguments").into());
+        }
+        if lam.params.len() > 1 && args.len() == 1 {
+            if let Value::List(items) = &args[0] {
+                if items.len() == lam.params.len() {
+                    args = items.iter().collect();
+                }
+            }
+        }
+        if args.len() != lam.params.len() {
+            return Err(Diagnostic::runtime(
+                span,
+                format!(
+                    "the lambda takes {} argument{} but got {}",
+                    lam.params.len(),
+                    if lam.params.len() == 1 { "" } else { "s" },
+                    args.len()
+                ),
+            )
+            .into());
+        }
+        let mut sc = Scope::Local {
+            globals,
+            locals: l.captured.clone(),
+        };
+        for (p, v) in lam.params.iter().zip(args) {
+            self.bind(p, v, &mut sc)?;
+        }
+        self.eval(&lam.body, &sc, out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn method(
+        &self,
+        recv: &Expr,
+        name: &Name,
+        name_span: Span,
+        args: &[Arg],
+        sc: &Scope,
+        out: &mut dyn Write,
+        span: Span,
+    ) -> R<Value> {
+        let r = self.eval(recv, sc, out)?;
+        if let Value::Record(rec) = &r {
+            if let Some(v) = rec.get(&Key::Str(name.clone())) {
+                let (argv, kwargs) = self.eval_args(args, sc, out)?;
+                return self.call_value(v, argv, kwargs, sc, out, span, name_span);
+            }
+        }
+        if let Value::Error(e) = &r {
+            return Err(error_value_used(e, recv.span).into());
+        }
+        let (mut argv, kwargs) = self.eval_args(args, sc, out)?;
+        if let Some(d) = method_misuse(name, &r, &argv) {
+            return Err(d.at(name_span).into());
+        }
+        // `",".join(xs)`: Python's spelling, the separator first.
+        if &**name == "join"
+            && matches!(r, Value::Str(_))
+            && matches!(argv.first(), Some(Value::List(_)))
+        {
+            let xs = argv.remove(0);
+            argv.insert(0, r);
+            argv.insert(0, xs);
+        } else {
+            argv.insert(0, r);
+        }
+        let f = match sc.get(name) {
+            Some(v @ Value::Func(_)) => v.clone(),
+            _ => match builtins::lookup(name) {
+                Some(b) => Value::Func(Func::Builtin(b)),
+                None => {
+                    let d = Diagnostic::runtime(
+                        name_span,
+                        format!("no method `{name}` on {}", argv[0].type_name()),
+                    );
+                    let d = match builtins::python_hint(name) {
+                        Some(h) => d.hint(h),
+                        None => match suggest::closest(name, builtins::names()) {
+                            Some(s) => d.hint(format!("did you mean `{s}`? x.f(a) calls f(x, a)")),
+                            None => d.hint("x.f(a) calls the builtin or def f as f(x, a)"),
+                        },
+                    };
+                    return Err(d.into());
+                }
+            },
+        };
+        self.call_value(&f, argv, kwargs, sc, out, span, name_span)
+    }
+}
+
+pub(super) fn method_misuse(name: &str, recv: &Value, args: &[Value]) -> Option<Diagnostic> {
+    let msg = match (name, recv) {
+        ("find", Value::Str(_)) if matches!(args.first(), Some(Value::Str(_))) && args.len() == 1 => {
+            return Some(
+                Diagnostic::new(Stage::Runtime, "`s.find(x)` is Python's index search; rlq's find returns the first match")
+                    .hint("write index_of(s, x) for the offset (-1 if absent), or find(s, x) for the match (null if absent)"),
+            )
+        }
+        ("append" | "extend" | "insert" | "update", _) => {
+            format!("`.{name}(...)` updates a variable and only works as a statement on its own line")
+        }
+        ("format", Value::Str(_)) => {
+            return Some(
+                Diagnostic::new(Stage::Runtime, "rlq strings have no .format()")
+                    .hint("use an f-string: f\"{name} has {n} items\""),
+            )
+        }
+        _ => return None,
+    };
+    Some(Diagnostic::new(Stage::Runtime, msg).hint(format!(
+        "write `xs.{name}(x)` as a statement, or build a new value: xs + [x]"
+    )))
+}

@@ -1,0 +1,179 @@
+//! Statements: running blocks, `let`, assignment, `if`, loops, `def`,
+//! and binding names (with the check that built-in names stay fixed).
+
+use std::io::Write;
+use std::sync::Arc;
+
+use crate::builtins::{self};
+use crate::diag::Diagnostic;
+use crate::syntax::ast::*;
+use crate::syntax::span::Span;
+
+use super::env::Scope;
+use super::errors::*;
+use super::flow::{Flow, R};
+use super::interp::Runtime;
+use super::ops::{self};
+use super::render;
+use super::value::*;
+
+impl Runtime {
+    pub(super) fn exec_block(&self, stmts: &[Stmt], sc: &mut Scope, out: &mut dyn Write) -> R<()> {
+        for s in stmts {
+            self.exec(s, sc, out)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn exec(&self, stmt: &Stmt, sc: &mut Scope, out: &mut dyn Write) -> R<()> {
+        self.meter.tick()?;
+        match &stmt.kind {
+            StmtKind::Let { target, value } => {
+                let v = self.eval(value, sc, out)?;
+                self.bind(target, v, sc)
+            }
+            StmtKind::SetPlace { place, value } => {
+                let v = self.eval(value, sc, out)?;
+                self.update_place(place, sc, out, |_| Ok(v))
+            }
+            StmtKind::AugAssign { place, op, value } => {
+                let rhs = self.eval(value, sc, out)?;
+                let op = *op;
+                let span = stmt.span;
+                self.update_place(place, sc, out, |old| {
+                    ops::binary(op, &old, &rhs).map_err(|e| op_err(e, span))
+                })
+            }
+            StmtKind::Expr(e) => {
+                if let Some(done) = self.exec_mutating_method(e, sc, out)? {
+                    return Ok(done);
+                }
+                let v = self.eval(e, sc, out)?;
+                if !matches!(v, Value::Null) && !is_print_call(e) {
+                    self.emit(out, &render::display(&v), e.span)?;
+                }
+                Ok(())
+            }
+            StmtKind::If {
+                branches,
+                otherwise,
+            } => {
+                for (cond, body) in branches {
+                    if self.eval(cond, sc, out)?.truthy() {
+                        return self.exec_block(body, sc, out);
+                    }
+                }
+                if let Some(body) = otherwise {
+                    self.exec_block(body, sc, out)?;
+                }
+                Ok(())
+            }
+            StmtKind::For { target, iter, body } => {
+                let it = self.eval(iter, sc, out)?;
+                let items = self.iterate(&it, iter.span)?;
+                for item in items {
+                    self.bind(target, item, sc)?;
+                    match self.exec_block(body, sc, out) {
+                        Ok(()) | Err(Flow::Continue) => {}
+                        Err(Flow::Break) => break,
+                        Err(other) => return Err(other),
+                    }
+                }
+                Ok(())
+            }
+            StmtKind::While { cond, body } => {
+                while self.eval(cond, sc, out)?.truthy() {
+                    match self.exec_block(body, sc, out) {
+                        Ok(()) | Err(Flow::Continue) => {}
+                        Err(Flow::Break) => break,
+                        Err(other) => return Err(other),
+                    }
+                }
+                Ok(())
+            }
+            StmtKind::Break => Err(Flow::Break),
+            StmtKind::Continue => Err(Flow::Continue),
+            StmtKind::Return(e) => {
+                let v = match e {
+                    Some(e) => self.eval(e, sc, out)?,
+                    None => Value::Null,
+                };
+                Err(Flow::Return(v))
+            }
+            StmtKind::Def(def) => {
+                self.check_assignable(&def.name, def.span)?;
+                let captured = sc.locals().cloned();
+                sc.set(
+                    def.name.clone(),
+                    Value::Func(Func::Def(Arc::new(DefValue {
+                        def: def.clone(),
+                        captured,
+                    }))),
+                );
+                Ok(())
+            }
+            StmtKind::Error => {
+                Err(Diagnostic::runtime(stmt.span, "this statement did not parse").into())
+            }
+        }
+    }
+
+    pub(super) fn check_assignable(&self, name: &str, span: Span) -> R<()> {
+        if name == "context" || name == "docs" || builtins::lookup(name).is_some() {
+            return Err(Diagnostic::runtime(
+                span,
+                format!("`{name}` is a built-in name and cannot be assigned"),
+            )
+            .hint(format!(
+                "choose another name, such as `{name}_` or `my_{name}`"
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
+    pub(super) fn bind(&self, target: &Pattern, v: Value, sc: &mut Scope) -> R<()> {
+        match target {
+            Pattern::Name(n, span) => {
+                self.check_assignable(n, *span)?;
+                sc.set(n.clone(), v);
+                Ok(())
+            }
+            Pattern::List(parts, span) => {
+                let items = match &v {
+                    Value::List(l) => l.to_vec(),
+                    other => {
+                        return Err(Diagnostic::runtime(
+                            *span,
+                            format!(
+                                "cannot unpack {} into {} names",
+                                other.type_name(),
+                                parts.len()
+                            ),
+                        )
+                        .into())
+                    }
+                };
+                if items.len() != parts.len() {
+                    return Err(Diagnostic::runtime(
+                        *span,
+                        format!(
+                            "cannot unpack a list of {} items into {} names",
+                            items.len(),
+                            parts.len()
+                        ),
+                    )
+                    .into());
+                }
+                for (p, item) in parts.iter().zip(items.iter()) {
+                    self.bind(p, item.clone(), sc)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+pub(super) fn is_print_call(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Call { callee, .. } if matches!(&callee.kind, ExprKind::Var(n) if &**n == "print"))
+}

@@ -1,0 +1,318 @@
+//! Expressions: literals, names, operators, f-strings, lambdas and the
+//! dispatch to calls, access and comprehensions.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use crate::builtins::{self};
+use crate::diag::Diagnostic;
+use crate::suggest;
+use crate::syntax::ast::*;
+use crate::syntax::span::Span;
+
+use super::call::CallArgs;
+use super::env::{visible_names, Scope};
+use super::errors::*;
+use super::flow::R;
+use super::interp::Runtime;
+use super::ops::{self};
+use super::render;
+use super::value::*;
+
+impl Runtime {
+    /// Evaluates an expression.
+    pub fn eval(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<Value> {
+        self.meter.tick().map_err(|d| d.at(e.span))?;
+        match &e.kind {
+            ExprKind::Null => Ok(Value::Null),
+            ExprKind::Bool(b) => Ok(Value::Bool(*b)),
+            ExprKind::Int(i) => Ok(Value::Int(*i)),
+            ExprKind::Float(f) => Ok(Value::Float(*f)),
+            ExprKind::Str(s) => Ok(Value::Str(Str::Owned(s.clone()))),
+            ExprKind::Regex(src) => self
+                .regex(src)
+                .map(Value::Regex)
+                .map_err(|d| d.at(e.span).into()),
+            ExprKind::FString(parts) => self.fstring(parts, sc, out),
+            ExprKind::Var(name) => self.lookup(name, e.span, sc),
+            ExprKind::List(items) => {
+                let mut v = Vec::with_capacity(items.len());
+                for x in items {
+                    v.push(self.eval(x, sc, out)?);
+                }
+                Ok(Value::list(v))
+            }
+            ExprKind::Record(entries) => {
+                let mut r = Record::with_capacity(entries.len());
+                for (k, v) in entries {
+                    let key = match k {
+                        RecordKey::Fixed(n) => Key::Str(n.clone()),
+                        RecordKey::Computed(ke) => {
+                            let kv = self.eval(ke, sc, out)?;
+                            self.key_of(&kv, ke.span)?
+                        }
+                    };
+                    r.insert(key, self.eval(v, sc, out)?);
+                }
+                Ok(Value::record(r))
+            }
+            ExprKind::ListComp { elem, clauses } => {
+                let mut results = Vec::new();
+                let mut local = self.comp_scope(sc);
+                self.comprehend(clauses, &mut local, out, &mut |me, s, o| {
+                    results.push(me.eval(elem, s, o)?);
+                    Ok(())
+                })?;
+                Ok(Value::list(results))
+            }
+            ExprKind::RecordComp {
+                key,
+                value,
+                clauses,
+            } => {
+                let mut r = Record::new();
+                let mut local = self.comp_scope(sc);
+                self.comprehend(clauses, &mut local, out, &mut |me, s, o| {
+                    let kv = me.eval(key, s, o)?;
+                    let k = me.key_of(&kv, key.span)?;
+                    r.insert(k, me.eval(value, s, o)?);
+                    Ok(())
+                })?;
+                Ok(Value::record(r))
+            }
+            ExprKind::Unary(op, x) => {
+                let v = self.eval(x, sc, out)?;
+                self.no_error(&v, x.span)?;
+                match op {
+                    UnOp::Not => Ok(Value::Bool(!v.truthy())),
+                    UnOp::Neg => match v {
+                        Value::Int(i) => i.checked_neg().map(Value::Int).ok_or_else(|| {
+                            Diagnostic::runtime(e.span, "integer overflow in `-`").into()
+                        }),
+                        Value::Float(f) => Ok(Value::Float(-f)),
+                        Value::Bool(b) => Ok(Value::Int(-(b as i64))),
+                        other => Err(Diagnostic::runtime(
+                            e.span,
+                            format!("cannot negate {}", other.type_name()),
+                        )
+                        .into()),
+                    },
+                }
+            }
+            ExprKind::Binary(op, a, b) => {
+                let x = self.eval(a, sc, out)?;
+                self.no_error(&x, a.span)?;
+                let y = self.eval(b, sc, out)?;
+                self.no_error(&y, b.span)?;
+                if *op == BinOp::Mul || *op == BinOp::Add {
+                    self.meter
+                        .check_memory(estimate_concat(&x, &y, *op))
+                        .map_err(|d| d.at(e.span))?;
+                }
+                ops::binary(*op, &x, &y).map_err(|err| op_err(err, e.span))
+            }
+            ExprKind::And(a, b) => {
+                let x = self.eval(a, sc, out)?;
+                if !x.truthy() {
+                    return Ok(x);
+                }
+                self.eval(b, sc, out)
+            }
+            ExprKind::Or(a, b) => {
+                let x = self.eval(a, sc, out)?;
+                if x.truthy() {
+                    return Ok(x);
+                }
+                self.eval(b, sc, out)
+            }
+            ExprKind::Coalesce(a, b) => {
+                let x = self.eval(a, sc, out)?;
+                if matches!(x, Value::Null | Value::Error(_)) {
+                    self.eval(b, sc, out)
+                } else {
+                    Ok(x)
+                }
+            }
+            ExprKind::Compare(first, rest) => {
+                let mut left = self.eval(first, sc, out)?;
+                self.no_error(&left, first.span)?;
+                for (op, rhs) in rest {
+                    let right = self.eval(rhs, sc, out)?;
+                    self.no_error(&right, rhs.span)?;
+                    let r = ops::compare_op(*op, &left, &right)
+                        .map_err(|err| op_err(err, first.span.to(rhs.span)))?;
+                    if !r.truthy() {
+                        return Ok(Value::Bool(false));
+                    }
+                    left = right;
+                }
+                Ok(Value::Bool(true))
+            }
+            ExprKind::Cond {
+                cond,
+                then,
+                otherwise,
+            } => {
+                if self.eval(cond, sc, out)?.truthy() {
+                    self.eval(then, sc, out)
+                } else {
+                    self.eval(otherwise, sc, out)
+                }
+            }
+            ExprKind::Call { callee, args, .. } => {
+                let f = self.eval(callee, sc, out)?;
+                let (argv, kwargs) = self.eval_args(args, sc, out)?;
+                self.call_value(&f, argv, kwargs, sc, out, e.span, callee.span)
+            }
+            ExprKind::Method {
+                recv,
+                name,
+                name_span,
+                args,
+            } => self.method(recv, name, *name_span, args, sc, out, e.span),
+            ExprKind::Field(x, name) => {
+                let v = self.eval(x, sc, out)?;
+                self.field(&v, name, e.span)
+            }
+            ExprKind::Index(x, i) => {
+                let v = self.eval(x, sc, out)?;
+                let idx = self.eval(i, sc, out)?;
+                self.index(&v, &idx, e.span)
+            }
+            ExprKind::Slice {
+                expr,
+                start,
+                stop,
+                step,
+            } => {
+                let v = self.eval(expr, sc, out)?;
+                let mut bound = |b: &Option<Box<Expr>>| -> R<Option<i64>> {
+                    match b {
+                        None => Ok(None),
+                        Some(b) => match self.eval(b, sc, out)? {
+                            Value::Null => Ok(None),
+                            Value::Int(i) => Ok(Some(i)),
+                            Value::Bool(x) => Ok(Some(x as i64)),
+                            other => Err(Diagnostic::runtime(
+                                b.span,
+                                format!("slice bounds must be int, got {}", other.type_name()),
+                            )
+                            .hint("convert with int(x)")
+                            .into()),
+                        },
+                    }
+                };
+                let (a, b, c) = (bound(start)?, bound(stop)?, bound(step)?);
+                self.slice(&v, a, b, c, e.span)
+            }
+            ExprKind::Lambda(l) => Ok(Value::Func(Func::Lambda(Arc::new(LambdaValue {
+                lambda: l.clone(),
+                captured: sc.capture(),
+            })))),
+            ExprKind::Error => {
+                Err(Diagnostic::runtime(e.span, "this expression did not parse").into())
+            }
+        }
+    }
+
+    pub(super) fn eval_args(&self, args: &[Arg], sc: &Scope, out: &mut dyn Write) -> R<CallArgs> {
+        let mut argv = Vec::with_capacity(args.len());
+        let mut kwargs = Vec::new();
+        for a in args {
+            let v = self.eval(&a.value, sc, out)?;
+            match &a.name {
+                Some(n) => kwargs.push((n.clone(), v)),
+                None => argv.push(v),
+            }
+        }
+        Ok((argv, kwargs))
+    }
+
+    pub(super) fn lookup(&self, name: &Name, span: Span, sc: &Scope) -> R<Value> {
+        if let Some(v) = sc.get(name) {
+            return Ok(v.clone());
+        }
+        if let Some(b) = builtins::lookup(name) {
+            return Ok(Value::Func(Func::Builtin(b)));
+        }
+        Err(self.unknown_name(name, span, sc).into())
+    }
+
+    pub(super) fn unknown_name(&self, name: &str, span: Span, sc: &Scope) -> Diagnostic {
+        let d = Diagnostic::runtime(span, format!("unknown name `{name}`"));
+        if let Some(hint) = builtins::python_hint(name) {
+            return d.hint(hint);
+        }
+        let mut candidates = visible_names(sc);
+        for n in builtins::names() {
+            candidates.push(n);
+        }
+        match suggest::closest(name, candidates.iter().copied()) {
+            Some(s) => d.hint(format!("did you mean `{s}`?")),
+            None => {
+                d.hint("define it first with `let`, or see the builtins in the language reference")
+            }
+        }
+    }
+
+    pub(super) fn key_of(&self, v: &Value, span: Span) -> R<Key> {
+        ops::to_key(v).ok_or_else(|| {
+            Diagnostic::runtime(
+                span,
+                format!("record keys must be str or int, got {}", v.type_name()),
+            )
+            .hint("convert the key with str(k)")
+            .into()
+        })
+    }
+
+    pub(super) fn fstring(
+        &self,
+        parts: &[FStringPart],
+        sc: &Scope,
+        out: &mut dyn Write,
+    ) -> R<Value> {
+        let mut s = String::new();
+        for p in parts {
+            match p {
+                FStringPart::Text(t) => s.push_str(t),
+                FStringPart::Expr { expr, spec } => {
+                    let v = self.eval(expr, sc, out)?;
+                    self.no_error(&v, expr.span)?;
+                    match spec {
+                        None => s.push_str(&render::display(&v)),
+                        Some(spec) => s.push_str(
+                            &super::format::apply(&v, spec, self.meter.memory_room())
+                                .map_err(|m| Diagnostic::runtime(expr.span, m))?,
+                        ),
+                    }
+                }
+            }
+        }
+        Ok(Value::str(s))
+    }
+
+    /// Fails when `v` is a failed sub-call used in an operation.
+    pub fn no_error(&self, v: &Value, span: Span) -> R<()> {
+        match v {
+            Value::Error(e) => Err(error_value_used(e, span).into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+pub(super) fn estimate_concat(a: &Value, b: &Value, op: BinOp) -> usize {
+    match (op, a, b) {
+        (BinOp::Add, Value::Str(x), Value::Str(y)) => x.byte_len() + y.byte_len(),
+        (BinOp::Add, Value::List(x), Value::List(y)) => (x.len() + y.len()) * 32,
+        (BinOp::Mul, Value::Str(s), Value::Int(n)) | (BinOp::Mul, Value::Int(n), Value::Str(s)) => {
+            s.byte_len().saturating_mul((*n).max(0) as usize)
+        }
+        (BinOp::Mul, Value::List(l), Value::Int(n))
+        | (BinOp::Mul, Value::Int(n), Value::List(l)) => l
+            .len()
+            .saturating_mul((*n).max(0) as usize)
+            .saturating_mul(32),
+        _ => 0,
+    }
+}

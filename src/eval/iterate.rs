@@ -1,0 +1,86 @@
+//! Iteration: what a `for` loop or a comprehension walks, and the
+//! clauses of comprehensions.
+
+use std::io::Write;
+
+use crate::diag::Diagnostic;
+use crate::syntax::ast::*;
+use crate::syntax::span::Span;
+
+use super::env::Scope;
+use super::errors::*;
+use super::flow::R;
+use super::interp::Runtime;
+use super::value::*;
+
+impl Runtime {
+    /// The items a `for` loop or comprehension walks: a list's items, a
+    /// string's characters, a record's keys.
+    pub fn iterate(&self, v: &Value, span: Span) -> R<Box<dyn Iterator<Item = Value> + '_>> {
+        Ok(match v {
+            Value::List(l) => {
+                let l = l.clone();
+                Box::new(
+                    (0..)
+                        .map_while(move |i| l.get(i))
+                        .collect::<Vec<_>>()
+                        .into_iter(),
+                )
+            }
+            Value::Str(s) => Box::new(
+                s.text()
+                    .chars()
+                    .map(|c| Value::str(c.to_string()))
+                    .collect::<Vec<_>>()
+                    .into_iter(),
+            ),
+            Value::Record(r) => {
+                Box::new(r.keys().map(Key::to_value).collect::<Vec<_>>().into_iter())
+            }
+            Value::Error(e) => return Err(error_value_used(e, span).into()),
+            other => {
+                return Err(Diagnostic::runtime(
+                    span,
+                    format!("cannot iterate over {}", other.type_name()),
+                )
+                .hint("iterate over a list, a string, or a record's keys (use items(r) for pairs)")
+                .into())
+            }
+        })
+    }
+
+    pub(super) fn comp_scope<'a>(&self, sc: &'a Scope) -> Scope<'a> {
+        Scope::Local {
+            globals: sc.globals(),
+            locals: sc.capture(),
+        }
+    }
+
+    pub(super) fn comprehend(
+        &self,
+        clauses: &[CompClause],
+        sc: &mut Scope,
+        out: &mut dyn Write,
+        body: &mut dyn FnMut(&Runtime, &Scope, &mut dyn Write) -> R<()>,
+    ) -> R<()> {
+        let Some((first, rest)) = clauses.split_first() else {
+            return body(self, sc, out);
+        };
+        match first {
+            CompClause::If(c) => {
+                if self.eval(c, sc, out)?.truthy() {
+                    self.comprehend(rest, sc, out, body)?;
+                }
+                Ok(())
+            }
+            CompClause::For { target, iter } => {
+                let it = self.eval(iter, sc, out)?;
+                for item in self.iterate(&it, iter.span)? {
+                    self.bind(target, item, sc)?;
+                    self.comprehend(rest, sc, out, body)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
