@@ -315,6 +315,7 @@ impl CallCx<'_> {
         let mut out = Vec::with_capacity(n);
         let mut iter = items.iter();
         let (rt, globals, span) = (self.rt, self.globals, self.span);
+        let depth = crate::eval::depth::current();
         loop {
             let batch: Vec<Value> = iter.by_ref().take(BATCH).collect();
             if batch.is_empty() {
@@ -323,6 +324,7 @@ impl CallCx<'_> {
             let results: Vec<R<Value>> = batch
                 .into_par_iter()
                 .map(|x| {
+                    let _depth = crate::eval::depth::inherit(depth);
                     let mut sink = std::io::sink();
                     rt.call(f, vec![x], Vec::new(), globals, None, &mut sink, span)
                 })

@@ -14,7 +14,6 @@ use super::errors::*;
 use super::flow::{Flow, R};
 use super::interp::Runtime;
 use super::ops::{self};
-use super::render;
 use super::value::*;
 
 impl Runtime {
@@ -50,7 +49,8 @@ impl Runtime {
                 }
                 let v = self.eval(e, sc, out)?;
                 if !matches!(v, Value::Null) && !is_print_call(e) {
-                    self.emit(out, &render::display(&v), e.span)?;
+                    let text = self.shown(&v, true, e.span)?;
+                    self.emit(out, &text, e.span)?;
                 }
                 Ok(())
             }
@@ -72,6 +72,8 @@ impl Runtime {
                 let it = self.eval(iter, sc, out)?;
                 let items = self.iterate(&it, iter.span)?;
                 for item in items {
+                    // Every iteration counts, an empty body's too.
+                    self.meter.tick().map_err(|d| d.at(stmt.span))?;
                     self.bind(target, item, sc)?;
                     match self.exec_block(body, sc, out) {
                         Ok(()) | Err(Flow::Continue) => {}
@@ -83,6 +85,7 @@ impl Runtime {
             }
             StmtKind::While { cond, body } => {
                 while self.eval(cond, sc, out)?.truthy() {
+                    self.meter.tick().map_err(|d| d.at(stmt.span))?;
                     match self.exec_block(body, sc, out) {
                         Ok(()) | Err(Flow::Continue) => {}
                         Err(Flow::Break) => break,

@@ -16,13 +16,16 @@ use super::errors::*;
 use super::flow::R;
 use super::interp::Runtime;
 use super::ops::{self};
-use super::render;
 use super::value::*;
 
 impl Runtime {
-    /// Evaluates an expression.
+    /// Evaluates an expression, one level deeper (see [`super::depth`]).
     pub fn eval(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<Value> {
         self.meter.tick().map_err(|d| d.at(e.span))?;
+        super::depth::enter(false, e.span, || self.eval_here(e, sc, out))
+    }
+
+    fn eval_here(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<Value> {
         match &e.kind {
             ExprKind::Null => Ok(Value::Null),
             ExprKind::Bool(b) => Ok(Value::Bool(*b)),
@@ -280,7 +283,7 @@ impl Runtime {
                     let v = self.eval(expr, sc, out)?;
                     self.no_error(&v, expr.span)?;
                     match spec {
-                        None => s.push_str(&render::display(&v)),
+                        None => s.push_str(&self.shown(&v, false, expr.span)?),
                         Some(spec) => s.push_str(
                             &super::format::apply(&v, spec, self.meter.memory_room())
                                 .map_err(|m| Diagnostic::runtime(expr.span, m))?,

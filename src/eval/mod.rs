@@ -2,6 +2,7 @@
 
 mod access;
 mod call;
+pub mod depth;
 pub mod effects;
 pub mod env;
 mod errors;

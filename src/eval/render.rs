@@ -55,6 +55,34 @@ pub fn display_within(v: &Value, bound: &Bound) -> Result<String, Stop> {
     }
 }
 
+/// The first `max` bytes or so of [`display`]'s text (cut on a character
+/// boundary), built without rendering the rest.
+pub fn display_head(v: &Value, max: usize) -> String {
+    match v {
+        Value::Str(s) => {
+            let t = s.text();
+            let mut end = t.len().min(max);
+            while !t.is_char_boundary(end) {
+                end -= 1;
+            }
+            t[..end].to_string()
+        }
+        Value::Float(f) => float_text(*f),
+        other => {
+            let mut w = JsonWriter {
+                out: Vec::new(),
+                bound: Bound {
+                    max_bytes: max,
+                    deadline: None,
+                },
+                nodes: 0,
+            };
+            let _ = w.value(other);
+            String::from_utf8_lossy(&w.out).into_owned()
+        }
+    }
+}
+
 /// The JSON text of `v` (as `to_json(v).to_string()`), within `bound`.
 pub fn json_within(v: &Value, bound: &Bound) -> Result<String, Stop> {
     let mut w = JsonWriter {
@@ -104,8 +132,23 @@ impl JsonWriter {
         match v {
             Value::Null => self.push("null"),
             Value::Bool(b) => self.push(if *b { "true" } else { "false" }),
-            Value::Int(i) => self.push(&i.to_string()),
+            Value::Int(i) => {
+                self.fits(20)?;
+                // Writing into a Vec cannot fail.
+                let _ = std::io::Write::write_fmt(&mut self.out, format_args!("{i}"));
+                Ok(())
+            }
             Value::Str(s) => self.string(&s.text()),
+            Value::List(super::value::List::Vec(items)) => {
+                self.push("[")?;
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.push(",")?;
+                    }
+                    self.value(x)?;
+                }
+                self.push("]")
+            }
             Value::List(l) => {
                 self.push("[")?;
                 for (i, x) in l.iter().enumerate() {
