@@ -328,16 +328,22 @@ fn index_of(cx: &mut CallCx, a: &Args) -> R<Value> {
 fn words(cx: &mut CallCx, a: &Args) -> R<Value> {
     let s = cx.str(a, 0)?;
     let text = s.text();
+    // Views of the text when its bytes are the text's (valid UTF-8); one
+    // pass, each word's offset read from where it lies in the text.
+    let views = matches!(s, Str::View(_)) && matches!(text, std::borrow::Cow::Borrowed(_));
     let mut out = Vec::new();
-    let mut offset = 0;
     for w in text.split_whitespace() {
-        let pos = text[offset..].find(w).map_or(offset, |i| offset + i);
-        out.push(if matches!(s, Str::View(_)) && !text.contains('\u{FFFD}') {
+        let pos = w.as_ptr() as usize - text.as_ptr() as usize;
+        out.push(if views {
             s.sub(pos..pos + w.len())
         } else {
             Str::from_str_ref(w)
         });
-        offset = pos + w.len();
+        if out.len() % 1024 == 0 {
+            cx.tick(1024)?;
+            cx.reserve(1024 * 40)?;
+        }
     }
+    cx.reserve(out.len().saturating_mul(40))?;
     Ok(str_list(out))
 }

@@ -73,7 +73,7 @@ pub fn run(args: AskArgs) -> u8 {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
-    let context = match args.context.load() {
+    let context = match args.context.load(&args.limits.limits()) {
         Ok(c) => Arc::new(c),
         Err(e) => return usage_error(e),
     };

@@ -168,6 +168,7 @@ fn load_context(rec: &Node, settings: &ReplaySettings) -> Result<Context, String
             &inputs,
             &LoadOptions {
                 mmap: !settings.no_mmap,
+                ..LoadOptions::default()
             },
         )
         .map_err(|e| format!("cannot load the recorded context: {e}; pass --context"))?
