@@ -176,7 +176,7 @@ fn int_op(op: BinOp, x: i64, y: i64) -> OpResult {
         }
         BinOp::Pow => {
             if y < 0 {
-                return Ok(Value::Float((x as f64).powf(y as f64)));
+                return float_op(op, x as f64, y as f64);
             }
             let e = u32::try_from(y).map_err(|_| overflow(op))?;
             x.checked_pow(e).ok_or_else(|| overflow(op))?
@@ -212,6 +212,10 @@ fn float_op(op: BinOp, x: f64, y: f64) -> OpResult {
             } else {
                 r
             }
+        }
+        BinOp::Pow if x == 0.0 && y < 0.0 => {
+            return Err(OpError::new("0 cannot be raised to a negative power")
+                .hint("check for zero first: `0 if x == 0 else x ** -n`"))
         }
         BinOp::Pow => x.powf(y),
     };

@@ -187,6 +187,9 @@ pub fn float_text(f: f64) -> String {
         if f > 0.0 { "inf" } else { "-inf" }.into()
     } else if f.fract() == 0.0 && f.abs() < 1e16 {
         format!("{f:.1}")
+    } else if f.abs() >= 1e16 {
+        // Python's exponent form (without its `+`), never 300 digits.
+        format!("{f:e}")
     } else {
         format!("{f}")
     }
