@@ -180,9 +180,52 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
 /// The most characters of a message or hint a rendering shows.
 const MAX_MESSAGE: usize = 600;
 
-/// A message as rendered: controls escaped, the middle of a very long one
-/// (quoting a huge token, say) left out.
+/// `text` with the secrets URLs can carry taken out: the user and password
+/// (`http://user:pw@host` → `http://<redacted>@host`) and the query
+/// (`?key=...` → `?<redacted>`). Every rendered message goes through it.
+pub fn redact_urls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("://") {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        out.push_str(&rest[..i + 3]);
+        let after = &rest[i + 3..];
+        let end = after
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>' | ')' | ']'))
+            .unwrap_or(after.len());
+        let url = &after[..end];
+        let host_end = url.find(['/', '?', '#']).unwrap_or(url.len());
+        let (authority, path) = url.split_at(host_end);
+        match authority.rfind('@').filter(|&at| at > 0) {
+            Some(at) => {
+                out.push_str("<redacted>");
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        // (An empty query is left alone: the text may be redacted already.)
+        match path.find('?').filter(|&q| q + 1 < path.len()) {
+            Some(q) => {
+                out.push_str(&path[..q]);
+                out.push_str("?<redacted>");
+                if let Some(h) = path[q..].find('#') {
+                    out.push_str(&path[q + h..]);
+                }
+            }
+            None => out.push_str(path),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out.into()
+}
+
+/// A message as rendered: secrets of URLs redacted, controls escaped, the
+/// middle of a very long one (quoting a huge token, say) left out.
 fn shown(text: &str) -> String {
+    let text = &*redact_urls(text);
     let n = text.chars().count();
     if n <= MAX_MESSAGE {
         return escape_controls(text).into_owned();
@@ -229,4 +272,32 @@ fn window(text: &str, col: usize, width: usize) -> (String, usize, usize) {
     let caret = usize::from(from > 0) + escape_controls(&before).chars().count();
     let width = width.min(to.saturating_sub(col)).max(1);
     (shown, caret, width)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_credentials_and_queries_once() {
+        let t = "cannot reach http://u:pw@127.0.0.1:9/v1?key=SECRET#f (refused); see https://x.io/a";
+        let r = redact_urls(t);
+        assert_eq!(
+            r,
+            "cannot reach http://<redacted>@127.0.0.1:9/v1?<redacted>#f (refused); see https://x.io/a"
+        );
+        assert_eq!(redact_urls(&r), r);
+    }
+
+    #[test]
+    fn long_lines_show_a_window_and_controls_are_escaped() {
+        let line: String = "a".repeat(1000) + "\u{1b}[31m";
+        let (shown, caret, width) = window(&line, 990, 3);
+        // The window, two `…` and the escape's extra characters.
+        assert!(shown.chars().count() <= MAX_LINE + 2 + 6);
+        assert!(shown.contains("\\u{1b}"));
+        assert!(caret < shown.chars().count());
+        assert!(width >= 1);
+        assert_eq!(escape_controls("a\u{7}b"), "a\\u{7}b");
+    }
 }

@@ -384,16 +384,9 @@ impl Http {
     }
 }
 
-/// `base` without credentials, for messages.
+/// `base` without credentials or query, for messages.
 fn shown_url(base: &str) -> String {
-    match reqwest::Url::parse(base) {
-        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            u.as_str().trim_end_matches('/').to_string()
-        }
-        _ => base.to_string(),
-    }
+    crate::diag::redact_urls(base).into_owned()
 }
 
 fn secs(d: Duration) -> String {
