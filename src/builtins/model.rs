@@ -9,13 +9,14 @@
 //! model name is wrong, the endpoint cannot be reached.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::args::{Args, CallCx};
 use super::{Builtin, Effect};
 use crate::diag::{Diagnostic, Stage};
 use crate::eval::flow::{Flow, R};
 use crate::eval::models::Models;
-use crate::eval::render::{display, from_json};
+use crate::eval::render::{display_within, from_json};
 use crate::eval::value::{ErrorValue, Key, Record, Value};
 use crate::llm::{CallError, CallErrorKind, CallRequest};
 
@@ -37,7 +38,11 @@ fn models<'a>(cx: &CallCx<'a>) -> R<&'a Models> {
 
 /// A failed call: an error value where a retry or a later call could do
 /// better, otherwise a stop with one clear line.
+/// Which failures stop and which are values is the split the language
+/// reference documents (sub-model calls).
 fn failed(cx: &CallCx, e: CallError, site: String) -> R<Value> {
+    // The run's own time ran out while waiting: the time limit's error.
+    cx.rt.meter.check_time().map_err(|d| d.at(cx.span))?;
     let stop = |stage: Stage, hint: &str| -> R<Value> {
         Err(Flow::from(
             Diagnostic::new(stage, format!("{}: {}", cx.name, e.message()))
@@ -70,10 +75,13 @@ fn failed(cx: &CallCx, e: CallError, site: String) -> R<Value> {
 fn llm(cx: &mut CallCx, a: &Args) -> R<Value> {
     let prompt = match a.raw(0) {
         Some(Value::Str(s)) => s.text().into_owned(),
-        Some(other) => display(other),
+        Some(other) => cx.render(other, display_within)?,
         None => return Err(cx.fail("missing the prompt")),
     };
-    let text = a.get(1).map(display);
+    let text = match a.get(1) {
+        Some(v) => Some(cx.render(v, display_within)?),
+        None => None,
+    };
     let json = cx.bool(a, 3, false);
     let req = CallRequest {
         prompt,
@@ -87,6 +95,7 @@ fn llm(cx: &mut CallCx, a: &Args) -> R<Value> {
         parent: None,
         depth: 0,
         site: cx.rt.site(cx.span),
+        deadline: Instant::now().checked_add(cx.rt.meter.time_left()),
     };
     let m = models(cx)?;
     let calls = m.calls().map_err(|e| cx.fail_hint(e, NO_MODEL))?;
@@ -107,7 +116,7 @@ fn rlm(cx: &mut CallCx, a: &Args) -> R<Value> {
     let question = cx.str(a, 0)?.text().into_owned();
     let text = match a.raw(1) {
         Some(Value::Str(s)) => s.text().into_owned(),
-        Some(other) => display(other),
+        Some(other) => cx.render(other, display_within)?,
         None => return Err(cx.fail("missing the text")),
     };
     let m = models(cx)?;
