@@ -40,6 +40,9 @@ impl Runtime {
                 let op = *op;
                 let span = stmt.span;
                 self.update_place(place, sc, out, |old| {
+                    self.meter
+                        .check_memory(ops::result_size(op, &old, &rhs))
+                        .map_err(|d| d.at(span))?;
                     ops::binary(op, &old, &rhs).map_err(|e| op_err(e, span))
                 })
             }

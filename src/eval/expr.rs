@@ -112,6 +112,11 @@ impl Runtime {
                         .check_memory(estimate_concat(&x, &y, *op))
                         .map_err(|d| d.at(e.span))?;
                 }
+                // A string or list result is checked against the memory
+                // limit before it is built.
+                self.meter
+                    .check_memory(ops::result_size(*op, &x, &y))
+                    .map_err(|d| d.at(e.span))?;
                 ops::binary(*op, &x, &y).map_err(|err| op_err(err, e.span))
             }
             ExprKind::And(a, b) => {

@@ -54,6 +54,24 @@ fn overflow(op: BinOp) -> OpError {
         .hint("use float(x) for very large numbers")
 }
 
+/// Bytes the result of `a op b` will hold when it builds a string or a
+/// list (`"x" * n`, `xs + ys`), known before it is built; 0 otherwise.
+pub fn result_size(op: BinOp, a: &Value, b: &Value) -> usize {
+    use Value::*;
+    const ITEM: usize = std::mem::size_of::<Value>();
+    match (op, a, b) {
+        (BinOp::Mul, Str(s), Int(n)) | (BinOp::Mul, Int(n), Str(s)) => {
+            s.byte_len().saturating_mul((*n).max(0) as usize)
+        }
+        (BinOp::Mul, List(l), Int(n)) | (BinOp::Mul, Int(n), List(l)) => {
+            l.len().saturating_mul((*n).max(0) as usize).saturating_mul(ITEM)
+        }
+        (BinOp::Add, Str(x), Str(y)) => x.byte_len().saturating_add(y.byte_len()),
+        (BinOp::Add, List(x), List(y)) => x.len().saturating_add(y.len()).saturating_mul(ITEM),
+        _ => 0,
+    }
+}
+
 /// `a op b` for the arithmetic operators.
 pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult {
     use Value::*;
