@@ -34,6 +34,8 @@ mod python_equiv;
 mod repl;
 /// The parallel search equals the sequential one, which equals the regex crate.
 mod search_equivalence;
+/// No input crashes rlmq and no script escapes a limit.
+mod robustness;
 /// The root loop from Rust, against the scripted root model.
 mod session;
 /// Character and line queries of a source against a naive reference.
