@@ -102,11 +102,7 @@ impl Diagnostic {
             let (line, col, text) = file.locate(span.start as usize);
             let gutter = line.to_string().len();
             let pad = " ".repeat(gutter);
-            let _ = writeln!(
-                out,
-                "{pad}--> {}:{line}:{col}",
-                escape_controls(&file.name)
-            );
+            let _ = writeln!(out, "{pad}--> {}:{line}:{col}", escape_controls(&file.name));
             let _ = writeln!(out, "{pad} |");
             let width = sources
                 .snippet(span)
@@ -193,7 +189,9 @@ pub fn redact_urls(text: &str) -> std::borrow::Cow<'_, str> {
         out.push_str(&rest[..i + 3]);
         let after = &rest[i + 3..];
         let end = after
-            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>' | ')' | ']'))
+            .find(|c: char| {
+                c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>' | ')' | ']')
+            })
             .unwrap_or(after.len());
         let url = &after[..end];
         let host_end = url.find(['/', '?', '#']).unwrap_or(url.len());
@@ -280,7 +278,8 @@ mod tests {
 
     #[test]
     fn urls_lose_credentials_and_queries_once() {
-        let t = "cannot reach http://u:pw@127.0.0.1:9/v1?key=SECRET#f (refused); see https://x.io/a";
+        let t =
+            "cannot reach http://u:pw@127.0.0.1:9/v1?key=SECRET#f (refused); see https://x.io/a";
         let r = redact_urls(t);
         assert_eq!(
             r,

@@ -98,11 +98,7 @@ impl CallCx<'_> {
     ///
     /// [`display_within`]: crate::eval::render::display_within
     /// [`json_within`]: crate::eval::render::json_within
-    pub fn render(
-        &self,
-        v: &Value,
-        how: fn(&Value, &Bound) -> Result<String, Stop>,
-    ) -> R<String> {
+    pub fn render(&self, v: &Value, how: fn(&Value, &Bound) -> Result<String, Stop>) -> R<String> {
         let meter = &self.rt.meter;
         how(v, &meter.bound(false)).map_err(|s| meter.stopped(s, false).at(self.span).into())
     }

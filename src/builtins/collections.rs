@@ -169,7 +169,9 @@ fn enumerate(cx: &mut CallCx, a: &Args) -> R<Value> {
         let n = i64::try_from(i)
             .ok()
             .and_then(|i| start.checked_add(i))
-            .ok_or_else(|| cx.fail("integer overflow: start plus the index passes the largest int"))?;
+            .ok_or_else(|| {
+                cx.fail("integer overflow: start plus the index passes the largest int")
+            })?;
         out.push(Value::list(vec![Value::Int(n), x]));
     }
     Ok(Value::list(out))

@@ -83,7 +83,10 @@ pub fn describe(v: &Value) -> String {
         Value::List(l) => format!(
             "list, {} items: {}",
             l.len(),
-            preview(&display_head(&Value::List(l.slice(0..l.len().min(5))), PREVIEW))
+            preview(&display_head(
+                &Value::List(l.slice(0..l.len().min(5))),
+                PREVIEW
+            ))
         ),
         Value::Record(r) => format!(
             "record, {} keys: {}",
@@ -96,7 +99,11 @@ pub fn describe(v: &Value) -> String {
                     .join(", ")
             )
         ),
-        other => format!("{}: {}", other.type_name(), preview(&display_head(other, PREVIEW))),
+        other => format!(
+            "{}: {}",
+            other.type_name(),
+            preview(&display_head(other, PREVIEW))
+        ),
     }
 }
 

@@ -173,7 +173,10 @@ fn replace(cx: &mut CallCx, a: &Args) -> R<Value> {
             // The result's size, known from the number of occurrences,
             // is checked before it is built.
             let finder = memchr::memmem::Finder::new(old.bytes());
-            let n = finder.find_iter(text.as_bytes()).take(max.unwrap_or(usize::MAX)).count();
+            let n = finder
+                .find_iter(text.as_bytes())
+                .take(max.unwrap_or(usize::MAX))
+                .count();
             let grows = new_text.len().saturating_sub(old.byte_len());
             cx.tick(n as u64)?;
             cx.reserve(text.len().saturating_add(n.saturating_mul(grows)))?;
@@ -194,12 +197,12 @@ fn replace(cx: &mut CallCx, a: &Args) -> R<Value> {
             // match), checked before it is built.
             let refs = new_text.matches('$').count();
             let mut size = text.len();
-            for m in re.find_iter(&text).take(max.filter(|&n| n > 0).unwrap_or(usize::MAX)) {
-                size = size.saturating_add(
-                    new_text
-                        .len()
-                        .saturating_add(refs.saturating_mul(m.len())),
-                );
+            for m in re
+                .find_iter(&text)
+                .take(max.filter(|&n| n > 0).unwrap_or(usize::MAX))
+            {
+                size = size
+                    .saturating_add(new_text.len().saturating_add(refs.saturating_mul(m.len())));
                 cx.tick(1)?;
                 cx.reserve(size)?;
             }

@@ -249,7 +249,9 @@ fn join(cx: &mut CallCx, a: &Args) -> R<Value> {
         };
         let t = match &x {
             Value::Error(e) => return Err(crate::eval::interp::error_value_used(e, cx.span).into()),
-            other => display_within(other, &left).map_err(|s| meter.stopped(s, false).at(cx.span))?,
+            other => {
+                display_within(other, &left).map_err(|s| meter.stopped(s, false).at(cx.span))?
+            }
         };
         if out.len().saturating_add(t.len()) > bound.max_bytes {
             return Err(meter.stopped(Stop::Size, false).at(cx.span).into());

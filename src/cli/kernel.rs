@@ -56,7 +56,9 @@ pub fn run(args: KernelArgs) -> u8 {
         // A line is read up to the memory limit and no further: a line
         // that never ends is refused, not held.
         let mut bytes = Vec::new();
-        let limit = u64::try_from(max_line).unwrap_or(u64::MAX).saturating_add(1);
+        let limit = u64::try_from(max_line)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
         match (&mut reader).take(limit).read_until(b'\n', &mut bytes) {
             Ok(0) => break,
             Ok(_) => {}

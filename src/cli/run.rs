@@ -10,11 +10,11 @@ use clap::Args;
 use serde_json::json;
 
 use super::inputs::{ContextArgs, LimitArgs, ModelArgs, ScriptArgs};
+use crate::context::LoadOptions;
 use crate::diag::render_all;
 use crate::engine::Engine;
 use crate::eval::models::Models;
 use crate::eval::render::{display, to_json};
-use crate::context::LoadOptions;
 use crate::eval::{Limits, Value};
 
 /// Arguments of `rlmq run`.
@@ -62,7 +62,12 @@ pub fn run(args: RunArgs) -> u8 {
             return 1;
         }
     };
-    if let Err(e) = bind_vars(&mut engine, &args.vars, &args.var_files, &args.limits.limits()) {
+    if let Err(e) = bind_vars(
+        &mut engine,
+        &args.vars,
+        &args.var_files,
+        &args.limits.limits(),
+    ) {
         return usage_error(e);
     }
     match args.models.config() {

@@ -198,7 +198,8 @@ impl Gather {
             )
         })?;
         let what = format!("context folder `{}`", display(dir));
-        let root = fs::canonicalize(dir).map_err(|e| ContextError::io(format_args!("cannot read {what}"), e))?;
+        let root = fs::canonicalize(dir)
+            .map_err(|e| ContextError::io(format_args!("cannot read {what}"), e))?;
         let walker = Walker {
             root,
             opts: self.opts,

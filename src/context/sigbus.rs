@@ -61,8 +61,7 @@ impl Watch {
         // line per mapped file of a run.
         let line: &'static mut [u8] = Box::leak(line.into_bytes().into_boxed_slice());
         for (i, s) in TABLE.iter().enumerate() {
-            if s
-                .start
+            if s.start
                 .compare_exchange(0, start as usize, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {

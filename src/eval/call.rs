@@ -19,7 +19,6 @@ use super::value::*;
 /// Positional and keyword arguments of a call, evaluated.
 pub(super) type CallArgs = (Vec<Value>, Vec<(Name, Value)>);
 
-
 impl Runtime {
     /// Calls a function value with arguments.
     #[allow(clippy::too_many_arguments)]

@@ -169,15 +169,27 @@ mod tests {
         assert!(apply(&Value::Int(1), ">99999999999999999999999", 1 << 20).is_err());
         assert!(apply(&Value::Int(1), ">1000000000", 1 << 20).is_err());
         assert_eq!(apply(&Value::Int(1), ">3", 3).unwrap(), "  1");
-        assert_eq!(apply(&Value::Float(1.0), ".1000f", 1 << 20).unwrap().len(), 1002);
+        assert_eq!(
+            apply(&Value::Float(1.0), ".1000f", 1 << 20).unwrap().len(),
+            1002
+        );
     }
 
     #[test]
     fn python_specs() {
-        assert_eq!(apply(&Value::Float(1.23456), ".2f", 1 << 20).unwrap(), "1.23");
-        assert_eq!(apply(&Value::Int(1234567), ",", 1 << 20).unwrap(), "1,234,567");
+        assert_eq!(
+            apply(&Value::Float(1.23456), ".2f", 1 << 20).unwrap(),
+            "1.23"
+        );
+        assert_eq!(
+            apply(&Value::Int(1234567), ",", 1 << 20).unwrap(),
+            "1,234,567"
+        );
         assert_eq!(apply(&Value::Int(42), "05d", 1 << 20).unwrap(), "00042");
-        assert_eq!(apply(&Value::Float(0.256), ".1%", 1 << 20).unwrap(), "25.6%");
+        assert_eq!(
+            apply(&Value::Float(0.256), ".1%", 1 << 20).unwrap(),
+            "25.6%"
+        );
         assert_eq!(apply(&Value::str("ab"), ">4", 1 << 20).unwrap(), "  ab");
         assert_eq!(apply(&Value::str("ab"), "*^6", 1 << 20).unwrap(), "**ab**");
         assert!(apply(&Value::Int(1), "q", 1 << 20).is_err());

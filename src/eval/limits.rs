@@ -145,9 +145,7 @@ impl Meter {
     pub fn stopped(&self, stop: Stop, printed: bool) -> Diagnostic {
         match stop {
             Stop::Time => self.time_error(),
-            Stop::Size if printed && self.output_room() < self.memory_room() => {
-                self.output_error()
-            }
+            Stop::Size if printed && self.output_room() < self.memory_room() => self.output_error(),
             Stop::Size => self.memory_error(),
         }
     }

@@ -63,9 +63,10 @@ pub fn result_size(op: BinOp, a: &Value, b: &Value) -> usize {
         (BinOp::Mul, Str(s), Int(n)) | (BinOp::Mul, Int(n), Str(s)) => {
             s.byte_len().saturating_mul((*n).max(0) as usize)
         }
-        (BinOp::Mul, List(l), Int(n)) | (BinOp::Mul, Int(n), List(l)) => {
-            l.len().saturating_mul((*n).max(0) as usize).saturating_mul(ITEM)
-        }
+        (BinOp::Mul, List(l), Int(n)) | (BinOp::Mul, Int(n), List(l)) => l
+            .len()
+            .saturating_mul((*n).max(0) as usize)
+            .saturating_mul(ITEM),
         (BinOp::Add, Str(x), Str(y)) => x.byte_len().saturating_add(y.byte_len()),
         (BinOp::Add, List(x), List(y)) => x.len().saturating_add(y.len()).saturating_mul(ITEM),
         _ => 0,
@@ -297,8 +298,8 @@ impl Walk {
                 if self.known(i, j) {
                     return true;
                 }
-                let eq = x.len() == y.len()
-                    && x.iter().zip(y.iter()).all(|(p, q)| self.equal(&p, &q));
+                let eq =
+                    x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| self.equal(&p, &q));
                 if eq {
                     self.remember(i, j);
                 }
@@ -310,7 +311,8 @@ impl Walk {
                     return true;
                 }
                 let eq = x.len() == y.len()
-                    && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| self.equal(v, w)));
+                    && x.iter()
+                        .all(|(k, v)| y.get(k).is_some_and(|w| self.equal(v, w)));
                 if eq {
                     self.remember(i, j);
                 }

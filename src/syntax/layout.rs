@@ -398,7 +398,9 @@ fn raw_tokens(
     for (res, range) in Token::lexer(text).spanned() {
         let (s, e) = (start + range.start, start + range.end);
         let span = Span::new(file, s, e);
-        if diags.len() >= MAX_LEX_ERRORS && (res.is_err() || matches!(res, Ok(Token::UnterminatedStr(_)))) {
+        if diags.len() >= MAX_LEX_ERRORS
+            && (res.is_err() || matches!(res, Ok(Token::UnterminatedStr(_))))
+        {
             // Past the cap errors are only counted: a script of a million
             // stray characters must not cost a million messages.
             dropped += 1;
@@ -441,7 +443,11 @@ fn raw_tokens(
         }
     }
     if dropped > 0 {
-        let at = tokens.iter().rev().find(|t| t.1 == Token::Error).map_or(start, |t| t.0);
+        let at = tokens
+            .iter()
+            .rev()
+            .find(|t| t.1 == Token::Error)
+            .map_or(start, |t| t.0);
         diags.push(Diagnostic::syntax(
             Span::new(file, at, at),
             format!("{dropped} more characters or strings rlq cannot read (not listed)"),

@@ -32,10 +32,10 @@ mod model_written;
 mod python_equiv;
 /// `rlmq repl` and `rlmq prompt`.
 mod repl;
-/// The parallel search equals the sequential one, which equals the regex crate.
-mod search_equivalence;
 /// No input crashes rlmq and no script escapes a limit.
 mod robustness;
+/// The parallel search equals the sequential one, which equals the regex crate.
+mod search_equivalence;
 /// The root loop from Rust, against the scripted root model.
 mod session;
 /// Character and line queries of a source against a naive reference.

@@ -158,7 +158,10 @@ fn a_mapped_context_truncated_while_read_is_one_line() {
     let file = dir.path().join("big.txt");
     std::fs::write(&file, "hello world line\n".repeat(100_000)).unwrap();
     let fifo = dir.path().join("go");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
     assert!(made.success());
     // The var file is read after the context is mapped: the run waits on
     // the FIFO while the file is truncated, then counts over the map.
@@ -184,7 +187,10 @@ fn a_mapped_context_truncated_while_read_is_one_line() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("big.txt") && err.contains("--no-mmap"), "{err}");
+    assert!(
+        err.contains("big.txt") && err.contains("--no-mmap"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -261,7 +267,15 @@ fn input_reads_meet_the_memory_and_time_limits() {
     }
     let zero = std::fs::File::open("/dev/zero").unwrap();
     let o = rlmq()
-        .args(["run", "-e", "print(1)", "--context", "-", "--max-memory", "24"])
+        .args([
+            "run",
+            "-e",
+            "print(1)",
+            "--context",
+            "-",
+            "--max-memory",
+            "24",
+        ])
         .stdin(zero)
         .output()
         .unwrap();
@@ -281,7 +295,10 @@ fn input_reads_meet_the_memory_and_time_limits() {
         "--max-time",
     );
     fails_with(
-        script("print(1)", &["--var-file", &format!("x={path}"), "--max-time", "1"]),
+        script(
+            "print(1)",
+            &["--var-file", &format!("x={path}"), "--max-time", "1"],
+        ),
         2,
         "--max-time",
     );
@@ -369,14 +386,28 @@ fn trace_of_a_deep_chain_is_linear_and_totals_saturate() {
         .unwrap()
         .join()
         .unwrap();
-    assert_eq!(totals, ((u64::MAX, n), n as usize - 1), "totals must saturate");
+    assert_eq!(
+        totals,
+        ((u64::MAX, n), n as usize - 1),
+        "totals must saturate"
+    );
     std::fs::write(&path, text).unwrap();
     let o = rlmq().arg("trace").arg(&path).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
     // Linear: a few hundred bytes per node at most, whatever the depth.
-    assert!(o.stdout.len() < 400 * n as usize, "{} bytes", o.stdout.len());
+    assert!(
+        o.stdout.len() < 400 * n as usize,
+        "{} bytes",
+        o.stdout.len()
+    );
     let html = dir.path().join("t.html");
-    let o = rlmq().arg("trace").arg(&path).arg("--html").arg(&html).output().unwrap();
+    let o = rlmq()
+        .arg("trace")
+        .arg(&path)
+        .arg("--html")
+        .arg(&html)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0));
 }
 
@@ -397,7 +428,14 @@ fn secrets_in_the_base_url_are_redacted_everywhere() {
                 format!("http://user:pw@127.0.0.1:{port}/v1?key=SECRET"),
             )
             .env("OPENAI_API_KEY", "sk-test")
-            .args(["run", "-e", "print(llm(\"?\", \"x\"))", "--model", "m", "--no-cache"])
+            .args([
+                "run",
+                "-e",
+                "print(llm(\"?\", \"x\"))",
+                "--model",
+                "m",
+                "--no-cache",
+            ])
             .arg("--config")
             .arg(&config);
         if json {
@@ -476,16 +514,48 @@ fn terminal_escapes_are_escaped_and_a_byte_order_mark_is_accepted() {
 fn deep_nesting_of_every_expression_form_at_its_bound() {
     type Form = (&'static str, fn(usize) -> String, usize);
     let forms: [Form; 11] = [
-        ("parens", |n| format!("let x = {}1{}", "(".repeat(n), ")".repeat(n)), 100),
-        ("lists", |n| format!("let x = {}1{}", "[".repeat(n), "]".repeat(n)), 100),
-        ("records", |n| format!("let x = {}1{}", "{a: ".repeat(n), "}".repeat(n)), 100),
-        ("calls", |n| format!("let x = {}1{}", "abs(".repeat(n), ")".repeat(n)), 100),
-        ("unary minus", |n| format!("let x = {}1", "-".repeat(n)), 2999),
+        (
+            "parens",
+            |n| format!("let x = {}1{}", "(".repeat(n), ")".repeat(n)),
+            100,
+        ),
+        (
+            "lists",
+            |n| format!("let x = {}1{}", "[".repeat(n), "]".repeat(n)),
+            100,
+        ),
+        (
+            "records",
+            |n| format!("let x = {}1{}", "{a: ".repeat(n), "}".repeat(n)),
+            100,
+        ),
+        (
+            "calls",
+            |n| format!("let x = {}1{}", "abs(".repeat(n), ")".repeat(n)),
+            100,
+        ),
+        (
+            "unary minus",
+            |n| format!("let x = {}1", "-".repeat(n)),
+            2999,
+        ),
         ("not", |n| format!("let x = {}1", "not ".repeat(n)), 2999),
         ("binary", |n| format!("let x = 1{}", " + 1".repeat(n)), 2999),
-        ("conditional", |n| format!("let x = {}1", "1 if true else ".repeat(n)), 1499),
-        ("lambda", |n| format!("let x = {}1", "a => ".repeat(n)), 2999),
-        ("index", |n| format!("let x = \"a\"{}", "[0]".repeat(n)), 2999),
+        (
+            "conditional",
+            |n| format!("let x = {}1", "1 if true else ".repeat(n)),
+            1499,
+        ),
+        (
+            "lambda",
+            |n| format!("let x = {}1", "a => ".repeat(n)),
+            2999,
+        ),
+        (
+            "index",
+            |n| format!("let x = \"a\"{}", "[0]".repeat(n)),
+            2999,
+        ),
         ("pipe", |n| format!("let x = 1{}", " | abs".repeat(n)), 2999),
     ];
     for (name, make, bound) in forms {
