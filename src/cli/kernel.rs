@@ -80,7 +80,7 @@ pub fn run(args: KernelArgs) -> u8 {
         if line.trim().is_empty() {
             continue;
         }
-        let reply = answer(&mut shell, &line, input_line, args.max_output_chars);
+        let reply = answer(&mut shell, line, input_line, args.max_output_chars);
         let mut out = stdout.lock();
         if writeln!(out, "{reply}").and_then(|_| out.flush()).is_err() {
             return 0; // the reader went away
