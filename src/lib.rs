@@ -40,6 +40,7 @@ pub mod llm;
 pub mod search;
 pub mod session;
 pub mod stdlib;
+pub mod stopped;
 pub mod suggest;
 pub mod syntax;
 pub mod trajectory;

@@ -2,6 +2,7 @@
 
 mod access;
 mod call;
+mod coalesce;
 pub mod depth;
 pub mod effects;
 pub mod env;
@@ -18,6 +19,7 @@ pub mod models;
 pub mod ops;
 mod place;
 pub mod render;
+mod shadow;
 pub mod value;
 mod walk;
 

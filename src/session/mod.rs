@@ -34,6 +34,10 @@ use std::time::Duration;
 
 pub use shell::{Shell, TurnError, TurnRun};
 
+/// The variables a session binds before the model's first turn, besides
+/// `context` and `docs`.
+pub const SESSION_NAMES: &[&str] = &["question"];
+
 use crate::context::Context;
 use crate::eval::Limits;
 use crate::llm::{LlmConfig, SubCalls, Usage};

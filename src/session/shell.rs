@@ -17,6 +17,7 @@ use crate::diag::{render_all, Stage};
 use crate::engine::Engine;
 use crate::eval::render::display;
 use crate::eval::{Limits, Value};
+use crate::stopped::{ran_until, NOTHING_RAN};
 
 /// An interpreter kept between turns.
 pub struct Shell {
@@ -123,20 +124,28 @@ impl Shell {
             steps: 0,
         };
         let engine = &mut self.engine;
+        let before = engine.spent();
         let result = catch_unwind(AssertUnwindSafe(|| match engine.compile(&name, code) {
             Err(diags) => Err(TurnError {
-                rendered: render_all(&diags, &engine.sources()),
-                one_line: diags
-                    .iter()
-                    .map(|d| d.one_line(&engine.sources()))
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                rendered: format!("{}= {NOTHING_RAN}\n", render_all(&diags, &engine.sources())),
+                one_line: format!(
+                    "{} ({NOTHING_RAN})",
+                    diags
+                        .iter()
+                        .map(|d| d.one_line(&engine.sources()))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
                 stage: diags.first().map_or(Stage::Syntax, |d| d.stage),
             }),
-            Ok(program) => engine.run(&program, &mut out).map_err(|d| TurnError {
-                rendered: d.render(&engine.sources()),
-                one_line: d.one_line(&engine.sources()),
-                stage: d.stage,
+            Ok(program) => engine.run(&program, &mut out).map_err(|d| {
+                let sources = engine.sources();
+                let ran = ran_until(&d, &sources, &before, &engine.spent());
+                TurnError {
+                    rendered: format!("{}= {ran}\n", d.render(&sources)),
+                    one_line: format!("{} ({ran})", d.one_line(&sources)),
+                    stage: d.stage,
+                }
             }),
         }));
         match result {
