@@ -133,9 +133,13 @@ impl JsonWriter {
             Value::Null => self.push("null"),
             Value::Bool(b) => self.push(if *b { "true" } else { "false" }),
             Value::Int(i) => {
-                self.fits(20)?;
-                // Writing into a Vec cannot fail.
-                let _ = std::io::Write::write_fmt(&mut self.out, format_args!("{i}"));
+                // Formatted on the stack (20 digits and a sign at most).
+                let mut buf = [0u8; 24];
+                let mut cur = std::io::Cursor::new(&mut buf[..]);
+                let _ = std::io::Write::write_fmt(&mut cur, format_args!("{i}"));
+                let n = cur.position() as usize;
+                self.fits(n)?;
+                self.out.extend_from_slice(&buf[..n]);
                 Ok(())
             }
             Value::Str(s) => self.string(&s.text()),

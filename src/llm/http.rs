@@ -500,8 +500,8 @@ mod tests {
     #[test]
     fn credentials_in_the_url_are_not_shown() {
         assert_eq!(
-            shown_url("https://u:secret@h.example/v1"),
-            "https://h.example/v1"
+            shown_url("https://u:secret@h.example/v1?key=k"),
+            "https://<redacted>@h.example/v1?<redacted>"
         );
         assert_eq!(shown_url("http://127.0.0.1:9/v1"), "http://127.0.0.1:9/v1");
     }
