@@ -134,7 +134,7 @@ pub struct LimitArgs {
     /// Most evaluation steps.
     #[arg(long, default_value_t = 1_000_000_000)]
     pub max_steps: u64,
-    /// Most seconds of wall time.
+    /// Most seconds of wall time of the program (in `ask`, `kernel` and `repl`: of each turn or line).
     #[arg(long, default_value_t = 600.0, value_parser = amount)]
     pub max_time: f64,
     /// Most MiB of memory held by values.
@@ -167,13 +167,16 @@ pub struct ModelArgs {
     /// The model `llm()` calls.
     #[arg(long)]
     pub sub_model: Option<String>,
+    /// The wire protocol, over rlmq.toml's `provider` and the environment (OpenAI when both keys are set).
+    #[arg(long, value_enum)]
+    pub provider: Option<crate::llm::Provider>,
     /// Base URL of the provider (OpenAI-style bases end in /v1).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
     /// A config file instead of ./rlmq.toml or the user's config dir.
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Most sub-calls for the whole run, recursive ones included.
+    /// Most model calls sent for the whole run: llm() calls and, in sessions, root-model turns, at every depth (cache hits are free).
     #[arg(long)]
     pub max_llm_calls: Option<u64>,
     /// Most tokens (input and output) for the whole run.
@@ -182,7 +185,7 @@ pub struct ModelArgs {
     /// Most USD for the whole run, from the configured prices.
     #[arg(long, value_parser = amount)]
     pub max_usd: Option<f64>,
-    /// Most seconds of sub-call time for the whole run.
+    /// Most seconds of wall time for the whole run's model calls, counted from the first call (in `ask`, from the start): no call starts after it, and calls waiting for a reply are cut off.
     #[arg(long, value_parser = amount)]
     pub max_seconds: Option<f64>,
     /// Deepest recursion of rlm() sub-sessions (the root program is depth 0).
@@ -197,9 +200,77 @@ pub struct ModelArgs {
     /// Where replies are cached.
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
-    /// Append one JSON line per event (run, sub-calls, end) to this file.
+    /// Append one JSON line per event (run start and end, sessions, turns, model calls, retries) to this file.
     #[arg(long, value_name = "PATH")]
     pub trace: Option<PathBuf>,
+}
+
+/// What the subcommands that run sessions (`ask`, `serve`, `mcp`) take: the
+/// context, models and budgets, interpreter limits, and the loop's settings.
+#[derive(Args, Debug)]
+pub struct SessionInputs {
+    /// The context documents.
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Models, budgets, cache and trace.
+    #[command(flatten)]
+    pub models: ModelArgs,
+    /// Interpreter limits of each turn.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// Settings of the root loop.
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+impl SessionInputs {
+    /// The loop's options (see [`SessionArgs::options`]).
+    pub fn options(&self) -> crate::session::Options {
+        self.session.options(&self.limits, &self.context)
+    }
+}
+
+/// Settings of the root loop, shared by the subcommands that run sessions.
+#[derive(Args, Debug, Clone)]
+pub struct SessionArgs {
+    /// Root-model turns at most.
+    #[arg(long, default_value_t = 20)]
+    pub max_iterations: u32,
+    /// Turns in a row that may fail (script error, no rlq block) before the session ends.
+    #[arg(long, default_value_t = 5)]
+    pub max_errors: u32,
+    /// Characters of each turn's output shown to the model (head and tail kept).
+    #[arg(long, default_value_t = 10_000)]
+    pub max_output_chars: usize,
+    /// Reply allowance of each root-model turn, in tokens (default: the configured max_tokens).
+    #[arg(long, value_name = "TOKENS")]
+    pub root_max_tokens: Option<u32>,
+    /// Include the worked examples (prompts/examples/) in the system prompt.
+    #[arg(long)]
+    pub examples: bool,
+}
+
+impl SessionArgs {
+    /// The loop's options with these interpreter limits (printed output
+    /// capped at 64 MiB a turn) over the context given as `context`.
+    pub fn options(&self, limits: &LimitArgs, context: &ContextArgs) -> crate::session::Options {
+        let mut limits = limits.limits();
+        limits.max_output = limits.max_output.min(64 << 20);
+        crate::session::Options {
+            root_model: None,
+            root_max_tokens: self.root_max_tokens,
+            max_iterations: self.max_iterations,
+            max_errors: self.max_errors,
+            max_output_chars: self.max_output_chars,
+            limits,
+            examples: self.examples,
+            context_paths: context
+                .context
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+        }
+    }
 }
 
 /// What an interactive shell (`rlmq kernel`, `rlmq repl`) opens on.
@@ -240,16 +311,41 @@ impl ShellArgs {
         if let Some(q) = &self.question {
             shell.bind_str("question", q);
         }
-        shell.engine_mut().rt.models = Some(crate::eval::models::Models::new(config));
+        shell.engine_mut().rt.models = Some(self.models.models(config, &self.limits.limits()));
         Ok(shell)
     }
 }
 
 impl ModelArgs {
+    /// Models over `config`; with `--model`, `rlm()` runs sub-sessions
+    /// whose turns have the interpreter limits `limits`.
+    pub fn models(
+        &self,
+        config: crate::llm::LlmConfig,
+        limits: &Limits,
+    ) -> crate::eval::models::Models {
+        let mut models = crate::eval::models::Models::new(config);
+        if let Some(root) = &self.model {
+            let options = crate::session::Options {
+                root_model: Some(root.clone()),
+                limits: Limits {
+                    max_output: limits.max_output.min(64 << 20),
+                    ..limits.clone()
+                },
+                ..crate::session::Options::default()
+            };
+            models.sub_session = Some(std::sync::Arc::new(crate::session::run::Recurse::new(
+                std::sync::Arc::new(options),
+            )));
+        }
+        models
+    }
+
     /// The configuration: environment and config file, then these flags.
     pub fn config(&self) -> Result<crate::llm::LlmConfig, String> {
-        let mut c = crate::llm::LlmConfig::from_env_and_file(self.config.as_deref())
-            .map_err(|e| e.to_string())?;
+        let mut c =
+            crate::llm::LlmConfig::from_env_file_provider(self.config.as_deref(), self.provider)
+                .map_err(|e| e.to_string())?;
         if let Some(url) = &self.base_url {
             c.base_url = url.trim_end_matches('/').to_string();
         }

@@ -4,12 +4,15 @@
 pub mod ask;
 pub mod bench;
 pub mod check;
+pub mod config;
 pub mod inputs;
 pub mod kernel;
+pub mod mcp;
 pub mod prompt;
 pub mod repl;
 pub mod replay;
 pub mod run;
+pub mod serve;
 pub mod trace;
 
 use clap::{Parser, Subcommand};
@@ -42,8 +45,14 @@ pub enum Command {
     Trace(trace::TraceArgs),
     /// Run recorded sessions again from their trace, offline; the answers must match.
     Replay(replay::ReplayArgs),
+    /// Serve the OpenAI chat completions API: each request answered as a session (or passed through when short).
+    Serve(Box<serve::ServeArgs>),
+    /// Serve the context to coding agents over the Model Context Protocol (stdio): run rlq, describe, ask.
+    Mcp(Box<mcp::McpArgs>),
     /// Time the primitives (scan, search, partition, indexes, slices) on a file.
     Bench(bench::BenchArgs),
+    /// Print the effective configuration: provider, models, windows, prices, budget (the key masked).
+    Config(config::ConfigArgs),
 }
 
 /// Parses the command line and runs it; returns the exit code.
@@ -59,5 +68,8 @@ pub fn main() -> u8 {
         Command::Ask(a) => ask::run(*a),
         Command::Replay(a) => replay::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Config(a) => config::run(a),
+        Command::Serve(a) => serve::run(*a),
+        Command::Mcp(a) => mcp::run(*a),
     }
 }

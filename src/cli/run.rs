@@ -13,7 +13,6 @@ use super::inputs::{ContextArgs, LimitArgs, ModelArgs, ScriptArgs};
 use crate::context::LoadOptions;
 use crate::diag::render_all;
 use crate::engine::Engine;
-use crate::eval::models::Models;
 use crate::eval::render::{display, to_json};
 use crate::eval::{Limits, Value};
 
@@ -71,7 +70,7 @@ pub fn run(args: RunArgs) -> u8 {
         return usage_error(e);
     }
     match args.models.config() {
-        Ok(config) => engine.rt.models = Some(Models::new(config)),
+        Ok(config) => engine.rt.models = Some(args.models.models(config, &args.limits.limits())),
         Err(e) => return usage_error(e),
     }
     trace_start(&engine, &name, &text, &context);

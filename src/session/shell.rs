@@ -87,6 +87,33 @@ impl Shell {
         })
     }
 
+    /// A shell over one document held in a string, with the default limits.
+    pub fn from_text(text: impl Into<String>) -> Result<Shell, String> {
+        Shell::new(
+            Arc::new(Context::from_text(text)),
+            Limits::default(),
+            "turn",
+        )
+    }
+
+    /// A shell over one document given as bytes, with the default limits.
+    pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> Result<Shell, String> {
+        Shell::new(
+            Arc::new(Context::from_bytes(bytes)),
+            Limits::default(),
+            "turn",
+        )
+    }
+
+    /// A shell over files and folders (loaded as `--context` loads them),
+    /// with the default limits.
+    pub fn from_files<P: Into<std::path::PathBuf>>(
+        paths: impl IntoIterator<Item = P>,
+    ) -> Result<Shell, String> {
+        let context = Context::from_files(paths).map_err(|e| e.to_string())?;
+        Shell::new(Arc::new(context), Limits::default(), "turn")
+    }
+
     /// Binds a string variable (`question`, say) before the next turn.
     pub fn bind_str(&mut self, name: &str, value: &str) {
         self.engine.globals.set(Arc::from(name), Value::str(value));

@@ -53,12 +53,12 @@ pub struct Node {
     pub children: Vec<Node>,
     /// Sums over the node and everything under it, computed once when the
     /// tree is put together (reading them is then O(1) at any depth).
-    totals: Totals,
+    sums: Sums,
 }
 
 /// See [`Node::tokens`], [`Node::cost_usd`], [`Node::subcall_count`].
 #[derive(Debug, Clone, Copy, Default)]
-struct Totals {
+struct Sums {
     tokens: (u64, u64),
     cost: f64,
     cost_unknown: bool,
@@ -123,25 +123,25 @@ impl Node {
     /// Cost in USD of this node and everything under it, and whether some
     /// call's cost is unknown.
     pub fn cost_usd(&self) -> (f64, bool) {
-        (self.totals.cost, self.totals.cost_unknown)
+        (self.sums.cost, self.sums.cost_unknown)
     }
 
     /// Input and output tokens of this node and everything under it
     /// (saturating: a forged trace cannot wrap them).
     pub fn tokens(&self) -> (u64, u64) {
-        self.totals.tokens
+        self.sums.tokens
     }
 
     /// Sub-calls under this node, at any depth (recursive sessions
     /// included).
     pub fn subcall_count(&self) -> usize {
-        self.totals.subcalls
+        self.sums.subcalls
     }
 
-    /// Computes [`Totals`] from the node's own fields and its children's
+    /// Computes [`Sums`] from the node's own fields and its children's
     /// totals (the children are complete).
     fn sum_up(&mut self) {
-        let mut t = Totals::default();
+        let mut t = Sums::default();
         if self.kind != Kind::Session {
             t.tokens = (
                 self.u64("input_tokens").unwrap_or(0),
@@ -155,7 +155,7 @@ impl Node {
             }
         }
         for c in &self.children {
-            let ct = c.totals;
+            let ct = c.sums;
             t.tokens.0 = t.tokens.0.saturating_add(ct.tokens.0);
             t.tokens.1 = t.tokens.1.saturating_add(ct.tokens.1);
             t.cost += ct.cost;
@@ -164,7 +164,7 @@ impl Node {
                 .subcalls
                 .saturating_add(ct.subcalls + usize::from(c.kind == Kind::SubCall));
         }
-        self.totals = t;
+        self.sums = t;
     }
 }
 
@@ -261,7 +261,7 @@ pub fn read(text: &str) -> Trajectory {
                     fields,
                     retries: 0,
                     children: Vec::new(),
-                    totals: Totals::default(),
+                    sums: Sums::default(),
                 });
             }
         }
@@ -357,6 +357,84 @@ fn assemble(
 /// `1234567` as `1,234,567`.
 pub fn group(n: u64) -> String {
     crate::session::truncate::group(n as usize)
+}
+
+/// A count and its noun: `1 sub-call`, `2 sub-calls`, `1,000 documents`.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", group(n), if n == 1 { one } else { many })
+}
+
+/// What a set of nodes spent, summed over every call under them.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Totals {
+    /// Calls sent to the provider (root turns and sub-calls).
+    pub calls: u64,
+    /// Calls answered from the reply cache.
+    pub cache_hits: u64,
+    /// Input tokens.
+    pub input_tokens: u64,
+    /// Input tokens the provider read from its prompt cache.
+    pub prompt_cache_read_tokens: u64,
+    /// Output tokens.
+    pub output_tokens: u64,
+    /// Cost in USD of the calls whose cost is known.
+    pub cost_usd: f64,
+    /// Whether some call's cost is unknown.
+    pub cost_unknown: bool,
+    /// What the prompt cache saved, in USD.
+    pub prompt_cache_saved_usd: f64,
+    /// HTTP attempts repeated after a transient failure.
+    pub retries: u64,
+    /// Calls that ended in an error.
+    pub failures: u64,
+}
+
+impl Totals {
+    /// The totals of `nodes` and everything under them.
+    pub fn of<'a>(nodes: impl IntoIterator<Item = &'a Node>) -> Totals {
+        let mut t = Totals::default();
+        for n in nodes {
+            t.add(n);
+        }
+        t
+    }
+
+    fn add(&mut self, n: &Node) {
+        let is_call = n.kind == Kind::SubCall
+            || (n.kind == Kind::Turn && n.fields.contains_key("input_tokens"));
+        if is_call {
+            if n.get("cached").and_then(Json::as_bool) == Some(true) {
+                self.cache_hits += 1;
+            } else {
+                self.calls += 1;
+            }
+            self.input_tokens = self
+                .input_tokens
+                .saturating_add(n.u64("input_tokens").unwrap_or(0));
+            self.prompt_cache_read_tokens = self
+                .prompt_cache_read_tokens
+                .saturating_add(n.u64("prompt_cache_read_tokens").unwrap_or(0));
+            self.output_tokens = self
+                .output_tokens
+                .saturating_add(n.u64("output_tokens").unwrap_or(0));
+            match n.f64("cost_usd") {
+                Some(c) => self.cost_usd += c,
+                None => self.cost_unknown = true,
+            }
+            self.prompt_cache_saved_usd += n.f64("prompt_cache_saved_usd").unwrap_or(0.0);
+            self.retries += u64::from(n.retries);
+            // A turn's `error` is its code's; a call failed when its own
+            // request did (`error_kind` is written for calls only).
+            let failed = match n.kind {
+                Kind::SubCall => n.get("error").is_some(),
+                _ => n.get("error_kind").is_some(),
+            };
+            self.failures += u64::from(failed);
+        }
+        for c in &n.children {
+            self.add(c);
+        }
+    }
 }
 
 /// A duration in ms as `850 ms`, `12.3 s` or `4 min 05 s`.

@@ -14,6 +14,10 @@ mod chat;
 mod chromium;
 /// The command line: inputs, outputs, exit codes.
 mod cli;
+/// Older turns summarised when a conversation nears the window.
+mod compaction;
+/// `rlmq config` and where the configuration comes from.
+mod config;
 /// Loading the context from files, folders and JSONL.
 mod context_load;
 /// Every rlq example of the reference, the README and the prompts runs.
@@ -24,18 +28,28 @@ mod errors;
 mod golden;
 /// `rlmq kernel` driven line by line.
 mod kernel;
+/// `rlmq mcp` over stdio, by hand and with the `mcp` Python SDK.
+mod mcp;
 /// Sub-model calls from rlq programs, against the scripted server.
 mod model_calls;
 /// Programs models wrote from the reference alone pass `check`.
 mod model_written;
+/// Root-model conversations read their prefix from the providers' prompt caches.
+mod prompt_cache;
 /// The language's forms give what Python computes on the same context.
 mod python_equiv;
+/// `rlm()` sub-sessions in `rlmq run` and `rlmq kernel`.
+mod recursion;
 /// `rlmq repl` and `rlmq prompt`.
 mod repl;
+/// The report of a traced script run.
+mod report;
 /// No input crashes rlmq and no script escapes a limit.
 mod robustness;
 /// The parallel search equals the sequential one, which equals the regex crate.
 mod search_equivalence;
+/// `rlmq serve` over HTTP, by hand and with the `openai` Python client.
+mod serve;
 /// The root loop from Rust, against the scripted root model.
 mod session;
 /// Character and line queries of a source against a naive reference.
