@@ -297,16 +297,43 @@ impl CallCx<'_> {
         if n >= 2 && fx.model_sites > 0 {
             if let Some(calls) = self.rt.models.as_ref().and_then(|m| m.calls().ok()) {
                 let needed = fx.model_sites.saturating_mul(n as u64);
-                calls.reserve(needed).map_err(|e| {
+                let all = items.to_vec();
+                let whole = crate::eval::effects::item_call(f, self.globals);
+                let texts: Vec<std::borrow::Cow<[u8]>> = all
+                    .iter()
+                    .map(|x| match x {
+                        Value::Str(s) => std::borrow::Cow::Borrowed(s.bytes()),
+                        other => crate::eval::render::display(other).into_bytes().into(),
+                    })
+                    .collect();
+                let plan = crate::llm::MapPlan {
+                    pieces: texts.iter().map(|t| &**t).collect(),
+                    calls_per_item: fx.model_sites,
+                    sent_whole: whole.is_some(),
+                    model: whole.as_ref().and_then(|w| w.model.as_deref()),
+                    max_tokens: whole.as_ref().and_then(|w| w.max_tokens),
+                };
+                calls.reserve_map(&plan).map_err(|e| {
+                    let (stage, hint) = match e.kind {
+                        crate::llm::CallErrorKind::PromptTooLarge { .. } => (
+                            Stage::Runtime,
+                            "cut the text into smaller pieces first: partition(t, size=N) with the size the message gives",
+                        ),
+                        _ => (
+                            Stage::Limit,
+                            "make fewer, larger calls: partition(t, size=N) with a larger N, or partition(xs, chars=N); or raise the limit the message names",
+                        ),
+                    };
                     Flow::from(
-                        Diagnostic::new(Stage::Limit, format!("{}: {}", self.name, e.message()))
+                        Diagnostic::new(stage, format!("{}: {}", self.name, e.message()))
                             .at(self.span)
-                            .hint("make fewer, larger calls: partition(t, size=N) with a larger N, or partition(xs, chars=N); or raise --max-llm-calls"),
+                            .hint(hint),
                     )
                 })?;
+                drop(plan);
+                drop(texts);
                 let _progress = calls.progress_start(needed);
                 let workers = calls.config().concurrency;
-                let all = items.to_vec();
                 return crate::eval::fanout::apply_concurrently(
                     self.rt,
                     &all,

@@ -79,24 +79,26 @@ fn llm(cx: &mut CallCx, a: &Args) -> R<Value> {
         Some(other) => cx.render(other, display_within)?,
         None => return Err(cx.fail("missing the prompt")),
     };
-    let text = match a.get(1) {
-        Some(v) => Some(cx.render(v, display_within)?),
-        None => None,
-    };
     let json = cx.bool(a, 3, false);
+    // The text goes straight from the context into the message: one copy.
+    let req = match a.get(1) {
+        Some(Value::Str(s)) => match simdutf8::basic::from_utf8(s.bytes()) {
+            Ok(text) => CallRequest::new(prompt).text(text),
+            Err(_) => CallRequest::new(prompt).text(s.text()),
+        },
+        Some(other) => CallRequest::new(prompt).text(cx.render(other, display_within)?),
+        None => CallRequest::new(prompt),
+    };
     let req = CallRequest {
-        prompt,
-        text,
         model: cx.opt_str(a, 2)?.map(|s| s.text().into_owned()),
         system: cx.opt_str(a, 5)?.map(|s| s.text().into_owned()),
         json,
         max_tokens: cx
             .opt_int(a, 4)?
             .map(|n| n.clamp(1, u32::MAX as i64) as u32),
-        parent: None,
-        depth: 0,
         site: cx.rt.site(cx.span),
         deadline: Instant::now().checked_add(cx.rt.meter.time_left()),
+        ..req
     };
     let m = models(cx)?;
     let calls = m.calls().map_err(|e| cx.fail_hint(e, NO_MODEL))?;
@@ -150,7 +152,7 @@ fn rlm(cx: &mut CallCx, a: &Args) -> R<Value> {
 fn budget(cx: &mut CallCx, _: &Args) -> R<Value> {
     let view = match &cx.rt.models {
         Some(m) => match m.calls() {
-            Ok(calls) => calls.budget(m.depth),
+            Ok(calls) => calls.budget_over(m.depth, cx.rt.context.source.bytes()),
             // No backend (no key, say): the limits, with nothing spent and
             // no room for a sub-call.
             Err(_) => Budget::new(m.config().budget).view(m.depth, 0, 0),

@@ -1,6 +1,7 @@
 //! `rlmq run`: run a script over a context. Prints what the script prints,
 //! then its final value and a newline; `--json` prints one JSON object
-//! instead. Exit codes: 0 success, 1 script error, 2 usage or parse error.
+//! instead, with what the sub-calls spent. Exit codes: 0 success, 1 script
+//! error, 2 usage or parse error.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -27,7 +28,8 @@ pub struct RunArgs {
     limits: LimitArgs,
     #[command(flatten)]
     models: ModelArgs,
-    /// Print one JSON object: final value, printed output, counts, timings.
+    /// Print one JSON object: final value, printed output, counts, timings,
+    /// sub-call usage.
     #[arg(long)]
     json: bool,
     /// Bind a string variable: --var name=value (repeatable).
@@ -128,6 +130,14 @@ pub fn run(args: RunArgs) -> u8 {
                 json!(d.one_line(&engine.sources())),
             ),
         };
+        // What the sub-calls spent (zero when none was made).
+        let usage = match engine.rt.models.as_ref().and_then(|m| m.started()) {
+            Some(calls) => calls.totals(),
+            None => crate::llm::Usage {
+                cost_usd: Some(0.0),
+                ..Default::default()
+            },
+        };
         let report = json!({
             "final": final_value,
             "output": String::from_utf8_lossy(&captured),
@@ -135,6 +145,7 @@ pub fn run(args: RunArgs) -> u8 {
             "steps": engine.rt.meter.steps(),
             "elapsed_ms": started.elapsed().as_secs_f64() * 1000.0,
             "context": {"documents": context.docs.len(), "bytes": context.source.len()},
+            "usage": usage,
         });
         let _ = writeln!(lock, "{report}");
     } else if let Ok(Some(v)) = &result {

@@ -145,7 +145,7 @@ impl Http {
     pub async fn send(
         &self,
         model: &str,
-        body: Vec<u8>,
+        body: bytes::Bytes,
         seed: u64,
         deadline: Option<Instant>,
         on_retry: &(dyn Fn(&RetryNote) + Send + Sync),
@@ -212,7 +212,8 @@ impl Http {
         }
     }
 
-    async fn attempt(&self, body: Vec<u8>, timeout: Duration) -> Attempt {
+    /// One attempt; `body` is shared, not copied, between attempts.
+    async fn attempt(&self, body: bytes::Bytes, timeout: Duration) -> Attempt {
         let request = self
             .client
             .post(&self.url)

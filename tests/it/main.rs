@@ -28,6 +28,8 @@ mod errors;
 mod golden;
 /// `rlmq kernel` driven line by line.
 mod kernel;
+/// The budget of a `map` of sub-calls: checked whole before it starts.
+mod map_budget;
 /// `rlmq mcp` over stdio, by hand and with the `mcp` Python SDK.
 mod mcp;
 /// Sub-model calls from rlq programs, against the scripted server.

@@ -323,12 +323,17 @@ fn budget_limits_refuse_calls_with_what_ran_out() {
         });
     let sub = SubCalls::new(c).unwrap();
     assert_eq!(sub.budget(0).llm_calls_left, Some(3));
-    let err = sub.reserve(10).unwrap_err().to_string();
+    let plan = |n: usize| rlmq::llm::MapPlan {
+        pieces: vec![&b"x"[..]; n],
+        calls_per_item: 1,
+        ..Default::default()
+    };
+    let err = sub.reserve_map(&plan(10)).unwrap_err().to_string();
     assert!(
         err.contains("up to 10") && err.contains("partition(size=...)"),
         "{err}"
     );
-    sub.reserve(3).unwrap();
+    sub.reserve_map(&plan(3)).unwrap();
     let results: Vec<_> = (0..5).map(|i| sub.call(&labelled(i))).collect();
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 3);
     let e = results[4].as_ref().unwrap_err();
@@ -543,7 +548,7 @@ fn anthropic_protocol_end_to_end() {
     assert!(r.headers.contains_key("x-api-key"));
     assert_eq!(r.body["max_tokens"], 321);
     assert_eq!(r.system.as_deref(), Some(DEFAULT_SYSTEM));
-    assert_eq!(r.last_user.as_deref(), Some(labelled(7).message().as_str()));
+    assert_eq!(r.last_user.as_deref(), Some(labelled(7).message()));
 }
 
 #[test]
