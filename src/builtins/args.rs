@@ -10,6 +10,7 @@ use crate::diag::{Diagnostic, Stage};
 use crate::eval::env::{Globals, Locals};
 use crate::eval::flow::{Flow, R};
 use crate::eval::interp::Runtime;
+use crate::eval::render::{Bound, Stop};
 use crate::eval::value::{Func, List, Str, Value};
 use crate::search::{Matcher, PatternSpec};
 use crate::syntax::span::Span;
@@ -101,6 +102,16 @@ impl CallCx<'_> {
             .meter
             .check_memory(bytes)
             .map_err(|d| d.at(self.span).into())
+    }
+
+    /// The text of `v` by `how` ([`display_within`] or [`json_within`]),
+    /// built only while it fits the memory and time left.
+    ///
+    /// [`display_within`]: crate::eval::render::display_within
+    /// [`json_within`]: crate::eval::render::json_within
+    pub fn render(&self, v: &Value, how: fn(&Value, &Bound) -> Result<String, Stop>) -> R<String> {
+        let meter = &self.rt.meter;
+        how(v, &meter.bound(false)).map_err(|s| meter.stopped(s, false).at(self.span).into())
     }
 
     /// How many more items of `bytes_each` bytes fit under the memory limit
@@ -345,6 +356,7 @@ impl CallCx<'_> {
         let mut out = Vec::with_capacity(n);
         let mut iter = items.iter();
         let (rt, globals, span) = (self.rt, self.globals, self.span);
+        let depth = crate::eval::depth::current();
         loop {
             let batch: Vec<Value> = iter.by_ref().take(BATCH).collect();
             if batch.is_empty() {
@@ -353,6 +365,7 @@ impl CallCx<'_> {
             let results: Vec<R<Value>> = batch
                 .into_par_iter()
                 .map(|x| {
+                    let _depth = crate::eval::depth::inherit(depth);
                     let mut sink = std::io::sink();
                     rt.call(f, vec![x], Vec::new(), globals, None, &mut sink, span)
                 })

@@ -9,13 +9,14 @@
 //! model name is wrong, the endpoint cannot be reached.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::args::{Args, CallCx};
 use super::{Builtin, Effect};
 use crate::diag::{Diagnostic, Stage};
 use crate::eval::flow::{Flow, R};
 use crate::eval::models::Models;
-use crate::eval::render::{display, from_json};
+use crate::eval::render::{display_within, from_json};
 use crate::eval::value::{ErrorValue, Value};
 use crate::llm::{Budget, BudgetLimits, CallError, CallErrorKind, CallRequest};
 
@@ -37,7 +38,11 @@ fn models<'a>(cx: &CallCx<'a>) -> R<&'a Models> {
 
 /// A failed call: an error value where a retry or a later call could do
 /// better, otherwise a stop with one clear line.
+/// Which failures stop and which are values is the split the language
+/// reference documents (sub-model calls).
 fn failed(cx: &CallCx, e: CallError, site: String) -> R<Value> {
+    // The run's own time ran out while waiting: the time limit's error.
+    cx.rt.meter.check_time().map_err(|d| d.at(cx.span))?;
     let stop = |stage: Stage, hint: &str| -> R<Value> {
         Err(Flow::from(
             Diagnostic::new(stage, format!("{}: {}", cx.name, e.message()))
@@ -71,7 +76,7 @@ fn failed(cx: &CallCx, e: CallError, site: String) -> R<Value> {
 fn llm(cx: &mut CallCx, a: &Args) -> R<Value> {
     let prompt = match a.raw(0) {
         Some(Value::Str(s)) => s.text().into_owned(),
-        Some(other) => display(other),
+        Some(other) => cx.render(other, display_within)?,
         None => return Err(cx.fail("missing the prompt")),
     };
     let json = cx.bool(a, 3, false);
@@ -81,7 +86,7 @@ fn llm(cx: &mut CallCx, a: &Args) -> R<Value> {
             Ok(text) => CallRequest::new(prompt).text(text),
             Err(_) => CallRequest::new(prompt).text(s.text()),
         },
-        Some(other) => CallRequest::new(prompt).text(display(other)),
+        Some(other) => CallRequest::new(prompt).text(cx.render(other, display_within)?),
         None => CallRequest::new(prompt),
     };
     let req = CallRequest {
@@ -92,6 +97,7 @@ fn llm(cx: &mut CallCx, a: &Args) -> R<Value> {
             .opt_int(a, 4)?
             .map(|n| n.clamp(1, u32::MAX as i64) as u32),
         site: cx.rt.site(cx.span),
+        deadline: Instant::now().checked_add(cx.rt.meter.time_left()),
         ..req
     };
     let m = models(cx)?;
@@ -113,7 +119,7 @@ fn rlm(cx: &mut CallCx, a: &Args) -> R<Value> {
     let question = cx.str(a, 0)?.text().into_owned();
     let text = match a.raw(1) {
         Some(Value::Str(s)) => s.text().into_owned(),
-        Some(other) => display(other),
+        Some(other) => cx.render(other, display_within)?,
         None => return Err(cx.fail("missing the text")),
     };
     let m = models(cx)?;

@@ -11,10 +11,11 @@ use clap::Args;
 use serde_json::json;
 
 use super::inputs::{ContextArgs, LimitArgs, ModelArgs, ScriptArgs};
+use crate::context::LoadOptions;
 use crate::diag::render_all;
 use crate::engine::Engine;
 use crate::eval::render::{display, to_json};
-use crate::eval::Value;
+use crate::eval::{Limits, Value};
 
 /// Arguments of `rlmq run`.
 #[derive(Args, Debug)]
@@ -51,7 +52,7 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(x) => x,
         Err(e) => return usage_error(e),
     };
-    let context = match args.context.load() {
+    let context = match args.context.load(&args.limits.limits()) {
         Ok(c) => Arc::new(c),
         Err(e) => return usage_error(e),
     };
@@ -62,7 +63,12 @@ pub fn run(args: RunArgs) -> u8 {
             return 1;
         }
     };
-    if let Err(e) = bind_vars(&mut engine, &args.vars, &args.var_files) {
+    if let Err(e) = bind_vars(
+        &mut engine,
+        &args.vars,
+        &args.var_files,
+        &args.limits.limits(),
+    ) {
         return usage_error(e);
     }
     match args.models.config() {
@@ -164,7 +170,30 @@ fn write_final(out: &mut dyn Write, v: &Value) -> std::io::Result<()> {
     out.write_all(b"\n")
 }
 
-fn bind_vars(engine: &mut Engine, vars: &[String], files: &[String]) -> Result<(), String> {
+/// A `--var-file`'s bytes, within the memory and time limits.
+fn read_var_file(path: &str, limits: &Limits) -> Result<Vec<u8>, String> {
+    let opts = LoadOptions {
+        max_bytes: limits.max_memory,
+        deadline: Instant::now().checked_add(limits.max_time),
+        ..LoadOptions::default()
+    };
+    let owned = path.to_string();
+    super::inputs::within(limits.max_time, "--var-file", move || {
+        let mut f = std::fs::File::open(&owned)
+            .map_err(|e| format!("--var-file: cannot read `{owned}`: {e}"))?;
+        let mut buf = Vec::new();
+        crate::context::read_bounded(&mut f, &mut buf, &opts, &format!("--var-file `{owned}`"))
+            .map_err(|e| e.to_string())?;
+        Ok(buf)
+    })
+}
+
+fn bind_vars(
+    engine: &mut Engine,
+    vars: &[String],
+    files: &[String],
+    limits: &Limits,
+) -> Result<(), String> {
     let split = |s: &str, flag: &str| -> Result<(String, String), String> {
         let (k, v) = s
             .split_once('=')
@@ -188,8 +217,7 @@ fn bind_vars(engine: &mut Engine, vars: &[String], files: &[String]) -> Result<(
     }
     for s in files {
         let (k, path) = split(s, "--var-file")?;
-        let text =
-            std::fs::read(&path).map_err(|e| format!("--var-file: cannot read `{path}`: {e}"))?;
+        let text = read_var_file(&path, limits)?;
         engine.globals.set(
             Arc::from(k.as_str()),
             Value::str(String::from_utf8_lossy(&text).into_owned()),

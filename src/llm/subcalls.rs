@@ -68,6 +68,9 @@ pub struct CallRequest {
     pub depth: u32,
     /// Where the call is in the script (`script.rlq:12:5`), for messages.
     pub site: String,
+    /// When the run that makes the call must end (its `--max-time`): the
+    /// call, its retries and its wait for a slot end by then too.
+    pub deadline: Option<Instant>,
 }
 
 impl CallRequest {
@@ -521,7 +524,7 @@ impl SubCalls {
                 };
                 rec.answer(is_root, model, &hashed, req.parent)
             }
-            None => self.send(id, model, body, seed),
+            None => self.send(id, model, body, seed, req.deadline),
         };
         match sent {
             Ok(Sent { reply, retries }) => {
@@ -586,12 +589,22 @@ impl SubCalls {
     }
 
     /// Runs the HTTP exchange on the runtime and waits for it here.
-    fn send(&self, id: u64, model: &str, body: bytes::Bytes, seed: u64) -> Result<Sent, Failed> {
+    fn send(
+        &self,
+        id: u64,
+        model: &str,
+        body: bytes::Bytes,
+        seed: u64,
+        run_deadline: Option<Instant>,
+    ) -> Result<Sent, Failed> {
         let http = Arc::clone(&self.http);
         let trace = self.trace.clone();
         let totals = Arc::clone(&self.totals);
         let model = model.to_string();
-        let deadline = self.budget.deadline();
+        let deadline = match (self.budget.deadline(), run_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let task = self.handle.spawn(async move {
             let on_retry = move |note: &RetryNote| {

@@ -46,6 +46,8 @@ mod recursion;
 mod repl;
 /// The report of a traced script run.
 mod report;
+/// No input crashes rlmq and no script escapes a limit.
+mod robustness;
 /// The parallel search equals the sequential one, which equals the regex crate.
 mod search_equivalence;
 /// `rlmq serve` over HTTP, by hand and with the `openai` Python client.
