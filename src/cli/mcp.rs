@@ -61,7 +61,8 @@ pub fn run(args: McpArgs) -> u8 {
                 .replace("max_seconds", "--call-max-seconds"),
         );
     }
-    let context = match args.inputs.context.load() {
+    let limits = args.inputs.limits.limits();
+    let context = match args.inputs.context.load(&limits) {
         Ok(c) => Arc::new(c),
         Err(e) => return fail(e),
     };
@@ -72,7 +73,6 @@ pub fn run(args: McpArgs) -> u8 {
         .config(config.clone())
         .backend()
         .ok();
-    let limits = args.inputs.limits.limits();
     let shell_context = Arc::clone(&context);
     let worker = Worker::start(move || {
         let mut shell = Shell::new(shell_context, limits, "call")?;
