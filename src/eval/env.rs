@@ -35,6 +35,11 @@ impl Globals {
         self.vars.insert(name, value);
     }
 
+    /// The value of `name`, for changing in place.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
+        self.vars.get_mut(name)
+    }
+
     /// All variables, sorted by name.
     pub fn sorted(&self) -> Vec<(&Name, &Value)> {
         let mut all: Vec<_> = self.vars.iter().collect();
@@ -64,6 +69,15 @@ impl Locals {
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.vars
             .iter()
+            .rev()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, v)| v)
+    }
+
+    /// The value of `name`, for changing in place.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
+        self.vars
+            .iter_mut()
             .rev()
             .find(|(n, _)| &**n == name)
             .map(|(_, v)| v)
@@ -111,6 +125,21 @@ impl Scope<'_> {
         match self {
             Scope::Top(g) => g.set(name, value),
             Scope::Local { locals, .. } => locals.set(name, value),
+        }
+    }
+
+    /// The value of `name` for changing in place; inside a call, a global
+    /// is first copied into the locals (globals are read-only there).
+    pub fn get_mut(&mut self, name: &Name) -> Option<&mut Value> {
+        match self {
+            Scope::Top(g) => g.get_mut(name),
+            Scope::Local { globals, locals } => {
+                if locals.get(name).is_none() {
+                    let v = globals.get(name)?.clone();
+                    locals.set(name.clone(), v);
+                }
+                locals.get_mut(name)
+            }
         }
     }
 

@@ -18,15 +18,7 @@ impl Runtime {
     /// string's characters, a record's keys.
     pub fn iterate(&self, v: &Value, span: Span) -> R<Box<dyn Iterator<Item = Value> + '_>> {
         Ok(match v {
-            Value::List(l) => {
-                let l = l.clone();
-                Box::new(
-                    (0..)
-                        .map_while(move |i| l.get(i))
-                        .collect::<Vec<_>>()
-                        .into_iter(),
-                )
-            }
+            Value::List(l) => Box::new(l.clone().into_values()),
             Value::Str(s) => Box::new(
                 s.text()
                     .chars()

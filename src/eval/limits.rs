@@ -75,6 +75,7 @@ impl Meter {
     }
 
     /// Counts `n` steps at once (a builtin's per-item work).
+    #[inline]
     pub fn ticks(&self, n: u64) -> Result<(), Diagnostic> {
         let pending = PENDING.with(|p| {
             let v = p.get() as u64 + n;
@@ -92,6 +93,8 @@ impl Meter {
         Ok(())
     }
 
+    #[cold]
+    #[inline(never)]
     fn flush(&self, n: u64) -> Result<(), Diagnostic> {
         let total = self.steps.fetch_add(n, Ordering::Relaxed) + n;
         if total > self.limits.max_steps {

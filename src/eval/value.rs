@@ -338,6 +338,19 @@ impl List {
         }
     }
 
+    /// The items for changing in place: a list of lines is materialised,
+    /// and shared items are copied first, so other holders never see the
+    /// change.
+    pub fn make_mut(&mut self) -> &mut Vec<Value> {
+        if let List::Lines(_) = self {
+            *self = List::Vec(self.to_vec());
+        }
+        match self {
+            List::Vec(v) => Arc::make_mut(v),
+            List::Lines(_) => unreachable!("materialised above"),
+        }
+    }
+
     /// Items `range` as a new list.
     pub fn slice(&self, range: Range<usize>) -> List {
         match self {
@@ -349,7 +362,17 @@ impl List {
     /// An iterator over the items.
     pub fn iter(&self) -> ListIter<'_> {
         ListIter {
-            list: self,
+            list: Cow::Borrowed(self),
+            next: 0,
+            lines_pos: None,
+        }
+    }
+
+    /// An iterator that holds the list (a `for` loop over a value that the
+    /// loop's body may rebind).
+    pub fn into_values(self) -> ListIter<'static> {
+        ListIter {
+            list: Cow::Owned(self),
             next: 0,
             lines_pos: None,
         }
@@ -358,7 +381,7 @@ impl List {
 
 /// Iterator over a [`List`]; walks lines sequentially without index lookups.
 pub struct ListIter<'a> {
-    list: &'a List,
+    list: Cow<'a, List>,
     next: usize,
     lines_pos: Option<usize>,
 }
@@ -367,7 +390,7 @@ impl Iterator for ListIter<'_> {
     type Item = Value;
 
     fn next(&mut self) -> Option<Value> {
-        match self.list {
+        match &*self.list {
             List::Vec(v) => {
                 let item = v.get(self.next).cloned();
                 self.next += 1;
