@@ -346,7 +346,7 @@ fn get(cx: &mut CallCx, a: &Args) -> R<Value> {
     let default = a.raw(2).cloned().unwrap_or(Value::Null);
     let key = a.raw(1).cloned().unwrap_or(Value::Null);
     Ok(match a.raw(0) {
-        Some(Value::Record(r)) => to_key(&key)
+        Some(Value::Record(r)) => ops::key_ref(&key)
             .and_then(|k| r.get(&k).cloned())
             .unwrap_or(default),
         Some(Value::List(l)) => match key {

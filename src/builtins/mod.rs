@@ -154,14 +154,14 @@ fn families() -> [&'static [Builtin]; 8] {
 
 struct Registry {
     entries: Vec<&'static Entry>,
-    by_name: HashMap<&'static str, &'static Entry>,
+    by_name: HashMap<&'static str, &'static Entry, foldhash::fast::FixedState>,
 }
 
 fn registry() -> &'static Registry {
     static REG: OnceLock<Registry> = OnceLock::new();
     REG.get_or_init(|| {
         let mut entries = Vec::new();
-        let mut by_name = HashMap::new();
+        let mut by_name = HashMap::default();
         for fam in families() {
             for b in fam {
                 let (name, params) = parse_sig(b.sig);

@@ -201,20 +201,23 @@ fn split(cx: &mut CallCx, a: &Args) -> R<Value> {
             if sep.is_empty() {
                 return Err(cx.fail_hint("empty separator", "to split into characters use list(s)"));
             }
-            let finder = memchr::memmem::Finder::new(sep.bytes());
-            let mut start = 0;
-            for pos in finder.find_iter(bytes) {
-                if pos < start {
-                    continue;
+            let seplen = sep.byte_len();
+            crate::search::needle::with_finder(sep.bytes(), |finder| -> R<()> {
+                let mut start = 0;
+                for pos in finder.find_iter(bytes) {
+                    if pos < start {
+                        continue;
+                    }
+                    if max.is_some_and(|m| pieces.len() >= m) {
+                        break;
+                    }
+                    pieces.push(s.sub(start..pos));
+                    start = pos + seplen;
+                    cx.tick(1)?;
                 }
-                if max.is_some_and(|m| pieces.len() >= m) {
-                    break;
-                }
-                pieces.push(s.sub(start..pos));
-                start = pos + sep.byte_len();
-                cx.tick(1)?;
-            }
-            pieces.push(s.sub(start..bytes.len()));
+                pieces.push(s.sub(start..bytes.len()));
+                Ok(())
+            })?;
         }
     }
     cx.reserve(pieces.len() * 40)?;
@@ -292,7 +295,7 @@ fn index_of(cx: &mut CallCx, a: &Args) -> R<Value> {
         (Some(Value::Str(s)), Some(Value::Str(n))) => {
             let from = s.char_to_byte(start);
             Ok(Value::Int(
-                memchr::memmem::find(&s.bytes()[from..], n.bytes())
+                crate::search::needle::find(&s.bytes()[from..], n.bytes())
                     .map_or(-1, |i| s.byte_to_char(from + i) as i64),
             ))
         }

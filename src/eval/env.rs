@@ -16,7 +16,7 @@ use super::value::Value;
 /// a session).
 #[derive(Clone, Default)]
 pub struct Globals {
-    vars: HashMap<Name, Value>,
+    vars: HashMap<Name, Value, foldhash::fast::FixedState>,
 }
 
 impl Globals {

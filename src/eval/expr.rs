@@ -13,7 +13,7 @@ use crate::syntax::span::Span;
 use super::call::CallArgs;
 use super::env::{visible_names, Scope};
 use super::errors::*;
-use super::flow::R;
+use super::flow::{Flow, R};
 use super::interp::Runtime;
 use super::ops::{self};
 use super::render;
@@ -256,14 +256,12 @@ impl Runtime {
     }
 
     pub(super) fn key_of(&self, v: &Value, span: Span) -> R<Key> {
-        ops::to_key(v).ok_or_else(|| {
-            Diagnostic::runtime(
-                span,
-                format!("record keys must be str or int, got {}", v.type_name()),
-            )
-            .hint("convert the key with str(k)")
-            .into()
-        })
+        ops::to_key(v).ok_or_else(|| bad_key(v, span))
+    }
+
+    /// `v` as a borrowed record key, for a lookup.
+    pub(super) fn key_ref_of<'v>(&self, v: &'v Value, span: Span) -> R<KeyRef<'v>> {
+        ops::key_ref(v).ok_or_else(|| bad_key(v, span))
     }
 
     pub(super) fn fstring(
@@ -315,4 +313,14 @@ pub(super) fn estimate_concat(a: &Value, b: &Value, op: BinOp) -> usize {
             .saturating_mul(32),
         _ => 0,
     }
+}
+
+/// The error for a value that cannot be a record key.
+fn bad_key(v: &Value, span: Span) -> Flow {
+    Diagnostic::runtime(
+        span,
+        format!("record keys must be str or int, got {}", v.type_name()),
+    )
+    .hint("convert the key with str(k)")
+    .into()
 }

@@ -10,7 +10,7 @@ use crate::syntax::span::Span;
 
 use super::env::Scope;
 use super::errors::*;
-use super::flow::{Flow, R};
+use super::flow::R;
 use super::interp::Runtime;
 use super::ops::{self};
 use super::value::*;
@@ -198,25 +198,27 @@ pub(super) fn set_path(
             set_path(&mut l.make_mut()[k], rest, f)
         }
         Value::Record(r) => {
-            let k = ops::to_key(key).ok_or_else(|| {
-                Flow::from(Diagnostic::runtime(
+            let Some(k) = ops::key_ref(key) else {
+                return Err(Diagnostic::runtime(
                     *span,
                     format!("record keys must be str or int, got {}", key.type_name()),
-                ))
-            })?;
+                )
+                .into());
+            };
             if !r.contains_key(&k) {
                 if !rest.is_empty() {
-                    return Err(missing_key(r, &k, *span).into());
+                    return Err(missing_key(r, &k.to_key(), *span).into());
                 }
                 // A new key: computed aside, so a failure adds nothing.
                 let mut new = Value::Null;
                 f(&mut new)?;
+                let k = ops::to_key(key).unwrap_or_else(|| k.to_key());
                 Arc::make_mut(r).insert(k, new);
                 return Ok(());
             }
             match Arc::make_mut(r).get_mut(&k) {
                 Some(v) => set_path(v, rest, f),
-                None => Err(missing_key(r, &k, *span).into()),
+                None => Err(missing_key(r, &k.to_key(), *span).into()),
             }
         }
         other => Err(Diagnostic::runtime(

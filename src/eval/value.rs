@@ -430,7 +430,7 @@ impl Iterator for ListIter<'_> {
 }
 
 /// A record key: a string or an int.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Key {
     /// A string key.
     Str(Arc<str>),
@@ -444,6 +444,60 @@ impl Key {
         match self {
             Key::Str(s) => Value::Str(Str::Owned(s.clone())),
             Key::Int(i) => Value::Int(*i),
+        }
+    }
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            Key::Str(s) => KeyRef::Str(Cow::Borrowed(s)).hash(state),
+            Key::Int(i) => KeyRef::Int(*i).hash(state),
+        }
+    }
+}
+
+/// A record key borrowed from a value, to look a key up without
+/// allocating one; it hashes and compares as the [`Key`] it stands for.
+#[derive(Debug)]
+pub enum KeyRef<'a> {
+    /// A string key.
+    Str(Cow<'a, str>),
+    /// An int key.
+    Int(i64),
+}
+
+impl Hash for KeyRef<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            KeyRef::Str(s) => {
+                state.write_u8(0);
+                s.as_ref().hash(state);
+            }
+            KeyRef::Int(i) => {
+                state.write_u8(1);
+                i.hash(state);
+            }
+        }
+    }
+}
+
+impl indexmap::Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        match (self, key) {
+            (KeyRef::Str(a), Key::Str(b)) => a.as_ref() == b.as_ref(),
+            (KeyRef::Int(a), Key::Int(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl KeyRef<'_> {
+    /// The owned key.
+    pub fn to_key(&self) -> Key {
+        match self {
+            KeyRef::Str(s) => Key::Str(Arc::from(s.as_ref())),
+            KeyRef::Int(i) => Key::Int(*i),
         }
     }
 }

@@ -151,6 +151,7 @@ impl Matcher {
             m: self,
             cache,
             lines,
+            caps: None,
         }
     }
 }
@@ -276,6 +277,9 @@ pub(crate) struct Searcher<'m> {
     m: &'m Matcher,
     cache: Option<meta::Cache>,
     lines: Option<LineCursor>,
+    /// Capture slots, made on the first match whose groups are asked for
+    /// and reused for the next ones.
+    caps: Option<Captures>,
 }
 
 impl Searcher<'_> {
@@ -408,12 +412,15 @@ impl Searcher<'_> {
         Some(m)
     }
 
-    /// Capture groups 1.. of the match that starts at `start` (empty for
-    /// literals and sets, and when the regex has no groups).
+    /// Capture groups 1.. of the match `start..end` (empty for literals and
+    /// sets, and when the regex has no groups). The anchored search is
+    /// bounded by the match's end: the same leftmost-first match, found
+    /// without scanning the rest of the haystack (look-around still sees it).
     pub(crate) fn groups(
         &mut self,
         hay: &[u8],
         start: usize,
+        end: usize,
     ) -> Vec<Option<std::ops::Range<usize>>> {
         let Engine::Regex(re, _) = &self.m.inner.engine else {
             return Vec::new();
@@ -424,11 +431,9 @@ impl Searcher<'_> {
         let Some(cache) = self.cache.as_mut() else {
             return Vec::new();
         };
-        let mut caps: Captures = re.create_captures();
-        let input = Input::new(hay)
-            .span(start..hay.len())
-            .anchored(Anchored::Yes);
-        re.search_captures_with(cache, &input, &mut caps);
+        let caps = self.caps.get_or_insert_with(|| re.create_captures());
+        let input = Input::new(hay).span(start..end).anchored(Anchored::Yes);
+        re.search_captures_with(cache, &input, caps);
         (1..=self.m.inner.groups)
             .map(|g| caps.get_group(g).map(|s| s.range()))
             .collect()
