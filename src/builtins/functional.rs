@@ -101,34 +101,64 @@ fn filter(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 /// Sorts `items` by `keys` (stable); an incomparable pair is an error.
+/// Keys that are all ints or all strings are compared directly.
 fn sort_by_keys(cx: &CallCx, items: Vec<Value>, keys: Vec<Value>, reverse: bool) -> R<Vec<Value>> {
-    let failure: RefCell<Option<Flow>> = RefCell::new(None);
-    let mut idx: Vec<usize> = (0..items.len()).collect();
-    idx.sort_by(|&i, &j| {
-        let o = compare(&keys[i], &keys[j]).unwrap_or_else(|e| {
-            failure.borrow_mut().get_or_insert_with(|| {
-                let d = crate::diag::Diagnostic::runtime(
-                    cx.span,
-                    format!("{}: {}", cx.name, e.message),
-                );
-                match e.hint {
-                    Some(h) => d.hint(h).into(),
-                    None => d.into(),
-                }
+    let order = |o: Ordering| if reverse { o.reverse() } else { o };
+    let idx: Vec<usize> = if let Some(ints) = all_ints(&keys) {
+        let mut pairs: Vec<(i64, usize)> = ints.into_iter().zip(0..).collect();
+        pairs.sort_by(|a, b| order(a.0.cmp(&b.0)));
+        pairs.into_iter().map(|(_, i)| i).collect()
+    } else if let Some(strs) = all_strs(&keys) {
+        let mut pairs: Vec<(&[u8], usize)> = strs.into_iter().zip(0..).collect();
+        pairs.sort_by(|a, b| order(a.0.cmp(b.0)));
+        pairs.into_iter().map(|(_, i)| i).collect()
+    } else {
+        let failure: RefCell<Option<Flow>> = RefCell::new(None);
+        let mut idx: Vec<usize> = (0..items.len()).collect();
+        idx.sort_by(|&i, &j| {
+            let o = compare(&keys[i], &keys[j]).unwrap_or_else(|e| {
+                failure.borrow_mut().get_or_insert_with(|| {
+                    let d = crate::diag::Diagnostic::runtime(
+                        cx.span,
+                        format!("{}: {}", cx.name, e.message),
+                    );
+                    match e.hint {
+                        Some(h) => d.hint(h).into(),
+                        None => d.into(),
+                    }
+                });
+                Ordering::Equal
             });
-            Ordering::Equal
+            order(o)
         });
-        if reverse {
-            o.reverse()
-        } else {
-            o
+        if let Some(f) = failure.into_inner() {
+            return Err(f);
         }
-    });
-    if let Some(f) = failure.into_inner() {
-        return Err(f);
-    }
+        idx
+    };
     let mut slots: Vec<Option<Value>> = items.into_iter().map(Some).collect();
     Ok(idx.into_iter().filter_map(|i| slots[i].take()).collect())
+}
+
+/// The keys as ints, when every one is an int.
+fn all_ints(keys: &[Value]) -> Option<Vec<i64>> {
+    keys.iter()
+        .map(|k| match k {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The keys' bytes, when every one is a string (byte order is code point
+/// order).
+fn all_strs(keys: &[Value]) -> Option<Vec<&[u8]>> {
+    keys.iter()
+        .map(|k| match k {
+            Value::Str(s) => Some(s.bytes()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn sort(cx: &mut CallCx, a: &Args) -> R<Value> {

@@ -270,7 +270,7 @@ impl Runtime {
         sc: &Scope,
         out: &mut dyn Write,
     ) -> R<Value> {
-        let mut s = String::new();
+        let mut s = String::with_capacity(parts.len() * 8);
         for p in parts {
             match p {
                 FStringPart::Text(t) => s.push_str(t),
@@ -278,7 +278,7 @@ impl Runtime {
                     let v = self.eval(expr, sc, out)?;
                     self.no_error(&v, expr.span)?;
                     match spec {
-                        None => s.push_str(&render::display(&v)),
+                        None => render::display_into(&mut s, &v),
                         Some(spec) => s.push_str(
                             &super::format::apply(&v, spec)
                                 .map_err(|m| Diagnostic::runtime(expr.span, m))?,

@@ -13,8 +13,26 @@ use super::value::{Func, Key, Record, Str, Value};
 pub fn display(v: &Value) -> String {
     match v {
         Value::Str(s) => s.text().into_owned(),
-        Value::Float(f) => float_text(*f),
-        other => to_json(other).to_string(),
+        other => {
+            let mut out = String::new();
+            display_into(&mut out, other);
+            out
+        }
+    }
+}
+
+/// Appends the text `print` writes for one value to `out`.
+pub fn display_into(out: &mut String, v: &Value) {
+    use std::fmt::Write;
+    match v {
+        Value::Str(s) => out.push_str(&s.text()),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) => out.push_str(&float_text(*f)),
+        other => {
+            let _ = write!(out, "{}", to_json(other));
+        }
     }
 }
 
