@@ -233,7 +233,8 @@ pub enum HashKey<'a> {
 fn unique(cx: &mut CallCx, a: &Args) -> R<Value> {
     let l = cx.list(a, 0)?;
     let items = l.to_vec();
-    let mut seen: HashSet<HashKey<'_>, foldhash::fast::FixedState> = HashSet::default();
+    let mut seen: HashSet<HashKey<'_>, foldhash::fast::FixedState> =
+        HashSet::with_capacity_and_hasher(items.len(), Default::default());
     let mut slow: Vec<&Value> = Vec::new();
     let mut out = Vec::new();
     for x in items.iter() {

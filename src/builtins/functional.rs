@@ -101,17 +101,40 @@ fn filter(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 /// Sorts `items` by `keys` (stable); an incomparable pair is an error.
-/// Keys that are all ints or all strings are compared directly.
-fn sort_by_keys(cx: &CallCx, items: Vec<Value>, keys: Vec<Value>, reverse: bool) -> R<Vec<Value>> {
+/// Keys that are all ints or all strings are compared directly (strings by
+/// their first eight bytes first); when the items are their own keys, equal
+/// items cannot be told apart and the sort need not be stable.
+fn sort_by_keys(
+    cx: &CallCx,
+    items: Vec<Value>,
+    keys: Vec<Value>,
+    reverse: bool,
+    keys_are_items: bool,
+) -> R<Vec<Value>> {
     let order = |o: Ordering| if reverse { o.reverse() } else { o };
     let idx: Vec<usize> = if let Some(ints) = all_ints(&keys) {
         let mut pairs: Vec<(i64, usize)> = ints.into_iter().zip(0..).collect();
-        pairs.sort_by(|a, b| order(a.0.cmp(&b.0)));
+        if keys_are_items {
+            pairs.sort_unstable_by(|a, b| order(a.0.cmp(&b.0)));
+        } else {
+            pairs.sort_by(|a, b| order(a.0.cmp(&b.0)));
+        }
         pairs.into_iter().map(|(_, i)| i).collect()
     } else if let Some(strs) = all_strs(&keys) {
-        let mut pairs: Vec<(&[u8], usize)> = strs.into_iter().zip(0..).collect();
-        pairs.sort_by(|a, b| order(a.0.cmp(b.0)));
-        pairs.into_iter().map(|(_, i)| i).collect()
+        let mut keyed: Vec<(u64, &[u8], usize)> = strs
+            .into_iter()
+            .zip(0..)
+            .map(|(s, i)| (prefix8(s), s, i))
+            .collect();
+        let cmp = |a: &(u64, &[u8], usize), b: &(u64, &[u8], usize)| {
+            order(a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)))
+        };
+        if keys_are_items {
+            keyed.sort_unstable_by(cmp);
+        } else {
+            keyed.sort_by(cmp);
+        }
+        keyed.into_iter().map(|(_, _, i)| i).collect()
     } else {
         let failure: RefCell<Option<Flow>> = RefCell::new(None);
         let mut idx: Vec<usize> = (0..items.len()).collect();
@@ -140,6 +163,15 @@ fn sort_by_keys(cx: &CallCx, items: Vec<Value>, keys: Vec<Value>, reverse: bool)
     Ok(idx.into_iter().filter_map(|i| slots[i].take()).collect())
 }
 
+/// The first eight bytes, zero-padded, as a big-endian number: ordered as
+/// the strings are, except that equal numbers leave the order open.
+fn prefix8(s: &[u8]) -> u64 {
+    let mut buf = [0u8; 8];
+    let n = s.len().min(8);
+    buf[..n].copy_from_slice(&s[..n]);
+    u64::from_be_bytes(buf)
+}
+
 /// The keys as ints, when every one is an int.
 fn all_ints(keys: &[Value]) -> Option<Vec<i64>> {
     keys.iter()
@@ -164,13 +196,20 @@ fn all_strs(keys: &[Value]) -> Option<Vec<&[u8]>> {
 fn sort(cx: &mut CallCx, a: &Args) -> R<Value> {
     let xs = cx.list(a, 0)?;
     let reverse = cx.bool(a, 2, false);
-    let keys = match cx.opt_func(a, 1)? {
-        Some(f) => cx.apply_all(&xs, &f)?,
+    let key_fn = cx.opt_func(a, 1)?;
+    let keys = match &key_fn {
+        Some(f) => cx.apply_all(&xs, f)?,
         None => xs.iter().collect(),
     };
     let items: Vec<Value> = xs.iter().collect();
     cx.tick(items.len() as u64)?;
-    Ok(Value::list(sort_by_keys(cx, items, keys, reverse)?))
+    Ok(Value::list(sort_by_keys(
+        cx,
+        items,
+        keys,
+        reverse,
+        key_fn.is_none(),
+    )?))
 }
 
 fn keys_of(cx: &mut CallCx, xs: &List, f: &Func) -> R<Vec<crate::eval::value::Key>> {

@@ -31,6 +31,7 @@ use std::ops::Range;
 
 mod driver;
 mod error;
+mod groups;
 mod line_filter;
 mod matcher;
 pub mod needle;

@@ -22,6 +22,8 @@ mod docs;
 mod errors;
 /// Scripts under tests/golden/ with their expected output.
 mod golden;
+/// The interpreter benchmark suite's programs print what their Python twins print.
+mod interp_suite;
 /// `rlmq kernel` driven line by line.
 mod kernel;
 /// Sub-model calls from rlq programs, against the scripted server.
