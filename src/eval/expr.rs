@@ -175,6 +175,11 @@ impl Runtime {
                 self.field(&v, name, e.span)
             }
             ExprKind::Index(x, i) => {
+                if let ExprKind::Field(inner, name) = &x.kind {
+                    if &**name == "groups" {
+                        return self.group_of(e, x, inner, i, sc, out);
+                    }
+                }
                 let v = self.eval(x, sc, out)?;
                 let idx = self.eval(i, sc, out)?;
                 self.index(&v, &idx, e.span)
@@ -213,6 +218,40 @@ impl Runtime {
                 Err(Diagnostic::runtime(e.span, "this expression did not parse").into())
             }
         }
+    }
+
+    /// `m.groups[i]`: one group of a match, without building the list of
+    /// all groups (any other value takes the general path).
+    fn group_of(
+        &self,
+        e: &Expr,
+        x: &Expr,
+        inner: &Expr,
+        i: &Expr,
+        sc: &Scope,
+        out: &mut dyn Write,
+    ) -> R<Value> {
+        self.meter.tick().map_err(|d| d.at(x.span))?;
+        let v = self.eval(inner, sc, out)?;
+        let idx = match &v {
+            Value::Match(m) => {
+                let idx = self.eval(i, sc, out)?;
+                if let Value::Int(n) = idx {
+                    if let Some(k) = ops::resolve_index(n, m.groups.len()) {
+                        return Ok(m.groups[k]
+                            .as_ref()
+                            .map_or(Value::Null, |r| Value::Str(m.hay.sub(r.clone()))));
+                    }
+                }
+                idx
+            }
+            _ => {
+                let list = self.field(&v, "groups", x.span)?;
+                let idx = self.eval(i, sc, out)?;
+                return self.index(&list, &idx, e.span);
+            }
+        };
+        self.index(&self.field(&v, "groups", x.span)?, &idx, e.span)
     }
 
     pub(super) fn eval_args(&self, args: &[Arg], sc: &Scope, out: &mut dyn Write) -> R<CallArgs> {

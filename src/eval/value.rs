@@ -171,7 +171,10 @@ impl Str {
     pub fn text(&self) -> Cow<'_, str> {
         match self {
             Str::Owned(s) => Cow::Borrowed(s),
-            Str::View(v) => String::from_utf8_lossy(v.bytes()),
+            Str::View(v) => match std::str::from_utf8(v.bytes()) {
+                Ok(t) => Cow::Borrowed(t),
+                Err(_) => String::from_utf8_lossy(v.bytes()),
+            },
         }
     }
 
