@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use super::args::{Args, CallCx};
 use super::{Builtin, Effect};
 use crate::eval::flow::{Flow, R};
-use crate::eval::ops::{compare, to_key};
+use crate::eval::ops::{compare, key_ref, to_key};
 use crate::eval::value::{Func, List, Record, Value};
 
 /// The builtins that take a function.
@@ -212,34 +212,55 @@ fn sort(cx: &mut CallCx, a: &Args) -> R<Value> {
     )?))
 }
 
-fn keys_of(cx: &mut CallCx, xs: &List, f: &Func) -> R<Vec<crate::eval::value::Key>> {
-    cx.apply_all(xs, f)?
-        .iter()
-        .map(|k| {
-            to_key(k).ok_or_else(|| {
-                cx.fail_hint(
-                    format!(
-                        "the key function returned {}, which cannot be a record key",
-                        k.type_name()
-                    ),
-                    "return a str or an int, e.g. r => str(r.user)",
-                )
-            })
-        })
-        .collect()
+/// The key function's results, each checked to be usable as a record key.
+fn key_values(cx: &mut CallCx, xs: &List, f: &Func) -> R<Vec<Value>> {
+    let keys = cx.apply_all(xs, f)?;
+    if let Some(k) = keys.iter().find(|k| key_ref(k).is_none()) {
+        return Err(cx.fail_hint(
+            format!(
+                "the key function returned {}, which cannot be a record key",
+                k.type_name()
+            ),
+            "return a str or an int, e.g. r => str(r.user)",
+        ));
+    }
+    Ok(keys)
+}
+
+/// Calls `seen(index)` for each key: the index of its record entry, made
+/// (with `fresh()`) the first time the key turns up. Looked up borrowed, a
+/// key is only copied when new.
+fn tally(
+    r: &mut Record,
+    keys: &[Value],
+    fresh: impl Fn() -> Value,
+    mut seen: impl FnMut(&mut Record, usize, usize),
+) {
+    for (i, k) in keys.iter().enumerate() {
+        let Some(kr) = key_ref(k) else { continue };
+        let at = match r.get_index_of(&kr) {
+            Some(at) => at,
+            None => r.insert_full(to_key(k).unwrap_or_else(|| kr.to_key()), fresh()).0,
+        };
+        seen(r, at, i);
+    }
 }
 
 fn group_by(cx: &mut CallCx, a: &Args) -> R<Value> {
     let xs = cx.list(a, 0)?;
     let f = cx.func(a, 1)?;
-    let keys = keys_of(cx, &xs, &f)?;
-    let mut groups: indexmap::IndexMap<_, Vec<Value>> = indexmap::IndexMap::new();
-    for (k, x) in keys.into_iter().zip(xs.iter()) {
-        groups.entry(k).or_default().push(x);
-    }
-    let mut r = Record::with_capacity(groups.len());
-    for (k, v) in groups {
-        r.insert(k, Value::list(v));
+    let keys = key_values(cx, &xs, &f)?;
+    let items = xs.to_vec();
+    let mut groups: Vec<Vec<Value>> = Vec::new();
+    let mut r = Record::new();
+    tally(&mut r, &keys, || Value::Null, |_, at, i| {
+        if at == groups.len() {
+            groups.push(Vec::new());
+        }
+        groups[at].push(items[i].clone());
+    });
+    for (slot, g) in r.values_mut().zip(groups) {
+        *slot = Value::list(g);
     }
     Ok(Value::record(r))
 }
@@ -247,14 +268,13 @@ fn group_by(cx: &mut CallCx, a: &Args) -> R<Value> {
 fn count_by(cx: &mut CallCx, a: &Args) -> R<Value> {
     let xs = cx.list(a, 0)?;
     let f = cx.func(a, 1)?;
-    let keys = keys_of(cx, &xs, &f)?;
+    let keys = key_values(cx, &xs, &f)?;
     let mut r = Record::new();
-    for k in keys {
-        let e = r.entry(k).or_insert(Value::Int(0));
-        if let Value::Int(n) = e {
+    tally(&mut r, &keys, || Value::Int(0), |r, at, _| {
+        if let Some((_, Value::Int(n))) = r.get_index_mut(at) {
             *n += 1;
         }
-    }
+    });
     Ok(Value::record(r))
 }
 

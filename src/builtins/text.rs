@@ -1,6 +1,8 @@
 //! Builtins on strings: length, lines, slicing, case, trimming, splitting,
 //! joining, replacing. Slices of the context stay zero-copy views.
 
+use std::borrow::Cow;
+
 use super::args::{str_list, Args, CallCx};
 use super::{Builtin, Effect};
 use crate::eval::flow::R;
@@ -149,7 +151,8 @@ fn trim_side(cx: &mut CallCx, a: &Args, side: Side) -> R<Value> {
         _ => text.trim_end_matches(is_trim).len(),
     };
     let end = end.max(start);
-    if matches!(s, Str::View(_)) && !text.contains('\u{FFFD}') {
+    // A view whose text needed no repair has the same byte offsets.
+    if matches!(s, Str::View(_)) && matches!(text, Cow::Borrowed(_)) {
         return Ok(Value::Str(s.sub(start..end)));
     }
     Ok(Value::str(&text[start..end]))

@@ -255,7 +255,9 @@ impl Runtime {
     }
 
     pub(super) fn eval_args(&self, args: &[Arg], sc: &Scope, out: &mut dyn Write) -> R<CallArgs> {
-        let mut argv = Vec::with_capacity(args.len());
+        // Room for a builtin's optional parameters, which its binding fills
+        // in place.
+        let mut argv = Vec::with_capacity(args.len().max(4));
         let mut kwargs = Vec::new();
         for a in args {
             let v = self.eval(&a.value, sc, out)?;
