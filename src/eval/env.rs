@@ -26,13 +26,19 @@ impl Globals {
     }
 
     /// The value of `name`.
+    #[inline]
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.vars.get(name)
     }
 
     /// Binds `name`.
     pub fn set(&mut self, name: Name, value: Value) {
-        self.vars.insert(name, value);
+        match self.vars.get_mut(&*name) {
+            Some(slot) => *slot = value,
+            None => {
+                self.vars.insert(name, value);
+            }
+        }
     }
 
     /// The value of `name`, for changing in place.
@@ -66,6 +72,7 @@ impl Locals {
     }
 
     /// The value of `name`.
+    #[inline]
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.vars
             .iter()
@@ -113,6 +120,7 @@ pub enum Scope<'g> {
 
 impl Scope<'_> {
     /// The value of `name`, locals first.
+    #[inline]
     pub fn get(&self, name: &str) -> Option<&Value> {
         match self {
             Scope::Top(g) => g.get(name),

@@ -332,6 +332,7 @@ impl Runtime {
     }
 
     /// Fails when `v` is a failed sub-call used in an operation.
+    #[inline]
     pub fn no_error(&self, v: &Value, span: Span) -> R<()> {
         match v {
             Value::Error(e) => Err(error_value_used(e, span).into()),

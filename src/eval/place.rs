@@ -80,9 +80,6 @@ impl Runtime {
                 PlaceStep::Field(n, s) => (Value::Str(Str::Owned(n.clone())), *s),
             });
         }
-        if sc.get(&place.root).is_none() {
-            return Err(self.unknown_name(&place.root, place.root_span, sc).into());
-        }
         match sc.get_mut(&place.root) {
             Some(root) => set_path(root, &keys, f),
             None => Err(self.unknown_name(&place.root, place.root_span, sc).into()),

@@ -73,6 +73,7 @@ impl Value {
     }
 
     /// Python truthiness: 0, 0.0, "", [], {}, null and false are false.
+    #[inline]
     pub fn truthy(&self) -> bool {
         match self {
             Value::Null => false,
