@@ -10,6 +10,7 @@ byte-identical between rlmq and python), PYCOMPUTE (python's exec time,
 without reading the file).
 
 Usage: bench.py OUT.json [case-id-substring ...]
+ROUNDS=N in the environment caps each case's rounds (a quicker, noisier look).
 """
 import json, os, subprocess, sys, tempfile, threading, time, hashlib
 
@@ -117,6 +118,8 @@ def main():
     for c in CASES:
         if sel and not any(s in c["id"] for s in sel):
             continue
+        if os.environ.get("ROUNDS"):
+            c = dict(c, rounds=min(c["rounds"], int(os.environ["ROUNDS"])))
         cmds = commands(c)
         res = {name: [] for name, _, _ in cmds}
         load0 = os.getloadavg()[0]
