@@ -33,9 +33,11 @@ impl Engine {
     /// Parses and checks a script; every problem found is returned.
     pub fn compile(&self, name: &str, text: &str) -> Result<Program, Vec<Diagnostic>> {
         let id = self.rt.add_source(name, text);
-        let program = crate::syntax::parse(&self.rt.sources(), id)?;
-        let problems = check(&program, self.globals.names().map(|n| &**n));
+        let sources = self.rt.sources();
+        let program = crate::syntax::parse(&sources, id)?;
+        let problems = check(&program, self.globals.names().map(|n| &**n), &sources);
         if problems.is_empty() {
+            self.rt.note_shadows(crate::check::shadow_sites(&program));
             Ok(program)
         } else {
             Err(problems)
@@ -49,6 +51,15 @@ impl Engine {
         out: &mut dyn Write,
     ) -> Result<Option<Value>, Diagnostic> {
         self.rt.run(program, &mut self.globals, out)
+    }
+
+    /// What the sub-calls of the run spent so far.
+    pub fn spent(&self) -> crate::llm::Usage {
+        self.rt
+            .models
+            .as_ref()
+            .map(|m| m.spent())
+            .unwrap_or_default()
     }
 
     /// The source files seen so far, for rendering diagnostics.

@@ -24,6 +24,8 @@
 //! - [`trajectory`]: trace files read back as a tree, for the terminal
 //!   and as an HTML report;
 //! - [`bench`]: timing the primitives on a file (`rlmq bench`);
+//! - [`mcp`]: the Model Context Protocol server (`rlmq mcp`);
+//! - [`serve`]: the OpenAI-compatible HTTP server (`rlmq serve`);
 //! - [`cli`]: the `rlmq` command.
 #![warn(missing_docs)]
 
@@ -37,9 +39,20 @@ pub mod diag;
 pub mod engine;
 pub mod eval;
 pub mod llm;
+pub mod mcp;
 pub mod search;
+pub mod serve;
 pub mod session;
 pub mod stdlib;
+pub mod stopped;
 pub mod suggest;
 pub mod syntax;
 pub mod trajectory;
+
+/// The Rust examples of the README, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!(concat!(env!("OUT_DIR"), "/readme_rust.md"))]
+pub struct ReadmeExamples;
+
+pub use context::Context;
+pub use session::{Answer, Session, SessionError, Shell, Status, TurnRun};

@@ -23,3 +23,32 @@ pub fn load(rt: &Runtime, globals: &mut Globals) -> Result<(), Diagnostic> {
     rt.run(&program, globals, &mut sink)?;
     Ok(())
 }
+
+/// The standard library's functions for the system prompt: each `def` as
+/// its signature and the first phrase of the comment above it.
+pub fn prompt_line() -> String {
+    let mut items = Vec::new();
+    let mut comment = String::new();
+    for line in PRELUDE.lines() {
+        if let Some(c) = line.strip_prefix("# ") {
+            comment.push_str(c);
+            comment.push(' ');
+        } else if let Some(def) = line.strip_prefix("def ") {
+            let sig = def.split(" {").next().unwrap_or(def);
+            let brief = comment
+                .split([':', ';', ','])
+                .next()
+                .unwrap_or("")
+                .split(" (")
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_end_matches('.');
+            items.push(format!("`{sig}` {}", brief.to_lowercase()));
+            comment.clear();
+        } else {
+            comment.clear();
+        }
+    }
+    format!("- helpers: {}\n", items.join("; "))
+}

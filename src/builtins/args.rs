@@ -18,12 +18,23 @@ use crate::syntax::span::Span;
 pub struct Args {
     slots: Vec<Option<Value>>,
     rest: Vec<Value>,
+    positional: usize,
 }
 
 impl Args {
-    /// Bound slots (one per parameter) and extra positional arguments.
-    pub fn new(slots: Vec<Option<Value>>, rest: Vec<Value>) -> Args {
-        Args { slots, rest }
+    /// Bound slots (one per parameter), extra positional arguments, and how
+    /// many arguments were given by position.
+    pub fn new(slots: Vec<Option<Value>>, rest: Vec<Value>, positional: usize) -> Args {
+        Args {
+            slots,
+            rest,
+            positional,
+        }
+    }
+
+    /// True when parameter `i` was given by position (not as `name=`).
+    pub fn by_position(&self, i: usize) -> bool {
+        i < self.positional
     }
 
     /// Parameter `i`, if given and not null.
@@ -185,6 +196,13 @@ impl CallCx<'_> {
         }
     }
 
+    /// Parameter `i` iterated as Python iterates it: a list's items, a
+    /// string's characters, a record's keys.
+    pub fn iterable(&self, args: &Args, i: usize) -> R<List> {
+        let v = self.required(args, i)?;
+        python_items(v).ok_or_else(|| self.wrong(i, "a list, a string or a record", v))
+    }
+
     /// Parameter `i` as a function.
     pub fn func(&self, args: &Args, i: usize) -> R<Func> {
         match self.required(args, i)? {
@@ -323,4 +341,22 @@ impl CallCx<'_> {
 /// A list of strings as a value.
 pub fn str_list(items: impl IntoIterator<Item = Str>) -> Value {
     Value::list(items.into_iter().map(Value::Str).collect())
+}
+
+/// The items Python's iteration gives for `v`: a list's items, a string's
+/// characters, a record's keys; `None` for other values.
+pub fn python_items(v: &Value) -> Option<List> {
+    match v {
+        Value::List(l) => Some(l.clone()),
+        Value::Str(s) => Some(List::from_vec(
+            s.text()
+                .chars()
+                .map(|c| Value::str(c.to_string()))
+                .collect(),
+        )),
+        Value::Record(r) => Some(List::from_vec(
+            r.keys().map(crate::eval::value::Key::to_value).collect(),
+        )),
+        _ => None,
+    }
 }

@@ -16,102 +16,119 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin {
         sig: "take(xs, n)",
         doc: "the first n items (or characters)",
+        brief: "first n",
         effect: Effect::Pure,
         run: take,
     },
     Builtin {
         sig: "skip(xs, n)",
         doc: "all but the first n items (or characters)",
+        brief: "all but first n",
         effect: Effect::Pure,
         run: skip,
     },
     Builtin {
         sig: "zip(*lists)",
         doc: "[a_i, b_i, ...] for each position, as long as the shortest list",
+        brief: "[a_i, b_i] lists",
         effect: Effect::Pure,
         run: zip,
     },
     Builtin {
         sig: "enumerate(xs, start=0)",
         doc: "[i, x] for each item",
+        brief: "[i, x] lists",
         effect: Effect::Pure,
         run: enumerate,
     },
     Builtin {
         sig: "flatten(xs)",
         doc: "the items of the inner lists, one level (non-list items kept as they are)",
+        brief: "one level",
         effect: Effect::Pure,
         run: flatten,
     },
     Builtin {
         sig: "pairs(xs)",
         doc: "every [xs_i, xs_j] with i < j",
+        brief: "every [xs_i, xs_j], i < j",
         effect: Effect::Pure,
         run: pairs,
     },
     Builtin {
         sig: "unique(xs)",
         doc: "distinct items in first-seen order",
+        brief: "distinct, first-seen order",
         effect: Effect::Pure,
         run: unique,
     },
     Builtin {
         sig: "reverse(xs)",
         doc: "the items (or characters) in reverse order",
+        brief: "",
         effect: Effect::Pure,
         run: reverse,
     },
     Builtin {
         sig: "range(a, b=null, step=1)",
         doc: "range(n) is 0..n-1; range(a, b) is a..b-1",
+        brief: "as Python's",
         effect: Effect::Pure,
         run: range,
     },
     Builtin {
         sig: "sum(xs, start=0)",
         doc: "the sum of numbers",
+        brief: "",
         effect: Effect::Pure,
         run: sum,
     },
     Builtin {
         sig: "keys(r)",
         doc: "the keys of a record, in insertion order",
+        brief: "",
         effect: Effect::Pure,
         run: keys,
     },
     Builtin {
         sig: "values(r)",
         doc: "the values of a record, in insertion order",
+        brief: "",
         effect: Effect::Pure,
         run: values,
     },
     Builtin {
         sig: "items(r)",
         doc: "[key, value] pairs of a record, in insertion order",
+        brief: "[key, value] lists",
         effect: Effect::Pure,
         run: items,
     },
     Builtin {
         sig: "get(x, key, default=null)",
         doc: "r[key] or xs[i], or default when absent",
+        brief: "r[key] / xs[i], or default",
         effect: Effect::Pure,
         run: get,
     },
     Builtin {
         sig: "record(pairs=null)",
         doc: "a record from [key, value] pairs (or a copy of a record)",
+        brief: "record from [k, v] pairs",
         effect: Effect::Pure,
         run: record,
     },
     Builtin {
         sig: "merge(*records)",
         doc: "a record with the keys of later records over earlier ones",
+        brief: "later records' keys win",
         effect: Effect::Pure,
         run: merge,
     },
     Builtin {
         sig: "list(x)",
         doc: "a list: the characters of a str, the keys of a record, a copy of a list",
+        brief: "chars / keys / copy",
         effect: Effect::Pure,
         run: list,
     },
@@ -161,7 +178,7 @@ fn zip(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn enumerate(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let l = cx.list(a, 0)?;
+    let l = cx.iterable(a, 0)?;
     let start = cx.int(a, 1, Some(0))?;
     cx.reserve(l.len() * 64)?;
     Ok(Value::list(
@@ -231,7 +248,7 @@ pub enum HashKey<'a> {
 }
 
 fn unique(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let l = cx.list(a, 0)?;
+    let l = cx.iterable(a, 0)?;
     let items = l.to_vec();
     let mut seen: HashSet<HashKey<'_>, foldhash::fast::FixedState> =
         HashSet::with_capacity_and_hasher(items.len(), Default::default());
@@ -299,7 +316,7 @@ fn range(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn sum(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let l = cx.list(a, 0)?;
+    let l = cx.iterable(a, 0)?;
     let mut acc = a.get(1).cloned().unwrap_or(Value::Int(0));
     for x in l.iter() {
         if !matches!(x, Value::Int(_) | Value::Float(_) | Value::Bool(_)) {

@@ -10,19 +10,19 @@ use crate::eval::value::Value;
 
 /// The conversion builtins.
 pub const BUILTINS: &[Builtin] = &[
-    Builtin { sig: "int(x)", doc: "an int from a number, a bool or a decimal string (surrounding spaces and _ or , separators allowed)", effect: Effect::Pure, run: int },
-    Builtin { sig: "float(x)", doc: "a float from a number or a string", effect: Effect::Pure, run: float },
-    Builtin { sig: "str(x)", doc: "a string: strings as they are, other values as print shows them", effect: Effect::Inspect, run: str_ },
-    Builtin { sig: "bool(x)", doc: "truthiness: 0, 0.0, \"\", [], {}, null and false are false", effect: Effect::Pure, run: bool_ },
-    Builtin { sig: "json(x)", doc: "the value as JSON text", effect: Effect::Pure, run: json },
-    Builtin { sig: "parse_json(text)", doc: "a value from JSON text (code fences around it are ignored)", effect: Effect::Pure, run: parse_json },
-    Builtin { sig: "type(x)", doc: "\"str\" \"int\" \"float\" \"bool\" \"null\" \"list\" \"record\" \"match\" \"regex\" \"function\" or \"error\"", effect: Effect::Inspect, run: type_ },
-    Builtin { sig: "is_error(x)", doc: "true if x is a failed sub-call", effect: Effect::Inspect, run: is_error },
-    Builtin { sig: "round(x, digits=0)", doc: "x rounded half to even: an int without digits, else a float", effect: Effect::Pure, run: round },
-    Builtin { sig: "abs(x)", doc: "absolute value", effect: Effect::Pure, run: abs },
-    Builtin { sig: "pow(x, y)", doc: "x ** y", effect: Effect::Pure, run: pow },
-    Builtin { sig: "floor(x)", doc: "largest int <= x", effect: Effect::Pure, run: floor },
-    Builtin { sig: "ceil(x)", doc: "smallest int >= x", effect: Effect::Pure, run: ceil },
+    Builtin { sig: "int(x)", doc: "an int from a number, a bool or a decimal string (surrounding spaces and _ or , separators allowed)", brief: "from number, bool or numeric str", effect: Effect::Pure, run: int },
+    Builtin { sig: "float(x)", doc: "a float from a number or a string", brief: "", effect: Effect::Pure, run: float },
+    Builtin { sig: "str(x)", doc: "a string: strings as they are, other values as print shows them", brief: "as print shows it", effect: Effect::Inspect, run: str_ },
+    Builtin { sig: "bool(x)", doc: "truthiness: 0, 0.0, \"\", [], {}, null and false are false", brief: "truthiness", effect: Effect::Pure, run: bool_ },
+    Builtin { sig: "json(x)", doc: "the value as JSON text", brief: "to JSON text", effect: Effect::Pure, run: json },
+    Builtin { sig: "parse_json(text)", doc: "a value from JSON text (code fences around it are ignored)", brief: "from JSON text (fences ok)", effect: Effect::Pure, run: parse_json },
+    Builtin { sig: "type(x)", doc: "\"str\" \"int\" \"float\" \"bool\" \"null\" \"list\" \"record\" \"match\" \"regex\" \"function\" or \"error\"", brief: "\"str\" \"int\" \"list\" \"record\" \"error\" ...", effect: Effect::Inspect, run: type_ },
+    Builtin { sig: "is_error(x)", doc: "true if x is a failed sub-call", brief: "a failed sub-call?", effect: Effect::Inspect, run: is_error },
+    Builtin { sig: "round(x, digits=0)", doc: "x rounded half to even: an int without digits, else a float", brief: "half to even; int without digits", effect: Effect::Pure, run: round },
+    Builtin { sig: "abs(x)", doc: "absolute value", brief: "", effect: Effect::Pure, run: abs },
+    Builtin { sig: "pow(x, y)", doc: "x ** y", brief: "", effect: Effect::Pure, run: pow },
+    Builtin { sig: "floor(x)", doc: "largest int <= x", brief: "", effect: Effect::Pure, run: floor },
+    Builtin { sig: "ceil(x)", doc: "smallest int >= x", brief: "", effect: Effect::Pure, run: ceil },
 ];
 
 fn arg(a: &Args, i: usize) -> Value {

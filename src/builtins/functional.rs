@@ -15,80 +15,80 @@ use crate::eval::value::{Func, List, Record, Value};
 pub const BUILTINS: &[Builtin] = &[
     Builtin {
         sig: "map(xs, f)",
-        doc: "f(x) for each item, in order (concurrent for sub-calls, parallel for pure functions)",
+        doc: "f(x) for each item, in order (concurrent for sub-calls, parallel for pure functions)", brief: "f(x) each, in order; sub-calls run concurrently",
         effect: Effect::Pure,
         run: map,
     },
     Builtin {
         sig: "filter(xs, f)",
-        doc: "the items for which f(x) is truthy, in order",
+        doc: "the items for which f(x) is truthy, in order", brief: "items where f(x) is truthy",
         effect: Effect::Pure,
         run: filter,
     },
     Builtin {
         sig: "sort(xs, key=null, reverse=false)",
-        doc: "sorted copy, stable; numbers numerically, strings by code point",
+        doc: "sorted copy of a list (a string's characters, a record's keys), stable; numbers numerically, strings by code point", brief: "stable sorted copy (sorted is an alias)",
         effect: Effect::Pure,
         run: sort,
     },
     Builtin {
         sig: "group_by(xs, f)",
-        doc: "record f(x) -> list of items, keys in first-seen order",
+        doc: "record f(x) -> list of items, keys in first-seen order", brief: "record f(x) -> items",
         effect: Effect::Pure,
         run: group_by,
     },
     Builtin {
         sig: "count_by(xs, f)",
-        doc: "record f(x) -> number of items, keys in first-seen order",
+        doc: "record f(x) -> number of items, keys in first-seen order", brief: "record f(x) -> count",
         effect: Effect::Pure,
         run: count_by,
     },
     Builtin {
         sig: "first(xs, f=null)",
-        doc: "the first item for which f(x) is truthy (the first item without f), or null",
+        doc: "the first item for which f(x) is truthy (the first item without f), or null", brief: "first item with f(x) truthy, or null",
         effect: Effect::Pure,
         run: first,
     },
     Builtin {
         sig: "reduce(xs, f, init)",
-        doc: "f(...f(f(init, x0), x1)..., xn)",
+        doc: "f(...f(f(init, x0), x1)..., xn)", brief: "fold from init",
         effect: Effect::Pure,
         run: reduce,
     },
     Builtin {
         sig: "min(*values, key=null)",
-        doc: "smallest of a list or of the arguments (the first on ties)",
+        doc: "smallest of a list (a string's characters, a record's keys) or of the arguments (the first on ties)", brief: "of a list/str/record or the arguments",
         effect: Effect::Pure,
         run: min,
     },
     Builtin {
         sig: "max(*values, key=null)",
-        doc: "largest of a list or of the arguments (the first on ties)",
+        doc: "largest of a list (a string's characters, a record's keys) or of the arguments (the first on ties)", brief: "of a list/str/record or the arguments",
         effect: Effect::Pure,
         run: max,
     },
     Builtin {
         sig: "any(xs, f=null)",
-        doc: "true if any item (or f(item)) is truthy",
+        doc: "true if any item (or f(item)) is truthy", brief: "",
         effect: Effect::Pure,
         run: any,
     },
     Builtin {
         sig: "all(xs, f=null)",
-        doc: "true if every item (or f(item)) is truthy",
+        doc: "true if every item (or f(item)) is truthy", brief: "",
         effect: Effect::Pure,
         run: all,
     },
 ];
 
 fn map(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let xs = cx.list(a, 0)?;
+    let xs = cx.iterable(a, 0)?;
     let f = cx.func(a, 1)?;
     Ok(Value::list(cx.apply_all(&xs, &f)?))
 }
 
 fn filter(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let xs = cx.list(a, 0)?;
+    let xs = cx.iterable(a, 0)?;
     let f = cx.func(a, 1)?;
     let keep = cx.apply_all(&xs, &f)?;
     Ok(Value::list(
@@ -194,7 +194,7 @@ fn all_strs(keys: &[Value]) -> Option<Vec<&[u8]>> {
 }
 
 fn sort(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let xs = cx.list(a, 0)?;
+    let xs = cx.iterable(a, 0)?;
     let reverse = cx.bool(a, 2, false);
     let key_fn = cx.opt_func(a, 1)?;
     if key_fn.is_none() {
@@ -265,7 +265,7 @@ fn tally(
 }
 
 fn group_by(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let xs = cx.list(a, 0)?;
+    let xs = cx.iterable(a, 0)?;
     let f = cx.func(a, 1)?;
     let keys = key_values(cx, &xs, &f)?;
     let items = xs.to_vec();
@@ -284,7 +284,7 @@ fn group_by(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn count_by(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let xs = cx.list(a, 0)?;
+    let xs = cx.iterable(a, 0)?;
     let f = cx.func(a, 1)?;
     let keys = key_values(cx, &xs, &f)?;
     let mut r = Record::new();
@@ -297,7 +297,7 @@ fn count_by(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn first(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let xs = cx.list(a, 0)?;
+    let xs = cx.iterable(a, 0)?;
     let Some(f) = cx.opt_func(a, 1)? else {
         return Ok(xs.get(0).unwrap_or(Value::Null));
     };
@@ -310,7 +310,7 @@ fn first(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn reduce(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let xs = cx.list(a, 0)?;
+    let xs = cx.iterable(a, 0)?;
     let f = cx.func(a, 1)?;
     let mut acc = a.raw(2).cloned().unwrap_or(Value::Null);
     for x in xs.iter() {
@@ -320,8 +320,19 @@ fn reduce(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn extreme(cx: &mut CallCx, a: &Args, want: Ordering) -> R<Value> {
+    // One argument is iterated as in Python: `max("hello")` is "o",
+    // `max(r)` the largest key of a record.
     let items: List = match a.rest() {
-        [Value::List(l)] => l.clone(),
+        [one] => super::args::python_items(one).ok_or_else(|| {
+            cx.fail_hint(
+                format!("needs a list, a string or a record, got {}", one.type_name()),
+                format!(
+                    "{0}(xs) gives the {1} item of a list (a string's characters, a record's keys); {0}(a, b) the {1} of its arguments",
+                    cx.name,
+                    if cx.name == "max" { "largest" } else { "smallest" }
+                ),
+            )
+        })?,
         [] => return Err(cx.fail("needs a list or at least one value")),
         many => List::from_vec(many.to_vec()),
     };
@@ -354,7 +365,7 @@ fn max(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn truth_test(cx: &mut CallCx, a: &Args, want_any: bool) -> R<Value> {
-    let xs = cx.list(a, 0)?;
+    let xs = cx.iterable(a, 0)?;
     let f = cx.opt_func(a, 1)?;
     for x in xs.iter() {
         let t = match &f {

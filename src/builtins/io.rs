@@ -11,18 +11,21 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin {
         sig: "print(*values)",
         doc: "writes the values separated by a space (strings raw, others as JSON), then a newline",
+        brief: "strings raw, others as JSON",
         effect: Effect::Output,
         run: print,
     },
     Builtin {
         sig: "final(x)",
         doc: "ends the program; x is the answer",
+        brief: "end with the answer",
         effect: Effect::Final,
         run: final_,
     },
     Builtin {
         sig: "vars()",
         doc: "the variables: name, type, size and a short preview of each",
+        brief: "your variables, previewed",
         effect: Effect::Output,
         run: vars,
     },

@@ -50,6 +50,9 @@ pub struct Builtin {
     pub sig: &'static str,
     /// One line: what it returns.
     pub doc: &'static str,
+    /// A few words for the system prompt's table (empty when the name and
+    /// signature say it all).
+    pub brief: &'static str,
     /// What calling it can do.
     pub effect: Effect,
     /// The implementation.
@@ -137,18 +140,20 @@ const PYTHON_HINTS: &[(&str, &str)] = &[
     ("nonlocal", "a def cannot assign outer variables; return the value instead"),
     ("global", "a def cannot assign outer variables; return the value instead"),
     ("len_", "use len(x)"),
+    ("index", "use index_of(s, x): the offset of x, or -1 when it is absent"),
 ];
 
-fn families() -> [&'static [Builtin]; 8] {
+/// The builtins by family, with the family's name.
+fn families() -> [(&'static str, &'static [Builtin]); 8] {
     [
-        text::BUILTINS,
-        search::BUILTINS,
-        partition::BUILTINS,
-        collections::BUILTINS,
-        functional::BUILTINS,
-        convert::BUILTINS,
-        io::BUILTINS,
-        model::BUILTINS,
+        ("text", text::BUILTINS),
+        ("search", search::BUILTINS),
+        ("cut", partition::BUILTINS),
+        ("collections", collections::BUILTINS),
+        ("functions", functional::BUILTINS),
+        ("values", convert::BUILTINS),
+        ("output", io::BUILTINS),
+        ("models", model::BUILTINS),
     ]
 }
 
@@ -162,7 +167,7 @@ fn registry() -> &'static Registry {
     REG.get_or_init(|| {
         let mut entries = Vec::new();
         let mut by_name = HashMap::default();
-        for fam in families() {
+        for (_, fam) in families() {
             for b in fam {
                 let (name, params) = parse_sig(b.sig);
                 let e: &'static Entry = Box::leak(Box::new(Entry {
@@ -270,6 +275,7 @@ fn bind(
             if fixed == 1 { "" } else { "s" }
         ));
     }
+    let positional = args.len();
     // The arguments' vector becomes the slots' (no new allocation when its
     // capacity suffices).
     let mut slots: Vec<Option<Value>> = args.into_iter().map(Some).collect();
@@ -304,7 +310,24 @@ fn bind(
             ));
         }
     }
-    Ok(Args::new(slots, rest))
+    Ok(Args::new(slots, rest, positional))
+}
+
+/// The builtins for the system prompt: one line per family, each builtin
+/// as its signature and brief.
+pub fn prompt_table() -> String {
+    let mut out = String::new();
+    for (family, fam) in families() {
+        let items: Vec<String> = fam
+            .iter()
+            .map(|b| match b.brief {
+                "" => format!("`{}`", b.sig),
+                brief => format!("`{}` {brief}", b.sig),
+            })
+            .collect();
+        out.push_str(&format!("- {family}: {}\n", items.join("; ")));
+    }
+    out
 }
 
 /// Writes the builtin table (signature and doc) as markdown rows.

@@ -16,14 +16,14 @@ use crate::diag::{Diagnostic, Stage};
 use crate::eval::flow::{Flow, R};
 use crate::eval::models::Models;
 use crate::eval::render::{display, from_json};
-use crate::eval::value::{ErrorValue, Key, Record, Value};
-use crate::llm::{CallError, CallErrorKind, CallRequest};
+use crate::eval::value::{ErrorValue, Value};
+use crate::llm::{Budget, BudgetLimits, CallError, CallErrorKind, CallRequest};
 
 /// The model builtins.
 pub const BUILTINS: &[Builtin] = &[
-    Builtin { sig: "llm(prompt, text=null, model=null, json=false, max_tokens=null, system=null)", doc: "one sub-model call: the reply as a str (parsed into values with json=true); a failed call is an error value", effect: Effect::Model, run: llm },
-    Builtin { sig: "rlm(question, text)", doc: "a recursive sub-session over text at depth+1 (bounded by --max-depth); its answer", effect: Effect::Model, run: rlm },
-    Builtin { sig: "budget()", doc: "what is left: {llm_calls_left, tokens_left, usd_left, seconds_left, depth, max_depth, sub_input_chars, sub_output_tokens}", effect: Effect::Pure, run: budget },
+    Builtin { sig: "llm(prompt, text=null, model=null, json=false, max_tokens=null, system=null)", doc: "one sub-model call: the reply as a str (parsed into values with json=true); a failed call is an error value", brief: "one sub-call: reply str (parsed with json=true); failure is an error value", effect: Effect::Model, run: llm },
+    Builtin { sig: "rlm(question, text)", doc: "a recursive sub-session over text at depth+1 (bounded by --max-depth); its answer", brief: "a whole sub-session over text", effect: Effect::Model, run: rlm },
+    Builtin { sig: "budget()", doc: "what is spent and left: {llm_calls_used, llm_calls_left, tokens_used, tokens_left, usd_used, usd_left, depth, max_depth, sub_input_chars, sub_output_tokens}; \"unlimited\" where no limit is set", brief: "spent and left: llm_calls_*, tokens_*, usd_* (\"unlimited\"), sub_input_chars, sub_output_tokens", effect: Effect::Pure, run: budget },
 ];
 
 const NO_MODEL: &str = "set OPENAI_API_KEY (with OPENAI_BASE_URL for a local or other OpenAI-compatible server) or ANTHROPIC_API_KEY, or name a model with --model / --sub-model";
@@ -137,18 +137,14 @@ fn rlm(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn budget(cx: &mut CallCx, _: &Args) -> R<Value> {
-    if let Some(m) = &cx.rt.models {
-        if let Ok(calls) = m.calls() {
-            let view = calls.budget(m.depth);
-            return Ok(serde_json::to_value(view).map_or(Value::Null, |j| from_json(&j)));
-        }
-    }
-    let mut r = Record::new();
-    for k in ["llm_calls_left", "tokens_left", "usd_left", "seconds_left"] {
-        r.insert(Key::Str(k.into()), Value::Null);
-    }
-    for k in ["depth", "max_depth", "sub_input_chars", "sub_output_tokens"] {
-        r.insert(Key::Str(k.into()), Value::Int(0));
-    }
-    Ok(Value::record(r))
+    let view = match &cx.rt.models {
+        Some(m) => match m.calls() {
+            Ok(calls) => calls.budget(m.depth),
+            // No backend (no key, say): the limits, with nothing spent and
+            // no room for a sub-call.
+            Err(_) => Budget::new(m.config().budget).view(m.depth, 0, 0),
+        },
+        None => Budget::new(BudgetLimits::default()).view(0, 0, 0),
+    };
+    Ok(serde_json::to_value(view).map_or(Value::Null, |j| from_json(&j)))
 }

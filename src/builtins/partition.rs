@@ -15,10 +15,47 @@ use crate::search;
 
 /// The partition builtins.
 pub const BUILTINS: &[Builtin] = &[
-    Builtin { sig: "partition(x, by=null, size=null, n=null, chars=null)", doc: "a text: pieces starting at each match of by, of at most size characters cut after a newline, or n nearly equal pieces at line ends; a list: batches of size items, n batches, or batches of at most chars characters", effect: Effect::Pure, run: partition },
-    Builtin { sig: "offset(text)", doc: "where a slice of the context starts in the context, in characters; null for a computed string", effect: Effect::Pure, run: offset },
-    Builtin { sig: "doc_of(text)", doc: "the name of the document a slice of the context lies in; null for a computed string", effect: Effect::Pure, run: doc_of },
+    Builtin { sig: "partition(x, by=null, size=null, n=null, chars=null)", doc: "a text: pieces starting at each match of by, of at most size characters cut after a newline, or n nearly equal pieces at line ends; a list: batches of size items, n batches, or batches of at most chars characters; t.partition(sep) with a str by position is Python's [before, sep, after]", brief: "text: by= pieces at each match, size= chars, n= pieces; list: size=, n=, chars= batches", effect: Effect::Pure, run: partition },
+    Builtin { sig: "offset(text)", doc: "where a slice of the context starts in the context, in characters; null for a computed string", brief: "start of a context slice in context", effect: Effect::Pure, run: offset },
+    Builtin { sig: "doc_of(text)", doc: "the name of the document a slice of the context lies in; null for a computed string", brief: "document name of a context slice", effect: Effect::Pure, run: doc_of },
 ];
+
+/// `s.partition(sep)` as in Python: `[before, sep, after]` around the
+/// first `sep`, or `[s, "", ""]` when it does not occur.
+fn python_partition(cx: &mut CallCx, a: &Args) -> R<Value> {
+    let usage = "partition(t, by=p) cuts before each match of p; Python's t.partition(sep) gives [before, sep, after]";
+    if [2, 3, 4].iter().any(|&i| a.get(i).is_some()) {
+        return Err(cx.fail_hint(
+            "give the pattern as by= together with size=, n= or chars=",
+            usage,
+        ));
+    }
+    match (a.raw(0), a.raw(1)) {
+        (Some(Value::Str(s)), Some(Value::Str(sep))) => {
+            let text = s.text();
+            let sep_text = sep.text();
+            if sep_text.is_empty() {
+                return Err(cx.fail_hint("empty separator", usage));
+            }
+            Ok(Value::list(match text.find(&*sep_text) {
+                Some(i) => vec![
+                    Value::Str(s.sub(0..i)),
+                    Value::Str(s.sub(i..i + sep_text.len())),
+                    Value::Str(s.sub(i + sep_text.len()..text.len())),
+                ],
+                None => vec![Value::Str(s.clone()), Value::str(""), Value::str("")],
+            }))
+        }
+        (Some(Value::Str(_)), Some(_)) => Err(cx.fail_hint(
+            "a pattern to cut at is given as by=",
+            "partition(t, by=re\"^## \") gives the pieces starting at each match; t.partition(sep) with a str sep is Python's [before, sep, after]",
+        )),
+        _ => Err(cx.fail_hint(
+            "a list is cut with size=, n= or chars=",
+            "partition(xs, size=100), partition(xs, n=8), partition(xs, chars=50000)",
+        )),
+    }
+}
 
 fn positive(cx: &CallCx, a: &Args, i: usize, name: &str) -> R<Option<usize>> {
     match cx.opt_int(a, i)? {
@@ -32,6 +69,9 @@ fn positive(cx: &CallCx, a: &Args, i: usize, name: &str) -> R<Option<usize>> {
 }
 
 fn partition(cx: &mut CallCx, a: &Args) -> R<Value> {
+    if a.by_position(1) {
+        return python_partition(cx, a);
+    }
     let given = [1, 2, 3, 4].iter().filter(|&&i| a.get(i).is_some()).count();
     if given != 1 {
         return Err(cx.fail_hint(

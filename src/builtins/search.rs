@@ -13,23 +13,24 @@ use crate::search::{self, RawMatch};
 
 /// The search builtins.
 pub const BUILTINS: &[Builtin] = &[
-    Builtin { sig: "grep(text, pattern, ignore_case=false, around=0, max=null)", doc: "every match in order: .text .start .end .line .line_text .groups .doc (.around with around=N)", effect: Effect::Pure, run: grep },
-    Builtin { sig: "count(x, pattern, ignore_case=false)", doc: "non-overlapping matches of pattern in a str; equal items in a list", effect: Effect::Pure, run: count },
-    Builtin { sig: "find(text, pattern, ignore_case=false)", doc: "the first match, or null", effect: Effect::Pure, run: find },
-    Builtin { sig: "findall(text, pattern, ignore_case=false)", doc: "matched strings (the group when the regex has one group, a list of groups when several), like Python's re.findall", effect: Effect::Pure, run: findall },
-    Builtin { sig: "matches(text, pattern, ignore_case=false)", doc: "true if the pattern occurs anywhere in the text", effect: Effect::Pure, run: matches },
-    Builtin { sig: "regex(source)", doc: "a regex built from a computed string (use re\"...\" for a literal one)", effect: Effect::Pure, run: regex },
-    Builtin { sig: "escape(text)", doc: "the text with regex metacharacters escaped, for regex(...)", effect: Effect::Pure, run: escape },
-    Builtin { sig: "replace(text, old, new, max=null)", doc: "text with occurrences of old (a str or a regex; $1 names groups) replaced by new", effect: Effect::Pure, run: replace },
+    Builtin { sig: "grep(text, pattern, ignore_case=false, around=0, max=null)", doc: "every match in order: .text .start .end .line .line_text .groups .doc (.around with around=N)", brief: "every match: .text .groups .line .line_text .start .end .doc (.around)", effect: Effect::Pure, run: grep },
+    Builtin { sig: "count(x, pattern, ignore_case=false)", doc: "non-overlapping matches of pattern in a str; equal items in a list", brief: "matches in a str; equal items in a list", effect: Effect::Pure, run: count },
+    Builtin { sig: "find(text, pattern, ignore_case=false)", doc: "the first match, or null", brief: "first match or null", effect: Effect::Pure, run: find },
+    Builtin { sig: "findall(text, pattern, ignore_case=false)", doc: "matched strings (the group when the regex has one group, a list of groups when several), like Python's re.findall", brief: "matched strings (or groups), as re.findall", effect: Effect::Pure, run: findall },
+    Builtin { sig: "matches(text, pattern, ignore_case=false)", doc: "true if the pattern occurs anywhere in the text", brief: "true if pattern occurs anywhere", effect: Effect::Pure, run: matches },
+    Builtin { sig: "regex(source)", doc: "a regex built from a computed string (use re\"...\" for a literal one)", brief: "regex from a computed string", effect: Effect::Pure, run: regex },
+    Builtin { sig: "escape(text)", doc: "the text with regex metacharacters escaped, for regex(...)", brief: "escape regex metacharacters", effect: Effect::Pure, run: escape },
+    Builtin { sig: "replace(text, old, new, max=null)", doc: "text with occurrences of old (a str or a regex; $1 names groups) replaced by new", brief: "replace str or regex ($1 = group)", effect: Effect::Pure, run: replace },
 ];
 
 fn to_match(hay: &Str, m: RawMatch, around: usize, cx: &CallCx) -> Value {
+    let mut doc_range = None;
     let doc = hay.as_view().and_then(|v| {
         if Arc::ptr_eq(&v.src, &cx.rt.context.source) && cx.rt.context.docs.len() > 1 {
-            cx.rt
-                .context
-                .doc_at(v.range.start + m.start)
-                .map(|d| Arc::from(d.name.as_str()))
+            cx.rt.context.doc_at(v.range.start + m.start).map(|d| {
+                doc_range = Some(d.range.clone());
+                Arc::from(d.name.as_str())
+            })
         } else if Arc::ptr_eq(&v.src, &cx.rt.context.source) {
             cx.rt
                 .context
@@ -46,6 +47,7 @@ fn to_match(hay: &Str, m: RawMatch, around: usize, cx: &CallCx) -> Value {
         groups: m.groups,
         around,
         doc,
+        doc_range,
     }))
 }
 

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use clap::Args;
 use serde_json::json;
 
-use super::inputs::{ContextArgs, LimitArgs, ModelArgs};
-use crate::session::{Answer, Options, Session};
+use super::inputs::SessionInputs;
+use crate::session::{Answer, Session};
 use crate::trajectory::{cost, duration, group};
 
 /// Arguments of `rlmq ask`.
@@ -24,26 +24,7 @@ pub struct AskArgs {
     #[arg(long, value_name = "PATH", conflicts_with = "question")]
     question_file: Option<PathBuf>,
     #[command(flatten)]
-    context: ContextArgs,
-    #[command(flatten)]
-    models: ModelArgs,
-    #[command(flatten)]
-    limits: LimitArgs,
-    /// Root-model turns at most.
-    #[arg(long, default_value_t = 20)]
-    max_iterations: u32,
-    /// Turns in a row that may fail (script error, no rlq block) before the session ends.
-    #[arg(long, default_value_t = 5)]
-    max_errors: u32,
-    /// Characters of each turn's output shown to the model (head and tail kept).
-    #[arg(long, default_value_t = 10_000)]
-    max_output_chars: usize,
-    /// Reply allowance of each root-model turn, in tokens (default: the configured max_tokens).
-    #[arg(long, value_name = "TOKENS")]
-    root_max_tokens: Option<u32>,
-    /// Include the worked examples (prompts/examples/) in the system prompt.
-    #[arg(long)]
-    examples: bool,
+    inputs: SessionInputs,
     /// Print one JSON object (answer, status, turns, usage) instead of the answer.
     #[arg(long)]
     json: bool,
@@ -69,31 +50,15 @@ pub fn run(args: AskArgs) -> u8 {
     if question.trim().is_empty() {
         return usage_error("the question is empty");
     }
-    let config = match args.models.config() {
+    let config = match args.inputs.models.config() {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
-    let context = match args.context.load() {
+    let context = match args.inputs.context.load() {
         Ok(c) => Arc::new(c),
         Err(e) => return usage_error(e),
     };
-    let mut limits = args.limits.limits();
-    limits.max_output = limits.max_output.min(64 << 20);
-    let options = Options {
-        root_model: None,
-        root_max_tokens: args.root_max_tokens,
-        max_iterations: args.max_iterations,
-        max_errors: args.max_errors,
-        max_output_chars: args.max_output_chars,
-        limits,
-        examples: args.examples,
-        context_paths: args
-            .context
-            .context
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect(),
-    };
+    let options = args.inputs.options();
     let session = Session::new(context).config(config).options(options);
     let answer = match session.ask(&question) {
         Ok(a) => a,

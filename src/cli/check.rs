@@ -1,4 +1,5 @@
-//! `rlmq check`: parse and check a script without running it.
+//! `rlmq check`: parse and check a script without running it. The names a
+//! session binds (`question`) count as defined.
 
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use super::inputs::ScriptArgs;
 use crate::context::Context;
 use crate::diag::render_all;
 use crate::engine::Engine;
-use crate::eval::Limits;
+use crate::eval::{Limits, Value};
 
 /// Arguments of `rlmq check`.
 #[derive(Args, Debug)]
@@ -26,13 +27,17 @@ pub fn run(args: CheckArgs) -> u8 {
             return 2;
         }
     };
-    let engine = match Engine::new(Arc::new(Context::empty()), Limits::default()) {
+    let mut engine = match Engine::new(Arc::new(Context::empty()), Limits::default()) {
         Ok(e) => e,
         Err(d) => {
             eprintln!("{}", d.message);
             return 1;
         }
     };
+    // A script may read what a session binds (`question`).
+    for name in crate::session::SESSION_NAMES {
+        engine.globals.set(Arc::from(*name), Value::str(""));
+    }
     match engine.compile(&name, &text) {
         Ok(_) => {
             println!("ok: {name}");

@@ -158,6 +158,74 @@ pub struct ModelArgs {
     pub trace: Option<PathBuf>,
 }
 
+/// What the subcommands that run sessions (`ask`, `serve`, `mcp`) take: the
+/// context, models and budgets, interpreter limits, and the loop's settings.
+#[derive(Args, Debug)]
+pub struct SessionInputs {
+    /// The context documents.
+    #[command(flatten)]
+    pub context: ContextArgs,
+    /// Models, budgets, cache and trace.
+    #[command(flatten)]
+    pub models: ModelArgs,
+    /// Interpreter limits of each turn.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// Settings of the root loop.
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+impl SessionInputs {
+    /// The loop's options (see [`SessionArgs::options`]).
+    pub fn options(&self) -> crate::session::Options {
+        self.session.options(&self.limits, &self.context)
+    }
+}
+
+/// Settings of the root loop, shared by the subcommands that run sessions.
+#[derive(Args, Debug, Clone)]
+pub struct SessionArgs {
+    /// Root-model turns at most.
+    #[arg(long, default_value_t = 20)]
+    pub max_iterations: u32,
+    /// Turns in a row that may fail (script error, no rlq block) before the session ends.
+    #[arg(long, default_value_t = 5)]
+    pub max_errors: u32,
+    /// Characters of each turn's output shown to the model (head and tail kept).
+    #[arg(long, default_value_t = 10_000)]
+    pub max_output_chars: usize,
+    /// Reply allowance of each root-model turn, in tokens (default: the configured max_tokens).
+    #[arg(long, value_name = "TOKENS")]
+    pub root_max_tokens: Option<u32>,
+    /// Include the worked examples (prompts/examples/) in the system prompt.
+    #[arg(long)]
+    pub examples: bool,
+}
+
+impl SessionArgs {
+    /// The loop's options with these interpreter limits (printed output
+    /// capped at 64 MiB a turn) over the context given as `context`.
+    pub fn options(&self, limits: &LimitArgs, context: &ContextArgs) -> crate::session::Options {
+        let mut limits = limits.limits();
+        limits.max_output = limits.max_output.min(64 << 20);
+        crate::session::Options {
+            root_model: None,
+            root_max_tokens: self.root_max_tokens,
+            max_iterations: self.max_iterations,
+            max_errors: self.max_errors,
+            max_output_chars: self.max_output_chars,
+            limits,
+            examples: self.examples,
+            context_paths: context
+                .context
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+        }
+    }
+}
+
 /// What an interactive shell (`rlmq kernel`, `rlmq repl`) opens on.
 #[derive(Args, Debug)]
 pub struct ShellArgs {

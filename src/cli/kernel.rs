@@ -93,10 +93,17 @@ fn answer(shell: &mut Shell, line: &str, input_line: u64, default_max: usize) ->
             }
         },
     };
+    turn_reply(shell, code, max)
+}
+
+/// Runs `code` as the shell's next turn and answers as the kernel does:
+/// output cut to `max_output_chars`, the error as data, the final value,
+/// and what the turn's sub-calls spent (`rlmq mcp` answers the same way).
+pub fn turn_reply(shell: &mut Shell, code: &str, max_output_chars: usize) -> Json {
     let before = spent(shell);
     let turn = shell.run(code);
     let after = spent(shell);
-    let cut = truncate(&turn.output, max);
+    let cut = truncate(&turn.output, max_output_chars);
     json!({
         "turn": turn.index,
         "output": cut.text,

@@ -6,10 +6,12 @@ pub mod bench;
 pub mod check;
 pub mod inputs;
 pub mod kernel;
+pub mod mcp;
 pub mod prompt;
 pub mod repl;
 pub mod replay;
 pub mod run;
+pub mod serve;
 pub mod trace;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +44,10 @@ pub enum Command {
     Trace(trace::TraceArgs),
     /// Run recorded sessions again from their trace, offline; the answers must match.
     Replay(replay::ReplayArgs),
+    /// Serve the OpenAI chat completions API: each request answered as a session (or passed through when short).
+    Serve(Box<serve::ServeArgs>),
+    /// Serve the context to coding agents over the Model Context Protocol (stdio): run rlq, describe, ask.
+    Mcp(Box<mcp::McpArgs>),
     /// Time the primitives (scan, search, partition, indexes, slices) on a file.
     Bench(bench::BenchArgs),
 }
@@ -59,5 +65,7 @@ pub fn main() -> u8 {
         Command::Ask(a) => ask::run(*a),
         Command::Replay(a) => replay::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Serve(a) => serve::run(*a),
+        Command::Mcp(a) => mcp::run(*a),
     }
 }

@@ -73,6 +73,7 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(p) => p,
         Err(diags) => {
             eprint!("{}", render_all(&diags, &engine.sources()));
+            eprintln!("= {}", crate::stopped::NOTHING_RAN);
             return 2;
         }
     };
@@ -84,6 +85,7 @@ pub fn run(args: RunArgs) -> u8 {
     } else {
         Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
     };
+    let before = engine.spent();
     let result = if args.json {
         engine.run(&program, &mut captured)
     } else {
@@ -137,7 +139,12 @@ pub fn run(args: RunArgs) -> u8 {
     }
     let _ = lock.flush();
     if let Err(d) = &result {
-        eprint!("{}", d.render(&engine.sources()));
+        let sources = engine.sources();
+        eprint!("{}", d.render(&sources));
+        eprintln!(
+            "= {}",
+            crate::stopped::ran_until(d, &sources, &before, &engine.spent())
+        );
     }
     code
 }
@@ -158,8 +165,10 @@ fn bind_vars(engine: &mut Engine, vars: &[String], files: &[String]) -> Result<(
         if !valid {
             return Err(format!("{flag}: `{k}` is not a valid variable name"));
         }
-        if k == "context" || k == "docs" || crate::builtins::lookup(k).is_some() {
-            return Err(format!("{flag}: `{k}` is a built-in name; choose another"));
+        if k == "context" || k == "docs" {
+            return Err(format!(
+                "{flag}: `{k}` is bound by rlmq; choose another name"
+            ));
         }
         Ok((k.to_string(), v.to_string()))
     };

@@ -30,12 +30,23 @@ pub(super) fn load(inputs: &[ContextInput], opts: &LoadOptions) -> Result<Contex
             ContextInput::Path(p) if p.as_os_str() == "-" => b.stdin()?,
             ContextInput::Stdin => b.stdin()?,
             ContextInput::Path(p) => b.path(p, opts)?,
+            ContextInput::Bytes { name, bytes } => b.bytes(name, bytes),
         }
     }
-    Ok(Context {
-        source: Arc::new(Source::from_vec(b.buf)),
-        docs: b.docs,
-    })
+    Ok(b.finish())
+}
+
+/// `ctx`'s documents, then `more`, gathered into one new buffer.
+pub(super) fn extend(ctx: &Context, more: Vec<(String, Vec<u8>)>) -> Context {
+    let mut b = Gather::default();
+    let bytes = ctx.source.bytes();
+    for d in &ctx.docs {
+        b.bytes(&d.name, &bytes[d.range.clone()]);
+    }
+    for (name, text) in &more {
+        b.bytes(name, text);
+    }
+    b.finish()
 }
 
 fn display(p: &Path) -> String {
@@ -104,6 +115,19 @@ impl Gather {
             name,
             range: start..self.buf.len(),
         });
+    }
+
+    fn bytes(&mut self, name: &str, bytes: &[u8]) {
+        let (_, start) = self.begin();
+        self.buf.extend_from_slice(bytes);
+        self.push_doc(name.to_string(), start);
+    }
+
+    fn finish(self) -> Context {
+        Context {
+            source: Arc::new(Source::from_vec(self.buf)),
+            docs: self.docs,
+        }
     }
 
     fn stdin(&mut self) -> Result<(), ContextError> {

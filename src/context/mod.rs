@@ -60,6 +60,14 @@ pub enum ContextInput {
     Path(PathBuf),
     /// Standard input, read to the end.
     Stdin,
+    /// A document given as bytes (a string, a message of a request), named
+    /// `name`.
+    Bytes {
+        /// The document's name.
+        name: String,
+        /// Its text.
+        bytes: Vec<u8>,
+    },
 }
 
 /// How to load the context.
@@ -90,6 +98,7 @@ impl Context {
     /// - A `.jsonl` file: one document per non-empty line, named by its `id`
     ///   or `title` field (else `line N`), with the text of its `text`,
     ///   `content` or `body` field (else the whole line).
+    /// - [`ContextInput::Bytes`]: one document, as given.
     /// - Several inputs: their documents in the order given.
     ///
     /// Anything but a single mapped file is gathered into one owned buffer,
@@ -98,6 +107,58 @@ impl Context {
     /// [`ContextError`].
     pub fn load(inputs: &[ContextInput], opts: &LoadOptions) -> Result<Context, ContextError> {
         load::load(inputs, opts)
+    }
+
+    /// The documents of files and folders, loaded as `--context` loads
+    /// them (see [`Context::load`]).
+    pub fn from_files<P: Into<PathBuf>>(
+        paths: impl IntoIterator<Item = P>,
+    ) -> Result<Context, ContextError> {
+        let inputs: Vec<ContextInput> = paths
+            .into_iter()
+            .map(|p| ContextInput::Path(p.into()))
+            .collect();
+        load::load(&inputs, &LoadOptions::default())
+    }
+
+    /// A context of one document, `text`, named `text`.
+    pub fn from_text(text: impl Into<String>) -> Context {
+        Context::from_bytes(text.into().into_bytes())
+    }
+
+    /// A context of one document holding `bytes`, named `text`.
+    pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> Context {
+        let bytes = bytes.into();
+        let len = bytes.len();
+        Context {
+            source: Arc::new(Source::from_vec(bytes)),
+            docs: vec![Doc {
+                name: "text".into(),
+                range: 0..len,
+            }],
+        }
+    }
+
+    /// A context of named documents given as text, in order.
+    pub fn from_documents<N, T>(docs: impl IntoIterator<Item = (N, T)>) -> Context
+    where
+        N: Into<String>,
+        T: Into<Vec<u8>>,
+    {
+        let inputs: Vec<ContextInput> = docs
+            .into_iter()
+            .map(|(name, text)| ContextInput::Bytes {
+                name: name.into(),
+                bytes: text.into(),
+            })
+            .collect();
+        load::load(&inputs, &LoadOptions::default()).expect("documents in memory always load")
+    }
+
+    /// This context with `more` documents after its own, in a new buffer
+    /// (the text is copied once).
+    pub fn with_documents(&self, more: Vec<(String, Vec<u8>)>) -> Context {
+        load::extend(self, more)
     }
 
     /// A context with no text and no documents.

@@ -26,6 +26,7 @@ impl Runtime {
                 "start" => Ok(Value::Int(m.start_char() as i64)),
                 "end" => Ok(Value::Int(m.end_char() as i64)),
                 "line" => Ok(Value::Int(m.line() as i64)),
+                "context_line" => Ok(Value::Int(m.context_line() as i64)),
                 "line_text" => Ok(Value::Str(m.line_text())),
                 "groups" => Ok(Value::list(m.groups())),
                 "doc" => Ok(m.doc.as_ref().map_or(Value::Null, |d| Value::Str(Str::Owned(d.clone())))),
@@ -33,7 +34,7 @@ impl Runtime {
                 other => Err(Diagnostic::runtime(span, format!("a match has no field `{other}`"))
                     .hint(match other {
                         "group" => "use m.text for the whole match and m.groups[0] for the first group",
-                        _ => "a match has .text .start .end .line .line_text .groups .doc .around",
+                        _ => "a match has .text .start .end .line .line_text .groups .doc .around .context_line",
                     })
                     .into()),
             },

@@ -45,10 +45,10 @@ pub(super) fn missing_key(r: &Record, key: &Key, span: Span) -> Diagnostic {
         present.push(format!("... ({} keys)", r.len()));
     }
     Diagnostic::runtime(span, format!("the record has no key `{key}`")).hint(if r.is_empty() {
-        "the record is empty; use get(r, k, default) for a default".to_string()
+        "the record is empty; `r[k] ?? default` gives a default".to_string()
     } else {
         format!(
-            "keys present: {}; use get(r, k, default) for a default",
+            "keys present: {}; `r[k] ?? default` gives a default",
             present.join(", ")
         )
     })

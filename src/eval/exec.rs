@@ -4,7 +4,6 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use crate::builtins::{self};
 use crate::diag::Diagnostic;
 use crate::syntax::ast::*;
 use crate::syntax::span::Span;
@@ -123,13 +122,13 @@ impl Runtime {
     }
 
     pub(super) fn check_assignable(&self, name: &str, span: Span) -> R<()> {
-        if name == "context" || name == "docs" || builtins::lookup(name).is_some() {
+        if crate::check::INPUTS.contains(&name) {
             return Err(Diagnostic::runtime(
                 span,
-                format!("`{name}` is a built-in name and cannot be assigned"),
+                format!("`{name}` is an input of the program and cannot be assigned"),
             )
             .hint(format!(
-                "choose another name, such as `{name}_` or `my_{name}`"
+                "keep it as it is and choose another name, such as `my_{name}`"
             ))
             .into());
         }

@@ -125,14 +125,7 @@ impl Runtime {
                 }
                 self.eval(b, sc, out)
             }
-            ExprKind::Coalesce(a, b) => {
-                let x = self.eval(a, sc, out)?;
-                if matches!(x, Value::Null | Value::Error(_)) {
-                    self.eval(b, sc, out)
-                } else {
-                    Ok(x)
-                }
-            }
+            ExprKind::Coalesce(a, b) => self.coalesce(a, b, sc, out),
             ExprKind::Compare(first, rest) => {
                 let mut left = self.eval(first, sc, out)?;
                 self.no_error(&left, first.span)?;
@@ -161,6 +154,9 @@ impl Runtime {
             }
             ExprKind::Call { callee, args, .. } => {
                 let f = self.eval(callee, sc, out)?;
+                if let ExprKind::Var(name) = &callee.kind {
+                    self.not_the_builtin(name, &f, callee.span)?;
+                }
                 let (argv, kwargs) = self.eval_args(args, sc, out)?;
                 self.call_value(&f, argv, kwargs, sc, out, e.span, callee.span)
             }

@@ -8,7 +8,7 @@ use super::value::Value;
 /// Formats `v` by `spec`; an unsupported spec is an error naming it.
 pub fn apply(v: &Value, spec: &str) -> Result<String, String> {
     let bad = || {
-        format!("unsupported format spec `:{spec}` (rlq supports fill/align, width, `,`, `.N`, and the types d f % s)")
+        format!("unsupported format spec `:{spec}` (rlq supports fill/align, width, `,`, `.N`, and the types d f e g % s)")
     };
     let mut chars = spec.chars().peekable();
     let mut fill = ' ';
@@ -80,7 +80,14 @@ pub fn apply(v: &Value, spec: &str) -> Result<String, String> {
             (Value::Str(s), Some(p)) => s.text().chars().take(p).collect(),
             _ => display(v),
         },
-        Some('e') if numeric => format!("{:.*e}", precision.unwrap_or(6), as_f64(v)),
+        Some('e') if numeric => group(exponent(as_f64(v), precision.unwrap_or(6)), comma),
+        Some('E') if numeric => {
+            group(exponent(as_f64(v), precision.unwrap_or(6)), comma).to_uppercase()
+        }
+        Some('g') if numeric => group(general(as_f64(v), precision.unwrap_or(6)), comma),
+        Some('G') if numeric => {
+            group(general(as_f64(v), precision.unwrap_or(6)), comma).to_uppercase()
+        }
         _ => return Err(bad()),
     };
     let width: usize = width.parse().unwrap_or(0);
@@ -104,6 +111,64 @@ pub fn apply(v: &Value, spec: &str) -> Result<String, String> {
         },
         _ => format!("{}{body}", f(pad)),
     })
+}
+
+/// Python's `e` format: `3.000000e+00` (a signed exponent of at least two
+/// digits).
+fn exponent(x: f64, precision: usize) -> String {
+    if !x.is_finite() {
+        return nonfinite(x);
+    }
+    let s = format!("{x:.precision$e}");
+    match s.split_once('e') {
+        Some((mantissa, exp)) => {
+            let e: i32 = exp.parse().unwrap_or(0);
+            let sign = if e < 0 { '-' } else { '+' };
+            format!("{mantissa}e{sign}{:02}", e.abs())
+        }
+        None => s,
+    }
+}
+
+/// Python's `g` format: `precision` significant digits, fixed or
+/// exponent notation by the size of the exponent, trailing zeros removed.
+fn general(x: f64, precision: usize) -> String {
+    if !x.is_finite() {
+        return nonfinite(x);
+    }
+    let p = precision.max(1);
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0" } else { "0" }.to_string();
+    }
+    let rounded = format!("{x:.*e}", p - 1);
+    let exp: i32 = rounded
+        .split_once('e')
+        .and_then(|(_, e)| e.parse().ok())
+        .unwrap_or(0);
+    let strip = |s: String| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    };
+    if exp >= -4 && exp < p as i32 {
+        strip(format!("{x:.*}", (p as i32 - 1 - exp).max(0) as usize))
+    } else {
+        let e = exponent(x, p - 1);
+        let (m, rest) = e.split_once('e').unwrap_or((&e, ""));
+        format!("{}e{rest}", strip(m.to_string()))
+    }
+}
+
+fn nonfinite(x: f64) -> String {
+    if x.is_nan() {
+        "nan".into()
+    } else if x > 0.0 {
+        "inf".into()
+    } else {
+        "-inf".into()
+    }
 }
 
 fn group(num: String, comma: bool) -> String {
@@ -141,5 +206,14 @@ mod tests {
         assert_eq!(apply(&Value::str("ab"), ">4").unwrap(), "  ab");
         assert_eq!(apply(&Value::str("ab"), "*^6").unwrap(), "**ab**");
         assert!(apply(&Value::Int(1), "q").is_err());
+        assert_eq!(apply(&Value::Int(3), "e").unwrap(), "3.000000e+00");
+        assert_eq!(apply(&Value::Float(12345.678), ".2e").unwrap(), "1.23e+04");
+        assert_eq!(apply(&Value::Float(0.00012), "E").unwrap(), "1.200000E-04");
+        assert_eq!(apply(&Value::Float(1e-300), ".1e").unwrap(), "1.0e-300");
+        assert_eq!(apply(&Value::Float(0.1 + 0.2), "g").unwrap(), "0.3");
+        assert_eq!(apply(&Value::Float(1234567.0), "g").unwrap(), "1.23457e+06");
+        assert_eq!(apply(&Value::Float(0.0001234), ".3g").unwrap(), "0.000123");
+        assert_eq!(apply(&Value::Float(0.00001234), ".3g").unwrap(), "1.23e-05");
+        assert_eq!(apply(&Value::Int(100), ".2g").unwrap(), "1e+02");
     }
 }

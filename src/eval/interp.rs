@@ -40,6 +40,8 @@ pub struct Runtime {
     sources: RwLock<SourceMap>,
     regexes: Mutex<HashMap<Arc<str>, Arc<RegexValue>>>,
     pub(crate) effects: Mutex<HashMap<usize, super::effects::Effects>>,
+    /// Where programs bind names that builtins have (see `shadow.rs`).
+    pub(crate) shadows: Mutex<Vec<(Name, Span)>>,
     /// Models available to the run, if any.
     pub models: Option<super::models::Models>,
 }
@@ -53,6 +55,7 @@ impl Runtime {
             sources: RwLock::new(SourceMap::new()),
             regexes: Mutex::new(HashMap::new()),
             effects: Mutex::new(HashMap::new()),
+            shadows: Mutex::new(Vec::new()),
             models: None,
         }
     }

@@ -2,6 +2,7 @@
 
 mod access;
 mod call;
+mod coalesce;
 pub mod effects;
 pub mod env;
 mod errors;
@@ -17,6 +18,7 @@ pub mod models;
 pub mod ops;
 mod place;
 pub mod render;
+mod shadow;
 pub mod value;
 mod walk;
 

@@ -64,6 +64,14 @@ impl Models {
         &self.config
     }
 
+    /// What the sub-calls spent so far (nothing when none was made yet).
+    pub fn spent(&self) -> crate::llm::Usage {
+        match self.calls.get() {
+            Some(Ok(c)) => c.totals(),
+            _ => crate::llm::Usage::default(),
+        }
+    }
+
     /// The backend, started on first use; an error says why it cannot start.
     pub fn calls(&self) -> Result<&Arc<SubCalls>, String> {
         self.calls

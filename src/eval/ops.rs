@@ -111,6 +111,11 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult {
             ))
             .hint("convert first: str(n) + s, or use an f-string f\"{s}{n}\""))
         }
+        (Str(_), _) if op == BinOp::Mod => Err(OpError::new(format!(
+            "rlq has no `%` formatting of strings (got str % {})",
+            b.type_name()
+        ))
+        .hint("use an f-string: f\"{n} items\", f\"{x:.2f}\"")),
         _ => Err(OpError::new(format!(
             "unsupported operand types for `{}`: {} and {}",
             sym(op),

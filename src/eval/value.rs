@@ -530,6 +530,10 @@ pub struct MatchValue {
     pub around: usize,
     /// Name of the document the match lies in, when `hay` is the context.
     pub doc: Option<Arc<str>>,
+    /// Where that document lies in the context source, in bytes, when the
+    /// context has several documents: `.line` then counts from its start,
+    /// and `.around` stays inside it.
+    pub doc_range: Option<Range<usize>>,
 }
 
 /// A compiled regex value (`re"..."`, `regex(s)`).
@@ -713,9 +717,30 @@ impl MatchValue {
         self.hay.byte_to_char(self.range.end)
     }
 
-    /// 1-based line of the start, counted as `lines()` counts.
+    /// 1-based line of the start, counted as `lines()` counts: in the
+    /// match's own document when the context has several, else in the
+    /// searched text.
     pub fn line(&self) -> usize {
+        match (&self.doc_range, self.hay.as_view()) {
+            (Some(doc), Some(v)) => v
+                .src
+                .line_number(doc.start, v.range.start + self.range.start),
+            _ => self.searched_line(),
+        }
+    }
+
+    /// 1-based line of the start in the searched text.
+    pub fn searched_line(&self) -> usize {
         self.hay.line_number(self.range.start)
+    }
+
+    /// 1-based line of the start in the whole context, when the searched
+    /// text is part of it (else the line in the searched text).
+    pub fn context_line(&self) -> usize {
+        match (self.doc.is_some(), self.hay.as_view()) {
+            (true, Some(v)) => v.src.line_number(0, v.range.start + self.range.start),
+            _ => self.searched_line(),
+        }
     }
 
     /// The whole line holding the start.
@@ -737,12 +762,21 @@ impl MatchValue {
     /// The `around` lines before, the line, and the `around` lines after,
     /// joined with `\n`.
     pub fn around_text(&self) -> Str {
-        let line = self.line() - 1;
+        let line = self.searched_line() - 1;
         let first = line.saturating_sub(self.around);
+        // The match's document, relative to the searched text.
+        let doc = match (&self.doc_range, self.hay.as_view()) {
+            (Some(d), Some(v)) => {
+                d.start.saturating_sub(v.range.start)..d.end.saturating_sub(v.range.start)
+            }
+            _ => 0..usize::MAX,
+        };
         let mut start = None;
         let mut end = 0;
         for i in first..=line + self.around {
             match self.hay.line_range(i) {
+                Some(r) if r.start < doc.start => {}
+                Some(r) if r.start >= doc.end && i > line => break,
                 Some(r) => {
                     start.get_or_insert(r.start);
                     end = r.end;

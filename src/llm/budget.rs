@@ -99,17 +99,28 @@ pub struct Refusal {
     pub detail: String,
 }
 
-/// What the model sees of the budget (`budget()` in rlq).
+/// What the model sees of the budget (`budget()` in rlq): what is spent and
+/// what is left of each limit, `"unlimited"` where none is set. Time is not
+/// shown: a program cannot read the clock (its output would change from run
+/// to run); the time limit is enforced all the same.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BudgetView {
+    /// Sub-calls sent so far (cache hits are free).
+    pub llm_calls_used: u64,
     /// Calls left; `None` is unlimited.
+    #[serde(serialize_with = "unlimited")]
     pub llm_calls_left: Option<u64>,
+    /// Tokens spent so far (input and reply, with calls in flight holding
+    /// their allowance).
+    pub tokens_used: u64,
     /// Tokens left; `None` is unlimited.
+    #[serde(serialize_with = "unlimited")]
     pub tokens_left: Option<u64>,
+    /// USD spent so far (models with a known price).
+    pub usd_used: f64,
     /// USD left; `None` is unlimited.
+    #[serde(serialize_with = "unlimited")]
     pub usd_left: Option<f64>,
-    /// Seconds left; `None` is unlimited.
-    pub seconds_left: Option<f64>,
     /// Depth of the program asking (the root program is 0).
     pub depth: u32,
     /// Deepest level a call may run at.
@@ -119,6 +130,14 @@ pub struct BudgetView {
     pub sub_input_chars: u64,
     /// Longest reply one sub-call may give, in tokens.
     pub sub_output_tokens: u64,
+}
+
+/// Writes a limit that is not set as `"unlimited"`.
+fn unlimited<T: Serialize, S: serde::Serializer>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(x) => x.serialize(s),
+        None => s.serialize_str("unlimited"),
+    }
 }
 
 /// What one call holds until it settles.
@@ -294,15 +313,14 @@ impl Budget {
         let left = |max: Option<u64>, c: &AtomicU64| {
             max.map(|m| m.saturating_sub(c.load(Ordering::Acquire)))
         };
+        let spent_usd = self.nano_usd.load(Ordering::Acquire);
         BudgetView {
+            llm_calls_used: self.calls.load(Ordering::Acquire),
             llm_calls_left: left(l.max_calls, &self.calls),
+            tokens_used: self.tokens.load(Ordering::Acquire),
             tokens_left: left(l.max_tokens, &self.tokens),
-            usd_left: l
-                .max_usd
-                .map(|m| usd(nano(m).saturating_sub(self.nano_usd.load(Ordering::Acquire)))),
-            seconds_left: l
-                .max_seconds
-                .map(|m| (m - self.start.elapsed().as_secs_f64()).max(0.0)),
+            usd_used: usd(spent_usd),
+            usd_left: l.max_usd.map(|m| usd(nano(m).saturating_sub(spent_usd))),
             depth,
             max_depth: l.max_depth,
             sub_input_chars,
@@ -337,6 +355,10 @@ mod tests {
         let v = b.view(0, 1, 2);
         assert_eq!(v.llm_calls_left, Some(0));
         assert_eq!(v.tokens_left, Some(0));
+        assert_eq!((v.llm_calls_used, v.tokens_used), (2, 100));
+        let json = serde_json::to_value(&v).unwrap();
+        assert_eq!(json["usd_left"], "unlimited");
+        assert!(json.get("seconds_left").is_none());
     }
 
     #[test]

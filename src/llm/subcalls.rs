@@ -141,7 +141,7 @@ pub struct Reply {
 #[derive(Debug)]
 pub struct SubCalls {
     config: LlmConfig,
-    runtime: Option<tokio::runtime::Runtime>,
+    runtime: Option<Arc<tokio::runtime::Runtime>>,
     handle: tokio::runtime::Handle,
     http: Arc<Http>,
     cache: Option<Cache>,
@@ -233,7 +233,7 @@ impl SubCalls {
         Ok(SubCalls {
             budget: Budget::new(config.budget),
             config,
-            runtime: Some(runtime),
+            runtime: Some(Arc::new(runtime)),
             handle,
             http,
             cache,
@@ -242,6 +242,39 @@ impl SubCalls {
             progress: Progress::new(),
             next_id: AtomicU64::new(1),
             default_system_tokens,
+            recording: None,
+        })
+    }
+
+    /// A backend for another run that shares this one's runtime, HTTP
+    /// client (so its concurrency limit towards the provider) and cache, with
+    /// its own budget, usage totals, trace and call ids. `config` must name
+    /// the same provider and endpoint; its budget, models and trace are the
+    /// new run's.
+    pub fn fork(&self, config: LlmConfig) -> Result<SubCalls, LlmError> {
+        config.validate()?;
+        let trace = match &config.trace {
+            Some(path) => Some(Arc::new(
+                Trace::open(path)?.scrubbing(config.api_key.clone()),
+            )),
+            None => None,
+        };
+        let cache = match config.cache {
+            true => Some(Cache::open(&config.cache_dir)?),
+            false => None,
+        };
+        Ok(SubCalls {
+            budget: Budget::new(config.budget),
+            default_system_tokens: tokens::count(&config.sub_model, DEFAULT_SYSTEM),
+            config,
+            runtime: self.runtime.clone(),
+            handle: self.handle.clone(),
+            http: Arc::clone(&self.http),
+            cache,
+            trace,
+            totals: Arc::new(Totals::default()),
+            progress: Progress::new(),
+            next_id: AtomicU64::new(1),
             recording: None,
         })
     }
@@ -362,7 +395,7 @@ impl SubCalls {
         }
         .key();
         if let Some(entry) = self.cache.as_ref().and_then(|c| c.get(&key)) {
-            self.totals.hit();
+            self.totals.hit(entry.input_tokens);
             let free = CallUsage {
                 input_tokens: 0,
                 output_tokens: 0,
@@ -713,8 +746,9 @@ impl SubCalls {
 impl Drop for SubCalls {
     fn drop(&mut self) {
         // Dropping a runtime normally waits for its tasks and panics inside
-        // another runtime; nothing of ours is left to wait for.
-        if let Some(rt) = self.runtime.take() {
+        // another runtime; nothing of ours is left to wait for. The last
+        // backend sharing it shuts it down.
+        if let Some(rt) = self.runtime.take().and_then(|rt| Arc::try_unwrap(rt).ok()) {
             rt.shutdown_background();
         }
     }

@@ -29,6 +29,9 @@ pub struct Usage {
     pub calls: u64,
     /// Calls answered from the cache (not in `calls`).
     pub cache_hits: u64,
+    /// Input tokens the cached replies cost when they were first made
+    /// (saved, not in `input_tokens`).
+    pub cached_input_tokens: u64,
     /// Input tokens over all calls.
     pub input_tokens: u64,
     /// Output tokens over all calls.
@@ -47,6 +50,7 @@ pub struct Usage {
 pub struct Totals {
     calls: AtomicU64,
     cache_hits: AtomicU64,
+    cached_input_tokens: AtomicU64,
     input_tokens: AtomicU64,
     output_tokens: AtomicU64,
     nano_usd: AtomicU64,
@@ -61,9 +65,11 @@ impl Totals {
         self.calls.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Counts a cache hit.
-    pub fn hit(&self) {
+    /// Counts a cache hit whose reply first cost `input_tokens`.
+    pub fn hit(&self, input_tokens: u64) {
         self.cache_hits.fetch_add(1, Ordering::Relaxed);
+        self.cached_input_tokens
+            .fetch_add(input_tokens, Ordering::Relaxed);
     }
 
     /// Counts one retry.
@@ -97,6 +103,7 @@ impl Totals {
         Usage {
             calls: self.calls.load(Ordering::Relaxed),
             cache_hits: self.cache_hits.load(Ordering::Relaxed),
+            cached_input_tokens: self.cached_input_tokens.load(Ordering::Relaxed),
             input_tokens: self.input_tokens.load(Ordering::Relaxed),
             output_tokens: self.output_tokens.load(Ordering::Relaxed),
             cost_usd: (!unknown).then(|| self.nano_usd.load(Ordering::Relaxed) as f64 / 1e9),

@@ -4,12 +4,14 @@
 //! [`Session`] is the entry point from Rust:
 //!
 //! ```no_run
-//! use rlmq::context::{Context, ContextInput, LoadOptions};
-//! use rlmq::session::Session;
-//! let context = Context::load(&[ContextInput::Path("book.txt".into())], &LoadOptions::default()).unwrap();
-//! let answer = Session::new(context).model("gpt-5").sub_model("gpt-5-mini").ask("Who is the narrator?").unwrap();
+//! use rlmq::Session;
+//! let session = Session::from_files(["book.txt"]).unwrap();
+//! let answer = session.model("gpt-5").sub_model("gpt-5-mini").ask("Who is the narrator?").unwrap();
 //! println!("{} ({} calls)", answer.text, answer.usage.calls);
 //! ```
+//!
+//! [`Session::from_text`] and [`Session::from_bytes`] take the context from
+//! memory; [`Shell`] runs code a turn at a time without a root model.
 //!
 //! - [`run`]: the root loop (turns, final, limits, trace events) and
 //!   `rlm()` sub-sessions;
@@ -33,6 +35,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use shell::{Shell, TurnError, TurnRun};
+
+/// The variables a session binds before the model's first turn, besides
+/// `context` and `docs`.
+pub const SESSION_NAMES: &[&str] = &["question"];
 
 use crate::context::Context;
 use crate::eval::Limits;
@@ -172,6 +178,25 @@ impl Session {
             trace: None,
             options: Options::default(),
         }
+    }
+
+    /// A session over one document held in a string.
+    pub fn from_text(text: impl Into<String>) -> Session {
+        Session::new(Context::from_text(text))
+    }
+
+    /// A session over one document given as bytes.
+    pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> Session {
+        Session::new(Context::from_bytes(bytes))
+    }
+
+    /// A session over files and folders, loaded as `--context` loads them.
+    pub fn from_files<P: Into<PathBuf>>(
+        paths: impl IntoIterator<Item = P>,
+    ) -> Result<Session, SessionError> {
+        Context::from_files(paths)
+            .map(Session::new)
+            .map_err(|e| SessionError(e.to_string()))
     }
 
     /// Uses this model configuration.

@@ -14,6 +14,17 @@ use crate::context::Context;
 /// The system prompt that teaches rlq (`prompts/root.md`).
 pub const ROOT: &str = include_str!("../../prompts/root.md");
 
+/// Where `prompts/root.md` lists the builtins.
+pub const BUILTINS_MARK: &str = "{{builtins}}";
+
+/// `prompts/root.md` with the table of every builtin and standard-library
+/// function in place of [`BUILTINS_MARK`], generated from the registry so
+/// that it cannot drift from the code.
+pub fn root() -> String {
+    let table = crate::builtins::prompt_table() + &crate::stdlib::prompt_line();
+    ROOT.replace(BUILTINS_MARK, table.trim_end())
+}
+
 /// Additions for particular models: `(pattern, text)`. A file
 /// `prompts/models/<pattern>.md` applies to every model whose name contains
 /// `<pattern>`, ignoring case.
@@ -53,7 +64,7 @@ pub fn additions_for(model: &str) -> Vec<&'static str> {
 /// The system prompt for `model` (no additions when `None`), with the
 /// worked examples appended when `examples` is true.
 pub fn system_prompt(model: Option<&str>, examples: bool) -> String {
-    let mut out = ROOT.trim_end().to_string();
+    let mut out = root().trim_end().to_string();
     let additions = model.map(additions_for).unwrap_or_default();
     if !additions.is_empty() {
         out.push_str("\n\n## For this model\n\n");
@@ -223,7 +234,7 @@ pub fn after_run(
         }
     }
     if let Some(e) = error {
-        out.push_str("\nThe code stopped with an error (variables set before it are kept):\n");
+        out.push_str("\nError (its last line says what ran):\n");
         out.push_str(e.trim_end());
         out.push('\n');
     }
@@ -256,6 +267,22 @@ mod tests {
         assert!(system_prompt(Some("claude-sonnet-4-6"), false).contains("## For this model"));
         assert!(!system_prompt(Some("gpt-5"), false).contains("## For this model"));
         assert!(system_prompt(None, true).contains("### pairs"));
+    }
+
+    #[test]
+    fn system_prompt_lists_every_builtin_and_stays_small() {
+        use crate::llm::models::Encoding;
+        use crate::llm::tokens::count_raw;
+        for model in [None, Some("claude-sonnet-4-6"), Some("qwen3-coder")] {
+            let p = system_prompt(model, false);
+            assert!(!p.contains(BUILTINS_MARK));
+            for b in crate::builtins::all() {
+                assert!(p.contains(&format!("`{}`", b.builtin.sig)), "{}", b.name);
+            }
+            assert!(p.contains("`peek(t, n=1000)`"));
+            let tokens = count_raw(Encoding::O200k, &p).max(count_raw(Encoding::Cl100k, &p));
+            assert!(tokens < 2500, "{model:?}: {tokens} tokens");
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::diag::{render_all, Stage};
 use crate::engine::Engine;
 use crate::eval::render::display;
 use crate::eval::{Limits, Value};
+use crate::stopped::{ran_until, NOTHING_RAN};
 
 /// An interpreter kept between turns.
 pub struct Shell {
@@ -86,6 +87,33 @@ impl Shell {
         })
     }
 
+    /// A shell over one document held in a string, with the default limits.
+    pub fn from_text(text: impl Into<String>) -> Result<Shell, String> {
+        Shell::new(
+            Arc::new(Context::from_text(text)),
+            Limits::default(),
+            "turn",
+        )
+    }
+
+    /// A shell over one document given as bytes, with the default limits.
+    pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> Result<Shell, String> {
+        Shell::new(
+            Arc::new(Context::from_bytes(bytes)),
+            Limits::default(),
+            "turn",
+        )
+    }
+
+    /// A shell over files and folders (loaded as `--context` loads them),
+    /// with the default limits.
+    pub fn from_files<P: Into<std::path::PathBuf>>(
+        paths: impl IntoIterator<Item = P>,
+    ) -> Result<Shell, String> {
+        let context = Context::from_files(paths).map_err(|e| e.to_string())?;
+        Shell::new(Arc::new(context), Limits::default(), "turn")
+    }
+
     /// Binds a string variable (`question`, say) before the next turn.
     pub fn bind_str(&mut self, name: &str, value: &str) {
         self.engine.globals.set(Arc::from(name), Value::str(value));
@@ -123,20 +151,28 @@ impl Shell {
             steps: 0,
         };
         let engine = &mut self.engine;
+        let before = engine.spent();
         let result = catch_unwind(AssertUnwindSafe(|| match engine.compile(&name, code) {
             Err(diags) => Err(TurnError {
-                rendered: render_all(&diags, &engine.sources()),
-                one_line: diags
-                    .iter()
-                    .map(|d| d.one_line(&engine.sources()))
-                    .collect::<Vec<_>>()
-                    .join("; "),
+                rendered: format!("{}= {NOTHING_RAN}\n", render_all(&diags, &engine.sources())),
+                one_line: format!(
+                    "{} ({NOTHING_RAN})",
+                    diags
+                        .iter()
+                        .map(|d| d.one_line(&engine.sources()))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
                 stage: diags.first().map_or(Stage::Syntax, |d| d.stage),
             }),
-            Ok(program) => engine.run(&program, &mut out).map_err(|d| TurnError {
-                rendered: d.render(&engine.sources()),
-                one_line: d.one_line(&engine.sources()),
-                stage: d.stage,
+            Ok(program) => engine.run(&program, &mut out).map_err(|d| {
+                let sources = engine.sources();
+                let ran = ran_until(&d, &sources, &before, &engine.spent());
+                TurnError {
+                    rendered: format!("{}= {ran}\n", d.render(&sources)),
+                    one_line: format!("{} ({ran})", d.one_line(&sources)),
+                    stage: d.stage,
+                }
             }),
         }));
         match result {

@@ -350,6 +350,8 @@ impl<'a> Habits<'a> {
         // The header being read: where its keyword starts, its indentation.
         let mut header: Option<(usize, usize)> = None;
         let mut depth = 0usize;
+        // `?`s of `c ? a : b` in the header, whose `:` is not a block's.
+        let mut questions = 0usize;
         for ((s, tok, e), inside) in items {
             if !open.is_empty() && out.last().is_some_and(|it| it.0 .1 == Token::Newline) {
                 let ind = self.indent(s);
@@ -378,11 +380,14 @@ impl<'a> Habits<'a> {
             {
                 header = Some((s, self.indent(s)));
                 depth = 0;
+                questions = 0;
             }
             match tok {
                 Token::LParen | Token::LBracket | Token::RecordOpen => depth += 1,
                 Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
                 Token::Newline | Token::Semi | Token::BlockOpen if depth == 0 => header = None,
+                Token::Question if depth == 0 => questions += 1,
+                Token::Colon if depth == 0 && questions > 0 => questions -= 1,
                 Token::Colon if depth == 0 => {
                     if let Some((hs, ind)) = header.take() {
                         let head = self.text(hs, s);

@@ -437,9 +437,6 @@ fn unexpected_char(span: Span, ch: char) -> Diagnostic {
             d.hint("use plain quotes: \"...\" or '...'")
         }
         '`' => d.hint("strings use \"...\" or '...'; f\"...{x}...\" interpolates"),
-        '?' => d.hint(
-            "the conditional is `a if c else b`; `x ?? d` gives d when x is null or an error",
-        ),
         '&' => d.hint("write `and` for a logical and"),
         '$' => d.hint("f-strings interpolate with f\"{x}\""),
         '@' => d.hint("rlq has no decorators or `@` operator"),

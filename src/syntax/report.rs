@@ -471,7 +471,7 @@ const EXPR_START: &[&str] = &[
 
 const OPERATORS: &[&str] = &[
     ".", "(", "[", "**", "*", "/", "//", "%", "+", "-", "|", "==", "!=", "<", "<=", ">", ">=",
-    "in", "not", "is", "and", "or", "??", "if", "=>", "for",
+    "in", "not", "is", "and", "or", "??", "?", "if", "=>", "for",
 ];
 
 fn human_list(expected: &[String]) -> HumanList {

@@ -192,6 +192,9 @@ pub enum Token<'src> {
     /// `??`.
     #[token("??")]
     Coalesce,
+    /// `?`, of the conditional `c ? a : b`.
+    #[token("?")]
+    Question,
     /// `==`.
     #[token("==")]
     EqEq,
@@ -324,6 +327,7 @@ impl Token<'_> {
                 | Token::Arrow
                 | Token::Pipe
                 | Token::Coalesce
+                | Token::Question
                 | Token::EqEq
                 | Token::NotEq
                 | Token::Lt
@@ -361,6 +365,8 @@ impl Token<'_> {
             Token::Pipe
                 | Token::Dot
                 | Token::Coalesce
+                | Token::Question
+                | Token::Colon
                 | Token::And
                 | Token::Or
                 | Token::In
@@ -449,6 +455,7 @@ impl Token<'_> {
             Token::Arrow => "=>",
             Token::Pipe => "|",
             Token::Coalesce => "??",
+            Token::Question => "?",
             Token::EqEq => "==",
             Token::NotEq => "!=",
             Token::Lt => "<",

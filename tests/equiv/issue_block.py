@@ -2,27 +2,12 @@
 independently of rlmq: same labels, same JSON, from Python's own str, re and
 list semantics (plus a reference chunker that follows the documented rules)."""
 import itertools
-import json
 import re
 import sys
 
+from equiv import clean_lines, j, lines, out
+
 context = open(sys.argv[1], encoding="utf-8").read()
-
-
-def j(x):
-    return json.dumps(x, separators=(",", ":"), ensure_ascii=False)
-
-
-def out(label, *vals):
-    print(label, *[j(v) for v in vals])
-
-
-def lines(t):
-    return t.split("\n")[:-1] if t.endswith("\n") else (t.split("\n") if t else [])
-
-
-def clean_lines(t):
-    return [l[:-1] if l.endswith("\r") else l for l in lines(t)]
 
 
 def chunk_by_size(t, size):

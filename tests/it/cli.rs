@@ -142,7 +142,10 @@ fn json_output_is_one_object() {
 fn vars_bind_strings() {
     let (code, out, _) = run(&["run", "-e", "final(q + \"!\")", "--var", "q=why"]);
     assert_eq!((code, out.as_str()), (0, "why!\n"));
-    assert_eq!(run(&["run", "-e", "1", "--var", "len=3"]).0, 2);
+    assert_eq!(run(&["run", "-e", "1", "--var", "docs=3"]).0, 2);
+    // A variable may shadow a built-in, as in Python.
+    let (code, out, _) = run(&["run", "-e", "final(len + \"!\")", "--var", "len=3"]);
+    assert_eq!((code, out.as_str()), (0, "3!\n"));
 }
 
 #[test]
@@ -225,4 +228,26 @@ fn limits_stop_runaway_scripts() {
     let (code, _, err) = run(&["run", "-e", "while true { }", "--max-time", "0.5"]);
     assert_eq!(code, 1);
     assert!(err.contains("--max-time"), "{err}");
+}
+
+#[test]
+fn check_accepts_every_worked_example_and_knows_session_names() {
+    let dir = super::common::root().join("prompts/examples");
+    let mut n = 0;
+    for e in fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "rlq") {
+            let (code, out, err) = run(&["check", p.to_str().unwrap()]);
+            assert_eq!(code, 0, "{}: {out}{err}", p.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 5);
+    assert_eq!(run(&["check", "-e", "print(question)"]).0, 0);
+    let (code, _, err) = run(&["check", "-e", "let question = 1"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`question` is an input of the program"),
+        "{err}"
+    );
 }

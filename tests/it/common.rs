@@ -133,3 +133,56 @@ impl Rng {
         (self.next() % n.max(1) as u64) as usize
     }
 }
+
+/// A Python interpreter that can import `module` (the official client
+/// packages the client tests drive rlmq with): `$RLMQ_TEST_PYTHON`, else
+/// `.venv-ci/bin/python` of the repository, else `python3`. `None`, with a
+/// visible message, when there is none; under `CI=true` that is a failure
+/// (`.ci/run` installs the packages).
+pub fn python_with(module: &str) -> Option<PathBuf> {
+    let candidates: Vec<PathBuf> = match std::env::var_os("RLMQ_TEST_PYTHON") {
+        Some(p) => vec![PathBuf::from(p)],
+        None => vec![root().join(".venv-ci/bin/python"), PathBuf::from("python3")],
+    };
+    for python in candidates {
+        let ok = Command::new(&python)
+            .args(["-c", &format!("import {module}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            return Some(python);
+        }
+    }
+    let msg = format!(
+        "the Python package `{module}` is not installed (set RLMQ_TEST_PYTHON, or run .ci/run, which makes .venv-ci)"
+    );
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg}");
+    eprintln!("SKIPPED: {msg}");
+    None
+}
+
+/// Runs the Python client script `tests/clients/<script>` with `args` and
+/// `env`; asserts that it passed and returns its output (`None` when
+/// skipped, see [`python_with`]).
+pub fn run_client(
+    module: &str,
+    script: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Option<String> {
+    let python = python_with(module)?;
+    let out = Command::new(python)
+        .arg(root().join("tests/clients").join(script))
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the Python client");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{script} failed:\n{stdout}\n{stderr}");
+    Some(stdout)
+}

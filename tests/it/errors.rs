@@ -27,7 +27,26 @@ error_snapshot!(
     "let r = {user: 1, label: \"spam\"}\nprint(r.lable)"
 );
 error_snapshot!(index_out_of_range, "let xs = [1, 2]\nprint(xs[5])");
-error_snapshot!(assign_builtin_name, "let lines = lines(context)");
+error_snapshot!(assign_an_input, "let context = lines(context)");
+error_snapshot!(
+    call_a_shadowed_builtin,
+    "let count = 3\nprint(count(context, \"x\"))"
+);
+error_snapshot!(
+    call_a_shadowed_builtin_in_a_def,
+    "let lines = lines(context)\ndef f(t) { return lines(t) }"
+);
+error_snapshot!(
+    call_a_shadowed_builtin_at_runtime,
+    "let n = 0\nfor w in [\"a\", \"b\"] {\n  if n > 0 { print(count(w, \"a\")) }\n  let count = 1\n  n += 1\n}"
+);
+error_snapshot!(
+    partition_with_a_positional_regex,
+    "print(partition(context, re\"^## \"))"
+);
+error_snapshot!(max_of_a_number, "print(max(3))");
+error_snapshot!(python_percent_format, "print(\"%d items\" % 3)");
+error_snapshot!(python_str_index, "print(\"abc\".index(\"b\"))");
 error_snapshot!(
     unknown_keyword_argument,
     "print(grep(context, \"x\", ignorecase=true))"

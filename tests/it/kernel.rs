@@ -111,6 +111,10 @@ fn a_multi_turn_needle_search_keeps_state_recovers_from_errors_and_reports_final
     let err = a["error"].as_str().expect("an error");
     assert!(err.contains("line-3:2"), "{err}");
     assert!(err.contains('^'), "{err}");
+    assert!(
+        err.contains("= line 2 stopped the program; the lines before it ran"),
+        "{err}"
+    );
     assert_eq!(a["output"], "1\n", "output before the error is kept");
 
     // A line that is not a request gets an error answer, and the kernel goes on.
@@ -135,6 +139,22 @@ fn a_multi_turn_needle_search_keeps_state_recovers_from_errors_and_reports_final
     // The variables survive a final, too.
     let a = k.code("print(len(answer))");
     assert_eq!(a["output"], "25\n");
+
+    // A parse error: nothing ran. A builtin's name that an earlier turn made
+    // a value names where it was assigned.
+    let a = k.code("let count = 3\nprint(count(");
+    assert!(
+        a["error"].as_str().unwrap().contains("= nothing ran"),
+        "{a}"
+    );
+    let a = k.code("let count = len(hits)");
+    assert_eq!(a["error"], Value::Null, "{a}");
+    let a = k.code("print(count(context, \"code\"))");
+    let err = a["error"].as_str().unwrap();
+    assert!(
+        err.contains("`count` is the script's variable here (an int, assigned at line-8:1), not the built-in count()"),
+        "{err}"
+    );
     assert_eq!(k.finish(), 0);
 }
 

@@ -26,6 +26,8 @@ mod golden;
 mod interp_suite;
 /// `rlmq kernel` driven line by line.
 mod kernel;
+/// `rlmq mcp` over stdio, by hand and with the `mcp` Python SDK.
+mod mcp;
 /// Sub-model calls from rlq programs, against the scripted server.
 mod model_calls;
 /// Programs models wrote from the reference alone pass `check`.
@@ -36,6 +38,8 @@ mod python_equiv;
 mod repl;
 /// The parallel search equals the sequential one, which equals the regex crate.
 mod search_equivalence;
+/// `rlmq serve` over HTTP, by hand and with the `openai` Python client.
+mod serve;
 /// The root loop from Rust, against the scripted root model.
 mod session;
 /// Character and line queries of a source against a naive reference.

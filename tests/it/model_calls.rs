@@ -291,3 +291,39 @@ fn a_map_survives_thirty_percent_faults_and_the_trace_shows_retries() {
     );
     assert!(!std::fs::read_to_string(&trace).unwrap().contains(KEY));
 }
+
+#[test]
+fn a_runtime_error_says_what_ran_before_it() {
+    let server = label_server(0);
+    let cache = tempfile::tempdir().unwrap();
+    let code = "let got = [\"a\", \"b\", \"c\"] | map(x => llm(\"Say\", x))\nprint(len(got))\nprint(got[0].label)";
+    let o = run(&server, cache.path(), code, &[]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(out, "3\n");
+    assert!(
+        err.contains("= line 3 stopped the program; the lines before it ran (their variables and output are kept) and 3 sub-calls were spent ("),
+        "{err}"
+    );
+    // The same run again: the calls come from the cache, and it says so.
+    let o = run(&server, cache.path(), code, &[]);
+    let err = text(&o).1;
+    assert!(
+        err.contains("and no sub-calls were spent (3 answered from the cache)"),
+        "{err}"
+    );
+    // A parse error: nothing ran, no request was made.
+    let o = run(
+        &server,
+        cache.path(),
+        "let a = [\"x\"] | map(x => llm(\"Say\", x))\nprint(a[0]",
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).1.contains("= nothing ran: the code has errors"),
+        "{}",
+        text(&o).1
+    );
+    assert_eq!(server.count(), 3);
+}

@@ -123,3 +123,8 @@ fn issue_block_matches_python_on_a_generated_multi_mb_text() {
     fs::write(&path, generated_text(6 << 20)).expect("write");
     compare("issue_block", &path);
 }
+
+#[test]
+fn python_habits_match_python() {
+    compare("python_habits", &sample());
+}

@@ -509,3 +509,42 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let calls = format!("x = f{}", "()".repeat(20000));
     parse_quietly(&calls);
 }
+
+#[test]
+fn the_c_conditional_nests_to_the_right() {
+    assert_eq!(ast("c ? a : b"), "(cond c a b)");
+    assert_eq!(ast("a ? b : c ? d : e"), "(cond a b (cond c d e))");
+    assert_eq!(ast("a ? b ? c : d : e"), "(cond a (cond b c d) e)");
+    assert_eq!(ast("x ?? d ? a : b"), "(cond (?? x d) a b)");
+    assert_eq!(
+        ast("n > 1 ? \"big\" : \"small\""),
+        "(cond (cmp n > 1) \"big\" \"small\")"
+    );
+    assert_eq!(ast("is_error(r) ? [] : r"), "(cond (call is_error r) [] r)");
+    assert_eq!(
+        ast("xs | len > 3 ? 1 : 2"),
+        "(cond (cmp (call| len xs) > 3) 1 2)"
+    );
+    assert_eq!(ast("f = x => x ? 1 : 2"), ast("f = x => (x ? 1 : 2)"));
+    assert_eq!(ast("r = {k: c ? 1 : 2}"), ast("r = {k: (c ? 1 : 2)}"));
+    assert_eq!(ast("y = xs[c ? 0 : 1]"), ast("y = xs[(c ? 0 : 1)]"));
+    assert_eq!(ast("y = c\n  ? a\n  : b"), ast("y = c ? a : b"));
+    assert_eq!(ast("if c ? a : b { x }"), ast("if (c ? a : b) { x }"));
+}
+
+#[test]
+fn generator_arguments_are_list_comprehensions() {
+    assert_eq!(
+        ast("sum(x.n for x in xs)"),
+        "(call sum (listcomp (. x n) (for x xs)))"
+    );
+    assert_eq!(
+        ast("any(p in line for p in pats)"),
+        "(call any (listcomp (cmp p in line) (for p pats)))"
+    );
+    assert_eq!(
+        ast("\",\".join(w for w in ws if w)"),
+        ast("\",\".join([w for w in ws if w])")
+    );
+    assert_eq!(ast("f((x for x in xs), 1)"), ast("f([x for x in xs], 1)"));
+}

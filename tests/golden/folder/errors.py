@@ -1,0 +1,9 @@
+import os
+
+
+class ConfigError(Exception):
+    pass
+
+
+def load(path):
+    raise ConfigError(path)
