@@ -258,7 +258,10 @@ fn tally(
         let Some(kr) = key_ref(k) else { continue };
         let at = match r.get_index_of(&kr) {
             Some(at) => at,
-            None => r.insert_full(to_key(k).unwrap_or_else(|| kr.to_key()), fresh()).0,
+            None => {
+                r.insert_full(to_key(k).unwrap_or_else(|| kr.to_key()), fresh())
+                    .0
+            }
         };
         seen(r, at, i);
     }
@@ -271,12 +274,17 @@ fn group_by(cx: &mut CallCx, a: &Args) -> R<Value> {
     let items = xs.to_vec();
     let mut groups: Vec<Vec<Value>> = Vec::new();
     let mut r = Record::new();
-    tally(&mut r, &keys, || Value::Null, |_, at, i| {
-        if at == groups.len() {
-            groups.push(Vec::new());
-        }
-        groups[at].push(items[i].clone());
-    });
+    tally(
+        &mut r,
+        &keys,
+        || Value::Null,
+        |_, at, i| {
+            if at == groups.len() {
+                groups.push(Vec::new());
+            }
+            groups[at].push(items[i].clone());
+        },
+    );
     for (slot, g) in r.values_mut().zip(groups) {
         *slot = Value::list(g);
     }
@@ -288,11 +296,16 @@ fn count_by(cx: &mut CallCx, a: &Args) -> R<Value> {
     let f = cx.func(a, 1)?;
     let keys = key_values(cx, &xs, &f)?;
     let mut r = Record::new();
-    tally(&mut r, &keys, || Value::Int(0), |r, at, _| {
-        if let Some((_, Value::Int(n))) = r.get_index_mut(at) {
-            *n += 1;
-        }
-    });
+    tally(
+        &mut r,
+        &keys,
+        || Value::Int(0),
+        |r, at, _| {
+            if let Some((_, Value::Int(n))) = r.get_index_mut(at) {
+                *n += 1;
+            }
+        },
+    );
     Ok(Value::record(r))
 }
 

@@ -44,9 +44,7 @@ impl GroupEngines {
             .configure(onepass::Config::new().match_kind(MatchKind::LeftmostFirst))
             .build_from_nfa(nfa.clone())
             .ok();
-        let backtrack = backtrack::Builder::new()
-            .build_from_nfa(nfa.clone())
-            .ok()?;
+        let backtrack = backtrack::Builder::new().build_from_nfa(nfa.clone()).ok()?;
         let pikevm = pikevm::Builder::new()
             .configure(pikevm::Config::new().match_kind(MatchKind::LeftmostFirst))
             .build_from_nfa(nfa)

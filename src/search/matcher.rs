@@ -441,7 +441,8 @@ impl Searcher<'_> {
             let scratch = self.group_scratch.get_or_insert_with(|| engines.scratch());
             return engines.groups(scratch, hay, start, end, count);
         }
-        let (Engine::Regex(re, _), Some(cache)) = (&self.m.inner.engine, self.cache.as_mut()) else {
+        let (Engine::Regex(re, _), Some(cache)) = (&self.m.inner.engine, self.cache.as_mut())
+        else {
             return Vec::new();
         };
         let mut caps: Captures = re.create_captures();

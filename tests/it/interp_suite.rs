@@ -18,7 +18,11 @@ fn inputs(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
             .args(args)
             .output()
             .expect("python3 is needed for the interpreter suite test");
-        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
     };
     gen(
         "benches/interp/gen_oolong.py",
