@@ -57,6 +57,7 @@ fn failed(cx: &CallCx, e: CallError, site: String) -> R<Value> {
         CallErrorKind::Auth { .. } => stop(Stage::Runtime, "check the API key"),
         CallErrorKind::UnknownModel => stop(Stage::Runtime, "check the model name (--model, --sub-model, model=) and the base URL"),
         CallErrorKind::Connect => stop(Stage::Runtime, "check the base URL (OPENAI_BASE_URL / ANTHROPIC_BASE_URL) and that the server is running"),
+        CallErrorKind::Interrupted => stop(Stage::Limit, "the variables set before it are kept"),
         CallErrorKind::Http { .. }
         | CallErrorKind::Timeout
         | CallErrorKind::BadReply
@@ -124,10 +125,11 @@ fn rlm(cx: &mut CallCx, a: &Args) -> R<Value> {
     let Some(sub) = &m.sub_session else {
         return Err(cx.fail_hint(
             "recursive sub-sessions need a root model",
-            "run the program inside a session (rlmq ask) or pass --model; or use llm(prompt, text)",
+            "pass --model NAME (the model that writes the sub-session's rlq); or use llm(prompt, text)",
         ));
     };
-    match sub.run(&question, &text, m.depth + 1, m.parent()) {
+    let calls = m.calls().map_err(|e| cx.fail_hint(e, NO_MODEL))?;
+    match sub.run(calls, &question, &text, m.depth + 1, m.parent()) {
         Ok(answer) => Ok(Value::str(answer)),
         Err(message) => Ok(Value::Error(Arc::new(ErrorValue {
             message,

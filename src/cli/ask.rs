@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::inputs::SessionInputs;
 use crate::session::{Answer, Session};
-use crate::trajectory::{cost, duration, group};
+use crate::trajectory::{cost, count, duration, group};
 
 /// Arguments of `rlmq ask`.
 #[derive(Args, Debug)]
@@ -93,10 +93,18 @@ fn report(answer: &Answer, as_json: bool) -> u8 {
     }
     let _ = out.flush();
     let u = &answer.usage;
+    let cached = match u.prompt_cache_read_tokens {
+        0 => String::new(),
+        n => format!(
+            " ({} from the prompt cache, saving {})",
+            group(n),
+            cost(u.prompt_cache_saved_usd, false)
+        ),
+    };
     let totals = format!(
-        "{} turns, {} model calls, {} → {} tokens, {}, {}",
-        answer.turns,
-        group(u.calls),
+        "{}, {}, {} → {} tokens{cached}, {}, {}",
+        count(answer.turns.into(), "turn", "turns"),
+        count(u.calls, "model call", "model calls"),
         group(u.input_tokens),
         group(u.output_tokens),
         u.cost_usd

@@ -90,7 +90,7 @@ pub struct LimitArgs {
     /// Most evaluation steps.
     #[arg(long, default_value_t = 1_000_000_000)]
     pub max_steps: u64,
-    /// Most seconds of wall time.
+    /// Most seconds of wall time of the program (in `ask`, `kernel` and `repl`: of each turn or line).
     #[arg(long, default_value_t = 600.0)]
     pub max_time: f64,
     /// Most MiB of memory held by values.
@@ -123,13 +123,16 @@ pub struct ModelArgs {
     /// The model `llm()` calls.
     #[arg(long)]
     pub sub_model: Option<String>,
+    /// The wire protocol, over rlmq.toml's `provider` and the environment (OpenAI when both keys are set).
+    #[arg(long, value_enum)]
+    pub provider: Option<crate::llm::Provider>,
     /// Base URL of the provider (OpenAI-style bases end in /v1).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
     /// A config file instead of ./rlmq.toml or the user's config dir.
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Most sub-calls for the whole run, recursive ones included.
+    /// Most model calls sent for the whole run: llm() calls and, in sessions, root-model turns, at every depth (cache hits are free).
     #[arg(long)]
     pub max_llm_calls: Option<u64>,
     /// Most tokens (input and output) for the whole run.
@@ -138,7 +141,7 @@ pub struct ModelArgs {
     /// Most USD for the whole run, from the configured prices.
     #[arg(long)]
     pub max_usd: Option<f64>,
-    /// Most seconds of sub-call time for the whole run.
+    /// Most seconds of wall time for the whole run's model calls, counted from the first call (in `ask`, from the start): no call starts after it, and calls waiting for a reply are cut off.
     #[arg(long)]
     pub max_seconds: Option<f64>,
     /// Deepest recursion of rlm() sub-sessions (the root program is depth 0).
@@ -153,7 +156,7 @@ pub struct ModelArgs {
     /// Where replies are cached.
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
-    /// Append one JSON line per event (run, sub-calls, end) to this file.
+    /// Append one JSON line per event (run start and end, sessions, turns, model calls, retries) to this file.
     #[arg(long, value_name = "PATH")]
     pub trace: Option<PathBuf>,
 }
@@ -259,16 +262,41 @@ impl ShellArgs {
         if let Some(q) = &self.question {
             shell.bind_str("question", q);
         }
-        shell.engine_mut().rt.models = Some(crate::eval::models::Models::new(config));
+        shell.engine_mut().rt.models = Some(self.models.models(config, &self.limits.limits()));
         Ok(shell)
     }
 }
 
 impl ModelArgs {
+    /// Models over `config`; with `--model`, `rlm()` runs sub-sessions
+    /// whose turns have the interpreter limits `limits`.
+    pub fn models(
+        &self,
+        config: crate::llm::LlmConfig,
+        limits: &Limits,
+    ) -> crate::eval::models::Models {
+        let mut models = crate::eval::models::Models::new(config);
+        if let Some(root) = &self.model {
+            let options = crate::session::Options {
+                root_model: Some(root.clone()),
+                limits: Limits {
+                    max_output: limits.max_output.min(64 << 20),
+                    ..limits.clone()
+                },
+                ..crate::session::Options::default()
+            };
+            models.sub_session = Some(std::sync::Arc::new(crate::session::run::Recurse::new(
+                std::sync::Arc::new(options),
+            )));
+        }
+        models
+    }
+
     /// The configuration: environment and config file, then these flags.
     pub fn config(&self) -> Result<crate::llm::LlmConfig, String> {
-        let mut c = crate::llm::LlmConfig::from_env_and_file(self.config.as_deref())
-            .map_err(|e| e.to_string())?;
+        let mut c =
+            crate::llm::LlmConfig::from_env_file_provider(self.config.as_deref(), self.provider)
+                .map_err(|e| e.to_string())?;
         if let Some(url) = &self.base_url {
             c.base_url = url.trim_end_matches('/').to_string();
         }

@@ -4,6 +4,7 @@
 pub mod ask;
 pub mod bench;
 pub mod check;
+pub mod config;
 pub mod inputs;
 pub mod kernel;
 pub mod mcp;
@@ -50,6 +51,8 @@ pub enum Command {
     Mcp(Box<mcp::McpArgs>),
     /// Time the primitives (scan, search, partition, indexes, slices) on a file.
     Bench(bench::BenchArgs),
+    /// Print the effective configuration: provider, models, windows, prices, budget (the key masked).
+    Config(config::ConfigArgs),
 }
 
 /// Parses the command line and runs it; returns the exit code.
@@ -65,6 +68,7 @@ pub fn main() -> u8 {
         Command::Ask(a) => ask::run(*a),
         Command::Replay(a) => replay::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Config(a) => config::run(a),
         Command::Serve(a) => serve::run(*a),
         Command::Mcp(a) => mcp::run(*a),
     }

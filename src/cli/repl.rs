@@ -6,9 +6,17 @@
 //! string is open, or while the line ends with an operator, `,`, `=` or
 //! `=>`; an empty line runs what has been typed. Lines starting with `:`
 //! are commands: `:vars`, `:history`, `:help`, `:quit`.
+//!
+//! Ctrl-C while an entry runs interrupts it like a limit: the entry stops
+//! with an error, its `llm()` calls in flight are abandoned (and traced as
+//! interrupted), and the prompt comes back with the variables and history
+//! kept. A second Ctrl-C before the entry has stopped ends the REPL (exit
+//! code 130). At the prompt, Ctrl-C clears the entry being typed.
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use clap::Args;
 use rustyline::error::ReadlineError;
@@ -32,7 +40,8 @@ const HELP: &str = "Type rlq; each entry runs at once and variables persist. Exa
   grep(context, \"ERROR\") | take(5) | map(m => m.line_text)
   let secs = partition(context, by=re\"^## \")
 An entry continues while brackets are open or a line ends with an operator;
-an empty line runs it. Commands: :vars  :history  :help  :quit (or Ctrl-D).";
+an empty line runs it. Ctrl-C stops a running entry and keeps the variables.
+Commands: :vars  :history  :help  :quit (or Ctrl-D).";
 
 /// Runs `rlmq repl`.
 pub fn run(args: ReplArgs) -> u8 {
@@ -40,6 +49,19 @@ pub fn run(args: ReplArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let interrupt = shell.engine().rt.meter.interrupt_flag();
+    if let Some(m) = shell.engine_mut().rt.models.as_mut() {
+        m.interrupt = Some(Arc::clone(&interrupt));
+    }
+    // The first handler ends the process when the flag is already set (a
+    // second Ctrl-C); the second sets it. They run in this order.
+    use signal_hook::consts::SIGINT;
+    let handlers =
+        signal_hook::flag::register_conditional_shutdown(SIGINT, 130, Arc::clone(&interrupt))
+            .and_then(|_| signal_hook::flag::register(SIGINT, Arc::clone(&interrupt)));
+    if let Err(e) = handlers {
+        eprintln!("warning: Ctrl-C will end the REPL instead of the running entry: {e}");
+    }
     let context = &shell.engine().rt.context;
     let docs = context.docs.len();
     let chars = context.source.char_count(context.range());
@@ -113,6 +135,7 @@ pub fn run(args: ReplArgs) -> u8 {
         let _ = editor.add_history_entry(code.as_str());
         entries.push(code.clone());
         let turn = shell.run(&code);
+        interrupt.store(false, Ordering::Relaxed);
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(turn.output.as_bytes());
         if let Some(v) = turn.final_text() {

@@ -12,7 +12,6 @@ use serde_json::json;
 use super::inputs::{ContextArgs, LimitArgs, ModelArgs, ScriptArgs};
 use crate::diag::render_all;
 use crate::engine::Engine;
-use crate::eval::models::Models;
 use crate::eval::render::{display, to_json};
 use crate::eval::Value;
 
@@ -65,7 +64,7 @@ pub fn run(args: RunArgs) -> u8 {
         return usage_error(e);
     }
     match args.models.config() {
-        Ok(config) => engine.rt.models = Some(Models::new(config)),
+        Ok(config) => engine.rt.models = Some(args.models.models(config, &args.limits.limits())),
         Err(e) => return usage_error(e),
     }
     trace_start(&engine, &name, &text, &context);

@@ -6,7 +6,8 @@
 //! a parallel `map` does not contend on one counter.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::diag::{Diagnostic, Stage};
@@ -49,6 +50,8 @@ pub struct Meter {
     base: Instant,
     /// Nanoseconds after `base` when the current run started.
     start_ns: AtomicU64,
+    /// Set from outside (Ctrl-C in `rlmq repl`) to stop the current run.
+    interrupt: Arc<AtomicBool>,
 }
 
 impl Meter {
@@ -60,7 +63,14 @@ impl Meter {
             output: AtomicU64::new(0),
             base: Instant::now(),
             start_ns: AtomicU64::new(0),
+            interrupt: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// The flag that, once set, stops the current run at its next check
+    /// like a limit (the next batch of steps).
+    pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.interrupt)
     }
 
     /// The limits in force.
@@ -96,6 +106,11 @@ impl Meter {
     #[cold]
     #[inline(never)]
     fn flush(&self, n: u64) -> Result<(), Diagnostic> {
+        if self.interrupt.load(Ordering::Relaxed) {
+            return Err(
+                limit("interrupted (Ctrl-C)".into()).hint("the variables set before it are kept")
+            );
+        }
         let total = self.steps.fetch_add(n, Ordering::Relaxed) + n;
         if total > self.limits.max_steps {
             return Err(limit(format!(
@@ -159,8 +174,10 @@ impl Meter {
     }
 
     /// Starts the count again: steps, output and time are limits per run,
-    /// so each turn of a session gets the whole allowance.
+    /// so each turn of a session gets the whole allowance; an interrupt of
+    /// the last run is cleared.
     pub fn restart(&self) {
+        self.interrupt.store(false, Ordering::Relaxed);
         self.steps.store(0, Ordering::Relaxed);
         self.output.store(0, Ordering::Relaxed);
         let now = self.base.elapsed().as_nanos().min(u64::MAX as u128) as u64;

@@ -3,17 +3,19 @@
 //! for it), the depth of this run in the call tree, the trace parent of its
 //! calls, and the hook through which `rlm()` starts a sub-session.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use crate::llm::{LlmConfig, SubCalls};
 
 /// Runs a model-driven sub-session over a text: what `rlm()` calls.
 pub trait SubSession: Send + Sync {
-    /// Answers `question` about `text` at `depth` (the caller's depth + 1),
-    /// with trace events nested under `parent`.
+    /// Answers `question` about `text` at `depth` (the caller's depth + 1)
+    /// on the caller's backend `calls` (one budget, cache and trace for the
+    /// whole tree), with trace events nested under `parent`.
     fn run(
         &self,
+        calls: &Arc<SubCalls>,
         question: &str,
         text: &str,
         depth: u32,
@@ -29,6 +31,8 @@ pub struct Models {
     pub depth: u32,
     /// How `rlm()` starts a sub-session, when sessions are available.
     pub sub_session: Option<Arc<dyn SubSession>>,
+    /// When set, calls are refused or abandoned (Ctrl-C in `rlmq repl`).
+    pub interrupt: Option<Arc<AtomicBool>>,
     parent: AtomicU64,
 }
 
@@ -40,6 +44,7 @@ impl Models {
             calls: OnceLock::new(),
             depth: 0,
             sub_session: None,
+            interrupt: None,
             parent: AtomicU64::new(0),
         }
     }
@@ -55,6 +60,7 @@ impl Models {
             calls: cell,
             depth,
             sub_session: None,
+            interrupt: None,
             parent: AtomicU64::new(0),
         }
     }
@@ -83,6 +89,10 @@ impl Models {
                     ));
                 }
                 SubCalls::new(self.config.clone())
+                    .map(|c| match &self.interrupt {
+                        Some(flag) => c.interruptible(Arc::clone(flag)),
+                        None => c,
+                    })
                     .map(Arc::new)
                     .map_err(|e| e.to_string())
             })

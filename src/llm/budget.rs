@@ -17,10 +17,11 @@
 //!   with no known price cannot be checked against a USD limit, so with
 //!   `max_usd` set such a call is refused;
 //! - **time**: seconds since the backend started; HTTP timeouts and retry
-//!   waits are cut to what is left;
-//! - **depth**: a call made by a program at depth `d` runs at `d + 1`, which
-//!   may not exceed `max_depth` (default 1: the root program may call
-//!   sub-models, whose own programs may not).
+//!   waits are cut to what is left.
+//!
+//! `max_depth` bounds only `rlm()` sub-sessions (a session at depth `d`
+//! may start one at `d + 1 <= max_depth`); an `llm()` call is allowed at
+//! every depth, since a sub-session is a full RLM over its text.
 //!
 //! Running out is a [`Refusal`] that names what ran out, never a wait.
 
@@ -41,7 +42,7 @@ pub struct BudgetLimits {
     pub max_usd: Option<f64>,
     /// Most seconds of wall time from the start of the run.
     pub max_seconds: Option<f64>,
-    /// Deepest level a call may run at (the root program is depth 0).
+    /// Deepest `rlm()` sub-session (the root program is depth 0).
     pub max_depth: u32,
 }
 
@@ -86,8 +87,6 @@ pub enum BudgetLimit {
     Usd,
     /// `max_seconds`.
     Time,
-    /// `max_depth`.
-    Depth,
 }
 
 /// A call the budget would not allow: what ran out, and the numbers.
@@ -123,7 +122,7 @@ pub struct BudgetView {
     pub usd_left: Option<f64>,
     /// Depth of the program asking (the root program is 0).
     pub depth: u32,
-    /// Deepest level a call may run at.
+    /// Deepest level an `rlm()` sub-session may run at.
     pub max_depth: u32,
     /// Characters of one `llm()` message (prompt, blank line, text) that fit
     /// the sub-model, with the system prompt and the reply already set aside.
@@ -208,21 +207,6 @@ impl Budget {
             }),
             _ => Ok(()),
         }
-    }
-
-    /// Refuses a call from a program at `depth` when it would run deeper
-    /// than `max_depth`.
-    pub fn check_depth(&self, depth: u32) -> Result<(), Refusal> {
-        let max = self.limits.max_depth;
-        if depth.saturating_add(1) > max {
-            return Err(Refusal {
-                limit: BudgetLimit::Depth,
-                detail: format!(
-                    "a program at depth {depth} may not make sub-calls (max depth {max})"
-                ),
-            });
-        }
-        Ok(())
     }
 
     /// Checks, without spending, that `calls` more calls fit the call budget
@@ -380,14 +364,12 @@ mod tests {
     }
 
     #[test]
-    fn depth_time_and_ahead() {
+    fn time_and_ahead() {
         let b = Budget::new(BudgetLimits {
             max_calls: Some(3),
             max_seconds: Some(0.0),
             ..limits()
         });
-        assert!(b.check_depth(0).is_ok());
-        assert_eq!(b.check_depth(1).unwrap_err().limit, BudgetLimit::Depth);
         assert_eq!(b.try_spend(1, None).unwrap_err().limit, BudgetLimit::Time);
         let b = Budget::new(BudgetLimits {
             max_calls: Some(3),

@@ -13,8 +13,9 @@
 //! 4. command-line flags, which the CLI writes into the public fields
 //!    afterwards.
 //!
-//! The provider is the file's `provider`, else OpenAI-compatible when an
-//! `OPENAI_*` variable is set, else Anthropic when `ANTHROPIC_API_KEY` is,
+//! The provider is `--provider`, else the file's `provider`, else
+//! OpenAI-compatible when an `OPENAI_*` variable is set (so OpenAI wins
+//! when both keys are set), else Anthropic when `ANTHROPIC_API_KEY` is,
 //! else OpenAI-compatible. A file looks like:
 //!
 //! ```toml
@@ -29,6 +30,7 @@
 //! concurrency = 16
 //! cache = true
 //! trace = "rlmq-trace.jsonl"     # relative paths are relative to this file
+//! compact_at = 0.75              # share of the root window that triggers history compaction
 //!
 //! [budget]
 //! max_calls = 500
@@ -37,6 +39,7 @@
 //!
 //! [models."qwen3-coder"]
 //! input_per_million = 0.3
+//! cached_input_per_million = 0.03
 //! output_per_million = 1.2
 //! context_window = 262144
 //! ```
@@ -53,12 +56,13 @@ use super::error::LlmError;
 use super::models::{self, ModelInfo};
 
 /// Which wire protocol the provider speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
     /// `POST {base}/chat/completions` with a Bearer key: OpenAI, vLLM,
     /// OpenRouter, Ollama and other compatible servers.
     #[serde(alias = "openai-compatible")]
+    #[value(name = "openai")]
     OpenAi,
     /// `POST {base}/v1/messages` with `x-api-key`: Anthropic.
     Anthropic,
@@ -174,6 +178,14 @@ pub struct LlmConfig {
     pub budget: BudgetLimits,
     /// JSON-lines trace file, appended to; `None` for no trace.
     pub trace: Option<PathBuf>,
+    /// Share of the root model's input limit at which a session's older
+    /// turns are summarised into a note (history compaction).
+    pub compact_at: f64,
+    /// The `rlmq.toml` read, if any.
+    pub config_file: Option<PathBuf>,
+    /// Where the provider was decided: `--provider`, the file, or the
+    /// environment (for `rlmq config`).
+    pub provider_from: &'static str,
 }
 
 impl LlmConfig {
@@ -203,17 +215,29 @@ impl LlmConfig {
             }),
             budget: BudgetLimits::default(),
             trace: None,
+            compact_at: 0.75,
+            config_file: None,
+            provider_from: "default",
         }
     }
 
     /// Reads the process environment and `config_file`, or the `rlmq.toml`
     /// found in the working directory or the user config dir when `None`.
     pub fn from_env_and_file(config_file: Option<&Path>) -> Result<LlmConfig, LlmError> {
+        LlmConfig::from_env_file_provider(config_file, None)
+    }
+
+    /// Like [`LlmConfig::from_env_and_file`], with the provider forced
+    /// when `provider` is given (`--provider`).
+    pub fn from_env_file_provider(
+        config_file: Option<&Path>,
+        provider: Option<Provider>,
+    ) -> Result<LlmConfig, LlmError> {
         let file = match config_file {
             Some(path) => Some(path.to_path_buf()),
             None => find_config_file(),
         };
-        LlmConfig::from_sources(|name| std::env::var(name).ok(), file.as_deref())
+        LlmConfig::from_sources_as(|name| std::env::var(name).ok(), file.as_deref(), provider)
     }
 
     /// Like [`LlmConfig::from_env_and_file`] with an explicit environment
@@ -221,6 +245,16 @@ impl LlmConfig {
     pub fn from_sources(
         env: impl Fn(&str) -> Option<String>,
         file: Option<&Path>,
+    ) -> Result<LlmConfig, LlmError> {
+        LlmConfig::from_sources_as(env, file, None)
+    }
+
+    /// Like [`LlmConfig::from_sources`], with the provider forced when
+    /// `forced` is given.
+    pub fn from_sources_as(
+        env: impl Fn(&str) -> Option<String>,
+        file: Option<&Path>,
+        forced: Option<Provider>,
     ) -> Result<LlmConfig, LlmError> {
         let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
         let (fc, file_dir) = match file {
@@ -232,21 +266,27 @@ impl LlmConfig {
             _ => p,
         };
 
-        let provider = fc.provider.unwrap_or_else(|| {
-            if env("OPENAI_API_KEY").is_some() || env("OPENAI_BASE_URL").is_some() {
-                Provider::OpenAi
-            } else if env("ANTHROPIC_API_KEY").is_some() {
-                Provider::Anthropic
-            } else {
-                Provider::OpenAi
+        let (provider, provider_from) = match (forced, fc.provider) {
+            (Some(p), _) => (p, "--provider"),
+            (None, Some(p)) => (p, "rlmq.toml"),
+            (None, None) => {
+                if env("OPENAI_API_KEY").is_some() || env("OPENAI_BASE_URL").is_some() {
+                    (Provider::OpenAi, "environment (OPENAI_*)")
+                } else if env("ANTHROPIC_API_KEY").is_some() {
+                    (Provider::Anthropic, "environment (ANTHROPIC_API_KEY)")
+                } else {
+                    (Provider::OpenAi, "default")
+                }
             }
-        });
+        };
         let base_url = fc
             .base_url
             .clone()
             .or_else(|| env(provider.base_url_var()))
             .unwrap_or_else(|| provider.default_base_url().to_string());
         let mut c = LlmConfig::new(provider, base_url);
+        c.provider_from = provider_from;
+        c.config_file = file.map(Path::to_path_buf);
         c.api_key_var = fc
             .api_key_env
             .clone()
@@ -285,6 +325,9 @@ impl LlmConfig {
             c.cache_dir = resolve(v);
         }
         c.trace = fc.trace.map(resolve);
+        if let Some(v) = fc.compact_at {
+            c.compact_at = v;
+        }
         if let Some(b) = fc.budget {
             c.budget = b;
         }
@@ -364,6 +407,11 @@ impl LlmConfig {
         if self.timeout.is_zero() {
             return bad("timeout_secs must be more than 0".into());
         }
+        if !(self.compact_at.is_finite() && self.compact_at > 0.0 && self.compact_at <= 1.0) {
+            return bad(
+                "compact_at must be a share of the window, more than 0 and at most 1".into(),
+            );
+        }
         if !(self.chars_per_token.is_finite() && self.chars_per_token > 0.0) {
             return bad("chars_per_token must be a positive number".into());
         }
@@ -428,6 +476,7 @@ struct FileConfig {
     cache: Option<bool>,
     cache_dir: Option<PathBuf>,
     trace: Option<PathBuf>,
+    compact_at: Option<f64>,
     budget: Option<BudgetLimits>,
     #[serde(default)]
     models: BTreeMap<String, ModelInfo>,

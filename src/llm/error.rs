@@ -77,6 +77,9 @@ pub enum CallErrorKind {
         /// The start of the reply, for the message.
         excerpt: String,
     },
+    /// The run was interrupted (Ctrl-C in `rlmq repl`): the call was not
+    /// sent, or abandoned while in flight.
+    Interrupted,
 }
 
 impl CallErrorKind {
@@ -92,6 +95,7 @@ impl CallErrorKind {
             CallErrorKind::Connect => "connect",
             CallErrorKind::BadReply => "bad_reply",
             CallErrorKind::JsonReply { .. } => "json_reply",
+            CallErrorKind::Interrupted => "interrupted",
         }
     }
 }
@@ -126,7 +130,7 @@ impl CallError {
     pub fn budget(r: Refusal, model: &str) -> CallError {
         let advice = match r.limit {
             BudgetLimit::Calls => {
-                "raise --max-calls, or make fewer, larger calls (a bigger partition(size=...))"
+                "raise --max-llm-calls, or make fewer, larger calls (a bigger partition(size=...))"
                     .to_string()
             }
             BudgetLimit::Tokens => "raise --max-tokens, or send smaller pieces".to_string(),
@@ -135,9 +139,6 @@ impl CallError {
             ),
             BudgetLimit::Usd => "raise --max-usd, or send fewer or smaller pieces".to_string(),
             BudgetLimit::Time => "raise --max-seconds".to_string(),
-            BudgetLimit::Depth => {
-                "raise --max-depth, or make the call from a shallower level".to_string()
-            }
         };
         CallError::new(
             CallErrorKind::Budget { limit: r.limit },

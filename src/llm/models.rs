@@ -26,6 +26,12 @@ pub const FALLBACK_WINDOW: u64 = 32_768;
 pub struct ModelInfo {
     /// USD per million input tokens.
     pub input_per_million: Option<f64>,
+    /// USD per million input tokens read from the provider's prompt cache
+    /// (the input price when unknown).
+    pub cached_input_per_million: Option<f64>,
+    /// USD per million input tokens written to the prompt cache (Anthropic
+    /// charges more for them; the input price when unknown).
+    pub cache_write_per_million: Option<f64>,
     /// USD per million output tokens.
     pub output_per_million: Option<f64>,
     /// Context window in tokens (input and reply together).
@@ -42,6 +48,12 @@ impl ModelInfo {
     pub fn or(self, base: ModelInfo) -> ModelInfo {
         ModelInfo {
             input_per_million: self.input_per_million.or(base.input_per_million),
+            cached_input_per_million: self
+                .cached_input_per_million
+                .or(base.cached_input_per_million),
+            cache_write_per_million: self
+                .cache_write_per_million
+                .or(base.cache_write_per_million),
             output_per_million: self.output_per_million.or(base.output_per_million),
             context_window: self.context_window.or(base.context_window),
             max_input: self.max_input.or(base.max_input),
@@ -49,12 +61,45 @@ impl ModelInfo {
         }
     }
 
-    /// Cost in USD of a call with these token counts; `None` when either
-    /// price is unknown.
+    /// Cost in USD of a call with these token counts and no prompt cache;
+    /// `None` when either price is unknown.
     pub fn cost(&self, input_tokens: u64, output_tokens: u64) -> Option<f64> {
+        self.cost_cached(input_tokens, 0, 0, output_tokens)
+    }
+
+    /// Cost in USD of a call of `input_tokens` in all, of which
+    /// `cache_read` were read from and `cache_write` written to the prompt
+    /// cache; `None` when the input or output price is unknown.
+    pub fn cost_cached(
+        &self,
+        input_tokens: u64,
+        cache_read: u64,
+        cache_write: u64,
+        output_tokens: u64,
+    ) -> Option<f64> {
         let i = self.input_per_million?;
         let o = self.output_per_million?;
-        Some((input_tokens as f64 * i + output_tokens as f64 * o) / 1_000_000.0)
+        let read = self.cached_input_per_million.unwrap_or(i);
+        let write = self.cache_write_per_million.unwrap_or(i);
+        let plain = input_tokens.saturating_sub(cache_read + cache_write);
+        Some(
+            (plain as f64 * i
+                + cache_read as f64 * read
+                + cache_write as f64 * write
+                + output_tokens as f64 * o)
+                / 1_000_000.0,
+        )
+    }
+
+    /// The most a call of these counts can cost, whatever the cache does
+    /// (all input written to the cache when writes cost more), for budget
+    /// reservations.
+    pub fn cost_at_most(&self, input_tokens: u64, output_tokens: u64) -> Option<f64> {
+        let dearer = self.cache_write_per_million.unwrap_or(0.0) > self.input_per_million?;
+        match dearer {
+            true => self.cost_cached(input_tokens, 0, input_tokens, output_tokens),
+            false => self.cost(input_tokens, output_tokens),
+        }
     }
 
     /// The window in tokens, or [`FALLBACK_WINDOW`] when unknown.
@@ -63,30 +108,42 @@ impl ModelInfo {
     }
 }
 
-/// `(name, input $/M, output $/M, window, max input, max output)`.
-type Row = (&'static str, f64, f64, u64, Option<u64>, u64);
+/// `(name, input $/M, cached input $/M, cache write $/M, output $/M,
+/// window, max input, max output)`. OpenAI writes to its cache at the input
+/// price; Anthropic charges 1.25× the input price for a (5-minute) write.
+type Row = (
+    &'static str,
+    f64,
+    f64,
+    Option<f64>,
+    f64,
+    u64,
+    Option<u64>,
+    u64,
+);
 
+#[rustfmt::skip]
 const TABLE: &[Row] = &[
     // OpenAI
-    ("gpt-5", 1.25, 10.0, 400_000, Some(272_000), 128_000),
-    ("gpt-5-mini", 0.25, 2.0, 400_000, Some(272_000), 128_000),
-    ("gpt-5-nano", 0.05, 0.40, 400_000, Some(272_000), 128_000),
-    ("gpt-4.1", 2.0, 8.0, 1_047_576, None, 32_768),
-    ("gpt-4.1-mini", 0.40, 1.60, 1_047_576, None, 32_768),
-    ("gpt-4.1-nano", 0.10, 0.40, 1_047_576, None, 32_768),
-    ("gpt-4o", 2.50, 10.0, 128_000, None, 16_384),
-    ("gpt-4o-mini", 0.15, 0.60, 128_000, None, 16_384),
-    ("o3", 2.0, 8.0, 200_000, None, 100_000),
-    ("o4-mini", 1.10, 4.40, 200_000, None, 100_000),
+    ("gpt-5", 1.25, 0.125, None, 10.0, 400_000, Some(272_000), 128_000),
+    ("gpt-5-mini", 0.25, 0.025, None, 2.0, 400_000, Some(272_000), 128_000),
+    ("gpt-5-nano", 0.05, 0.005, None, 0.40, 400_000, Some(272_000), 128_000),
+    ("gpt-4.1", 2.0, 0.50, None, 8.0, 1_047_576, None, 32_768),
+    ("gpt-4.1-mini", 0.40, 0.10, None, 1.60, 1_047_576, None, 32_768),
+    ("gpt-4.1-nano", 0.10, 0.025, None, 0.40, 1_047_576, None, 32_768),
+    ("gpt-4o", 2.50, 1.25, None, 10.0, 128_000, None, 16_384),
+    ("gpt-4o-mini", 0.15, 0.075, None, 0.60, 128_000, None, 16_384),
+    ("o3", 2.0, 0.50, None, 8.0, 200_000, None, 100_000),
+    ("o4-mini", 1.10, 0.275, None, 4.40, 200_000, None, 100_000),
     // Anthropic
-    ("claude-opus-4", 15.0, 75.0, 200_000, None, 32_000),
-    ("claude-opus-4-1", 15.0, 75.0, 200_000, None, 32_000),
-    ("claude-opus-4-5", 5.0, 25.0, 200_000, None, 64_000),
-    ("claude-sonnet-4", 3.0, 15.0, 200_000, None, 64_000),
-    ("claude-sonnet-4-5", 3.0, 15.0, 200_000, None, 64_000),
-    ("claude-3-7-sonnet", 3.0, 15.0, 200_000, None, 64_000),
-    ("claude-haiku-4-5", 1.0, 5.0, 200_000, None, 64_000),
-    ("claude-3-5-haiku", 0.80, 4.0, 200_000, None, 8_192),
+    ("claude-opus-4", 15.0, 1.50, Some(18.75), 75.0, 200_000, None, 32_000),
+    ("claude-opus-4-1", 15.0, 1.50, Some(18.75), 75.0, 200_000, None, 32_000),
+    ("claude-opus-4-5", 5.0, 0.50, Some(6.25), 25.0, 200_000, None, 64_000),
+    ("claude-sonnet-4", 3.0, 0.30, Some(3.75), 15.0, 200_000, None, 64_000),
+    ("claude-sonnet-4-5", 3.0, 0.30, Some(3.75), 15.0, 200_000, None, 64_000),
+    ("claude-3-7-sonnet", 3.0, 0.30, Some(3.75), 15.0, 200_000, None, 64_000),
+    ("claude-haiku-4-5", 1.0, 0.10, Some(1.25), 5.0, 200_000, None, 64_000),
+    ("claude-3-5-haiku", 0.80, 0.08, Some(1.0), 4.0, 200_000, None, 8_192),
 ];
 
 /// The built-in facts for `model`, or all-`None` when the table does not
@@ -97,13 +154,17 @@ pub fn builtin(model: &str) -> ModelInfo {
         .iter()
         .filter(|row| matches_entry(name, row.0))
         .max_by_key(|row| row.0.len())
-        .map(|&(_, i, o, window, max_input, max_output)| ModelInfo {
-            input_per_million: Some(i),
-            output_per_million: Some(o),
-            context_window: Some(window),
-            max_input,
-            max_output: Some(max_output),
-        })
+        .map(
+            |&(_, i, cached, write, o, window, max_input, max_output)| ModelInfo {
+                input_per_million: Some(i),
+                cached_input_per_million: Some(cached),
+                cache_write_per_million: write,
+                output_per_million: Some(o),
+                context_window: Some(window),
+                max_input,
+                max_output: Some(max_output),
+            },
+        )
         .unwrap_or_default()
 }
 

@@ -31,6 +31,8 @@ enum Entry {
         text: String,
         input_tokens: u64,
         output_tokens: u64,
+        cache_read: u64,
+        cache_write: u64,
     },
     Failed {
         kind: CallErrorKind,
@@ -139,6 +141,14 @@ impl Recording {
                     text: text.to_string(),
                     input_tokens: e.get("input_tokens").and_then(Value::as_u64).unwrap_or(0),
                     output_tokens: e.get("output_tokens").and_then(Value::as_u64).unwrap_or(0),
+                    cache_read: e
+                        .get("prompt_cache_read_tokens")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(0),
+                    cache_write: e
+                        .get("prompt_cache_write_tokens")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(0),
                 },
                 (Some(k), _) => match kind_of(k) {
                     Some(kind) => Entry::Failed {
@@ -239,11 +249,15 @@ impl Recording {
                 text,
                 input_tokens,
                 output_tokens,
+                cache_read,
+                cache_write,
             }) => Ok(Sent {
                 reply: wire::Reply {
                     text,
                     input_tokens: Some(input_tokens),
                     output_tokens: Some(output_tokens),
+                    cache_read_tokens: cache_read,
+                    cache_write_tokens: cache_write,
                     truncated: false,
                 },
                 retries: 0,

@@ -1,18 +1,16 @@
 //! [`SubCalls`]: the one object the interpreter calls `llm()` through.
 //!
 //! A call goes through these steps, each of which can end it:
-//! 1. **depth**: a program at `depth` may call only if `depth + 1 <=
-//!    max_depth`;
-//! 2. **cache**: a stored reply is returned at once, free (no request, no
+//! 1. **cache**: a stored reply is returned at once, free (no request, no
 //!    budget);
-//! 3. **size**: system prompt and message are counted in tokens; more than
+//! 2. **size**: system prompt and message are counted in tokens; more than
 //!    the window minus the reply allowance is
 //!    [`PromptTooLarge`](CallErrorKind::PromptTooLarge), before any request;
-//! 4. **budget**: one call, the counted input plus the reply allowance, and
+//! 3. **budget**: one call, the counted input plus the reply allowance, and
 //!    their cost are taken from the shared [`Budget`] (see there);
-//! 5. **HTTP**: on the backend's tokio runtime, with a semaphore permit per
+//! 4. **HTTP**: on the backend's tokio runtime, with a semaphore permit per
 //!    attempt, retries and backoff ([`super::http`]);
-//! 6. **record**: real usage settles the budget, the reply goes to the cache
+//! 5. **record**: real usage settles the budget, the reply goes to the cache
 //!    at once, a `subcall` event goes to the trace, the progress bar moves.
 //!
 //! [`SubCalls::call`] blocks the calling thread and may be called from any
@@ -22,7 +20,7 @@
 //! tokio runtime too (it never calls `block_on`), though blocking a worker
 //! there is the caller's choice.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -113,8 +111,7 @@ pub struct ChatRequest {
     pub max_tokens: Option<u32>,
     /// Id of the session (or call) this turn belongs to, for the trace.
     pub parent: Option<u64>,
-    /// Depth of the session (the top session is 0). A root call is never
-    /// refused for depth: the `rlm()` that started a deeper session was.
+    /// Depth of the session (the top session is 0), for the trace.
     pub depth: u32,
 }
 
@@ -152,6 +149,7 @@ pub struct SubCalls {
     next_id: AtomicU64,
     default_system_tokens: u64,
     recording: Option<Recording>,
+    interrupt: Option<Arc<AtomicBool>>,
 }
 
 /// What a call came to, before it becomes a [`Reply`] or a [`CallError`].
@@ -243,6 +241,7 @@ impl SubCalls {
             next_id: AtomicU64::new(1),
             default_system_tokens,
             recording: None,
+            interrupt: None,
         })
     }
 
@@ -276,6 +275,7 @@ impl SubCalls {
             progress: Progress::new(),
             next_id: AtomicU64::new(1),
             recording: None,
+            interrupt: None,
         })
     }
 
@@ -284,6 +284,19 @@ impl SubCalls {
     pub fn replaying(mut self, recording: Recording) -> SubCalls {
         self.recording = Some(recording);
         self
+    }
+
+    /// The same backend, refusing new calls and abandoning those in flight
+    /// (each recorded as interrupted) while `flag` is set.
+    pub fn interruptible(mut self, flag: Arc<AtomicBool>) -> SubCalls {
+        self.interrupt = Some(flag);
+        self
+    }
+
+    fn interrupted(&self) -> bool {
+        self.interrupt
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
     }
 
     /// The recording it answers from, when replaying.
@@ -372,10 +385,8 @@ impl SubCalls {
         history: Option<&[ChatMessage]>,
         max_tokens: u64,
     ) -> Outcome {
-        if history.is_none() {
-            if let Err(r) = self.budget.check_depth(req.depth) {
-                return Outcome::failed(CallError::budget(r, model));
-            }
+        if self.interrupted() {
+            return Outcome::failed(interruption("was not sent"));
         }
         let keyed;
         let key = KeyParts {
@@ -397,9 +408,8 @@ impl SubCalls {
         if let Some(entry) = self.cache.as_ref().and_then(|c| c.get(&key)) {
             self.totals.hit(entry.input_tokens);
             let free = CallUsage {
-                input_tokens: 0,
-                output_tokens: 0,
                 cost_usd: Some(0.0),
+                ..CallUsage::default()
             };
             return Outcome::answered(entry.text, free, true, 0, req.json);
         }
@@ -419,7 +429,10 @@ impl SubCalls {
             return Outcome::failed(e);
         }
         let need = tokens.saturating_add(max_tokens);
-        let reservation = match self.budget.try_spend(need, info.cost(tokens, max_tokens)) {
+        let reservation = match self
+            .budget
+            .try_spend(need, info.cost_at_most(tokens, max_tokens))
+        {
             Ok(r) => r,
             Err(refusal) => return Outcome::failed(CallError::budget(refusal, model)),
         };
@@ -431,6 +444,7 @@ impl SubCalls {
             history: history.unwrap_or_default(),
             message,
             max_tokens,
+            cache: history.is_some(),
         };
         let body = wire::body(self.config.provider, &self.config.base_url, request).to_string();
         let seed = u64::from_str_radix(&key[..16], 16).unwrap_or(0);
@@ -451,10 +465,20 @@ impl SubCalls {
                 let output = reply
                     .output_tokens
                     .unwrap_or_else(|| tokens::count(model, &reply.text));
+                let (read, write) = (reply.cache_read_tokens, reply.cache_write_tokens);
                 let usage = CallUsage {
                     input_tokens: input,
+                    prompt_cache_read_tokens: read,
+                    prompt_cache_write_tokens: write,
                     output_tokens: output,
-                    cost_usd: info.cost(input, output),
+                    cost_usd: info.cost_cached(input, read, write, output),
+                    prompt_cache_saved_usd: match (
+                        info.cost(input, output),
+                        info.cost_cached(input, read, write, output),
+                    ) {
+                        (Some(plain), Some(cached)) => plain - cached,
+                        _ => 0.0,
+                    },
                 };
                 self.budget.settle(
                     reservation,
@@ -499,7 +523,7 @@ impl SubCalls {
         let model = model.to_string();
         let deadline = self.budget.deadline();
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.handle.spawn(async move {
+        let task = self.handle.spawn(async move {
             let on_retry = move |note: &RetryNote| {
                 totals.retried();
                 if let Some(t) = &trace {
@@ -515,13 +539,31 @@ impl SubCalls {
             let result = http.send(&model, body, seed, deadline, &on_retry).await;
             let _ = tx.send(result);
         });
-        rx.recv().unwrap_or_else(|_| {
-            Err(Failed {
-                kind: CallErrorKind::BadReply,
-                message: "the request stopped without an answer (internal error in rlmq)".into(),
-                retries: 0,
-            })
-        })
+        let lost = || Failed {
+            kind: CallErrorKind::BadReply,
+            message: "the request stopped without an answer (internal error in rlmq)".into(),
+            retries: 0,
+        };
+        if self.interrupt.is_none() {
+            return rx.recv().unwrap_or_else(|_| Err(lost()));
+        }
+        // Interruptible: look at the flag between short waits.
+        loop {
+            match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+                Ok(result) => return result,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Err(lost()),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if self.interrupted() => {
+                    task.abort();
+                    let e = interruption("was abandoned in flight");
+                    return Err(Failed {
+                        message: e.message().to_string(),
+                        kind: e.kind,
+                        retries: 0,
+                    });
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            }
+        }
     }
 
     /// Writes a reply to the cache; a failure is traced, not fatal.
@@ -641,6 +683,9 @@ impl SubCalls {
                 "messages": history.map(|h| h.len() + 1),
                 "reply": outcome.text,
                 "input_tokens": outcome.usage.input_tokens,
+                "prompt_cache_read_tokens": outcome.usage.prompt_cache_read_tokens,
+                "prompt_cache_write_tokens": outcome.usage.prompt_cache_write_tokens,
+                "prompt_cache_saved_usd": outcome.usage.prompt_cache_saved_usd,
                 "output_tokens": outcome.usage.output_tokens,
                 "cost_usd": outcome.usage.cost_usd,
                 "latency_ms": latency_ms,
@@ -712,11 +757,30 @@ impl SubCalls {
     pub fn reserve(&self, calls: u64) -> Result<(), CallError> {
         self.budget.check_ahead(calls).map_err(|r| {
             let msg = format!(
-                "llm() refused: {}; use larger pieces so fewer calls are needed (a bigger partition(size=...)), or raise --max-calls",
+                "llm() refused: {}; use larger pieces so fewer calls are needed (a bigger partition(size=...)), or raise --max-llm-calls",
                 r.detail
             );
             CallError::new(CallErrorKind::Budget { limit: r.limit }, msg)
         })
+    }
+
+    /// How full a root-model conversation is: its tokens (system prompt
+    /// and messages, counted as a call counts them) and the most input
+    /// `model` takes with a reply allowance of `max_tokens`.
+    pub fn conversation_tokens(
+        &self,
+        model: &str,
+        system: &str,
+        messages: &[ChatMessage],
+        max_tokens: Option<u32>,
+    ) -> (u64, u64) {
+        let used = messages
+            .iter()
+            .map(|m| tokens::count(model, &m.content) + tokens::FRAMING_TOKENS)
+            .sum::<u64>()
+            + tokens::count(model, system);
+        let allowance = self.config.reply_allowance(model, max_tokens);
+        (used, input_limit(&self.config.model_info(model), allowance))
     }
 
     /// The budget as a program at `depth` sees it.
@@ -752,6 +816,14 @@ impl Drop for SubCalls {
             rt.shutdown_background();
         }
     }
+}
+
+/// The error of a call stopped by an interrupt; `what` says how far it got.
+fn interruption(what: &str) -> CallError {
+    CallError::new(
+        CallErrorKind::Interrupted,
+        format!("interrupted (Ctrl-C): the call {what}"),
+    )
 }
 
 /// Characters of a sub-call's prompt kept in its trace event.

@@ -14,12 +14,20 @@ use serde::Serialize;
 /// What one call spent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct CallUsage {
-    /// Input tokens billed (system prompt and message).
+    /// Input tokens billed (system prompt and message), cached ones included.
     pub input_tokens: u64,
+    /// Of the input, tokens read from the provider's prompt cache.
+    pub prompt_cache_read_tokens: u64,
+    /// Of the input, tokens written to the prompt cache (Anthropic).
+    pub prompt_cache_write_tokens: u64,
     /// Output tokens billed.
     pub output_tokens: u64,
     /// Cost in USD; `None` when the model has no known price.
     pub cost_usd: Option<f64>,
+    /// What the prompt cache saved in USD: the cost at the plain input
+    /// price minus `cost_usd` (negative when cache writes cost more than
+    /// reads saved; 0 when the price is unknown).
+    pub prompt_cache_saved_usd: f64,
 }
 
 /// What the whole run spent so far.
@@ -34,10 +42,16 @@ pub struct Usage {
     pub cached_input_tokens: u64,
     /// Input tokens over all calls.
     pub input_tokens: u64,
+    /// Of the input, tokens read from the providers' prompt caches.
+    pub prompt_cache_read_tokens: u64,
+    /// Of the input, tokens written to the prompt caches.
+    pub prompt_cache_write_tokens: u64,
     /// Output tokens over all calls.
     pub output_tokens: u64,
     /// Cost in USD; `None` once any call had no known price.
     pub cost_usd: Option<f64>,
+    /// What the prompt caches saved, in USD (see [`CallUsage`]).
+    pub prompt_cache_saved_usd: f64,
     /// HTTP attempts repeated after a transient failure.
     pub retries: u64,
     /// Calls that ended in an error (refused, failed after retries, or an
@@ -52,8 +66,12 @@ pub struct Totals {
     cache_hits: AtomicU64,
     cached_input_tokens: AtomicU64,
     input_tokens: AtomicU64,
+    prompt_cache_read_tokens: AtomicU64,
+    prompt_cache_write_tokens: AtomicU64,
     output_tokens: AtomicU64,
     nano_usd: AtomicU64,
+    /// Saved USD in billionths, as two's complement (a saving may be negative).
+    nano_saved: AtomicU64,
     cost_unknown: AtomicBool,
     retries: AtomicU64,
     failures: AtomicU64,
@@ -86,8 +104,16 @@ impl Totals {
     pub fn spent(&self, u: &CallUsage) {
         self.input_tokens
             .fetch_add(u.input_tokens, Ordering::Relaxed);
+        self.prompt_cache_read_tokens
+            .fetch_add(u.prompt_cache_read_tokens, Ordering::Relaxed);
+        self.prompt_cache_write_tokens
+            .fetch_add(u.prompt_cache_write_tokens, Ordering::Relaxed);
         self.output_tokens
             .fetch_add(u.output_tokens, Ordering::Relaxed);
+        self.nano_saved.fetch_add(
+            (u.prompt_cache_saved_usd * 1e9).round() as i64 as u64,
+            Ordering::Relaxed,
+        );
         match u.cost_usd {
             Some(c) => {
                 self.nano_usd
@@ -105,8 +131,11 @@ impl Totals {
             cache_hits: self.cache_hits.load(Ordering::Relaxed),
             cached_input_tokens: self.cached_input_tokens.load(Ordering::Relaxed),
             input_tokens: self.input_tokens.load(Ordering::Relaxed),
+            prompt_cache_read_tokens: self.prompt_cache_read_tokens.load(Ordering::Relaxed),
+            prompt_cache_write_tokens: self.prompt_cache_write_tokens.load(Ordering::Relaxed),
             output_tokens: self.output_tokens.load(Ordering::Relaxed),
             cost_usd: (!unknown).then(|| self.nano_usd.load(Ordering::Relaxed) as f64 / 1e9),
+            prompt_cache_saved_usd: self.nano_saved.load(Ordering::Relaxed) as i64 as f64 / 1e9,
             retries: self.retries.load(Ordering::Relaxed),
             failures: self.failures.load(Ordering::Relaxed),
         }
@@ -124,12 +153,14 @@ mod tests {
             input_tokens: 10,
             output_tokens: 5,
             cost_usd: Some(0.5),
+            ..CallUsage::default()
         });
         assert_eq!(t.snapshot().cost_usd, Some(0.5));
         t.spent(&CallUsage {
             input_tokens: 1,
             output_tokens: 1,
             cost_usd: None,
+            ..CallUsage::default()
         });
         let u = t.snapshot();
         assert_eq!(u.cost_usd, None);

@@ -8,6 +8,16 @@
 //!   Ollama, OpenRouter and most gateways only know that one).
 //! - Anthropic: `POST {base}/v1/messages`, `x-api-key`, `anthropic-version:
 //!   2023-06-01`, top-level `system`, `max_tokens` always sent.
+//!
+//! Prompt caching: a root-model conversation only grows, and its requests
+//! are built so that each one's prefix is the previous one's, byte for
+//! byte (fixed key order, history messages unchanged), which is what
+//! OpenAI's automatic prefix caching needs. Anthropic caches only up to
+//! explicit `cache_control` breakpoints; a conversation ([`Request::cache`])
+//! gets three: the system prompt, the previous user message (whose prefix
+//! the last request wrote, so this one reads it) and the last user message
+//! (written for the next turn). Both report the cached part of the input in
+//! their usage, which [`parse_reply`] reads.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -50,6 +60,8 @@ pub struct Request<'a> {
     pub message: &'a str,
     /// Reply limit in tokens.
     pub max_tokens: u64,
+    /// Mark prompt-cache breakpoints (Anthropic; a growing conversation).
+    pub cache: bool,
 }
 
 /// The endpoint for `provider` at `base`.
@@ -81,6 +93,30 @@ pub fn body(provider: Provider, base: &str, r: Request<'_>) -> Value {
                 "model": r.model,
                 "messages": messages,
                 limit_field: r.max_tokens,
+            })
+        }
+        Provider::Anthropic if r.cache => {
+            let marked = |text: &str| json!([{"type": "text", "text": text, "cache_control": {"type": "ephemeral"}}]);
+            let users: Vec<usize> = messages
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m["role"] == "user")
+                .map(|(i, _)| i)
+                .rev()
+                .take(2)
+                .collect();
+            for i in users {
+                let text = messages[i]["content"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                messages[i]["content"] = marked(&text);
+            }
+            json!({
+                "model": r.model,
+                "max_tokens": r.max_tokens,
+                "system": marked(r.system),
+                "messages": messages,
             })
         }
         Provider::Anthropic => json!({
@@ -127,6 +163,11 @@ pub struct Reply {
     pub input_tokens: Option<u64>,
     /// Billed output tokens, when reported.
     pub output_tokens: Option<u64>,
+    /// Input tokens read from the provider's prompt cache (0 when none or
+    /// not reported).
+    pub cache_read_tokens: u64,
+    /// Input tokens written to the prompt cache (Anthropic).
+    pub cache_write_tokens: u64,
     /// Whether the reply stopped at the token limit.
     pub truncated: bool,
 }
@@ -159,6 +200,11 @@ pub fn parse_reply(provider: Provider, body: &[u8]) -> Result<Reply, String> {
                 output_tokens: usage
                     .and_then(|u| u.get("completion_tokens"))
                     .and_then(Value::as_u64),
+                cache_read_tokens: usage
+                    .and_then(|u| u.pointer("/prompt_tokens_details/cached_tokens"))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+                cache_write_tokens: 0,
                 truncated: choice.get("finish_reason").and_then(Value::as_str) == Some("length"),
             })
         }
@@ -177,6 +223,8 @@ pub fn parse_reply(provider: Provider, body: &[u8]) -> Result<Reply, String> {
                 text: join_text(parts),
                 input_tokens: input,
                 output_tokens: field("output_tokens"),
+                cache_read_tokens: field("cache_read_input_tokens").unwrap_or(0),
+                cache_write_tokens: field("cache_creation_input_tokens").unwrap_or(0),
                 truncated: v.get("stop_reason").and_then(Value::as_str) == Some("max_tokens"),
             })
         }
@@ -214,6 +262,7 @@ mod tests {
             history: &[],
             message: "hi",
             max_tokens: 10,
+            cache: false,
         }
     }
 
@@ -261,6 +310,56 @@ mod tests {
         assert_eq!(b["messages"][1]["content"], "a");
         assert_eq!(b["messages"][2]["content"], "hi");
         assert_eq!(b["messages"].as_array().unwrap().len(), 3);
+        // With caching: breakpoints on the system prompt and the last two
+        // user messages; the text is unchanged.
+        let b = body(
+            Provider::Anthropic,
+            "http://127.0.0.1:1",
+            Request { cache: true, ..r },
+        );
+        let bp = json!({"type": "ephemeral"});
+        assert_eq!(b["system"][0]["text"], "sys");
+        assert_eq!(b["system"][0]["cache_control"], bp);
+        assert_eq!(b["messages"][0]["content"][0]["text"], "q");
+        assert_eq!(b["messages"][0]["content"][0]["cache_control"], bp);
+        assert_eq!(b["messages"][1]["content"], "a");
+        assert_eq!(b["messages"][2]["content"][0]["cache_control"], bp);
+    }
+
+    #[test]
+    fn a_growing_conversation_keeps_its_prefix_byte_for_byte() {
+        let mut history = vec![ChatMessage {
+            role: Role::User,
+            content: "q".into(),
+        }];
+        let one = body(
+            Provider::OpenAi,
+            "http://127.0.0.1:1/v1",
+            Request {
+                history: &[],
+                message: "q",
+                cache: true,
+                ..req()
+            },
+        )
+        .to_string();
+        history.push(ChatMessage {
+            role: Role::Assistant,
+            content: "a".into(),
+        });
+        let two = body(
+            Provider::OpenAi,
+            "http://127.0.0.1:1/v1",
+            Request {
+                history: &history,
+                message: "next",
+                cache: true,
+                ..req()
+            },
+        )
+        .to_string();
+        let cut = one.find(r#"}],"max_tokens""#).unwrap() + 1;
+        assert!(two.starts_with(&one[..cut]), "{one}\n{two}");
     }
 
     #[test]
@@ -283,6 +382,13 @@ mod tests {
             (r.text.as_str(), r.input_tokens, r.truncated),
             ("ab", Some(7), true)
         );
+        assert_eq!((r.cache_read_tokens, r.cache_write_tokens), (4, 0));
+        let r = parse_reply(
+            Provider::OpenAi,
+            br#"{"choices":[{"message":{"content":"ok"}}],"usage":{"prompt_tokens":2000,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":1536}}}"#,
+        )
+        .unwrap();
+        assert_eq!((r.input_tokens, r.cache_read_tokens), (Some(2000), 1536));
         assert!(parse_reply(Provider::OpenAi, b"{\"choices\": [").is_err());
         assert!(parse_reply(Provider::OpenAi, b"{}").is_err());
         assert_eq!(

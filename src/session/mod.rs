@@ -19,10 +19,13 @@
 //! - [`shell`]: the interpreter kept between turns, capturing each turn's
 //!   output, error and final value;
 //! - [`truncate`]: head-and-tail cutting of what a model is shown;
+//! - [`compact`]: older turns summarised when the conversation nears the
+//!   root model's window;
 //! - [`extract`]: the first rlq block of a model's reply;
 //! - [`prompt`]: the system prompt, the first message and the messages
 //!   between turns.
 
+pub mod compact;
 pub mod extract;
 pub mod prompt;
 pub mod replay;

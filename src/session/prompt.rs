@@ -245,6 +245,29 @@ pub fn after_run(
     out
 }
 
+/// Appended to the last message summarised when the history is compacted:
+/// what the root model is asked to write.
+pub fn compact_request(last_turn: u32) -> String {
+    format!(
+        "\n\n(rlmq: the conversation is nearing your context window. Do not write code now. Write a compact note of turns 1 to {last_turn} above, including any earlier note: what you learned about the context (facts, counts, positions, names found), what you tried that failed and why, which variables hold what, and what is left to do. The note replaces those turns; your variables stay as they are. Reply with the note only.)"
+    )
+}
+
+/// The note that stands for the summarised turns, after the first message.
+pub fn compact_note(last_turn: u32, summary: &str, variables: &[(String, String)]) -> String {
+    let mut out = format!(
+        "\n\n---\nTurns 1 to {last_turn} were summarised to save room (the variables they set are untouched). Your note:\n{}\n",
+        summary.trim()
+    );
+    if !variables.is_empty() {
+        out.push_str("\nYour variables now:\n");
+        for (name, what) in variables {
+            out.push_str(&format!("- {name}: {what}\n"));
+        }
+    }
+    out
+}
+
 /// The line that ends each message after the first: the next turn's number
 /// and a warning on the last one.
 fn footer(turn: u32, max: u32) -> String {

@@ -208,6 +208,9 @@ fn config_of(rec: &Node, trace: &Path) -> LlmConfig {
     if let Some(n) = cfg.get("concurrency").and_then(Json::as_u64) {
         c.concurrency = (n as usize).max(1);
     }
+    if let Some(x) = cfg.get("compact_at").and_then(Json::as_f64) {
+        c.compact_at = x;
+    }
     if let Some(b) = cfg
         .get("budget")
         .and_then(|b| serde_json::from_value::<BudgetLimits>(b.clone()).ok())
@@ -253,6 +256,7 @@ fn options_of(rec: &Node) -> Options {
     if let Some(n) = u("max_output_chars") {
         o.max_output_chars = n as usize;
     }
+    o.root_max_tokens = u("root_max_tokens").map(|n| n.min(u32::MAX as u64) as u32);
     o.examples = opt.get("examples").and_then(Json::as_bool).unwrap_or(false);
     if let Some(l) = opt.get("limits") {
         let d = Limits::default();

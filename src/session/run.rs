@@ -12,7 +12,8 @@
 //! marked as such), or when a root call fails for good (the budget, say).
 //! Every step goes to the trace: `session_start`, a `root` event and a
 //! `turn` event per turn, the sub-calls the turn's code made (nested under
-//! the turn), and `session_end`.
+//! the turn), `compaction` when older turns were summarised to fit the
+//! window (see [`super::compact`]), and `session_end`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::compact::History;
 use super::extract::{extract, Extracted};
 use super::prompt::{self, ContextFacts, FirstMessage};
 use super::truncate::truncate;
@@ -92,15 +94,22 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// Runs `rlm()` sub-sessions: the same loop over a text, one level deeper,
-/// on the same backend (so the same budget, cache and trace).
-struct Recurse {
-    calls: Arc<SubCalls>,
+/// on the caller's backend (so the same budget, cache and trace).
+pub struct Recurse {
     options: Arc<Options>,
+}
+
+impl Recurse {
+    /// Sub-sessions run with these loop settings.
+    pub fn new(options: Arc<Options>) -> Recurse {
+        Recurse { options }
+    }
 }
 
 impl SubSession for Recurse {
     fn run(
         &self,
+        calls: &Arc<SubCalls>,
         question: &str,
         text: &str,
         depth: u32,
@@ -115,7 +124,7 @@ impl SubSession for Recurse {
             }],
         };
         let answer = run_session(
-            &self.calls,
+            calls,
             Arc::new(context),
             question,
             depth,
@@ -194,6 +203,7 @@ pub fn run_session(
                 "max_iterations": options.max_iterations,
                 "max_errors": options.max_errors,
                 "max_output_chars": options.max_output_chars,
+                "root_max_tokens": options.root_max_tokens,
                 "examples": options.examples,
                 "limits": {
                     "max_steps": limits.max_steps,
@@ -208,6 +218,7 @@ pub fn run_session(
                 "sub_max_tokens": config.sub_max_tokens,
                 "chars_per_token": config.chars_per_token,
                 "concurrency": config.concurrency,
+                "compact_at": config.compact_at,
                 "budget": config.budget,
                 "models": {
                     root_model.clone(): config.model_info(&root_model),
@@ -241,18 +252,27 @@ pub fn run_session(
     };
     shell.bind_str("question", question);
     let mut models = Models::shared(Arc::clone(calls), depth);
-    models.sub_session = Some(Arc::new(Recurse {
-        calls: Arc::clone(calls),
-        options: Arc::clone(options),
-    }));
+    models.sub_session = Some(Arc::new(Recurse::new(Arc::clone(options))));
     shell.engine_mut().rt.models = Some(models);
 
-    let mut messages = vec![user(first)];
+    let history = History {
+        calls,
+        model: &root_model,
+        system: &system,
+        first: &first,
+        max_tokens: options.root_max_tokens,
+        session: id,
+        depth,
+    };
+    let mut messages = vec![user(first.clone())];
     let mut errors_in_a_row = 0u32;
     let mut seen_output = false;
     let max = options.max_iterations.max(1);
     for turn in 1..=max {
         answer.turns = turn;
+        if turn > 1 {
+            history.compact_if_full(&mut messages, turn, &shell.variables());
+        }
         let reply = match calls.chat(&ChatRequest {
             system: system.clone(),
             messages: messages.clone(),

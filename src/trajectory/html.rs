@@ -4,11 +4,15 @@
 //! answer and totals, a timeline of every model call, the cost of each
 //! turn, and each turn's reply, code, output and error, with its sub-calls
 //! (prompt and reply) folded in `<details>`; recursive sessions nest
-//! inside the turn that started them.
+//! inside the turn that started them. A script run (`rlmq run --trace`)
+//! gets its answer or error, the same totals, and its calls in program
+//! order grouped by call site, failed calls open and retries marked.
 
 use std::fmt::Write as _;
 
-use super::{cost, duration, group, Kind, Node, Trajectory};
+use serde_json::Value as Json;
+
+use super::{cost, count, duration, group, Kind, Node, Totals, Trajectory};
 
 /// Most characters of one text (an output, a reply) written into the page.
 const MAX_TEXT: usize = 200_000;
@@ -74,6 +78,8 @@ table { border-collapse: collapse; margin: 6px 0; } th, td { border-bottom: 1px 
 .tag { font-size: 12px; border-radius: 3px; padding: 0 5px; background: var(--code); border: 1px solid var(--line); }
 .tag.err { color: var(--err); border-color: var(--err); } .cut { color: var(--muted); font-style: italic; }
 .tools { float: right; } button { font: inherit; font-size: 12px; }
+table.totals td:first-child { color: var(--muted); } table.totals td.bad { color: var(--err); font-weight: 600; }
+.site { border: 1px solid var(--line); border-radius: 6px; padding: 8px 14px; margin: 10px 0; } .site.failed { border-color: var(--err); }
 "#;
 
 const SCRIPT: &str = r#"
@@ -105,24 +111,54 @@ pub fn render(t: &Trajectory, title: &str) -> String {
         "<div class=\"tools\"><button id=\"expand-all\" type=\"button\">expand all</button> <button id=\"collapse-all\" type=\"button\">collapse all</button></div>\n<h1>{}</h1>\n",
         esc(title)
     );
-    if t.roots.is_empty() {
+    let is_run_event =
+        |e: &Json| matches!(e.get("event").and_then(Json::as_str), Some("start" | "end"));
+    let starts: Vec<&Json> = t.notes.iter().filter(|e| e["event"] == "start").collect();
+    let ends: Vec<&Json> = t.notes.iter().filter(|e| e["event"] == "end").collect();
+    if t.roots.is_empty() && starts.is_empty() && ends.is_empty() {
         h.push_str("<p class=\"muted\">The trace has no events with ids.</p>\n");
     }
-    for n in &t.roots {
-        match n.kind {
-            Kind::Session => session(&mut h, n, t, false),
-            _ => {
-                h.push_str("<div class=\"turn\">");
-                call(&mut h, n, t);
-                h.push_str("</div>\n");
-            }
-        }
+    // Calls outside any session belong to script runs, one per run of the
+    // file (the k-th `start` and `end` events with the k-th run's calls).
+    let runs = starts.len().max(ends.len());
+    let loose_runs = t
+        .roots
+        .iter()
+        .filter(|n| n.kind != Kind::Session)
+        .map(|n| n.run as usize + 1)
+        .max()
+        .unwrap_or(0);
+    for k in 0..runs.max(loose_runs) {
+        let calls: Vec<&Node> = t
+            .roots
+            .iter()
+            .filter(|n| n.kind != Kind::Session && n.run as usize == k)
+            .collect();
+        script_run(
+            &mut h,
+            starts.get(k).copied(),
+            ends.get(k).copied(),
+            &calls,
+            t,
+        );
     }
-    if !t.notes.is_empty() {
+    for n in t.roots.iter().filter(|n| n.kind == Kind::Session) {
+        session(&mut h, n, t, false);
+    }
+    let others: Vec<&Json> = t.notes.iter().filter(|e| !is_run_event(e)).collect();
+    if !others.is_empty() {
         h.push_str("<h2>Other events</h2>\n<details><summary>");
-        let _ = write!(h, "{} events without an id", t.notes.len());
+        let _ = write!(
+            h,
+            "{}",
+            count(
+                others.len() as u64,
+                "event without an id",
+                "events without an id"
+            )
+        );
         h.push_str("</summary>\n<pre>");
-        for e in &t.notes {
+        for e in &others {
             h.push_str(&capped(&e.to_string()));
             h.push('\n');
         }
@@ -170,16 +206,16 @@ fn session(h: &mut String, s: &Node, t: &Trajectory, nested: bool) {
         let docs = c.get("documents").and_then(|x| x.as_u64()).unwrap_or(0);
         let chars = c.get("chars").and_then(|x| x.as_u64()).unwrap_or(0);
         meta.push(format!(
-            "context {} documents, {} characters",
-            group(docs),
-            group(chars)
+            "context {}, {}",
+            count(docs, "document", "documents"),
+            count(chars, "character", "characters")
         ));
     }
     let turns: Vec<&Node> = s.children_of(Kind::Turn).collect();
     let (c, unknown) = s.cost_usd();
     let (ti, to) = s.tokens();
-    meta.push(format!("{} turns", turns.len()));
-    meta.push(format!("{} sub-calls", s.subcall_count()));
+    meta.push(count(turns.len() as u64, "turn", "turns"));
+    meta.push(count(s.subcall_count() as u64, "sub-call", "sub-calls"));
     meta.push(format!("{} → {} tokens", group(ti), group(to)));
     meta.push(cost(c, unknown));
     if let Some(ms) = s.f64("elapsed_ms") {
@@ -217,6 +253,11 @@ fn session(h: &mut String, s: &Node, t: &Trajectory, nested: bool) {
             );
         }
     }
+    totals_table(
+        h,
+        &Totals::of(&s.children),
+        &format!("totals-{}", anchor(s)),
+    );
     if !nested {
         timeline(h, s, t);
     }
@@ -228,6 +269,170 @@ fn session(h: &mut String, s: &Node, t: &Trajectory, nested: bool) {
     for other in s.children.iter().filter(|c| c.kind != Kind::Turn) {
         h.push_str("<div class=\"turn\">");
         call(h, other, t);
+        h.push_str("</div>\n");
+    }
+    h.push_str("</section>\n");
+}
+
+/// The totals as a table whose element id is `id`; failures and retries
+/// stand out when there are any.
+fn totals_table(h: &mut String, totals: &Totals, id: &str) {
+    let tokens = if totals.prompt_cache_read_tokens > 0 {
+        format!(
+            "{} → {} ({} input from the prompt cache)",
+            group(totals.input_tokens),
+            group(totals.output_tokens),
+            group(totals.prompt_cache_read_tokens)
+        )
+    } else {
+        format!(
+            "{} → {}",
+            group(totals.input_tokens),
+            group(totals.output_tokens)
+        )
+    };
+    let bad = |n: u64| if n > 0 { " class=\"bad\"" } else { "" };
+    let saved = match totals.prompt_cache_read_tokens {
+        0 => String::new(),
+        _ => format!(
+            " (the prompt cache saved {})",
+            cost(totals.prompt_cache_saved_usd, false)
+        ),
+    };
+    let _ = writeln!(
+        h,
+        "<table class=\"totals\" id=\"{id}\"><tr><td>model calls</td><td>{}</td></tr>\
+<tr><td>cache hits</td><td>{}</td></tr><tr><td>tokens</td><td>{tokens}</td></tr>\
+<tr><td>cost</td><td>{}{saved}</td></tr><tr><td>retries</td><td{}>{}</td></tr>\
+<tr><td>failed calls</td><td{}>{}</td></tr></table>",
+        group(totals.calls),
+        group(totals.cache_hits),
+        cost(totals.cost_usd, totals.cost_unknown),
+        bad(totals.retries),
+        group(totals.retries),
+        bad(totals.failures),
+        group(totals.failures),
+    );
+}
+
+/// `script.rlq:12:5` as `(12, 5)` for ordering; sites without a position
+/// sort last.
+fn site_position(site: &str) -> (u64, u64) {
+    let mut parts = site.rsplitn(3, ':');
+    let col = parts.next().and_then(|c| c.parse().ok());
+    let line = parts.next().and_then(|l| l.parse().ok());
+    match (line, col) {
+        (Some(l), Some(c)) => (l, c),
+        _ => (u64::MAX, u64::MAX),
+    }
+}
+
+/// A script run: what ran over what, its answer or error, the totals, and
+/// its calls grouped by call site in program order.
+fn script_run(
+    h: &mut String,
+    start: Option<&Json>,
+    end: Option<&Json>,
+    calls: &[&Node],
+    t: &Trajectory,
+) {
+    let field =
+        |e: Option<&Json>, k: &str| e.and_then(|e| e.get(k)).filter(|v| !v.is_null()).cloned();
+    let script = field(start, "script")
+        .or_else(|| field(end, "script"))
+        .and_then(|s| s.as_str().map(str::to_string))
+        .unwrap_or_else(|| "(script not recorded)".into());
+    let _ = writeln!(
+        h,
+        "<section class=\"run\"><h2>Script run: {}</h2>",
+        esc(&script)
+    );
+    let mut meta = Vec::new();
+    if let Some(d) = field(start, "documents").and_then(|v| v.as_u64()) {
+        meta.push(format!("context {}", count(d, "document", "documents")));
+    }
+    if let Some(b) = field(start, "context_bytes").and_then(|v| v.as_u64()) {
+        meta.push(count(b, "byte", "bytes"));
+    }
+    if let Some(ms) = field(end, "elapsed_ms").and_then(|v| v.as_u64()) {
+        meta.push(duration(ms));
+    }
+    h.push_str("<p class=\"meta\">");
+    for m in &meta {
+        let _ = write!(h, "<span>{m}</span>");
+    }
+    h.push_str("</p>\n");
+    match (end, field(end, "error")) {
+        (None, _) => h.push_str("<p><span class=\"tag err\">unfinished</span> the trace has no end event: the run was stopped or is still going</p>\n"),
+        (Some(_), Some(e)) => {
+            let _ = writeln!(h, "<p><b>Error</b></p><pre class=\"err\">{}</pre>", capped(&e.as_str().map_or_else(|| e.to_string(), str::to_string)));
+        }
+        (Some(_), None) => {
+            let answer = field(end, "answer").map_or("(no final value)".to_string(), |a| {
+                a.as_str().map_or_else(|| a.to_string(), str::to_string)
+            });
+            let _ = writeln!(h, "<p><b>Final value</b></p><div class=\"answer\">{}</div>", capped(&answer));
+        }
+    }
+    let run = calls.first().map_or(0, |n| n.run);
+    totals_table(
+        h,
+        &Totals::of(calls.iter().copied()),
+        &format!("totals-run-{run}"),
+    );
+    if calls.is_empty() {
+        h.push_str("<p class=\"muted\">No model calls.</p>\n</section>\n");
+        return;
+    }
+    let mut sites: Vec<(&str, Vec<&Node>)> = Vec::new();
+    for n in calls {
+        let site = n.str("site").unwrap_or("");
+        match sites.iter_mut().find(|(s, _)| *s == site) {
+            Some((_, v)) => v.push(n),
+            None => sites.push((site, vec![n])),
+        }
+    }
+    sites.sort_by_key(|(s, v)| (site_position(s), v.iter().map(|n| n.id).min()));
+    h.push_str("<h2>Calls by call site</h2>\n");
+    for (site, mut nodes) in sites {
+        nodes.sort_by_key(|n| n.id);
+        let totals = Totals::of(nodes.iter().copied());
+        let _ = write!(
+            h,
+            "<div class=\"site{}\"><h3>{}</h3> <span class=\"meta\"><span>{}</span><span>{} → {} tokens</span><span>{}</span>",
+            if totals.failures > 0 { " failed" } else { "" },
+            esc(if site.is_empty() { "(no call site recorded)" } else { site }),
+            count(nodes.len() as u64, "call", "calls"),
+            group(totals.input_tokens),
+            group(totals.output_tokens),
+            cost(totals.cost_usd, totals.cost_unknown)
+        );
+        if totals.cache_hits > 0 {
+            let _ = write!(
+                h,
+                "<span>{}</span>",
+                count(totals.cache_hits, "cache hit", "cache hits")
+            );
+        }
+        h.push_str("</span>");
+        if totals.retries > 0 {
+            let _ = write!(
+                h,
+                " <span class=\"tag err\">{}</span>",
+                count(totals.retries, "retry", "retries")
+            );
+        }
+        if totals.failures > 0 {
+            let _ = write!(
+                h,
+                " <span class=\"tag err\">{} failed</span>",
+                group(totals.failures)
+            );
+        }
+        h.push('\n');
+        for n in nodes {
+            call(h, n, t);
+        }
         h.push_str("</div>\n");
     }
     h.push_str("</section>\n");
@@ -418,6 +623,9 @@ fn turn(h: &mut String, n: &Node, t: &Trajectory) {
         group(n.u64("input_tokens").unwrap_or(0)),
         group(n.u64("output_tokens").unwrap_or(0))
     ));
+    if let Some(cached) = n.u64("prompt_cache_read_tokens").filter(|c| *c > 0) {
+        meta.push(format!("{} from the prompt cache", group(cached)));
+    }
     meta.push(cost(c, unknown));
     h.push_str("<span class=\"meta\">");
     for m in &meta {
@@ -484,8 +692,8 @@ fn turn(h: &mut String, n: &Node, t: &Trajectory) {
     if subs > 0 {
         let _ = writeln!(
             h,
-            "<details class=\"calls\"><summary>{subs} sub-call{}</summary>",
-            if subs == 1 { "" } else { "s" }
+            "<details class=\"calls\"><summary>{}</summary>",
+            count(subs as u64, "sub-call", "sub-calls")
         );
         for c in &n.children {
             call(h, c, t);
@@ -506,11 +714,19 @@ fn call(h: &mut String, n: &Node, t: &Trajectory) {
         Kind::SubCall | Kind::Other => {
             let failed = n.str("error").is_some();
             let (c, unknown) = n.cost_usd();
+            let retries = match n.retries {
+                0 => String::new(),
+                r => format!(
+                    " · <span class=\"tag err\">{}</span>",
+                    count(r.into(), "retry", "retries")
+                ),
+            };
             let _ = writeln!(
                 h,
-                "<details class=\"call{}\" id=\"call-{}\"><summary>{} {} · {} · {} chars · {}{}{}{}</summary>",
+                "<details class=\"call{}\" id=\"call-{}\"{}><summary>{} {} · {} · {} chars · {}{}{}{}{retries}</summary>",
                 if failed { " failed" } else { "" },
                 anchor(n),
+                if failed { " open" } else { "" },
                 if n.kind == Kind::SubCall { "llm" } else { n.str("event").unwrap_or("event") },
                 n.id,
                 esc(n.str("model").unwrap_or("?")),
@@ -518,7 +734,7 @@ fn call(h: &mut String, n: &Node, t: &Trajectory) {
                 duration(n.u64("latency_ms").unwrap_or(0)),
                 format_args!(" · {}", cost(c, unknown)),
                 if n.get("cached").and_then(|x| x.as_bool()) == Some(true) { " · cached" } else { "" },
-                if failed { " · failed" } else { "" },
+                if failed { " · <span class=\"tag err\">failed</span>" } else { "" },
             );
             if let Some(site) = n.str("site").filter(|s| !s.is_empty()) {
                 let _ = writeln!(h, "<p class=\"muted\">called at {}</p>", esc(site));
@@ -536,6 +752,15 @@ fn call(h: &mut String, n: &Node, t: &Trajectory) {
             }
             if let Some(r) = n.str("reply") {
                 let _ = writeln!(h, "<b>Reply</b><pre>{}</pre>", capped(r));
+            }
+            if let Some(note) = n.str("summary") {
+                let _ = writeln!(
+                    h,
+                    "<b>Older turns summarised</b> <span class=\"muted\">({} → {} tokens)</span><pre>{}</pre>",
+                    group(n.u64("tokens_before").unwrap_or(0)),
+                    group(n.u64("tokens_after").unwrap_or(0)),
+                    capped(note)
+                );
             }
             if let Some(e) = n.str("error") {
                 let _ = writeln!(h, "<pre class=\"err\">{}</pre>", capped(e));

@@ -329,6 +329,78 @@ pub fn group(n: u64) -> String {
     crate::session::truncate::group(n as usize)
 }
 
+/// A count and its noun: `1 sub-call`, `2 sub-calls`, `1,000 documents`.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", group(n), if n == 1 { one } else { many })
+}
+
+/// What a set of nodes spent, summed over every call under them.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Totals {
+    /// Calls sent to the provider (root turns and sub-calls).
+    pub calls: u64,
+    /// Calls answered from the reply cache.
+    pub cache_hits: u64,
+    /// Input tokens.
+    pub input_tokens: u64,
+    /// Input tokens the provider read from its prompt cache.
+    pub prompt_cache_read_tokens: u64,
+    /// Output tokens.
+    pub output_tokens: u64,
+    /// Cost in USD of the calls whose cost is known.
+    pub cost_usd: f64,
+    /// Whether some call's cost is unknown.
+    pub cost_unknown: bool,
+    /// What the prompt cache saved, in USD.
+    pub prompt_cache_saved_usd: f64,
+    /// HTTP attempts repeated after a transient failure.
+    pub retries: u64,
+    /// Calls that ended in an error.
+    pub failures: u64,
+}
+
+impl Totals {
+    /// The totals of `nodes` and everything under them.
+    pub fn of<'a>(nodes: impl IntoIterator<Item = &'a Node>) -> Totals {
+        let mut t = Totals::default();
+        for n in nodes {
+            t.add(n);
+        }
+        t
+    }
+
+    fn add(&mut self, n: &Node) {
+        let is_call = n.kind == Kind::SubCall
+            || (n.kind == Kind::Turn && n.fields.contains_key("input_tokens"));
+        if is_call {
+            if n.get("cached").and_then(Json::as_bool) == Some(true) {
+                self.cache_hits += 1;
+            } else {
+                self.calls += 1;
+            }
+            self.input_tokens += n.u64("input_tokens").unwrap_or(0);
+            self.prompt_cache_read_tokens += n.u64("prompt_cache_read_tokens").unwrap_or(0);
+            self.output_tokens += n.u64("output_tokens").unwrap_or(0);
+            match n.f64("cost_usd") {
+                Some(c) => self.cost_usd += c,
+                None => self.cost_unknown = true,
+            }
+            self.prompt_cache_saved_usd += n.f64("prompt_cache_saved_usd").unwrap_or(0.0);
+            self.retries += u64::from(n.retries);
+            // A turn's `error` is its code's; a call failed when its own
+            // request did (`error_kind` is written for calls only).
+            let failed = match n.kind {
+                Kind::SubCall => n.get("error").is_some(),
+                _ => n.get("error_kind").is_some(),
+            };
+            self.failures += u64::from(failed);
+        }
+        for c in &n.children {
+            self.add(c);
+        }
+    }
+}
+
 /// A duration in ms as `850 ms`, `12.3 s` or `4 min 05 s`.
 pub fn duration(ms: u64) -> String {
     if ms < 1000 {

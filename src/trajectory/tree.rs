@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{cost, duration, group, Kind, Node, Trajectory};
+use super::{cost, count, duration, group, Kind, Node, Trajectory};
 
 /// How much to show.
 #[derive(Debug, Clone, Copy)]
@@ -61,9 +61,8 @@ pub fn render(t: &Trajectory, opts: TreeOptions) -> String {
         }
         let _ = writeln!(
             out,
-            "{} call{} outside a session",
-            loose.len(),
-            if loose.len() == 1 { "" } else { "s" }
+            "{} outside a session",
+            count(loose.len() as u64, "call", "calls")
         );
         let max = if opts.lines == 0 {
             usize::MAX
@@ -151,7 +150,7 @@ fn headline(n: &Node) -> String {
             let _ = write!(h, " · {} · {}", tokens_text(n), cost(c, unknown));
             let subs = n.subcall_count();
             if subs > 0 {
-                let _ = write!(h, " · {subs} sub-call{}", if subs == 1 { "" } else { "s" });
+                let _ = write!(h, " · {}", count(subs as u64, "sub-call", "sub-calls"));
             }
             h
         }
@@ -188,6 +187,14 @@ fn headline(n: &Node) -> String {
             }
             h
         }
+        Kind::Other if n.str("event") == Some("compaction") => format!(
+            "compaction before turn {}: {} → {} tokens{}",
+            n.u64("turn").unwrap_or(0),
+            group(n.u64("tokens_before").unwrap_or(0)),
+            group(n.u64("tokens_after").unwrap_or(0)),
+            n.str("error")
+                .map_or(String::new(), |e| format!(" · FAILED: {}", clip(e, 80)))
+        ),
         Kind::Other => format!("{} {}", n.str("event").unwrap_or("event"), n.id),
     }
 }
@@ -215,10 +222,9 @@ fn details(n: &Node, opts: TreeOptions) -> Vec<String> {
                 let docs = c.get("documents").and_then(|x| x.as_u64()).unwrap_or(0);
                 let chars = c.get("chars").and_then(|x| x.as_u64()).unwrap_or(0);
                 models.push(format!(
-                    "context {} document{}, {} chars",
-                    group(docs),
-                    if docs == 1 { "" } else { "s" },
-                    group(chars)
+                    "context {}, {}",
+                    count(docs, "document", "documents"),
+                    count(chars, "char", "chars")
                 ));
             }
             if !models.is_empty() {
@@ -271,11 +277,14 @@ fn details(n: &Node, opts: TreeOptions) -> Vec<String> {
             if let Some(e) = n.str("error_line").or(n.str("error")) {
                 v.push(format!("error: {}", clip(e, 160)));
             }
-            if n.get("final_refused").and_then(|x| x.as_bool()) == Some(true) {
-                v.push("final refused (no output seen yet)".into());
-            }
-            if let Some(f) = n.str("final") {
-                v.push(format!("final: {:?}", clip(f, 100)));
+            let refused = n.get("final_refused").and_then(|x| x.as_bool()) == Some(true);
+            match (n.str("final"), refused) {
+                (Some(f), true) => v.push(format!(
+                    "final({:?}) REFUSED: the model had not seen any output yet; the session went on",
+                    clip(f, 100)
+                )),
+                (Some(f), false) => v.push(format!("final: {:?}", clip(f, 100))),
+                (None, _) => {}
             }
         }
         _ => {}
@@ -297,10 +306,9 @@ fn summary(n: &Node) -> Option<String> {
     let (c, unknown) = n.cost_usd();
     let _ = write!(
         s,
-        " · {turns} turn{} · {} sub-call{} · {} · {}",
-        if turns == 1 { "" } else { "s" },
-        n.subcall_count(),
-        if n.subcall_count() == 1 { "" } else { "s" },
+        " · {} · {} · {} · {}",
+        count(turns as u64, "turn", "turns"),
+        count(n.subcall_count() as u64, "sub-call", "sub-calls"),
         tokens_text(n),
         cost(c, unknown)
     );
@@ -337,9 +345,11 @@ fn node(out: &mut String, n: &Node, first: &str, rest: &str, opts: TreeOptions) 
         None
     } else {
         let failed = skipped.iter().filter(|c| c.str("error").is_some()).count();
+        let n = skipped.len() as u64;
         Some(format!(
-            "… {} more sub-calls ({failed} failed); --lines 0 shows all",
-            skipped.len()
+            "… {} more {} ({failed} failed); --lines 0 shows all",
+            group(n),
+            if n == 1 { "sub-call" } else { "sub-calls" }
         ))
     };
     let items = shown.len() + usize::from(more.is_some()) + usize::from(end.is_some());
@@ -371,6 +381,23 @@ fn node(out: &mut String, n: &Node, first: &str, rest: &str, opts: TreeOptions) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_final_reads_as_refused() {
+        let t = super::super::read(
+            r#"{"event":"session_start","id":1,"question":"q"}
+{"event":"turn","id":2,"parent":1,"turn":1,"code":"final(1)","output":"","final":"1","final_refused":true}
+{"event":"turn","id":3,"parent":1,"turn":2,"code":"final(2)","output":"","final":"2","final_refused":false}
+"#,
+        );
+        let text = render(&t, TreeOptions::default());
+        assert!(
+            text.contains("final(\"1\") REFUSED: the model had not seen any output yet"),
+            "{text}"
+        );
+        assert!(!text.contains("final: \"1\""), "{text}");
+        assert!(text.contains("final: \"2\""), "{text}");
+    }
 
     #[test]
     fn calls_outside_a_session_are_listed_with_the_run_end() {

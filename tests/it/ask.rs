@@ -394,6 +394,7 @@ fn label_and_count_with_labels_from_sub_calls_and_a_report_in_chromium() {
             &want,
             "What is this customer",
             "40 sub-calls",
+            "model calls</td><td>43<",
         ],
     );
 

@@ -117,25 +117,24 @@ fn a_conversation_is_sent_whole_in_order_cached_and_traced_as_root() {
 }
 
 #[test]
-fn root_turns_spend_the_shared_budget_and_are_not_refused_for_depth() {
+fn root_turns_and_calls_spend_the_shared_budget_at_any_max_depth() {
     let dir = tempfile::tempdir().unwrap();
     let server = MockServer::start(MockRules::new().rule(Rule::text("any", "ok"))).unwrap();
     let mut c = config(Provider::OpenAi, server.openai_url(), dir.path()).without_cache();
     c.budget = BudgetLimits {
-        max_calls: Some(2),
+        max_calls: Some(3),
         max_depth: 0,
         ..BudgetLimits::default()
     };
     let sub = SubCalls::new(c).unwrap();
-    // Depth 0 may not make sub-calls, but the root model still answers.
-    let e = sub.call(&CallRequest::new("x")).unwrap_err();
-    assert!(matches!(e.kind, CallErrorKind::Budget { .. }), "{e}");
+    // max_depth bounds only rlm() sub-sessions: llm() is sent even at 0.
+    assert_eq!(sub.call(&CallRequest::new("x")).unwrap().text, "ok");
     assert_eq!(sub.chat(&conversation("a")).unwrap().text, "ok");
     assert_eq!(sub.chat(&conversation("b")).unwrap().text, "ok");
     let e = sub.chat(&conversation("c")).unwrap_err();
     assert!(matches!(e.kind, CallErrorKind::Budget { .. }), "{e}");
-    assert_eq!(server.count(), 2);
-    assert_eq!(sub.totals().calls, 2);
+    assert_eq!(server.count(), 3);
+    assert_eq!(sub.totals().calls, 3);
 }
 
 #[test]

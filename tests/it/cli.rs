@@ -230,6 +230,79 @@ fn limits_stop_runaway_scripts() {
     assert!(err.contains("--max-time"), "{err}");
 }
 
+/// Every long flag of every subcommand.
+fn cli_flags() -> std::collections::BTreeSet<String> {
+    use clap::CommandFactory;
+    fn walk(c: &clap::Command, out: &mut std::collections::BTreeSet<String>) {
+        for a in c.get_arguments() {
+            if let Some(l) = a.get_long() {
+                out.insert(l.to_string());
+            }
+        }
+        for s in c.get_subcommands() {
+            walk(s, out);
+        }
+    }
+    let mut out = std::collections::BTreeSet::new();
+    walk(&rlmq::cli::Cli::command(), &mut out);
+    out.insert("help".into());
+    out.insert("version".into());
+    out
+}
+
+/// Files whose text speaks of rlmq's flags: the sources (messages, hints,
+/// help), the prompts and the docs.
+fn texts_naming_flags() -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs" || x == "md") {
+                out.push(p);
+            }
+        }
+    }
+    let root = super::common::root();
+    let mut out = vec![root.join("README.md"), root.join("docs/LANGUAGE.md")];
+    walk(&root.join("src"), &mut out);
+    walk(&root.join("prompts"), &mut out);
+    out
+}
+
+#[test]
+fn every_flag_named_in_messages_help_and_docs_exists() {
+    let flags = cli_flags();
+    assert!(flags.contains("max-llm-calls") && flags.contains("provider"));
+    let re = regex::Regex::new(r"(^|[^\w-])--([a-z][a-z0-9]+(?:-[a-z0-9]+)*)").unwrap();
+    let mut unknown = Vec::new();
+    for path in texts_naming_flags() {
+        let text = fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            // Cargo's own flags, apt's, ripgrep's and the benchmark script's.
+            if ["cargo ", "apt-get ", "benches/", "`rg "]
+                .iter()
+                .any(|t| line.contains(t))
+            {
+                continue;
+            }
+            for c in re.captures_iter(line) {
+                let name = c.get(2).unwrap();
+                let after = &line[name.end()..];
+                let css = after.starts_with(':') || line[..name.start()].ends_with("var(--");
+                if !css && !flags.contains(name.as_str()) {
+                    unknown.push(format!("{}:{}: --{}", path.display(), n + 1, name.as_str()));
+                }
+            }
+        }
+    }
+    assert!(
+        unknown.is_empty(),
+        "flags that do not exist:\n{}",
+        unknown.join("\n")
+    );
+}
+
 #[test]
 fn check_accepts_every_worked_example_and_knows_session_names() {
     let dir = super::common::root().join("prompts/examples");

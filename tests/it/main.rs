@@ -14,6 +14,10 @@ mod chat;
 mod chromium;
 /// The command line: inputs, outputs, exit codes.
 mod cli;
+/// Older turns summarised when a conversation nears the window.
+mod compaction;
+/// `rlmq config` and where the configuration comes from.
+mod config;
 /// Loading the context from files, folders and JSONL.
 mod context_load;
 /// Every rlq example of the reference, the README and the prompts runs.
@@ -32,10 +36,16 @@ mod mcp;
 mod model_calls;
 /// Programs models wrote from the reference alone pass `check`.
 mod model_written;
+/// Root-model conversations read their prefix from the providers' prompt caches.
+mod prompt_cache;
 /// The language's forms give what Python computes on the same context.
 mod python_equiv;
+/// `rlm()` sub-sessions in `rlmq run` and `rlmq kernel`.
+mod recursion;
 /// `rlmq repl` and `rlmq prompt`.
 mod repl;
+/// The report of a traced script run.
+mod report;
 /// The parallel search equals the sequential one, which equals the regex crate.
 mod search_equivalence;
 /// `rlmq serve` over HTTP, by hand and with the `openai` Python client.

@@ -1,7 +1,14 @@
 //! `rlmq repl` fed from a pipe: entries run one after another with their
-//! variables, multi-line entries continue, commands answer, errors show.
+//! variables, multi-line entries continue, commands answer, errors show;
+//! SIGINT while an entry runs interrupts that entry only.
 
-use super::common::run_with_stdin;
+use std::io::Write;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use rlmq::llm::mock::{MockRules, MockServer, Rule};
+
+use super::common::{rlmq, run_with_stdin};
 
 #[test]
 fn entries_share_variables_continue_across_lines_and_show_errors() {
@@ -86,4 +93,83 @@ fn prompt_prints_the_system_prompt_and_the_first_message() {
         text.contains("1 document, 9,007 characters in 165 lines"),
         "{text}"
     );
+}
+
+#[test]
+fn sigint_interrupts_the_running_entry_and_the_repl_goes_on() {
+    let server = MockServer::start(
+        MockRules::new()
+            .rule(
+                Rule::text("slow", "late")
+                    .when("slow please")
+                    .latency_ms(120_000),
+            )
+            .rule(Rule::text("fast", "quick")),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.jsonl");
+    let mut child = rlmq()
+        .env_remove("ANTHROPIC_API_KEY")
+        .env_remove("OPENAI_API_KEY")
+        .env("OPENAI_BASE_URL", server.openai_url())
+        .args([
+            "repl",
+            "--context",
+            "examples/sample.txt",
+            "--model",
+            "mock-small",
+            "--no-cache",
+        ])
+        .arg("--trace")
+        .arg(&trace)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"let a = 41\nlet r = llm(\"slow please\")\n")
+        .unwrap();
+    stdin.flush().unwrap();
+    // Wait (bounded) until the slow call is in flight at the server.
+    let waited = Instant::now();
+    while server.count_rule("slow") == 0 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(60),
+            "the call never reached the server"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    stdin
+        .write_all(b"print(a + 1, llm(\"fast\"))\n:history\n")
+        .unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("interrupted (Ctrl-C): the call was abandoned in flight"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("42 quick\n"), "variables kept: {stdout}");
+    assert!(
+        stdout.contains("[2] let r = llm(\"slow please\")"),
+        "history kept: {stdout}"
+    );
+    let events = std::fs::read_to_string(&trace).unwrap();
+    let slow: Vec<serde_json::Value> = events
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["event"] == "subcall" && e["reply"].is_null())
+        .collect();
+    assert_eq!(slow.len(), 1, "{events}");
+    assert_eq!(slow[0]["error_kind"], "interrupted");
 }

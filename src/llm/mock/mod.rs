@@ -20,6 +20,7 @@
 //! println!("{}", server.openai_url()); // http://127.0.0.1:PORT/v1
 //! ```
 
+pub mod prompt_cache;
 pub mod rules;
 pub mod server;
 

@@ -17,7 +17,7 @@
 //! faults one body receives, which makes "every call succeeds within its
 //! retries" a guarantee rather than a likelihood.
 //!
-//! As JSON (for `rlmq-mock rules.json`):
+//! As JSON (for `cargo run --example mock_server -- rules.json`):
 //!
 //! ```json
 //! {
@@ -29,6 +29,7 @@
 //!     {"name": "root", "model": "mock-root", "reply": {"queue": ["first", "second"]}},
 //!     {"name": "default", "reply": {"text": "ok"}}
 //!   ],
+//!   "prompt_cache": false,
 //!   "faults": {"rate": 0.3, "kinds": ["rate_limit", "server_error", "timeout", "malformed", "drop"],
 //!              "max_per_request": 3, "seed": 7, "retry_after_secs": 1, "timeout_ms": 5000}
 //! }
@@ -52,6 +53,10 @@ pub struct MockRules {
     pub rules: Vec<Rule>,
     /// Injected faults.
     pub faults: Faults,
+    /// Imitate the providers' prompt caches (see
+    /// [`prompt_cache`](super::prompt_cache)): replies whose rule sets no
+    /// `usage` report the whole prompt's tokens and the cached part.
+    pub prompt_cache: bool,
 }
 
 /// One rule.
@@ -188,6 +193,12 @@ impl MockRules {
     /// Sets the faults (builder style).
     pub fn faults(mut self, faults: Faults) -> MockRules {
         self.faults = faults;
+        self
+    }
+
+    /// Imitates the providers' prompt caches (builder style).
+    pub fn prompt_cache(mut self) -> MockRules {
+        self.prompt_cache = true;
         self
     }
 }

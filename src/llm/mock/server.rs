@@ -12,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use regex::Regex;
 use serde::Serialize;
 use serde_json::{json, Value};
+
+use super::prompt_cache::{PromptCache, Split};
 use sha2::{Digest, Sha256};
 
 use super::rules::{Fault, MockRules, ReplySpec, Rule};
@@ -62,6 +64,7 @@ pub(crate) struct State {
     attempts: Mutex<HashMap<[u8; 32], u32>>,
     faulted: Mutex<HashMap<[u8; 32], u32>>,
     pub(crate) log: Mutex<Vec<RecordedRequest>>,
+    prompt_cache: PromptCache,
 }
 
 impl State {
@@ -97,6 +100,7 @@ impl State {
             attempts: Mutex::new(HashMap::new()),
             faulted: Mutex::new(HashMap::new()),
             log: Mutex::new(Vec::new()),
+            prompt_cache: PromptCache::default(),
         })
     }
 }
@@ -168,6 +172,24 @@ pub(crate) async fn handle(
         Answer::Fault(Fault::Timeout) => 504,
         Answer::Fault(Fault::Malformed | Fault::Drop) => 200,
     };
+    // The prompt cache sees only requests that are answered.
+    let split = match &answer {
+        Answer::Reply { usage, .. } => {
+            let scripted = rule.is_some_and(|r| r.usage.is_some());
+            match state.rules.prompt_cache && !scripted {
+                true => state.prompt_cache.account(
+                    protocol,
+                    model.as_deref().unwrap_or_default(),
+                    &json,
+                ),
+                false => Split {
+                    total: usage[0],
+                    ..Split::default()
+                },
+            }
+        }
+        _ => Split::default(),
+    };
     lock(&state.log).push(RecordedRequest {
         seq,
         protocol,
@@ -191,7 +213,7 @@ pub(crate) async fn handle(
     match answer {
         Answer::Reply { text, usage } => (
             StatusCode::OK,
-            axum::Json(reply_body(protocol, seq, &model, &text, usage)),
+            axum::Json(reply_body(protocol, seq, &model, &text, split, usage[1])),
         )
             .into_response(),
         Answer::Error {
@@ -438,7 +460,17 @@ async fn fault_response(state: &State, protocol: Protocol, fault: Fault) -> Resp
     }
 }
 
-fn reply_body(protocol: Protocol, seq: u64, model: &str, text: &str, [i, o]: [u64; 2]) -> Value {
+/// A reply body with its usage: `split` of the input (its cached parts
+/// reported as each protocol does), `o` output tokens.
+fn reply_body(
+    protocol: Protocol,
+    seq: u64,
+    model: &str,
+    text: &str,
+    split: Split,
+    o: u64,
+) -> Value {
+    let i = split.total;
     match protocol {
         Protocol::OpenAi => json!({
             "id": format!("chatcmpl-mock-{seq}"),
@@ -446,7 +478,8 @@ fn reply_body(protocol: Protocol, seq: u64, model: &str, text: &str, [i, o]: [u6
             "created": 0,
             "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": i, "completion_tokens": o, "total_tokens": i + o},
+            "usage": {"prompt_tokens": i, "completion_tokens": o, "total_tokens": i + o,
+                      "prompt_tokens_details": {"cached_tokens": split.read}},
         }),
         Protocol::Anthropic => json!({
             "id": format!("msg_mock_{seq}"),
@@ -455,7 +488,8 @@ fn reply_body(protocol: Protocol, seq: u64, model: &str, text: &str, [i, o]: [u6
             "model": model,
             "content": [{"type": "text", "text": text}],
             "stop_reason": "end_turn",
-            "usage": {"input_tokens": i, "output_tokens": o},
+            "usage": {"input_tokens": i - split.read - split.write, "output_tokens": o,
+                      "cache_read_input_tokens": split.read, "cache_creation_input_tokens": split.write},
         }),
     }
 }

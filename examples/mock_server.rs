@@ -1,8 +1,13 @@
-//! `rlmq-mock`: serves scripted LLM replies on 127.0.0.1 for demos.
+//! A scripted LLM server on 127.0.0.1, for demos and trying rlmq without
+//! a provider:
 //!
 //! ```text
-//! rlmq-mock rules.json [--port 8089]
+//! cargo run --example mock_server -- examples/mock/label-rules.json [--port 8089]
 //! ```
+//!
+//! It is an example rather than a binary so that `cargo install` puts only
+//! `rlmq` on a user's PATH; the tests start the same server in-process
+//! (`rlmq::llm::mock::MockServer`).
 //!
 //! The rules file is the JSON form of `rlmq::llm::mock::MockRules` (see
 //! `src/llm/mock/rules.rs`). The server speaks the OpenAI-compatible and
@@ -16,7 +21,7 @@ use rlmq::llm::mock::{MockRules, MockServer};
 
 /// Serve scripted LLM replies on 127.0.0.1.
 #[derive(Parser)]
-#[command(version)]
+#[command(name = "mock_server", version)]
 struct Args {
     /// JSON rules file.
     rules: PathBuf,
@@ -30,21 +35,21 @@ fn main() -> ExitCode {
     let text = match std::fs::read_to_string(&args.rules) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("rlmq-mock: cannot read {}: {e}", args.rules.display());
+            eprintln!("mock_server: cannot read {}: {e}", args.rules.display());
             return ExitCode::from(2);
         }
     };
     let rules = match MockRules::from_json(&text) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("rlmq-mock: {}: {e}", args.rules.display());
+            eprintln!("mock_server: {}: {e}", args.rules.display());
             return ExitCode::from(2);
         }
     };
     let server = match MockServer::start_on(rules, args.port) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("rlmq-mock: cannot start: {e}");
+            eprintln!("mock_server: cannot start: {e}");
             return ExitCode::FAILURE;
         }
     };
