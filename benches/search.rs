@@ -208,7 +208,7 @@ fn main() {
     // Partition.
     let section = matcher(re(r"^## Section"), false);
     b.case("split_before ^## Section", false, none, |_| {
-        search::split_before(hay, &section).len()
+        search::split_before(hay, &section, None).len()
     });
     b.case("chunk_by_chars 100k (no index)", false, fresh, |s| {
         search::chunk_by_chars(&s, 0..s.len(), 100_000).len()

@@ -1,13 +1,25 @@
-//! Sub-call fan-out: 256 calls from 256 threads (a `map`) against the mock
-//! server at 200 ms per reply, concurrency 32. The ideal is 8 waves of
-//! 200 ms = 1.6 s; the figure reported is the wall time over that ideal
-//! (1.00 is perfect; the goal is at most 1.25).
+//! Sub-call benchmarks against the mock server on 127.0.0.1:
 //!
-//! It also reports how fast a sub-call message is counted in tokens before
-//! it is sent (prose, `o200k_base`), since that runs on every call.
+//! - **fan-out**: 256 calls from 256 threads (a `map`) at 200 ms per reply,
+//!   concurrency 32. The ideal is 8 waves of 200 ms = 1.6 s; the figure is
+//!   the wall time over that ideal (1.00 is perfect; the goal is at most
+//!   1.25).
+//! - **token counting** speed of a sub-call message (prose, `o200k_base`).
+//! - **dispatch**: `rlmq run` (the whole process) mapping `llm()` over 101
+//!   pieces of 700,000 characters, against a plain HTTP client (reqwest,
+//!   the same concurrency) sending the very bodies rlmq sent, recorded by
+//!   the server, to the same server answering at once. Paired, interleaved
+//!   runs; the figure is the median of rlmq's time over the client's (goal:
+//!   at most 1.3). Once with a model whose window holds a piece by its
+//!   bytes (nothing counted) and once with one where every piece must be
+//!   counted (272k-token input limit).
 //!
-//! `cargo bench --bench subcalls` (add `-- --runs N` for more runs).
+//! `cargo bench --bench subcalls` (add `-- --runs N` for more runs, and
+//! `-- --before PATH` to time another rlmq binary on the dispatch too).
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rlmq::llm::mock::{MockRules, MockServer, Rule};
@@ -21,7 +33,12 @@ const LATENCY_MS: u64 = 200;
 fn token_count_speed() {
     let text = "The committee met on Tuesday to review the budget, and agreed to revisit item 4. "
         .repeat(50_000);
+    let t = Instant::now();
     tokens::count("gpt-4o", "warm up");
+    println!(
+        "subcalls/tokenizer_load_o200k: {:.0} ms (once per process, on first use)",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
     let t = Instant::now();
     let n = tokens::count("gpt-4o", &text);
     let secs = t.elapsed().as_secs_f64();
@@ -31,15 +48,173 @@ fn token_count_speed() {
         secs * 1000.0,
         text.len() as f64 / 1e6 / secs
     );
+    // The same count with tiktoken-rs, which counted every call before.
+    let t = Instant::now();
+    let bpe = tiktoken_rs::o200k_base_singleton();
+    let load = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let m = bpe.encode_ordinary(&text).len();
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "subcalls/token_count_prose_tiktoken: {:.1} MB/s ({m} tokens), load {:.0} ms",
+        text.len() as f64 / 1e6 / secs,
+        load * 1000.0
+    );
+}
+
+mod common;
+
+/// The value after `flag` on the command line.
+fn arg(flag: &str) -> Option<String> {
+    std::env::args().skip_while(|a| a != flag).nth(1)
+}
+
+const PIECES: u64 = 101;
+const PIECE_CHARS: u64 = 700_000;
+const DISPATCH_KEY: &str = "bench-key";
+
+/// Runs `rlmq run` mapping `llm()` over the pieces of `context`; its wall
+/// time and the number of requests the server got.
+fn time_rlmq(bin: &Path, server: &MockServer, context: &Path, model: &str) -> (f64, u64) {
+    let cache = std::env::temp_dir().join(format!("rlmq-bench-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
+    let before = server.count();
+    let t = Instant::now();
+    let out = Command::new(bin)
+        .args(["run", "-e"])
+        .arg(format!(
+            "final(partition(context, size={PIECE_CHARS}) | map(p => llm(\"Summarize.\", p)) | len)"
+        ))
+        .arg("--context")
+        .arg(context)
+        .args(["--model", model, "--cache-dir"])
+        .arg(&cache)
+        .env("OPENAI_BASE_URL", server.openai_url())
+        .env("OPENAI_API_KEY", DISPATCH_KEY)
+        .env_remove("ANTHROPIC_API_KEY")
+        .output()
+        .expect("run rlmq");
+    let secs = t.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&cache);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (secs, server.count() - before)
+}
+
+/// Sends `bodies` to the server as a plain client would: one reqwest
+/// client, `concurrency` requests in flight; the wall time.
+fn time_plain(server: &MockServer, bodies: &[bytes::Bytes], concurrency: usize) -> f64 {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let url = format!("{}/chat/completions", server.openai_url());
+    rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client");
+        let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
+        let t = Instant::now();
+        let tasks: Vec<_> = bodies
+            .iter()
+            .map(|b| {
+                let (client, url, sem, body) =
+                    (client.clone(), url.clone(), sem.clone(), b.clone());
+                tokio::spawn(async move {
+                    let _permit = sem.acquire().await.expect("permit");
+                    let r = client
+                        .post(url)
+                        .bearer_auth(DISPATCH_KEY)
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .await
+                        .expect("send");
+                    assert!(r.status().is_success(), "{}", r.status());
+                    r.bytes().await.expect("reply");
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("task");
+        }
+        t.elapsed().as_secs_f64()
+    })
+}
+
+fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// The dispatch benchmark for `model` (see the module doc).
+fn dispatch(context: &Path, model: &str, runs: usize, before: Option<&PathBuf>) {
+    let bin = Path::new(env!("CARGO_BIN_EXE_rlmq"));
+    let (mut ours, mut plain, mut ratios, mut old) = (vec![], vec![], vec![], vec![]);
+    for run in 0..runs {
+        let server = MockServer::start(
+            MockRules::new()
+                .api_key(DISPATCH_KEY)
+                .rule(Rule::text("ok", "ok")),
+        )
+        .expect("mock server");
+        let (secs, sent) = time_rlmq(bin, &server, context, model);
+        let bodies: Vec<bytes::Bytes> = server
+            .requests()
+            .iter()
+            .map(|r| serde_json::to_vec(&r.body).expect("body").into())
+            .collect();
+        let reference = time_plain(&server, &bodies, 16);
+        let mut line = format!(
+            "run {run}: {model}: rlmq {secs:.2} s, plain client {reference:.2} s ({sent} requests, {:.1} MB), ratio {:.2}",
+            bodies.iter().map(|b| b.len()).sum::<usize>() as f64 / 1e6,
+            secs / reference
+        );
+        if let Some(b) = before {
+            let (s, _) = time_rlmq(b, &server, context, model);
+            line.push_str(&format!(", before {s:.2} s"));
+            old.push(s);
+        }
+        println!("{line}");
+        ours.push(secs);
+        plain.push(reference);
+        ratios.push(secs / reference);
+    }
+    let mut line = format!(
+        "subcalls/dispatch_{PIECES}x{PIECE_CHARS}_{model}: median rlmq {:.2} s, plain client {:.2} s, ratio {:.2} (min {:.2}, max {:.2}) over {runs} runs",
+        median(&mut ours),
+        median(&mut plain),
+        median(&mut ratios),
+        ratios[0],
+        ratios[ratios.len() - 1]
+    );
+    if !old.is_empty() {
+        line.push_str(&format!(", before: median {:.2} s", median(&mut old)));
+    }
+    println!("{line}");
 }
 
 fn main() {
     token_count_speed();
-    let runs = std::env::args()
-        .skip_while(|a| a != "--runs")
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(7usize);
+    let runs: usize = arg("--runs").and_then(|n| n.parse().ok()).unwrap_or(7);
+    let before = arg("--before").map(PathBuf::from);
+    let dir = std::env::temp_dir().join(format!("rlmq-bench-dispatch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let context = dir.join("context.txt");
+    std::fs::write(&context, common::generate_vec(PIECES * PIECE_CHARS, 12)).expect("context");
+    for model in ["gpt-4.1-mini", "gpt-5-mini"] {
+        dispatch(&context, model, runs.min(5), before.as_ref());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    fan_out(runs);
+}
+
+fn fan_out(runs: usize) {
     let server = MockServer::start(
         MockRules::new()
             .api_key("bench-key")

@@ -67,7 +67,10 @@ fn main() -> ExitCode {
     let t0 = Instant::now();
     let ctx = match Context::load(
         &[ContextInput::Path(PathBuf::from(file))],
-        &LoadOptions { mmap },
+        &LoadOptions {
+            mmap,
+            ..LoadOptions::default()
+        },
     ) {
         Ok(c) => c,
         Err(e) => {
@@ -105,7 +108,7 @@ fn main() -> ExitCode {
             .map(|m| format!("{:?}", search::find_first(hay, &m, true)))
             .map_err(|e| e.to_string()),
         "split-re" => m(PatternSpec::Regex(arg))
-            .map(|m| format!("{} pieces", search::split_before(hay, &m).len()))
+            .map(|m| format!("{} pieces", search::split_before(hay, &m, None).len()))
             .map_err(|e| e.to_string()),
         "chunk" => {
             let n = arg.parse().unwrap_or(100_000);

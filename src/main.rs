@@ -5,8 +5,9 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOC: rlmq::alloc::CountingAlloc = rlmq::alloc::CountingAlloc;
 
-/// Native stack of the interpreter thread: deep programs recurse deeply.
-const STACK: usize = 256 << 20;
+/// Native stack of the interpreter thread: deep programs recurse deeply
+/// (the same as a `map` worker's).
+const STACK: usize = rlmq::eval::fanout::WORKER_STACK;
 
 fn main() -> ExitCode {
     let _ = rayon::ThreadPoolBuilder::new()

@@ -381,7 +381,7 @@ pub fn run(
         all,
         "pieces",
         Some(len),
-        &mut || Ok(search::split_before(hay, &split).len()),
+        &mut || Ok(search::split_before(hay, &split, None).len()),
     )?;
     time(
         "len(lines(context))",

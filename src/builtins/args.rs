@@ -10,6 +10,7 @@ use crate::diag::{Diagnostic, Stage};
 use crate::eval::env::{Globals, Locals};
 use crate::eval::flow::{Flow, R};
 use crate::eval::interp::Runtime;
+use crate::eval::render::{Bound, Stop};
 use crate::eval::value::{Func, List, Str, Value};
 use crate::search::{Matcher, PatternSpec};
 use crate::syntax::span::Span;
@@ -101,6 +102,16 @@ impl CallCx<'_> {
             .meter
             .check_memory(bytes)
             .map_err(|d| d.at(self.span).into())
+    }
+
+    /// The text of `v` by `how` ([`display_within`] or [`json_within`]),
+    /// built only while it fits the memory and time left.
+    ///
+    /// [`display_within`]: crate::eval::render::display_within
+    /// [`json_within`]: crate::eval::render::json_within
+    pub fn render(&self, v: &Value, how: fn(&Value, &Bound) -> Result<String, Stop>) -> R<String> {
+        let meter = &self.rt.meter;
+        how(v, &meter.bound(false)).map_err(|s| meter.stopped(s, false).at(self.span).into())
     }
 
     /// How many more items of `bytes_each` bytes fit under the memory limit
@@ -286,16 +297,43 @@ impl CallCx<'_> {
         if n >= 2 && fx.model_sites > 0 {
             if let Some(calls) = self.rt.models.as_ref().and_then(|m| m.calls().ok()) {
                 let needed = fx.model_sites.saturating_mul(n as u64);
-                calls.reserve(needed).map_err(|e| {
+                let all = items.to_vec();
+                let whole = crate::eval::effects::item_call(f, self.globals);
+                let texts: Vec<std::borrow::Cow<[u8]>> = all
+                    .iter()
+                    .map(|x| match x {
+                        Value::Str(s) => std::borrow::Cow::Borrowed(s.bytes()),
+                        other => crate::eval::render::display(other).into_bytes().into(),
+                    })
+                    .collect();
+                let plan = crate::llm::MapPlan {
+                    pieces: texts.iter().map(|t| &**t).collect(),
+                    calls_per_item: fx.model_sites,
+                    sent_whole: whole.is_some(),
+                    model: whole.as_ref().and_then(|w| w.model.as_deref()),
+                    max_tokens: whole.as_ref().and_then(|w| w.max_tokens),
+                };
+                calls.reserve_map(&plan).map_err(|e| {
+                    let (stage, hint) = match e.kind {
+                        crate::llm::CallErrorKind::PromptTooLarge { .. } => (
+                            Stage::Runtime,
+                            "cut the text into smaller pieces first: partition(t, size=N) with the size the message gives",
+                        ),
+                        _ => (
+                            Stage::Limit,
+                            "make fewer, larger calls: partition(t, size=N) with a larger N, or partition(xs, chars=N); or raise the limit the message names",
+                        ),
+                    };
                     Flow::from(
-                        Diagnostic::new(Stage::Limit, format!("{}: {}", self.name, e.message()))
+                        Diagnostic::new(stage, format!("{}: {}", self.name, e.message()))
                             .at(self.span)
-                            .hint("make fewer, larger calls: partition(t, size=N) with a larger N, or partition(xs, chars=N); or raise --max-llm-calls"),
+                            .hint(hint),
                     )
                 })?;
+                drop(plan);
+                drop(texts);
                 let _progress = calls.progress_start(needed);
                 let workers = calls.config().concurrency;
-                let all = items.to_vec();
                 return crate::eval::fanout::apply_concurrently(
                     self.rt,
                     &all,
@@ -318,6 +356,7 @@ impl CallCx<'_> {
         let mut out = Vec::with_capacity(n);
         let mut iter = items.iter();
         let (rt, globals, span) = (self.rt, self.globals, self.span);
+        let depth = crate::eval::depth::current();
         loop {
             let batch: Vec<Value> = iter.by_ref().take(BATCH).collect();
             if batch.is_empty() {
@@ -326,6 +365,7 @@ impl CallCx<'_> {
             let results: Vec<R<Value>> = batch
                 .into_par_iter()
                 .map(|x| {
+                    let _depth = crate::eval::depth::inherit(depth);
                     let mut sink = std::io::sink();
                     rt.call(f, vec![x], Vec::new(), globals, None, &mut sink, span)
                 })

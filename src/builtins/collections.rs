@@ -181,12 +181,17 @@ fn enumerate(cx: &mut CallCx, a: &Args) -> R<Value> {
     let l = cx.iterable(a, 0)?;
     let start = cx.int(a, 1, Some(0))?;
     cx.reserve(l.len() * 64)?;
-    Ok(Value::list(
-        l.iter()
-            .enumerate()
-            .map(|(i, x)| Value::list(vec![Value::Int(start + i as i64), x]))
-            .collect(),
-    ))
+    let mut out = Vec::with_capacity(l.len());
+    for (i, x) in l.iter().enumerate() {
+        let n = i64::try_from(i)
+            .ok()
+            .and_then(|i| start.checked_add(i))
+            .ok_or_else(|| {
+                cx.fail("integer overflow: start plus the index passes the largest int")
+            })?;
+        out.push(Value::list(vec![Value::Int(n), x]));
+    }
+    Ok(Value::list(out))
 }
 
 fn flatten(cx: &mut CallCx, a: &Args) -> R<Value> {
@@ -297,20 +302,19 @@ fn range(cx: &mut CallCx, a: &Args) -> R<Value> {
     if step == 0 {
         return Err(cx.fail("step cannot be zero"));
     }
-    let count = if step > 0 {
-        (stop - start).max(0) as u64 / step as u64
-            + u64::from((stop - start).max(0) as u64 % step as u64 != 0)
-    } else {
-        (start - stop).max(0) as u64 / (-step) as u64
-            + u64::from((start - stop).max(0) as u64 % (-step) as u64 != 0)
-    };
+    // In 128 bits: the span of two 64-bit ints does not fit in 64.
+    let (start, stop, step) = (i128::from(start), i128::from(stop), i128::from(step));
+    let span = if step > 0 { stop - start } else { start - stop }.max(0);
+    let count = (span + step.abs() - 1) / step.abs();
     if count > 100_000_000 {
         return Err(cx.fail(format!("range of {count} numbers is too long")));
     }
     cx.reserve(count as usize * 32)?;
+    cx.tick(count as u64)?;
     Ok(Value::list(
-        (0..count as i64)
-            .map(|i| Value::Int(start + i * step))
+        // Every item lies between start and stop, so it fits in 64 bits.
+        (0..count)
+            .map(|i| Value::Int((start + i * step) as i64))
             .collect(),
     ))
 }
@@ -439,16 +443,25 @@ fn merge(cx: &mut CallCx, a: &Args) -> R<Value> {
     Ok(Value::record(m))
 }
 
+/// Bytes one character of `list(s)` costs as an item.
+const CHAR_ITEM_BYTES: usize = 64;
+
 fn list(cx: &mut CallCx, a: &Args) -> R<Value> {
     match a.raw(0) {
         None | Some(Value::Null) => Ok(Value::list(Vec::new())),
         Some(Value::List(l)) => Ok(Value::List(List::Vec(l.to_vec()))),
-        Some(Value::Str(s)) => Ok(Value::list(
-            s.text()
-                .chars()
-                .map(|c| Value::str(c.to_string()))
-                .collect(),
-        )),
+        Some(Value::Str(s)) => {
+            // One value and one small string per character, reserved before
+            // any is made.
+            cx.reserve(s.char_len().saturating_mul(CHAR_ITEM_BYTES))?;
+            cx.tick(s.char_len() as u64)?;
+            Ok(Value::list(
+                s.text()
+                    .chars()
+                    .map(|c| Value::str(c.to_string()))
+                    .collect(),
+            ))
+        }
         Some(Value::Record(r)) => Ok(Value::list(r.keys().map(Key::to_value).collect())),
         Some(other) => Err(cx.fail(format!("cannot make a list from {}", other.type_name()))),
     }

@@ -5,7 +5,7 @@ use super::args::{Args, CallCx};
 use super::{Builtin, Effect};
 use crate::eval::flow::R;
 use crate::eval::ops::as_f64;
-use crate::eval::render::{display, from_json, to_json};
+use crate::eval::render::{display_within, from_json, json_within};
 use crate::eval::value::Value;
 
 /// The conversion builtins.
@@ -84,7 +84,7 @@ fn str_(cx: &mut CallCx, a: &Args) -> R<Value> {
     match arg(a, 0) {
         v @ Value::Str(_) => Ok(v),
         Value::Error(e) => Err(crate::eval::interp::error_value_used(&e, cx.span).into()),
-        other => Ok(Value::str(display(&other))),
+        other => cx.render(&other, display_within).map(Value::str),
     }
 }
 
@@ -93,9 +93,7 @@ fn bool_(_: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn json(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let text = to_json(&arg(a, 0)).to_string();
-    cx.reserve(text.len())?;
-    Ok(Value::str(text))
+    cx.render(&arg(a, 0), json_within).map(Value::str)
 }
 
 /// The JSON inside a reply: code fences and text around one object or array removed.
@@ -143,6 +141,9 @@ fn round(cx: &mut CallCx, a: &Args) -> R<Value> {
     let x = number(cx, a, 0)?;
     let digits = cx.opt_int(a, 1)?;
     match (x, digits) {
+        (Value::Int(i), Some(d)) if d < 0 => round_int(i, d)
+            .map(Value::Int)
+            .ok_or_else(|| cx.fail("integer overflow in round")),
         (Value::Int(i), _) => Ok(Value::Int(i)),
         (v, None) => {
             let f = as_f64(&v).round_ties_even();
@@ -158,11 +159,33 @@ fn round(cx: &mut CallCx, a: &Args) -> R<Value> {
             let text = format!("{:.*}", d.min(300) as usize, as_f64(&v));
             Ok(Value::Float(text.parse().unwrap_or(f64::NAN)))
         }
+        // Past 10^308 every float rounds to zero.
+        (v, Some(d)) if d < -308 => Ok(Value::Float(0.0f64.copysign(as_f64(&v)))),
         (v, Some(d)) => {
-            let m = 10f64.powi(d.clamp(-300, 0) as i32);
-            Ok(Value::Float((as_f64(&v) * m).round_ties_even() / m))
+            let m = 10f64.powi(-d as i32);
+            Ok(Value::Float((as_f64(&v) / m).round_ties_even() * m))
         }
     }
+}
+
+/// `round(i, d)` for an int and negative `d`, as Python: to the nearest
+/// multiple of 10^-d, ties to the even multiple (`round(15, -1)` is 20,
+/// `round(25, -1)` is 20). `None` on overflow.
+fn round_int(i: i64, d: i64) -> Option<i64> {
+    if d < -18 {
+        // 10^19 passes every i64: only 0 is near enough.
+        return Some(0);
+    }
+    let m = 10i128.pow((-d) as u32);
+    let i = i128::from(i);
+    let q = i.div_euclid(m);
+    let r = i.rem_euclid(m);
+    let q = match (2 * r).cmp(&m) {
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal if q % 2 != 0 => q + 1,
+        _ => q,
+    };
+    i64::try_from(q * m).ok()
 }
 
 fn abs(cx: &mut CallCx, a: &Args) -> R<Value> {

@@ -3,7 +3,7 @@
 use super::args::{Args, CallCx};
 use super::{Builtin, Effect};
 use crate::eval::flow::{Flow, R};
-use crate::eval::render::display;
+use crate::eval::render::display_head;
 use crate::eval::value::{Key, Record, Value};
 
 /// The builtins with effects.
@@ -32,17 +32,36 @@ pub const BUILTINS: &[Builtin] = &[
 ];
 
 fn print(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let text = a.rest().iter().map(display).collect::<Vec<_>>().join(" ");
+    let mut text = String::new();
+    for (i, v) in a.rest().iter().enumerate() {
+        if i > 0 {
+            text.push(' ');
+        }
+        text.push_str(&cx.rt.shown(v, true, cx.span)?);
+        cx.rt.meter.output(0).map_err(|d| d.at(cx.span))?;
+    }
     cx.rt.emit(cx.out, &text, cx.span)?;
     Ok(Value::Null)
 }
 
+/// `final(x)`: the answer is shown the way `print` shows it, so it counts
+/// against the output limit like printed text.
 fn final_(cx: &mut CallCx, a: &Args) -> R<Value> {
     match a.raw(0) {
-        Some(v) => Err(Flow::Final(v.clone())),
+        Some(v) => {
+            let text = cx.rt.shown(v, true, cx.span)?;
+            cx.rt
+                .meter
+                .output(text.len() + 1)
+                .map_err(|d| d.at(cx.span))?;
+            Err(Flow::Final(v.clone()))
+        }
         None => Err(cx.fail("final needs the answer: final(x)")),
     }
 }
+
+/// Bytes of a value rendered for a preview (more than it shows).
+const PREVIEW: usize = 400;
 
 /// One line describing a variable: its type, size and a short preview.
 pub fn describe(v: &Value) -> String {
@@ -67,7 +86,10 @@ pub fn describe(v: &Value) -> String {
         Value::List(l) => format!(
             "list, {} items: {}",
             l.len(),
-            preview(&display(&Value::List(l.slice(0..l.len().min(5)))))
+            preview(&display_head(
+                &Value::List(l.slice(0..l.len().min(5))),
+                PREVIEW
+            ))
         ),
         Value::Record(r) => format!(
             "record, {} keys: {}",
@@ -80,7 +102,11 @@ pub fn describe(v: &Value) -> String {
                     .join(", ")
             )
         ),
-        other => format!("{}: {}", other.type_name(), preview(&display(other))),
+        other => format!(
+            "{}: {}",
+            other.type_name(),
+            preview(&display_head(other, PREVIEW))
+        ),
     }
 }
 

@@ -9,13 +9,14 @@
 //! model name is wrong, the endpoint cannot be reached.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::args::{Args, CallCx};
 use super::{Builtin, Effect};
 use crate::diag::{Diagnostic, Stage};
 use crate::eval::flow::{Flow, R};
 use crate::eval::models::Models;
-use crate::eval::render::{display, from_json};
+use crate::eval::render::{display_within, from_json};
 use crate::eval::value::{ErrorValue, Value};
 use crate::llm::{Budget, BudgetLimits, CallError, CallErrorKind, CallRequest};
 
@@ -37,7 +38,11 @@ fn models<'a>(cx: &CallCx<'a>) -> R<&'a Models> {
 
 /// A failed call: an error value where a retry or a later call could do
 /// better, otherwise a stop with one clear line.
+/// Which failures stop and which are values is the split the language
+/// reference documents (sub-model calls).
 fn failed(cx: &CallCx, e: CallError, site: String) -> R<Value> {
+    // The run's own time ran out while waiting: the time limit's error.
+    cx.rt.meter.check_time().map_err(|d| d.at(cx.span))?;
     let stop = |stage: Stage, hint: &str| -> R<Value> {
         Err(Flow::from(
             Diagnostic::new(stage, format!("{}: {}", cx.name, e.message()))
@@ -71,23 +76,29 @@ fn failed(cx: &CallCx, e: CallError, site: String) -> R<Value> {
 fn llm(cx: &mut CallCx, a: &Args) -> R<Value> {
     let prompt = match a.raw(0) {
         Some(Value::Str(s)) => s.text().into_owned(),
-        Some(other) => display(other),
+        Some(other) => cx.render(other, display_within)?,
         None => return Err(cx.fail("missing the prompt")),
     };
-    let text = a.get(1).map(display);
     let json = cx.bool(a, 3, false);
+    // The text goes straight from the context into the message: one copy.
+    let req = match a.get(1) {
+        Some(Value::Str(s)) => match simdutf8::basic::from_utf8(s.bytes()) {
+            Ok(text) => CallRequest::new(prompt).text(text),
+            Err(_) => CallRequest::new(prompt).text(s.text()),
+        },
+        Some(other) => CallRequest::new(prompt).text(cx.render(other, display_within)?),
+        None => CallRequest::new(prompt),
+    };
     let req = CallRequest {
-        prompt,
-        text,
         model: cx.opt_str(a, 2)?.map(|s| s.text().into_owned()),
         system: cx.opt_str(a, 5)?.map(|s| s.text().into_owned()),
         json,
         max_tokens: cx
             .opt_int(a, 4)?
             .map(|n| n.clamp(1, u32::MAX as i64) as u32),
-        parent: None,
-        depth: 0,
         site: cx.rt.site(cx.span),
+        deadline: Instant::now().checked_add(cx.rt.meter.time_left()),
+        ..req
     };
     let m = models(cx)?;
     let calls = m.calls().map_err(|e| cx.fail_hint(e, NO_MODEL))?;
@@ -108,7 +119,7 @@ fn rlm(cx: &mut CallCx, a: &Args) -> R<Value> {
     let question = cx.str(a, 0)?.text().into_owned();
     let text = match a.raw(1) {
         Some(Value::Str(s)) => s.text().into_owned(),
-        Some(other) => display(other),
+        Some(other) => cx.render(other, display_within)?,
         None => return Err(cx.fail("missing the text")),
     };
     let m = models(cx)?;
@@ -141,7 +152,7 @@ fn rlm(cx: &mut CallCx, a: &Args) -> R<Value> {
 fn budget(cx: &mut CallCx, _: &Args) -> R<Value> {
     let view = match &cx.rt.models {
         Some(m) => match m.calls() {
-            Ok(calls) => calls.budget(m.depth),
+            Ok(calls) => calls.budget_over(m.depth, cx.rt.context.source.bytes()),
             // No backend (no key, say): the limits, with nothing spent and
             // no room for a sub-call.
             Err(_) => Budget::new(m.config().budget).view(m.depth, 0, 0),

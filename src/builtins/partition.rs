@@ -68,6 +68,10 @@ fn positive(cx: &CallCx, a: &Args, i: usize, name: &str) -> R<Option<usize>> {
     }
 }
 
+/// Bytes a piece costs while the pieces are found and held (range, match,
+/// value).
+const PIECE_BYTES: usize = 96;
+
 fn partition(cx: &mut CallCx, a: &Args) -> R<Value> {
     if a.by_position(1) {
         return python_partition(cx, a);
@@ -86,8 +90,11 @@ fn partition(cx: &mut CallCx, a: &Args) -> R<Value> {
         Some(Value::Str(s)) => {
             if a.get(1).is_some() {
                 let m = cx.pattern(a, 1, false)?;
-                let ranges = search::split_before(s.bytes(), &m);
-                cx.reserve(ranges.len() * 48)?;
+                // Looking for one match past what memory allows is enough to
+                // know the pieces would not fit.
+                let cap = cx.room_for(PIECE_BYTES).saturating_add(1);
+                let ranges = search::split_before(s.bytes(), &m, Some(cap));
+                cx.reserve(ranges.len().saturating_mul(PIECE_BYTES))?;
                 return Ok(pieces(s, ranges));
             }
             if chars.is_some() {

@@ -172,6 +172,16 @@ fn replace(cx: &mut CallCx, a: &Args) -> R<Value> {
             if old.is_empty() {
                 return Err(cx.fail("cannot replace the empty string"));
             }
+            // The result's size, known from the number of occurrences,
+            // is checked before it is built.
+            let finder = memchr::memmem::Finder::new(old.bytes());
+            let n = finder
+                .find_iter(text.as_bytes())
+                .take(max.unwrap_or(usize::MAX))
+                .count();
+            let grows = new_text.len().saturating_sub(old.byte_len());
+            cx.tick(n as u64)?;
+            cx.reserve(text.len().saturating_add(n.saturating_mul(grows)))?;
             match max {
                 Some(n) => text.replacen(&*old.text(), &new_text, n),
                 None => text.replace(&*old.text(), &new_text),
@@ -184,6 +194,20 @@ fn replace(cx: &mut CallCx, a: &Args) -> R<Value> {
                     "replace works on text: write the pattern without bytes-only parts such as (?-u:\\xFF)",
                 )
             })?;
+            // An upper bound of the result's size, from the matches (each
+            // `$` reference in the replacement can bring at most the whole
+            // match), checked before it is built.
+            let refs = new_text.matches('$').count();
+            let mut size = text.len();
+            for m in re
+                .find_iter(&text)
+                .take(max.filter(|&n| n > 0).unwrap_or(usize::MAX))
+            {
+                size = size
+                    .saturating_add(new_text.len().saturating_add(refs.saturating_mul(m.len())));
+                cx.tick(1)?;
+                cx.reserve(size)?;
+            }
             re.replacen(&text, max.unwrap_or(0), new_text.as_ref())
                 .into_owned()
         }

@@ -7,7 +7,7 @@ use super::args::{str_list, Args, CallCx};
 use super::{Builtin, Effect};
 use crate::eval::flow::R;
 use crate::eval::interp::slice_str;
-use crate::eval::render::display;
+use crate::eval::render::{display_within, Bound, Stop};
 use crate::eval::value::{List, Str, Value};
 
 /// The text builtins.
@@ -239,19 +239,33 @@ fn join(cx: &mut CallCx, a: &Args) -> R<Value> {
         }
     };
     let sep = sep.text();
-    let mut total = 0usize;
-    let mut parts = Vec::with_capacity(items.len());
-    for x in items.iter() {
+    // The text is built in place, each item rendered within what is left
+    // of the memory and time: a join of shared or huge items stops at the
+    // limit instead of after it.
+    let meter = &cx.rt.meter;
+    let bound = meter.bound(false);
+    let mut out = String::new();
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(&sep);
+        }
+        let left = Bound {
+            max_bytes: bound.max_bytes.saturating_sub(out.len()),
+            ..bound
+        };
         let t = match &x {
             Value::Error(e) => return Err(crate::eval::interp::error_value_used(e, cx.span).into()),
-            other => display(other),
+            other => {
+                display_within(other, &left).map_err(|s| meter.stopped(s, false).at(cx.span))?
+            }
         };
-        total += t.len() + sep.len();
-        parts.push(t);
+        if out.len().saturating_add(t.len()) > bound.max_bytes {
+            return Err(meter.stopped(Stop::Size, false).at(cx.span).into());
+        }
+        out.push_str(&t);
+        cx.tick(1)?;
     }
-    cx.reserve(total)?;
-    cx.tick(parts.len() as u64)?;
-    Ok(Value::str(parts.join(&sep)))
+    Ok(Value::str(out))
 }
 
 fn contains(cx: &mut CallCx, a: &Args) -> R<Value> {
@@ -322,16 +336,22 @@ fn index_of(cx: &mut CallCx, a: &Args) -> R<Value> {
 fn words(cx: &mut CallCx, a: &Args) -> R<Value> {
     let s = cx.str(a, 0)?;
     let text = s.text();
+    // Views of the text when its bytes are the text's (valid UTF-8); one
+    // pass, each word's offset read from where it lies in the text.
+    let views = matches!(s, Str::View(_)) && matches!(text, std::borrow::Cow::Borrowed(_));
     let mut out = Vec::new();
-    let mut offset = 0;
     for w in text.split_whitespace() {
-        let pos = text[offset..].find(w).map_or(offset, |i| offset + i);
-        out.push(if matches!(s, Str::View(_)) && !text.contains('\u{FFFD}') {
+        let pos = w.as_ptr() as usize - text.as_ptr() as usize;
+        out.push(if views {
             s.sub(pos..pos + w.len())
         } else {
             Str::from_str_ref(w)
         });
-        offset = pos + w.len();
+        if out.len() % 1024 == 0 {
+            cx.tick(1024)?;
+            cx.reserve(1024 * 40)?;
+        }
     }
+    cx.reserve(out.len().saturating_mul(40))?;
     Ok(str_list(out))
 }

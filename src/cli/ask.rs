@@ -54,7 +54,7 @@ pub fn run(args: AskArgs) -> u8 {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
-    let context = match args.inputs.context.load() {
+    let context = match args.inputs.context.load(&args.inputs.limits.limits()) {
         Ok(c) => Arc::new(c),
         Err(e) => return usage_error(e),
     };

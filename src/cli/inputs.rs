@@ -1,7 +1,7 @@
 //! Arguments shared by the subcommands that read a script and a context.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 
@@ -59,11 +59,16 @@ pub struct ContextArgs {
     /// Read the context into memory instead of mapping it (use when another process may truncate the file while rlmq runs).
     #[arg(long)]
     pub no_mmap: bool,
+    /// In a context folder, also follow symbolic links that lead out of it (links inside it are always followed).
+    #[arg(short = 'L', long)]
+    pub follow: bool,
 }
 
 impl ContextArgs {
-    /// Loads the context (an empty one when none is given).
-    pub fn load(&self) -> Result<Context, String> {
+    /// Loads the context (an empty one when none is given), within the
+    /// run's memory and time limits: a device that never ends, a FIFO with
+    /// no writer or a folder that is the whole disk ends with an error.
+    pub fn load(&self, limits: &Limits) -> Result<Context, String> {
         if self.context.is_empty() {
             return Ok(Context::empty());
         }
@@ -74,14 +79,53 @@ impl ContextArgs {
             .cloned()
             .map(ContextInput::Path)
             .collect();
-        Context::load(
-            &inputs,
-            &LoadOptions {
-                mmap: !self.no_mmap,
-            },
-        )
-        .map_err(|e| e.to_string())
+        let opts = LoadOptions {
+            mmap: !self.no_mmap,
+            max_bytes: limits.max_memory,
+            deadline: Instant::now().checked_add(limits.max_time),
+            follow: self.follow,
+        };
+        within(limits.max_time, "reading the context", move || {
+            Context::load(&inputs, &opts).map_err(|e| e.to_string())
+        })
     }
+}
+
+/// Runs `work` on its own thread and waits for it at most `limit`: opening
+/// a FIFO that no one writes blocks in the kernel, where no check can run.
+/// Past the limit the thread is left behind (the caller ends the run).
+pub fn within<T: Send + 'static>(
+    limit: Duration,
+    what: &str,
+    work: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("rlmq-read".into())
+        .spawn(move || {
+            let _ = tx.send(work());
+        })
+        .map_err(|e| format!("{what}: cannot start a thread: {e}"))?;
+    match rx.recv_timeout(limit) {
+        Ok(r) => r,
+        Err(_) => Err(format!(
+            "{what} took longer than --max-time allows ({} s); a FIFO with no writer, or a device that never ends?",
+            limit.as_secs_f64()
+        )),
+    }
+}
+
+/// A flag's amount (seconds, dollars): a finite number, zero or more.
+/// `nan`, `inf` and negative numbers are usage errors.
+pub fn amount(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number"))?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!("`{s}` must be a finite number, zero or more"));
+    }
+    Ok(v)
 }
 
 /// Limits on a run.
@@ -91,7 +135,7 @@ pub struct LimitArgs {
     #[arg(long, default_value_t = 1_000_000_000)]
     pub max_steps: u64,
     /// Most seconds of wall time of the program (in `ask`, `kernel` and `repl`: of each turn or line).
-    #[arg(long, default_value_t = 600.0)]
+    #[arg(long, default_value_t = 600.0, value_parser = amount)]
     pub max_time: f64,
     /// Most MiB of memory held by values.
     #[arg(long, default_value_t = 8192)]
@@ -106,7 +150,7 @@ impl LimitArgs {
     pub fn limits(&self) -> Limits {
         Limits {
             max_steps: self.max_steps,
-            max_time: Duration::from_secs_f64(self.max_time.clamp(0.0, 1e9)),
+            max_time: Duration::from_secs_f64(self.max_time.min(1e9)),
             max_memory: self.max_memory.saturating_mul(1 << 20),
             max_output: self.max_output,
         }
@@ -139,10 +183,10 @@ pub struct ModelArgs {
     #[arg(long)]
     pub max_tokens: Option<u64>,
     /// Most USD for the whole run, from the configured prices.
-    #[arg(long)]
+    #[arg(long, value_parser = amount)]
     pub max_usd: Option<f64>,
     /// Most seconds of wall time for the whole run's model calls, counted from the first call (in `ask`, from the start): no call starts after it, and calls waiting for a reply are cut off.
-    #[arg(long)]
+    #[arg(long, value_parser = amount)]
     pub max_seconds: Option<f64>,
     /// Deepest recursion of rlm() sub-sessions (the root program is depth 0).
     #[arg(long)]
@@ -244,6 +288,11 @@ pub struct ShellArgs {
 }
 
 impl ShellArgs {
+    /// The memory limit in bytes (bounds what one input line may hold).
+    pub fn max_memory_bytes(&self) -> usize {
+        self.limits.limits().max_memory
+    }
+
     /// A shell over the context, with the sub-model configured and
     /// `question` bound, or the exit code after printing why there is none.
     /// `prefix` names the shell's inputs in diagnostics.
@@ -255,7 +304,7 @@ impl ShellArgs {
             }
         };
         let config = self.models.config().map_err(fail(2))?;
-        let context = self.context.load().map_err(fail(2))?;
+        let context = self.context.load(&self.limits.limits()).map_err(fail(2))?;
         let mut shell =
             crate::session::Shell::new(std::sync::Arc::new(context), self.limits.limits(), prefix)
                 .map_err(|e| fail(1)(e.to_string()))?;

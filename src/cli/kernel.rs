@@ -21,7 +21,7 @@
 //! an object gets an answer with only `error` set. The kernel ends at the
 //! end of its input, with exit code 0.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 
 use clap::Args;
 use serde_json::{json, Value as Json};
@@ -50,19 +50,37 @@ pub fn run(args: KernelArgs) -> u8 {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     let mut input_line = 0u64;
-    for line in stdin.lock().lines() {
-        let line = match line {
-            Ok(l) => l,
+    let max_line = args.shell.max_memory_bytes();
+    let mut reader = stdin.lock();
+    loop {
+        // A line is read up to the memory limit and no further: a line
+        // that never ends is refused, not held.
+        let mut bytes = Vec::new();
+        let limit = u64::try_from(max_line)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        match (&mut reader).take(limit).read_until(b'\n', &mut bytes) {
+            Ok(0) => break,
+            Ok(_) => {}
             Err(e) => {
                 eprintln!("error: cannot read standard input: {e}");
                 return 1;
             }
-        };
+        }
         input_line += 1;
+        if bytes.len() > max_line {
+            eprintln!(
+                "error: input line {input_line} is longer than the {} MiB --max-memory allows",
+                max_line >> 20
+            );
+            return 1;
+        }
+        let line = String::from_utf8_lossy(&bytes);
+        let line = line.trim_end_matches(['\n', '\r']);
         if line.trim().is_empty() {
             continue;
         }
-        let reply = answer(&mut shell, &line, input_line, args.max_output_chars);
+        let reply = answer(&mut shell, line, input_line, args.max_output_chars);
         let mut out = stdout.lock();
         if writeln!(out, "{reply}").and_then(|_| out.flush()).is_err() {
             return 0; // the reader went away

@@ -32,7 +32,7 @@ pub fn run(args: McpArgs) -> u8 {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let context = match args.inputs.context.load() {
+    let context = match args.inputs.context.load(&args.inputs.limits.limits()) {
         Ok(c) => Arc::new(c),
         Err(e) => return fail(e),
     };

@@ -43,7 +43,7 @@ pub fn run(args: PromptArgs) -> u8 {
     };
     let mut text = system_prompt(Some(&config.root_model), args.examples);
     if let Some(q) = &args.question {
-        let context = match args.context.load() {
+        let context = match args.context.load(&crate::eval::Limits::default()) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("error: {e}");

@@ -1,6 +1,7 @@
 //! `rlmq run`: run a script over a context. Prints what the script prints,
 //! then its final value and a newline; `--json` prints one JSON object
-//! instead. Exit codes: 0 success, 1 script error, 2 usage or parse error.
+//! instead, with what the sub-calls spent. Exit codes: 0 success, 1 script
+//! error, 2 usage or parse error.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -10,10 +11,11 @@ use clap::Args;
 use serde_json::json;
 
 use super::inputs::{ContextArgs, LimitArgs, ModelArgs, ScriptArgs};
+use crate::context::LoadOptions;
 use crate::diag::render_all;
 use crate::engine::Engine;
 use crate::eval::render::{display, to_json};
-use crate::eval::Value;
+use crate::eval::{Limits, Value};
 
 /// Arguments of `rlmq run`.
 #[derive(Args, Debug)]
@@ -26,7 +28,8 @@ pub struct RunArgs {
     limits: LimitArgs,
     #[command(flatten)]
     models: ModelArgs,
-    /// Print one JSON object: final value, printed output, counts, timings.
+    /// Print one JSON object: final value, printed output, counts, timings,
+    /// sub-call usage.
     #[arg(long)]
     json: bool,
     /// Bind a string variable: --var name=value (repeatable).
@@ -49,7 +52,7 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(x) => x,
         Err(e) => return usage_error(e),
     };
-    let context = match args.context.load() {
+    let context = match args.context.load(&args.limits.limits()) {
         Ok(c) => Arc::new(c),
         Err(e) => return usage_error(e),
     };
@@ -60,7 +63,12 @@ pub fn run(args: RunArgs) -> u8 {
             return 1;
         }
     };
-    if let Err(e) = bind_vars(&mut engine, &args.vars, &args.var_files) {
+    if let Err(e) = bind_vars(
+        &mut engine,
+        &args.vars,
+        &args.var_files,
+        &args.limits.limits(),
+    ) {
         return usage_error(e);
     }
     match args.models.config() {
@@ -122,6 +130,14 @@ pub fn run(args: RunArgs) -> u8 {
                 json!(d.one_line(&engine.sources())),
             ),
         };
+        // What the sub-calls spent (zero when none was made).
+        let usage = match engine.rt.models.as_ref().and_then(|m| m.started()) {
+            Some(calls) => calls.totals(),
+            None => crate::llm::Usage {
+                cost_usd: Some(0.0),
+                ..Default::default()
+            },
+        };
         let report = json!({
             "final": final_value,
             "output": String::from_utf8_lossy(&captured),
@@ -129,6 +145,7 @@ pub fn run(args: RunArgs) -> u8 {
             "steps": engine.rt.meter.steps(),
             "elapsed_ms": started.elapsed().as_secs_f64() * 1000.0,
             "context": {"documents": context.docs.len(), "bytes": context.source.len()},
+            "usage": usage,
         });
         let _ = writeln!(lock, "{report}");
     } else if let Ok(Some(v)) = &result {
@@ -153,7 +170,30 @@ fn write_final(out: &mut dyn Write, v: &Value) -> std::io::Result<()> {
     out.write_all(b"\n")
 }
 
-fn bind_vars(engine: &mut Engine, vars: &[String], files: &[String]) -> Result<(), String> {
+/// A `--var-file`'s bytes, within the memory and time limits.
+fn read_var_file(path: &str, limits: &Limits) -> Result<Vec<u8>, String> {
+    let opts = LoadOptions {
+        max_bytes: limits.max_memory,
+        deadline: Instant::now().checked_add(limits.max_time),
+        ..LoadOptions::default()
+    };
+    let owned = path.to_string();
+    super::inputs::within(limits.max_time, "--var-file", move || {
+        let mut f = std::fs::File::open(&owned)
+            .map_err(|e| format!("--var-file: cannot read `{owned}`: {e}"))?;
+        let mut buf = Vec::new();
+        crate::context::read_bounded(&mut f, &mut buf, &opts, &format!("--var-file `{owned}`"))
+            .map_err(|e| e.to_string())?;
+        Ok(buf)
+    })
+}
+
+fn bind_vars(
+    engine: &mut Engine,
+    vars: &[String],
+    files: &[String],
+    limits: &Limits,
+) -> Result<(), String> {
     let split = |s: &str, flag: &str| -> Result<(String, String), String> {
         let (k, v) = s
             .split_once('=')
@@ -177,8 +217,7 @@ fn bind_vars(engine: &mut Engine, vars: &[String], files: &[String]) -> Result<(
     }
     for s in files {
         let (k, path) = split(s, "--var-file")?;
-        let text =
-            std::fs::read(&path).map_err(|e| format!("--var-file: cannot read `{path}`: {e}"))?;
+        let text = read_var_file(&path, limits)?;
         engine.globals.set(
             Arc::from(k.as_str()),
             Value::str(String::from_utf8_lossy(&text).into_owned()),

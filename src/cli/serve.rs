@@ -81,7 +81,7 @@ pub fn run(args: ServeArgs) -> u8 {
     };
     let context = match args.inputs.context.context.is_empty() {
         true => None,
-        false => match args.inputs.context.load() {
+        false => match args.inputs.context.load(&args.inputs.limits.limits()) {
             Ok(c) => Some(Arc::new(c)),
             Err(e) => return fail(e),
         },

@@ -24,7 +24,10 @@ pub(super) fn load(inputs: &[ContextInput], opts: &LoadOptions) -> Result<Contex
             return Ok(ctx);
         }
     }
-    let mut b = Gather::default();
+    let mut b = Gather {
+        opts: *opts,
+        ..Gather::default()
+    };
     for input in inputs {
         match input {
             ContextInput::Path(p) if p.as_os_str() == "-" => b.stdin()?,
@@ -84,6 +87,16 @@ fn single_file(p: &Path, opts: &LoadOptions) -> Result<Option<Context>, ContextE
 }
 
 fn open_source(p: &Path, opts: &LoadOptions) -> Result<Source, ContextError> {
+    if !opts.mmap {
+        let len = fs::metadata(p).map_err(|e| file_error(p, e))?.len();
+        if len > opts.max_bytes as u64 {
+            return Err(ContextError::limit(format!(
+                "context file `{}` holds more than the {} MiB --max-memory allows (without --no-mmap it is mapped, not read)",
+                display(p),
+                opts.max_bytes >> 20
+            )));
+        }
+    }
     let r = if opts.mmap {
         Source::map_file(p)
     } else {
@@ -97,6 +110,47 @@ fn open_source(p: &Path, opts: &LoadOptions) -> Result<Source, ContextError> {
 struct Gather {
     buf: Vec<u8>,
     docs: Vec<Doc>,
+    opts: LoadOptions,
+}
+
+/// Bytes read at a time: the size and time limits are checked between reads.
+const READ_CHUNK: usize = 1 << 16;
+
+/// Appends everything `r` gives to `buf`, a chunk at a time, stopping with
+/// an error once `buf` would pass `opts.max_bytes` or `opts.deadline` has
+/// passed. `what` names the input in the error.
+pub fn read_bounded(
+    r: &mut dyn Read,
+    buf: &mut Vec<u8>,
+    opts: &LoadOptions,
+    what: &str,
+) -> Result<(), ContextError> {
+    let mut chunk = vec![0u8; READ_CHUNK];
+    loop {
+        check_deadline(opts, what)?;
+        let n = match r.read(&mut chunk) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ContextError::io(format_args!("cannot read {what}"), e)),
+        };
+        if buf.len().saturating_add(n) > opts.max_bytes {
+            return Err(ContextError::limit(format!(
+                "{what} holds more than the {} MiB --max-memory allows",
+                opts.max_bytes >> 20
+            )));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+fn check_deadline(opts: &LoadOptions, what: &str) -> Result<(), ContextError> {
+    if opts.deadline.is_some_and(|d| std::time::Instant::now() > d) {
+        return Err(ContextError::limit(format!(
+            "reading {what} took longer than --max-time allows"
+        )));
+    }
+    Ok(())
 }
 
 impl Gather {
@@ -132,10 +186,13 @@ impl Gather {
 
     fn stdin(&mut self) -> Result<(), ContextError> {
         let (_, start) = self.begin();
-        io::stdin()
-            .lock()
-            .read_to_end(&mut self.buf)
-            .map_err(|e| ContextError::io("cannot read the context from standard input", e))?;
+        let opts = self.opts;
+        read_bounded(
+            &mut io::stdin().lock(),
+            &mut self.buf,
+            &opts,
+            "the context from standard input",
+        )?;
         self.push_doc("<stdin>".to_string(), start);
         Ok(())
     }
@@ -148,9 +205,9 @@ impl Gather {
             self.jsonl(p, opts)
         } else {
             let (_, start) = self.begin();
-            File::open(p)
-                .and_then(|mut f| f.read_to_end(&mut self.buf))
-                .map_err(|e| file_error(p, e))?;
+            let mut f = File::open(p).map_err(|e| file_error(p, e))?;
+            let what = format!("context file `{}`", display(p));
+            read_bounded(&mut f, &mut self.buf, opts, &what)?;
             self.push_doc(display(p), start);
             Ok(())
         }
@@ -164,13 +221,31 @@ impl Gather {
                 e,
             )
         })?;
-        walk(top, Path::new(""), &mut files);
+        let what = format!("context folder `{}`", display(dir));
+        let root = fs::canonicalize(dir)
+            .map_err(|e| ContextError::io(format_args!("cannot read {what}"), e))?;
+        let walker = Walker {
+            root,
+            opts: self.opts,
+            what: &what,
+        };
+        walker.walk(top, Path::new(""), &mut files)?;
         let before = self.docs.len();
+        let opts = self.opts;
         for (path, rel) in files {
             let (undo, start) = self.begin();
-            let ok = File::open(&path)
-                .and_then(|mut f| f.read_to_end(&mut self.buf))
-                .is_ok();
+            // Only regular files are read: a device or FIFO in a folder is
+            // skipped, never waited on.
+            let ok = match File::open(&path) {
+                Ok(mut f) if f.metadata().is_ok_and(|m| m.is_file()) => {
+                    match read_bounded(&mut f, &mut self.buf, &opts, &what) {
+                        Ok(()) => true,
+                        Err(e) if e.is_limit() => return Err(e),
+                        Err(_) => false,
+                    }
+                }
+                _ => false,
+            };
             let probe = &self.buf[start..self.buf.len().min(start + BINARY_PROBE)];
             if !ok || memchr::memchr(0, probe).is_some() {
                 self.buf.truncate(undo);
@@ -209,6 +284,14 @@ impl Gather {
                 None => self.buf.extend_from_slice(line),
             }
             self.push_doc(name, start);
+            if self.buf.len() > self.opts.max_bytes {
+                return Err(ContextError::limit(format!(
+                    "context file `{}` holds more than the {} MiB --max-memory allows",
+                    display(p),
+                    self.opts.max_bytes >> 20
+                )));
+            }
+            check_deadline(&self.opts, "the context")?;
         }
         Ok(())
     }
@@ -225,29 +308,64 @@ fn field(v: &Value, keys: &[&str]) -> Option<String> {
     })
 }
 
-/// Collects the regular files below a folder, sorted by path, skipping
-/// hidden entries and anything unreadable. Symbolic links to files are
-/// followed; links to folders are not (no cycles).
-fn walk(entries: fs::ReadDir, rel: &Path, out: &mut Vec<(PathBuf, String)>) {
-    let mut entries: Vec<fs::DirEntry> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(fs::DirEntry::file_name);
-    for e in entries {
-        let name = e.file_name();
-        if name.as_encoded_bytes().starts_with(b".") {
-            continue;
-        }
-        let path = e.path();
-        let rel = rel.join(&name);
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            if let Ok(sub) = fs::read_dir(&path) {
-                walk(sub, &rel, out);
+/// Collects the regular files below a folder.
+struct Walker<'a> {
+    /// The folder, canonical: links that resolve outside it are skipped
+    /// unless `opts.follow`.
+    root: PathBuf,
+    opts: LoadOptions,
+    what: &'a str,
+}
+
+impl Walker<'_> {
+    /// Collects the regular files below a folder, sorted by path, skipping
+    /// hidden entries and anything unreadable. Symbolic links to files are
+    /// followed when they stay inside the folder (or with `follow`); links
+    /// to folders are not (no cycles). Stops at the deadline, and at as
+    /// many files as the byte limit could hold.
+    fn walk(
+        &self,
+        entries: fs::ReadDir,
+        rel: &Path,
+        out: &mut Vec<(PathBuf, String)>,
+    ) -> Result<(), ContextError> {
+        check_deadline(&self.opts, self.what)?;
+        let mut entries: Vec<fs::DirEntry> = entries.filter_map(Result::ok).collect();
+        entries.sort_by_key(fs::DirEntry::file_name);
+        for e in entries {
+            let name = e.file_name();
+            if name.as_encoded_bytes().starts_with(b".") {
+                continue;
             }
-        } else if ft.is_file()
-            || (ft.is_symlink() && fs::metadata(&path).is_ok_and(|m| m.is_file()))
-        {
-            out.push((path, rel_name(&rel)));
+            let path = e.path();
+            let rel = rel.join(&name);
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir() {
+                if let Ok(sub) = fs::read_dir(&path) {
+                    self.walk(sub, &rel, out)?;
+                }
+            } else if ft.is_file() || (ft.is_symlink() && self.link_ok(&path)) {
+                out.push((path, rel_name(&rel)));
+                if out.len().saturating_mul(SEPARATOR.len()) > self.opts.max_bytes {
+                    return Err(ContextError::limit(format!(
+                        "{} holds more files than the {} MiB --max-memory allows",
+                        self.what,
+                        self.opts.max_bytes >> 20
+                    )));
+                }
+            }
         }
+        Ok(())
+    }
+
+    /// Whether a link is read: it leads to a regular file, inside the
+    /// folder unless links may leave it.
+    fn link_ok(&self, path: &Path) -> bool {
+        let Ok(target) = fs::canonicalize(path) else {
+            return false;
+        };
+        (self.opts.follow || target.starts_with(&self.root))
+            && fs::metadata(&target).is_ok_and(|m| m.is_file())
     }
 }
 

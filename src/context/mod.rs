@@ -29,6 +29,8 @@ use std::sync::Arc;
 
 mod index;
 mod load;
+pub use load::read_bounded;
+mod sigbus;
 pub mod source;
 
 pub use source::Source;
@@ -76,11 +78,24 @@ pub struct LoadOptions {
     /// Memory-map a single regular file (`false` is `--no-mmap`: read it
     /// into memory, safe against the file being truncated while rlmq runs).
     pub mmap: bool,
+    /// The most bytes read into memory (a mapped file does not count).
+    pub max_bytes: usize,
+    /// When to give up reading (a device that never ends, a folder that is
+    /// the whole disk).
+    pub deadline: Option<std::time::Instant>,
+    /// Follow symbolic links in folders that lead out of the folder
+    /// (`--follow`); links that stay inside are always followed.
+    pub follow: bool,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { mmap: true }
+        LoadOptions {
+            mmap: true,
+            max_bytes: usize::MAX,
+            deadline: None,
+            follow: false,
+        }
     }
 }
 
@@ -92,7 +107,8 @@ impl Context {
     /// - [`ContextInput::Stdin`], or a special file (pipe, `/proc`): read to
     ///   the end, one document.
     /// - A folder: every regular file below it, recursively, sorted by path,
-    ///   skipping hidden files and folders (name starting with `.`),
+    ///   skipping symbolic links that lead out of the folder (unless
+    ///   `opts.follow`), hidden files and folders (name starting with `.`),
     ///   unreadable files and binary files (a NUL byte in the first 8 KiB);
     ///   each a document named by its path relative to the folder.
     /// - A `.jsonl` file: one document per non-empty line, named by its `id`
@@ -103,7 +119,8 @@ impl Context {
     ///
     /// Anything but a single mapped file is gathered into one owned buffer,
     /// documents joined with `"\n\n"`. A missing or unreadable input, a
-    /// folder with no readable file, or a JSONL line that is not JSON is a
+    /// folder with no readable file, a JSONL line that is not JSON, or
+    /// reading more than `opts.max_bytes` or past `opts.deadline` is a
     /// [`ContextError`].
     pub fn load(inputs: &[ContextInput], opts: &LoadOptions) -> Result<Context, ContextError> {
         load::load(inputs, opts)
@@ -189,6 +206,7 @@ impl Context {
 pub struct ContextError {
     message: String,
     source: Option<io::Error>,
+    limit: bool,
 }
 
 impl ContextError {
@@ -196,6 +214,15 @@ impl ContextError {
         ContextError {
             message: message.into(),
             source: None,
+            limit: false,
+        }
+    }
+
+    /// A limit (size or time) reached while reading.
+    pub(crate) fn limit(message: impl Into<String>) -> ContextError {
+        ContextError {
+            limit: true,
+            ..ContextError::new(message)
         }
     }
 
@@ -203,7 +230,13 @@ impl ContextError {
         ContextError {
             message: format!("{what}: {}", io_reason(&err)),
             source: Some(err),
+            limit: false,
         }
+    }
+
+    /// True when a limit stopped the reading (not a missing or bad input).
+    pub fn is_limit(&self) -> bool {
+        self.limit
     }
 
     /// The one-line message.

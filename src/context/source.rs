@@ -23,10 +23,11 @@
 //! [`Source::map_file`] maps the file read-only. The contract a memory map
 //! relies on is that **nobody truncates the file while it is mapped**: if
 //! that happens, touching a page past the new end raises `SIGBUS` and the
-//! process dies (this is not memory-unsafe, but it is abrupt). rlmq installs
-//! no signal handler for this, as ripgrep does not. For a file that may
-//! change while rlmq runs (a log being rotated, say), use `--no-mmap`, which
-//! loads the context with [`Source::read_file`] instead.
+//! process would die (this is not memory-unsafe, but it is abrupt). Every
+//! mapping is watched (module `sigbus`): such a fault ends the run with one
+//! line naming the file and `--no-mmap`. For a file that may change while
+//! rlmq runs (a log being rotated, say), use `--no-mmap`, which loads the
+//! context with [`Source::read_file`] instead.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -37,6 +38,7 @@ use std::sync::OnceLock;
 use memmap2::Mmap;
 
 use super::index::{self, Checkpoints, Unit};
+use super::sigbus::Watch;
 
 /// Ranges up to this many bytes are counted directly instead of building an
 /// index.
@@ -55,7 +57,9 @@ const LINE_SCAN: usize = 64 * 1024;
 const DIRECT: usize = 2 * index::BLOCK;
 
 enum Buf {
-    Mapped(Mmap),
+    /// The map, and the watch that turns a fault in it into an error line
+    /// (held only to be dropped with the map).
+    Mapped(Mmap, #[allow(dead_code)] Watch),
     Owned(Vec<u8>),
 }
 
@@ -101,8 +105,9 @@ impl Source {
         }
         // SAFETY: the map is read-only and lives as long as this `Source`.
         // Its contract is that the file is not truncated or modified while
-        // mapped; rlmq documents that (module docs, `--no-mmap`) rather than
-        // catching SIGBUS. A file changed in place shows the new bytes, which
+        // mapped; rlmq documents that (module docs, `--no-mmap`), and a
+        // truncation ends the run with a one-line error from the SIGBUS
+        // watch instead of a bare signal. A file changed in place shows the new bytes, which
         // the indexes may no longer describe, but every access is bounds
         // checked against the length fixed at map time, so no query panics
         // or reads out of bounds.
@@ -113,7 +118,8 @@ impl Source {
                     // Advice is a hint; failing to give it changes nothing.
                     let _ = map.advise(memmap2::Advice::Sequential);
                 }
-                Ok(Source::with_buf(Buf::Mapped(map)))
+                let watch = Watch::new(map.as_ptr(), map.len(), &path.display().to_string());
+                Ok(Source::with_buf(Buf::Mapped(map, watch)))
             }
             Err(_) => Self::read_all(file),
         }
@@ -151,7 +157,7 @@ impl Source {
     #[inline]
     pub fn bytes(&self) -> &[u8] {
         match &self.buf {
-            Buf::Mapped(m) => m,
+            Buf::Mapped(m, _) => m,
             Buf::Owned(v) => v,
         }
     }
@@ -170,7 +176,7 @@ impl Source {
 
     /// True when the buffer is a memory map of a file.
     pub fn is_mapped(&self) -> bool {
-        matches!(self.buf, Buf::Mapped(_))
+        matches!(self.buf, Buf::Mapped(..))
     }
 
     /// Heap bytes held by the indexes built so far (not the buffer itself).

@@ -19,21 +19,6 @@ use super::value::*;
 /// Positional and keyword arguments of a call, evaluated.
 pub(super) type CallArgs = (Vec<Value>, Vec<(Name, Value)>);
 
-/// Deepest nesting of function calls before the run stops.
-pub const MAX_CALL_DEPTH: usize = 1000;
-
-thread_local! {
-    static CALL_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-struct DepthGuard;
-
-impl Drop for DepthGuard {
-    fn drop(&mut self) {
-        CALL_DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
-    }
-}
-
 impl Runtime {
     /// Calls a function value with arguments.
     #[allow(clippy::too_many_arguments)]
@@ -68,24 +53,7 @@ impl Runtime {
         out: &mut dyn Write,
         span: Span,
     ) -> R<Value> {
-        let depth = CALL_DEPTH.with(|d| {
-            let v = d.get() + 1;
-            d.set(v);
-            v
-        });
-        let _guard = DepthGuard;
-        if depth > MAX_CALL_DEPTH {
-            return Err(Diagnostic::new(
-                Stage::Limit,
-                format!("calls nested deeper than {MAX_CALL_DEPTH}"),
-            )
-            .at(span)
-            .hint("a recursive def needs a base case; or use a loop")
-            .into());
-        }
-        // Deep recursion grows the native stack in segments instead of
-        // overflowing it, on whichever thread the call runs.
-        stacker::maybe_grow(256 * 1024, 8 << 20, || match f {
+        super::depth::enter(true, span, || match f {
             Func::Builtin(b) => {
                 let mut cx = CallCx {
                     rt: self,

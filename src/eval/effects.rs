@@ -113,14 +113,22 @@ impl Walk<'_> {
     fn expr(&mut self, e: &crate::syntax::ast::Expr) {
         let mut names: Vec<(Arc<str>, bool)> = Vec::new();
         let mut unknown_callee = false;
+        // The walk visits a call before its callee: a name already taken as
+        // a callee is not taken again as a plain name (one site, one count).
+        let mut callees: Vec<*const crate::syntax::ast::Expr> = Vec::new();
         walk_expr(e, &mut |x| match &x.kind {
             ExprKind::Call { callee, .. } => match &callee.kind {
-                ExprKind::Var(n) => names.push((n.clone(), true)),
+                ExprKind::Var(n) => {
+                    names.push((n.clone(), true));
+                    callees.push(&**callee);
+                }
                 ExprKind::Lambda(_) => {}
                 _ => unknown_callee = true,
             },
             ExprKind::Method { name, .. } => names.push((name.clone(), true)),
-            ExprKind::Var(n) => names.push((n.clone(), false)),
+            ExprKind::Var(n) if !callees.contains(&(x as *const _)) => {
+                names.push((n.clone(), false))
+            }
             _ => {}
         });
         if unknown_callee {
@@ -185,4 +193,68 @@ impl Runtime {
             .insert(key, w.fx);
         w.fx
     }
+}
+
+/// What is known before a `map` starts of a function that is one `llm`
+/// call sending its item whole: `p => llm(prompt, p)`, or a `def` whose
+/// body is `return llm(prompt, p)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemCall {
+    /// `model=`, when written as a string literal.
+    pub model: Option<String>,
+    /// `max_tokens=`, when written as an integer literal.
+    pub max_tokens: Option<u32>,
+}
+
+/// The [`ItemCall`] `f` is, if it is one: its body is a single call of the
+/// builtin `llm` whose text is `f`'s first parameter, unchanged. Every item
+/// of a `map` of such a function is sent whole, so its size can be checked
+/// before the first request.
+pub fn item_call(f: &Func, globals: &Globals) -> Option<ItemCall> {
+    use crate::syntax::ast::{Expr, Pattern};
+    let (param, body): (&str, &Expr) = match f {
+        Func::Lambda(l) => match l.lambda.params.first()? {
+            Pattern::Name(n, _) => (n, &l.lambda.body),
+            Pattern::List(..) => return None,
+        },
+        Func::Def(d) => match d.def.body.as_slice() {
+            [Stmt {
+                kind: StmtKind::Return(Some(e)),
+                ..
+            }] => (&d.def.params.first()?.name, e),
+            _ => return None,
+        },
+        Func::Builtin(_) => return None,
+    };
+    let ExprKind::Call { callee, args, .. } = &body.kind else {
+        return None;
+    };
+    // `llm` must be the builtin, not a global of that name.
+    if !matches!(&callee.kind, ExprKind::Var(n) if &**n == "llm") {
+        return None;
+    }
+    match globals.get("llm") {
+        None => {}
+        Some(Value::Func(Func::Builtin(b))) if b.entry().builtin.sig.starts_with("llm(") => {}
+        Some(_) => return None,
+    }
+    let arg = |pos: usize, name: &str| {
+        args.iter()
+            .find(|a| a.name.as_deref() == Some(name))
+            .or_else(|| args.iter().filter(|a| a.name.is_none()).nth(pos))
+            .map(|a| &a.value.kind)
+    };
+    if !matches!(arg(1, "text"), Some(ExprKind::Var(n)) if &**n == param) {
+        return None;
+    }
+    Some(ItemCall {
+        model: match arg(2, "model") {
+            Some(ExprKind::Str(s)) => Some(s.to_string()),
+            _ => None,
+        },
+        max_tokens: match arg(4, "max_tokens") {
+            Some(ExprKind::Int(n)) => u32::try_from(*n).ok(),
+            _ => None,
+        },
+    })
 }

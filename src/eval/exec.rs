@@ -13,7 +13,6 @@ use super::errors::*;
 use super::flow::{Flow, R};
 use super::interp::Runtime;
 use super::ops::{self};
-use super::render;
 use super::value::*;
 
 impl Runtime {
@@ -43,6 +42,9 @@ impl Runtime {
                 let op = *op;
                 let span = stmt.span;
                 self.update_place(place, sc, out, |slot| {
+                    self.meter
+                        .check_memory(ops::result_size(op, slot, &rhs))
+                        .map_err(|d| d.at(span))?;
                     *slot = ops::binary(op, slot, &rhs).map_err(|e| op_err(e, span))?;
                     Ok(())
                 })
@@ -53,7 +55,8 @@ impl Runtime {
                 }
                 let v = self.eval(e, sc, out)?;
                 if !matches!(v, Value::Null) && !is_print_call(e) {
-                    self.emit(out, &render::display(&v), e.span)?;
+                    let text = self.shown(&v, true, e.span)?;
+                    self.emit(out, &text, e.span)?;
                 }
                 Ok(())
             }
@@ -75,6 +78,8 @@ impl Runtime {
                 let it = self.eval(iter, sc, out)?;
                 let items = self.iterate(&it, iter.span)?;
                 for item in items {
+                    // Every iteration counts, an empty body's too.
+                    self.meter.tick().map_err(|d| d.at(stmt.span))?;
                     self.bind(target, item, sc)?;
                     match self.exec_block(body, sc, out) {
                         Ok(()) | Err(Flow::Continue) => {}
@@ -86,6 +91,7 @@ impl Runtime {
             }
             StmtKind::While { cond, body } => {
                 while self.eval(cond, sc, out)?.truthy() {
+                    self.meter.tick().map_err(|d| d.at(stmt.span))?;
                     match self.exec_block(body, sc, out) {
                         Ok(()) | Err(Flow::Continue) => {}
                         Err(Flow::Break) => break,

@@ -16,13 +16,16 @@ use super::errors::*;
 use super::flow::{Flow, R};
 use super::interp::Runtime;
 use super::ops::{self};
-use super::render;
 use super::value::*;
 
 impl Runtime {
-    /// Evaluates an expression.
+    /// Evaluates an expression, one level deeper (see [`super::depth`]).
     pub fn eval(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<Value> {
         self.meter.tick().map_err(|d| d.at(e.span))?;
+        super::depth::enter(false, e.span, || self.eval_here(e, sc, out))
+    }
+
+    fn eval_here(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<Value> {
         match &e.kind {
             ExprKind::Null => Ok(Value::Null),
             ExprKind::Bool(b) => Ok(Value::Bool(*b)),
@@ -109,6 +112,11 @@ impl Runtime {
                         .check_memory(estimate_concat(&x, &y, *op))
                         .map_err(|d| d.at(e.span))?;
                 }
+                // A string or list result is checked against the memory
+                // limit before it is built.
+                self.meter
+                    .check_memory(ops::result_size(*op, &x, &y))
+                    .map_err(|d| d.at(e.span))?;
                 ops::binary(*op, &x, &y).map_err(|err| op_err(err, e.span))
             }
             ExprKind::And(a, b) => {
@@ -315,9 +323,9 @@ impl Runtime {
                     let v = self.eval(expr, sc, out)?;
                     self.no_error(&v, expr.span)?;
                     match spec {
-                        None => render::display_into(&mut s, &v),
+                        None => s.push_str(&self.shown(&v, false, expr.span)?),
                         Some(spec) => s.push_str(
-                            &super::format::apply(&v, spec)
+                            &super::format::apply(&v, spec, self.meter.memory_room())
                                 .map_err(|m| Diagnostic::runtime(expr.span, m))?,
                         ),
                     }

@@ -19,8 +19,10 @@ use super::interp::Runtime;
 use super::value::{Func, Value};
 use crate::syntax::span::Span;
 
-/// Native stack of a fan-out worker (deep recursion grows it further).
-const WORKER_STACK: usize = 16 << 20;
+/// Native stack of a fan-out worker: the interpreter thread's, so that a
+/// function nests as deeply in `map` as outside it (deep recursion grows
+/// it further, see [`super::depth`]).
+pub const WORKER_STACK: usize = 256 << 20;
 
 type Slot = Mutex<Option<(R<Value>, Vec<u8>)>>;
 
@@ -38,7 +40,9 @@ pub fn apply_concurrently(
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let slots: Vec<Slot> = (0..n).map(|_| Mutex::new(None)).collect();
+    let depth = super::depth::current();
     let run_item = |i: usize| {
+        let _depth = super::depth::inherit(depth);
         let mut buf = Vec::new();
         let r = rt.call(
             f,

@@ -2,11 +2,17 @@
 //! `{p:.1%}` — the subset of Python's mini-language models use.
 
 use super::ops::as_f64;
-use super::render::display;
+use super::render::{display_within, Bound};
 use super::value::Value;
 
-/// Formats `v` by `spec`; an unsupported spec is an error naming it.
-pub fn apply(v: &Value, spec: &str) -> Result<String, String> {
+/// The largest precision accepted (Python allows more, but no model needs
+/// a float with more digits than this).
+pub const MAX_PRECISION: usize = 1000;
+
+/// Formats `v` by `spec`; an unsupported spec is an error naming it. The
+/// padded result may take at most `room` bytes (the memory left): a width
+/// beyond it is an error before anything is allocated.
+pub fn apply(v: &Value, spec: &str, room: usize) -> Result<String, String> {
     let bad = || {
         format!("unsupported format spec `:{spec}` (rlq supports fill/align, width, `,`, `.N`, and the types d f e g % s)")
     };
@@ -46,7 +52,24 @@ pub fn apply(v: &Value, spec: &str) -> Result<String, String> {
             p.push(*c);
             chars.next();
         }
-        precision = Some(p.parse::<usize>().map_err(|_| bad())?);
+        let n = p.parse::<usize>().map_err(|_| bad())?;
+        if n > MAX_PRECISION {
+            return Err(format!(
+                "precision {n} in `:{spec}` is more than {MAX_PRECISION} digits"
+            ));
+        }
+        precision = Some(n);
+    }
+    // A width too large for usize is as impossible as one past the room.
+    let width: usize = if width.is_empty() {
+        0
+    } else {
+        width.parse().unwrap_or(usize::MAX)
+    };
+    if width.saturating_mul(fill.len_utf8()) > room {
+        return Err(format!(
+            "width {width} in `:{spec}` needs more memory than the script has left ({room} bytes; see --max-memory)"
+        ));
     }
     let ty = chars.next();
     if chars.next().is_some() {
@@ -78,7 +101,15 @@ pub fn apply(v: &Value, spec: &str) -> Result<String, String> {
             (Value::Int(i), _) if comma => group(i.to_string(), true),
             (Value::Float(f), None) if comma => group(format!("{f}"), true),
             (Value::Str(s), Some(p)) => s.text().chars().take(p).collect(),
-            _ => display(v),
+            _ => {
+                let bound = Bound {
+                    max_bytes: room,
+                    deadline: None,
+                };
+                display_within(v, &bound).map_err(|_| {
+                    format!("the value formatted by `:{spec}` needs more memory than the script has left ({room} bytes; see --max-memory)")
+                })?
+            }
         },
         Some('e') if numeric => group(exponent(as_f64(v), precision.unwrap_or(6)), comma),
         Some('E') if numeric => {
@@ -90,7 +121,6 @@ pub fn apply(v: &Value, spec: &str) -> Result<String, String> {
         }
         _ => return Err(bad()),
     };
-    let width: usize = width.parse().unwrap_or(0);
     let len = body.chars().count();
     if len >= width {
         return Ok(body);
@@ -198,22 +228,65 @@ mod tests {
     use super::*;
 
     #[test]
+    fn width_and_precision_are_bounded_before_allocating() {
+        assert!(apply(&Value::Int(1), ".65536f", 1 << 20).is_err());
+        assert!(apply(&Value::Int(1), ">18446744073709551615", 1 << 20).is_err());
+        assert!(apply(&Value::Int(1), ">99999999999999999999999", 1 << 20).is_err());
+        assert!(apply(&Value::Int(1), ">1000000000", 1 << 20).is_err());
+        assert_eq!(apply(&Value::Int(1), ">3", 3).unwrap(), "  1");
+        assert_eq!(
+            apply(&Value::Float(1.0), ".1000f", 1 << 20).unwrap().len(),
+            1002
+        );
+    }
+
+    #[test]
     fn python_specs() {
-        assert_eq!(apply(&Value::Float(1.23456), ".2f").unwrap(), "1.23");
-        assert_eq!(apply(&Value::Int(1234567), ",").unwrap(), "1,234,567");
-        assert_eq!(apply(&Value::Int(42), "05d").unwrap(), "00042");
-        assert_eq!(apply(&Value::Float(0.256), ".1%").unwrap(), "25.6%");
-        assert_eq!(apply(&Value::str("ab"), ">4").unwrap(), "  ab");
-        assert_eq!(apply(&Value::str("ab"), "*^6").unwrap(), "**ab**");
-        assert!(apply(&Value::Int(1), "q").is_err());
-        assert_eq!(apply(&Value::Int(3), "e").unwrap(), "3.000000e+00");
-        assert_eq!(apply(&Value::Float(12345.678), ".2e").unwrap(), "1.23e+04");
-        assert_eq!(apply(&Value::Float(0.00012), "E").unwrap(), "1.200000E-04");
-        assert_eq!(apply(&Value::Float(1e-300), ".1e").unwrap(), "1.0e-300");
-        assert_eq!(apply(&Value::Float(0.1 + 0.2), "g").unwrap(), "0.3");
-        assert_eq!(apply(&Value::Float(1234567.0), "g").unwrap(), "1.23457e+06");
-        assert_eq!(apply(&Value::Float(0.0001234), ".3g").unwrap(), "0.000123");
-        assert_eq!(apply(&Value::Float(0.00001234), ".3g").unwrap(), "1.23e-05");
-        assert_eq!(apply(&Value::Int(100), ".2g").unwrap(), "1e+02");
+        assert_eq!(
+            apply(&Value::Float(1.23456), ".2f", 1 << 20).unwrap(),
+            "1.23"
+        );
+        assert_eq!(
+            apply(&Value::Int(1234567), ",", 1 << 20).unwrap(),
+            "1,234,567"
+        );
+        assert_eq!(apply(&Value::Int(42), "05d", 1 << 20).unwrap(), "00042");
+        assert_eq!(
+            apply(&Value::Float(0.256), ".1%", 1 << 20).unwrap(),
+            "25.6%"
+        );
+        assert_eq!(apply(&Value::str("ab"), ">4", 1 << 20).unwrap(), "  ab");
+        assert_eq!(apply(&Value::str("ab"), "*^6", 1 << 20).unwrap(), "**ab**");
+        assert!(apply(&Value::Int(1), "q", 1 << 20).is_err());
+        assert_eq!(apply(&Value::Int(3), "e", 1 << 20).unwrap(), "3.000000e+00");
+        assert_eq!(
+            apply(&Value::Float(12345.678), ".2e", 1 << 20).unwrap(),
+            "1.23e+04"
+        );
+        assert_eq!(
+            apply(&Value::Float(0.00012), "E", 1 << 20).unwrap(),
+            "1.200000E-04"
+        );
+        assert_eq!(
+            apply(&Value::Float(1e-300), ".1e", 1 << 20).unwrap(),
+            "1.0e-300"
+        );
+        assert_eq!(
+            apply(&Value::Float(0.1 + 0.2), "g", 1 << 20).unwrap(),
+            "0.3"
+        );
+        assert_eq!(
+            apply(&Value::Float(1234567.0), "g", 1 << 20).unwrap(),
+            "1.23457e+06"
+        );
+        assert_eq!(
+            apply(&Value::Float(0.0001234), ".3g", 1 << 20).unwrap(),
+            "0.000123"
+        );
+        assert_eq!(
+            apply(&Value::Float(0.00001234), ".3g", 1 << 20).unwrap(),
+            "1.23e-05"
+        );
+        assert_eq!(apply(&Value::Int(100), ".2g", 1 << 20).unwrap(), "1e+02");
     }
 }

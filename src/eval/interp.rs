@@ -142,6 +142,14 @@ impl Runtime {
         }
     }
 
+    /// The text `print` shows for `v`, built within the memory and time
+    /// left (and, when `printed`, the output left): a value that shares
+    /// structure or is huge stops at the limit, not after it.
+    pub fn shown(&self, v: &Value, printed: bool, span: Span) -> R<String> {
+        super::render::display_within(v, &self.meter.bound(printed))
+            .map_err(|s| self.meter.stopped(s, printed).at(span).into())
+    }
+
     /// Writes printed text (and a newline) to `out`, within the output limit.
     pub fn emit(&self, out: &mut dyn Write, text: &str, span: Span) -> R<()> {
         self.meter.output(text.len() + 1).map_err(|d| d.at(span))?;

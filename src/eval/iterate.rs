@@ -13,19 +13,43 @@ use super::flow::R;
 use super::interp::Runtime;
 use super::value::*;
 
+/// Bytes of the character `bytes` starts with (stray continuation bytes
+/// attach to it, as the context's character count has it), if any.
+fn utf8_len(bytes: &[u8]) -> Option<usize> {
+    let first = *bytes.first()?;
+    let n = match first {
+        0xF0..=0xFF => 4,
+        0xE0..=0xEF => 3,
+        0xC0..=0xDF => 2,
+        _ => 1,
+    };
+    let mut n = n.min(bytes.len());
+    while n < bytes.len() && (0x80..=0xBF).contains(&bytes[n]) {
+        n += 1;
+    }
+    Some(n)
+}
+
 impl Runtime {
     /// The items a `for` loop or comprehension walks: a list's items, a
     /// string's characters, a record's keys.
     pub fn iterate(&self, v: &Value, span: Span) -> R<Box<dyn Iterator<Item = Value> + '_>> {
         Ok(match v {
+            // Items are made one at a time, as the loop takes them: a
+            // loop over a huge list or text holds no second copy of it,
+            // and lines are walked in order, never looked up by index.
             Value::List(l) => Box::new(l.clone().into_values()),
-            Value::Str(s) => Box::new(
-                s.text()
-                    .chars()
-                    .map(|c| Value::str(c.to_string()))
-                    .collect::<Vec<_>>()
-                    .into_iter(),
-            ),
+            Value::Str(s) => {
+                let s = s.clone();
+                let mut at = 0;
+                Box::new(std::iter::from_fn(move || {
+                    let rest = s.bytes().get(at..)?;
+                    let n = utf8_len(rest)?;
+                    let piece = String::from_utf8_lossy(&rest[..n]).into_owned();
+                    at += n;
+                    Some(Value::str(piece))
+                }))
+            }
             Value::Record(r) => {
                 Box::new(r.keys().map(Key::to_value).collect::<Vec<_>>().into_iter())
             }
@@ -68,6 +92,7 @@ impl Runtime {
             CompClause::For { target, iter } => {
                 let it = self.eval(iter, sc, out)?;
                 for item in self.iterate(&it, iter.span)? {
+                    self.meter.tick().map_err(|d| d.at(iter.span))?;
                     self.bind(target, item, sc)?;
                     self.comprehend(rest, sc, out, body)?;
                 }

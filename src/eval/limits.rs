@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::render::{Bound, Stop};
 use crate::diag::{Diagnostic, Stage};
 
 /// The limits of one run.
@@ -119,13 +120,7 @@ impl Meter {
             ))
             .hint("raise --max-steps, or do less work per item (search with grep/count instead of looping over lines)"));
         }
-        if self.elapsed() > self.limits.max_time {
-            return Err(limit(format!(
-                "the script ran longer than {} s",
-                self.limits.max_time.as_secs_f64()
-            ))
-            .hint("raise --max-time, or narrow the work with grep/partition first"));
-        }
+        self.check_time()?;
         self.check_memory(0)
     }
 
@@ -140,24 +135,87 @@ impl Meter {
     pub fn check_memory(&self, extra: usize) -> Result<(), Diagnostic> {
         let held = crate::alloc::allocated();
         if held > 0 && held.saturating_add(extra) > self.limits.max_memory {
-            return Err(limit(format!(
-                "the script's values would hold more than {} MiB of memory",
-                self.limits.max_memory >> 20
-            ))
-            .hint("raise --max-memory, or keep views of the context instead of building large strings and lists"));
+            return Err(self.memory_error());
         }
         Ok(())
+    }
+
+    /// What a rendering of a value may build: no more than the memory
+    /// left (and, when the text will be printed, the output left), and no
+    /// later than the time limit.
+    pub fn bound(&self, printed: bool) -> Bound {
+        let mut max_bytes = self.memory_room();
+        if crate::alloc::allocated() == 0 {
+            max_bytes = usize::MAX;
+        }
+        if printed {
+            max_bytes = max_bytes.min(self.output_room().saturating_add(1));
+        }
+        let left = self.limits.max_time.saturating_sub(self.elapsed());
+        Bound {
+            max_bytes,
+            deadline: Instant::now().checked_add(left),
+        }
+    }
+
+    /// The limit error for a rendering that stopped at `stop` (see
+    /// [`Meter::bound`]).
+    pub fn stopped(&self, stop: Stop, printed: bool) -> Diagnostic {
+        match stop {
+            Stop::Time => self.time_error(),
+            Stop::Size if printed && self.output_room() < self.memory_room() => self.output_error(),
+            Stop::Size => self.memory_error(),
+        }
+    }
+
+    fn output_room(&self) -> usize {
+        let used = self.output.load(Ordering::Relaxed);
+        usize::try_from(self.limits.max_output.saturating_sub(used)).unwrap_or(usize::MAX)
+    }
+
+    /// Fails once the time limit has passed (for long work that counts no
+    /// steps: reading inputs, waiting for a reply).
+    pub fn check_time(&self) -> Result<(), Diagnostic> {
+        if self.elapsed() > self.limits.max_time {
+            return Err(self.time_error());
+        }
+        Ok(())
+    }
+
+    /// Time left before the limit.
+    pub fn time_left(&self) -> Duration {
+        self.limits.max_time.saturating_sub(self.elapsed())
+    }
+
+    fn time_error(&self) -> Diagnostic {
+        limit(format!(
+            "the script ran longer than {} s",
+            self.limits.max_time.as_secs_f64()
+        ))
+        .hint("raise --max-time, or narrow the work with grep/partition first")
+    }
+
+    fn memory_error(&self) -> Diagnostic {
+        limit(format!(
+            "the script's values would hold more than {} MiB of memory",
+            self.limits.max_memory >> 20
+        ))
+        .hint("raise --max-memory, or keep views of the context instead of building large strings and lists")
+    }
+
+    fn output_error(&self) -> Diagnostic {
+        limit(format!(
+            "the script printed more than {} bytes",
+            self.limits.max_output
+        ))
+        .hint("print a sample (head, take) instead of everything, or raise --max-output")
     }
 
     /// Counts printed bytes against the output limit.
     pub fn output(&self, bytes: usize) -> Result<(), Diagnostic> {
         let total = self.output.fetch_add(bytes as u64, Ordering::Relaxed) + bytes as u64;
         if total > self.limits.max_output {
-            return Err(limit(format!(
-                "the script printed more than {} bytes",
-                self.limits.max_output
-            ))
-            .hint("print a sample (head, take) instead of everything, or raise --max-output"));
+            return Err(self.output_error());
         }
         Ok(())
     }

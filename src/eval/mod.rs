@@ -3,6 +3,7 @@
 mod access;
 mod call;
 mod coalesce;
+pub mod depth;
 pub mod effects;
 pub mod env;
 mod errors;

@@ -54,6 +54,25 @@ fn overflow(op: BinOp) -> OpError {
         .hint("use float(x) for very large numbers")
 }
 
+/// Bytes the result of `a op b` will hold when it builds a string or a
+/// list (`"x" * n`, `xs + ys`), known before it is built; 0 otherwise.
+pub fn result_size(op: BinOp, a: &Value, b: &Value) -> usize {
+    use Value::*;
+    const ITEM: usize = std::mem::size_of::<Value>();
+    match (op, a, b) {
+        (BinOp::Mul, Str(s), Int(n)) | (BinOp::Mul, Int(n), Str(s)) => {
+            s.byte_len().saturating_mul((*n).max(0) as usize)
+        }
+        (BinOp::Mul, List(l), Int(n)) | (BinOp::Mul, Int(n), List(l)) => l
+            .len()
+            .saturating_mul((*n).max(0) as usize)
+            .saturating_mul(ITEM),
+        (BinOp::Add, Str(x), Str(y)) => x.byte_len().saturating_add(y.byte_len()),
+        (BinOp::Add, List(x), List(y)) => x.len().saturating_add(y.len()).saturating_mul(ITEM),
+        _ => 0,
+    }
+}
+
 /// `a op b` for the arithmetic operators.
 pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult {
     use Value::*;
@@ -181,7 +200,7 @@ fn int_op(op: BinOp, x: i64, y: i64) -> OpResult {
         }
         BinOp::Pow => {
             if y < 0 {
-                return Ok(Value::Float((x as f64).powf(y as f64)));
+                return float_op(op, x as f64, y as f64);
             }
             let e = u32::try_from(y).map_err(|_| overflow(op))?;
             x.checked_pow(e).ok_or_else(|| overflow(op))?
@@ -218,62 +237,135 @@ fn float_op(op: BinOp, x: f64, y: f64) -> OpResult {
                 r
             }
         }
+        BinOp::Pow if x == 0.0 && y < 0.0 => {
+            return Err(OpError::new("0 cannot be raised to a negative power")
+                .hint("check for zero first: `0 if x == 0 else x ** -n`"))
+        }
         BinOp::Pow => x.powf(y),
     };
     Ok(Value::Float(v))
 }
 
 /// Deep equality, Python style (`1 == 1.0`; different kinds are unequal).
+/// Values that share structure (`a = [a, a]` repeated) compare in time
+/// linear in their distinct parts: a list or record is equal to itself,
+/// and pairs already found equal are remembered.
 pub fn equal(a: &Value, b: &Value) -> bool {
-    use Value::*;
-    match (a, b) {
-        (Null, Null) => true,
-        (Bool(x), Bool(y)) => x == y,
-        (Int(x), Int(y)) => x == y,
-        (Int(_) | Float(_) | Bool(_), Int(_) | Float(_) | Bool(_)) => as_f64(a) == as_f64(b),
-        (Str(x), Str(y)) => x == y,
-        (List(x), List(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(&p, &q))
-        }
-        (Record(x), Record(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| equal(v, w)))
-        }
-        (Match(x), Match(y)) => Arc::ptr_eq(x, y) || (x.range == y.range && x.hay == y.hay),
-        (Regex(x), Regex(y)) => x.source == y.source,
-        (Func(_), Func(_)) => false,
-        (Error(x), Error(y)) => Arc::ptr_eq(x, y),
-        _ => false,
-    }
+    Walk::default().equal(a, b)
 }
 
 /// Ordering for `<`, `sort`, `min`, `max`: numbers numerically, strings by
-/// code point, lists lexicographically; other mixes are an error.
+/// code point, lists lexicographically; other mixes are an error. Shared
+/// structure costs as in [`equal`].
 pub fn compare(a: &Value, b: &Value) -> Result<Ordering, OpError> {
-    use Value::*;
-    match (a, b) {
-        (Int(x), Int(y)) => Ok(x.cmp(y)),
-        (Int(_) | Float(_) | Bool(_), Int(_) | Float(_) | Bool(_)) => {
-            let (x, y) = (as_f64(a), as_f64(b));
-            x.partial_cmp(&y)
-                .ok_or_else(|| OpError::new("cannot order NaN"))
+    Walk::default().compare(a, b)
+}
+
+/// Composite values visited before pairs start being remembered.
+const MEMO_AFTER: u32 = 4096;
+
+/// One deep comparison: counts the composite pairs visited, and past
+/// [`MEMO_AFTER`] remembers the pairs found equal, so a value built by
+/// doubling (`a = [a, a]` forty times) is not walked 2^40 times.
+#[derive(Default)]
+struct Walk {
+    visited: u32,
+    same: std::collections::HashSet<(usize, usize)>,
+}
+
+impl Walk {
+    /// Whether the pair of composites at these identities is known equal;
+    /// if not, counts a visit.
+    fn known(&mut self, x: usize, y: usize) -> bool {
+        if x == y || self.same.contains(&(x, y)) {
+            return true;
         }
-        (Str(x), Str(y)) => Ok(x.cmp(y)),
-        (List(x), List(y)) => {
-            for (p, q) in x.iter().zip(y.iter()) {
-                match compare(&p, &q)? {
-                    Ordering::Equal => continue,
-                    o => return Ok(o),
+        self.visited = self.visited.saturating_add(1);
+        false
+    }
+
+    fn remember(&mut self, x: usize, y: usize) {
+        if self.visited > MEMO_AFTER {
+            self.same.insert((x, y));
+        }
+    }
+
+    fn equal(&mut self, a: &Value, b: &Value) -> bool {
+        use Value::*;
+        match (a, b) {
+            (Null, Null) => true,
+            (Bool(x), Bool(y)) => x == y,
+            (Int(x), Int(y)) => x == y,
+            (Int(_) | Float(_) | Bool(_), Int(_) | Float(_) | Bool(_)) => as_f64(a) == as_f64(b),
+            (Str(x), Str(y)) => x == y,
+            (List(x), List(y)) => {
+                let (i, j) = (x.identity(), y.identity());
+                if self.known(i, j) {
+                    return true;
                 }
+                let eq =
+                    x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| self.equal(&p, &q));
+                if eq {
+                    self.remember(i, j);
+                }
+                eq
             }
-            Ok(x.len().cmp(&y.len()))
+            (Record(x), Record(y)) => {
+                let (i, j) = (Arc::as_ptr(x) as usize, Arc::as_ptr(y) as usize);
+                if self.known(i, j) {
+                    return true;
+                }
+                let eq = x.len() == y.len()
+                    && x.iter()
+                        .all(|(k, v)| y.get(k).is_some_and(|w| self.equal(v, w)));
+                if eq {
+                    self.remember(i, j);
+                }
+                eq
+            }
+            (Match(x), Match(y)) => Arc::ptr_eq(x, y) || (x.range == y.range && x.hay == y.hay),
+            (Regex(x), Regex(y)) => x.source == y.source,
+            (Func(_), Func(_)) => false,
+            (Error(x), Error(y)) => Arc::ptr_eq(x, y),
+            _ => false,
         }
-        (Null, Null) => Ok(Ordering::Equal),
-        _ => Err(OpError::new(format!(
-            "cannot order {} and {}",
-            a.type_name(),
-            b.type_name()
-        ))
-        .hint("compare values of one kind; convert with int(), float() or str() first")),
+    }
+
+    fn compare(&mut self, a: &Value, b: &Value) -> Result<Ordering, OpError> {
+        use Value::*;
+        match (a, b) {
+            (Int(x), Int(y)) => Ok(x.cmp(y)),
+            (Int(_) | Float(_) | Bool(_), Int(_) | Float(_) | Bool(_)) => {
+                let (x, y) = (as_f64(a), as_f64(b));
+                x.partial_cmp(&y)
+                    .ok_or_else(|| OpError::new("cannot order NaN"))
+            }
+            (Str(x), Str(y)) => Ok(x.cmp(y)),
+            (List(x), List(y)) => {
+                let (i, j) = (x.identity(), y.identity());
+                if self.known(i, j) {
+                    return Ok(Ordering::Equal);
+                }
+                for (p, q) in x.iter().zip(y.iter()) {
+                    match self.compare(&p, &q)? {
+                        Ordering::Equal => continue,
+                        o => return Ok(o),
+                    }
+                }
+                let o = x.len().cmp(&y.len());
+                if o == Ordering::Equal {
+                    self.remember(i, j);
+                }
+                Ok(o)
+            }
+            (Null, Null) => Ok(Ordering::Equal),
+            _ => Err(OpError::new(format!(
+                "cannot order {} and {}",
+                a.type_name(),
+                b.type_name()
+            ))
+            .hint("compare values of one kind; convert with int(), float() or str() first")),
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! replies with `json=true`).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde_json::{Map, Number, Value as Json};
 
@@ -11,27 +12,173 @@ use super::value::{Func, Key, Record, Str, Value};
 
 /// The text `print` writes for one value.
 pub fn display(v: &Value) -> String {
-    match v {
-        Value::Str(s) => s.text().into_owned(),
-        other => {
-            let mut out = String::new();
-            display_into(&mut out, other);
-            out
+    display_within(v, &Bound::unlimited()).unwrap_or_default()
+}
+
+/// How much a rendering may build: bytes, and a moment to stop by.
+#[derive(Clone, Copy, Debug)]
+pub struct Bound {
+    /// The most bytes of text.
+    pub max_bytes: usize,
+    /// When to give up, if ever.
+    pub deadline: Option<Instant>,
+}
+
+impl Bound {
+    /// No bound (for values known to be small).
+    pub fn unlimited() -> Bound {
+        Bound {
+            max_bytes: usize::MAX,
+            deadline: None,
         }
     }
 }
 
-/// Appends the text `print` writes for one value to `out`.
-pub fn display_into(out: &mut String, v: &Value) {
-    use std::fmt::Write;
+/// Why a bounded rendering stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The text would pass [`Bound::max_bytes`].
+    Size,
+    /// The deadline passed.
+    Time,
+}
+
+/// [`display`] within `bound`: the text is written as it goes and the
+/// walk stops as soon as it would pass the bound, so a value that shares
+/// structure (`a = [a, a]` forty times) costs no more than the bound.
+pub fn display_within(v: &Value, bound: &Bound) -> Result<String, Stop> {
     match v {
-        Value::Str(s) => out.push_str(&s.text()),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
+        Value::Str(s) if s.byte_len() > bound.max_bytes => Err(Stop::Size),
+        Value::Str(s) => Ok(s.text().into_owned()),
+        Value::Float(f) => Ok(float_text(*f)),
+        other => json_within(other, bound),
+    }
+}
+
+/// The first `max` bytes or so of [`display`]'s text (cut on a character
+/// boundary), built without rendering the rest.
+pub fn display_head(v: &Value, max: usize) -> String {
+    match v {
+        Value::Str(s) => {
+            let t = s.text();
+            let mut end = t.len().min(max);
+            while !t.is_char_boundary(end) {
+                end -= 1;
+            }
+            t[..end].to_string()
         }
-        Value::Float(f) => out.push_str(&float_text(*f)),
+        Value::Float(f) => float_text(*f),
         other => {
-            let _ = write!(out, "{}", to_json(other));
+            let mut w = JsonWriter {
+                out: Vec::new(),
+                bound: Bound {
+                    max_bytes: max,
+                    deadline: None,
+                },
+                nodes: 0,
+            };
+            let _ = w.value(other);
+            String::from_utf8_lossy(&w.out).into_owned()
+        }
+    }
+}
+
+/// The JSON text of `v` (as `to_json(v).to_string()`), within `bound`.
+pub fn json_within(v: &Value, bound: &Bound) -> Result<String, Stop> {
+    let mut w = JsonWriter {
+        out: Vec::new(),
+        bound: *bound,
+        nodes: 0,
+    };
+    w.value(v)?;
+    // Only whole UTF-8 texts were written.
+    Ok(String::from_utf8(w.out).unwrap_or_default())
+}
+
+/// Writes JSON text into a buffer, checking the bound as it grows.
+struct JsonWriter {
+    out: Vec<u8>,
+    bound: Bound,
+    nodes: u32,
+}
+
+impl JsonWriter {
+    fn fits(&self, more: usize) -> Result<(), Stop> {
+        if self.out.len().saturating_add(more) > self.bound.max_bytes {
+            return Err(Stop::Size);
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, s: &str) -> Result<(), Stop> {
+        self.fits(s.len())?;
+        self.out.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+
+    fn string(&mut self, s: &str) -> Result<(), Stop> {
+        // The escaped text is at least as long as the raw one.
+        self.fits(s.len().saturating_add(2))?;
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut self.out, s);
+        self.fits(0)
+    }
+
+    fn value(&mut self, v: &Value) -> Result<(), Stop> {
+        self.nodes = self.nodes.wrapping_add(1);
+        if self.nodes % 4096 == 0 && self.bound.deadline.is_some_and(|d| Instant::now() > d) {
+            return Err(Stop::Time);
+        }
+        match v {
+            Value::Null => self.push("null"),
+            Value::Bool(b) => self.push(if *b { "true" } else { "false" }),
+            Value::Int(i) => {
+                // Formatted on the stack (20 digits and a sign at most).
+                let mut buf = [0u8; 24];
+                let mut cur = std::io::Cursor::new(&mut buf[..]);
+                let _ = std::io::Write::write_fmt(&mut cur, format_args!("{i}"));
+                let n = cur.position() as usize;
+                self.fits(n)?;
+                self.out.extend_from_slice(&buf[..n]);
+                Ok(())
+            }
+            Value::Str(s) => self.string(&s.text()),
+            Value::List(super::value::List::Vec(items)) => {
+                self.push("[")?;
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.push(",")?;
+                    }
+                    self.value(x)?;
+                }
+                self.push("]")
+            }
+            Value::List(l) => {
+                self.push("[")?;
+                for (i, x) in l.iter().enumerate() {
+                    if i > 0 {
+                        self.push(",")?;
+                    }
+                    self.value(&x)?;
+                }
+                self.push("]")
+            }
+            Value::Record(r) => {
+                self.push("{")?;
+                for (i, (k, x)) in r.iter().enumerate() {
+                    if i > 0 {
+                        self.push(",")?;
+                    }
+                    self.string(&k.to_string())?;
+                    self.push(":")?;
+                    self.value(x)?;
+                }
+                self.push("}")
+            }
+            other => {
+                let text = to_json(other).to_string();
+                self.push(&text)
+            }
         }
     }
 }
@@ -44,6 +191,9 @@ pub fn float_text(f: f64) -> String {
         if f > 0.0 { "inf" } else { "-inf" }.into()
     } else if f.fract() == 0.0 && f.abs() < 1e16 {
         format!("{f:.1}")
+    } else if f.abs() >= 1e16 {
+        // Python's exponent form (without its `+`), never 300 digits.
+        format!("{f:e}")
     } else {
         format!("{f}")
     }

@@ -228,6 +228,51 @@ impl Budget {
         Ok(())
     }
 
+    /// Checks, without spending, that `tokens` tokens and `cost` USD more
+    /// fit the budget (before a `map`); `why` says how the figures were
+    /// reached, for the refusal.
+    pub fn check_spend_ahead(
+        &self,
+        tokens: u64,
+        cost: Option<f64>,
+        why: &str,
+    ) -> Result<(), Refusal> {
+        let l = &self.limits;
+        if let Some(max) = l.max_tokens {
+            let left = max.saturating_sub(self.tokens.load(Ordering::Acquire));
+            if tokens > left {
+                return Err(Refusal {
+                    limit: BudgetLimit::Tokens,
+                    detail: format!(
+                        "this map may use up to {tokens} tokens ({why}), but only {left} of {max} are left"
+                    ),
+                });
+            }
+        }
+        if let Some(max) = l.max_usd {
+            let left = usd(nano(max).saturating_sub(self.nano_usd.load(Ordering::Acquire)));
+            match cost {
+                None => {
+                    return Err(Refusal {
+                        limit: BudgetLimit::Usd,
+                        detail: "the model's price is unknown, so the USD limit cannot be checked"
+                            .into(),
+                    })
+                }
+                Some(c) if nano(c) > nano(left) => {
+                    return Err(Refusal {
+                        limit: BudgetLimit::Usd,
+                        detail: format!(
+                            "this map may cost up to ${c:.4} ({why}), but only ${left:.4} of ${max} are left"
+                        ),
+                    })
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Takes one call, `tokens` tokens and `cost` USD (`None`: price unknown)
     /// from the budget, or refuses without taking anything.
     pub fn try_spend(&self, tokens: u64, cost: Option<f64>) -> Result<Reservation, Refusal> {
@@ -383,6 +428,37 @@ mod tests {
             e.detail
         );
         assert_eq!(b.view(0, 0, 0).llm_calls_left, Some(3));
+    }
+
+    #[test]
+    fn spending_ahead_is_checked_with_figures() {
+        let b = Budget::new(BudgetLimits {
+            max_tokens: Some(1000),
+            max_usd: Some(0.5),
+            ..limits()
+        });
+        let r = b.try_spend(400, Some(0.1)).unwrap();
+        b.check_spend_ahead(600, Some(0.4), "x").unwrap();
+        let e = b.check_spend_ahead(601, Some(0.1), "2 pieces").unwrap_err();
+        assert_eq!(e.limit, BudgetLimit::Tokens);
+        assert!(
+            e.detail.contains("up to 601 tokens (2 pieces)") && e.detail.contains("600 of 1000"),
+            "{}",
+            e.detail
+        );
+        let e = b.check_spend_ahead(10, Some(0.41), "y").unwrap_err();
+        assert_eq!(e.limit, BudgetLimit::Usd);
+        assert!(
+            e.detail.contains("$0.4100") && e.detail.contains("$0.4000 of $0.5"),
+            "{}",
+            e.detail
+        );
+        assert_eq!(
+            b.check_spend_ahead(1, None, "z").unwrap_err().limit,
+            BudgetLimit::Usd
+        );
+        b.settle(r, 0, Some(0.0));
+        b.check_spend_ahead(1000, Some(0.5), "x").unwrap();
     }
 
     #[test]

@@ -122,7 +122,7 @@ impl CallError {
             site: String::new(),
             id: None,
             retries: 0,
-            message: message.into(),
+            message: crate::diag::redact_urls(&message.into()).into_owned(),
         }
     }
 
@@ -173,9 +173,10 @@ impl std::error::Error for CallError {}
 /// Text from outside made safe for a message: the key replaced, control
 /// characters and line breaks turned into spaces, cut to `max` characters.
 pub fn scrub(text: &str, key: Option<&ApiKey>, max: usize) -> String {
+    let text = crate::diag::redact_urls(text);
     let mut s = match key {
         Some(k) if !k.expose().is_empty() => text.replace(k.expose(), "<redacted>"),
-        _ => text.to_string(),
+        _ => text.into_owned(),
     };
     s = s
         .chars()

@@ -145,7 +145,7 @@ impl Http {
     pub async fn send(
         &self,
         model: &str,
-        body: Vec<u8>,
+        body: bytes::Bytes,
         seed: u64,
         deadline: Option<Instant>,
         on_retry: &(dyn Fn(&RetryNote) + Send + Sync),
@@ -212,7 +212,8 @@ impl Http {
         }
     }
 
-    async fn attempt(&self, body: Vec<u8>, timeout: Duration) -> Attempt {
+    /// One attempt; `body` is shared, not copied, between attempts.
+    async fn attempt(&self, body: bytes::Bytes, timeout: Duration) -> Attempt {
         let request = self
             .client
             .post(&self.url)
@@ -384,16 +385,9 @@ impl Http {
     }
 }
 
-/// `base` without credentials, for messages.
+/// `base` without credentials or query, for messages.
 fn shown_url(base: &str) -> String {
-    match reqwest::Url::parse(base) {
-        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            u.as_str().trim_end_matches('/').to_string()
-        }
-        _ => base.to_string(),
-    }
+    crate::diag::redact_urls(base).into_owned()
 }
 
 fn secs(d: Duration) -> String {
@@ -507,8 +501,8 @@ mod tests {
     #[test]
     fn credentials_in_the_url_are_not_shown() {
         assert_eq!(
-            shown_url("https://u:secret@h.example/v1"),
-            "https://h.example/v1"
+            shown_url("https://u:secret@h.example/v1?key=k"),
+            "https://<redacted>@h.example/v1?<redacted>"
         );
         assert_eq!(shown_url("http://127.0.0.1:9/v1"), "http://127.0.0.1:9/v1");
     }

@@ -47,7 +47,7 @@ pub use error::{CallError, CallErrorKind, LlmError};
 pub use models::ModelInfo;
 pub use progress::ProgressGuard;
 pub use recording::Recording;
-pub use subcalls::{CallRequest, ChatRequest, Reply, SubCalls};
+pub use subcalls::{CallRequest, ChatRequest, MapPlan, Reply, SubCalls};
 pub use trace::Trace;
 pub use usage::{CallUsage, Usage};
 pub use wire::{ChatMessage, Role};

@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use rayon::prelude::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -41,12 +42,18 @@ use super::wire::{ChatMessage, Role};
 use super::{json_reply, tokens, wire, DEFAULT_SYSTEM, JSON_INSTRUCTION};
 
 /// One `llm()` call as the interpreter describes it.
+///
+/// The user message is kept whole (the prompt, then a blank line and the
+/// text when there is one), so a text is copied once, into the message, on
+/// its way from the context to the request body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallRequest {
-    /// The instruction.
-    pub prompt: String,
-    /// The text it is about; sent after a blank line.
-    pub text: Option<String>,
+    /// The user message; build it with [`CallRequest::new`] and
+    /// [`CallRequest::text`].
+    pub message: String,
+    /// Where the text starts in `message` (after the prompt and a blank
+    /// line), when there is one.
+    pub text_start: Option<usize>,
     /// Model; the configured sub-model when `None`.
     pub model: Option<String>,
     /// System prompt; `prompts/sub.md` when `None`.
@@ -61,20 +68,28 @@ pub struct CallRequest {
     pub depth: u32,
     /// Where the call is in the script (`script.rlq:12:5`), for messages.
     pub site: String,
+    /// When the run that makes the call must end (its `--max-time`): the
+    /// call, its retries and its wait for a slot end by then too.
+    pub deadline: Option<Instant>,
 }
 
 impl CallRequest {
     /// A call with `prompt` and no text, at depth 0.
     pub fn new(prompt: impl Into<String>) -> CallRequest {
         CallRequest {
-            prompt: prompt.into(),
+            message: prompt.into(),
             ..CallRequest::default()
         }
     }
 
-    /// Adds the text (builder style).
-    pub fn text(mut self, text: impl Into<String>) -> CallRequest {
-        self.text = Some(text.into());
+    /// Sets the text, sent after a blank line (builder style).
+    pub fn text(mut self, text: impl AsRef<str>) -> CallRequest {
+        let text = text.as_ref();
+        self.message.truncate(self.prompt().len());
+        self.message.reserve_exact(2 + text.len());
+        self.message.push_str("\n\n");
+        self.text_start = Some(self.message.len());
+        self.message.push_str(text);
         self
     }
 
@@ -84,14 +99,39 @@ impl CallRequest {
         self
     }
 
+    /// The instruction.
+    pub fn prompt(&self) -> &str {
+        self.text_start
+            .and_then(|i| self.message.get(..i.saturating_sub(2)))
+            .unwrap_or(&self.message)
+    }
+
+    /// The text the call is about, if any.
+    pub fn text_part(&self) -> Option<&str> {
+        self.text_start.and_then(|i| self.message.get(i..))
+    }
+
     /// The user message: the prompt, then a blank line and the text when
     /// there is one.
-    pub fn message(&self) -> String {
-        match &self.text {
-            Some(t) => format!("{}\n\n{}", self.prompt, t),
-            None => self.prompt.clone(),
-        }
+    pub fn message(&self) -> &str {
+        &self.message
     }
+}
+
+/// A `map` of sub-calls about to start, for [`SubCalls::reserve_map`].
+#[derive(Debug, Clone, Default)]
+pub struct MapPlan<'a> {
+    /// The items' texts, as UTF-8 (invalid bytes count as U+FFFD).
+    pub pieces: Vec<&'a [u8]>,
+    /// Sub-model call sites the mapped function reaches, per item.
+    pub calls_per_item: u64,
+    /// Whether each item is the whole text of one call (`p => llm(prompt,
+    /// p)`), so that it must fit one call.
+    pub sent_whole: bool,
+    /// The model of that call, when the program names it.
+    pub model: Option<&'a str>,
+    /// The reply allowance of that call, when the program sets it.
+    pub max_tokens: Option<u32>,
 }
 
 /// One turn of a root model: a conversation (a system prompt and
@@ -147,7 +187,12 @@ pub struct SubCalls {
     totals: Arc<Totals>,
     progress: Progress,
     next_id: AtomicU64,
-    default_system_tokens: u64,
+    /// Tokens of the default system prompt for the sub-model, counted on
+    /// first use (so a run that never needs it never loads a tokenizer).
+    default_system_tokens: std::sync::OnceLock<u64>,
+    /// The last text [`SubCalls::budget_over`] measured (address and
+    /// length) and the message size that fits at its density.
+    density_fit: std::sync::Mutex<Option<((usize, usize), u64)>>,
     recording: Option<Recording>,
     interrupt: Option<Arc<AtomicBool>>,
 }
@@ -202,7 +247,8 @@ impl Outcome {
 }
 
 impl SubCalls {
-    /// Starts the backend: runtime, HTTP client, cache, trace, tokenizer.
+    /// Starts the backend: runtime, HTTP client, cache, trace (tokenizers
+    /// load on first use).
     pub fn new(config: LlmConfig) -> Result<SubCalls, LlmError> {
         config.validate()?;
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4));
@@ -227,7 +273,6 @@ impl SubCalls {
             )),
             None => None,
         };
-        let default_system_tokens = tokens::count(&config.sub_model, DEFAULT_SYSTEM);
         Ok(SubCalls {
             budget: Budget::new(config.budget),
             config,
@@ -239,7 +284,8 @@ impl SubCalls {
             totals: Arc::new(Totals::default()),
             progress: Progress::new(),
             next_id: AtomicU64::new(1),
-            default_system_tokens,
+            default_system_tokens: std::sync::OnceLock::new(),
+            density_fit: std::sync::Mutex::new(None),
             recording: None,
             interrupt: None,
         })
@@ -264,7 +310,8 @@ impl SubCalls {
         };
         Ok(SubCalls {
             budget: Budget::new(config.budget),
-            default_system_tokens: tokens::count(&config.sub_model, DEFAULT_SYSTEM),
+            default_system_tokens: std::sync::OnceLock::new(),
+            density_fit: std::sync::Mutex::new(None),
             config,
             runtime: self.runtime.clone(),
             handle: self.handle.clone(),
@@ -332,8 +379,8 @@ impl SubCalls {
         }
         let message = req.message();
         let max_tokens = self.config.reply_allowance(model, req.max_tokens);
-        let outcome = self.run(id, req, model, &system, &message, None, max_tokens);
-        self.record(id, req, model, &message, None, started, outcome)
+        let outcome = self.run(id, req, model, &system, message, None, max_tokens);
+        self.record(id, req, model, message, None, started, outcome)
     }
 
     /// Makes one root-model turn, blocking until it is answered or fails
@@ -385,6 +432,7 @@ impl SubCalls {
         history: Option<&[ChatMessage]>,
         max_tokens: u64,
     ) -> Outcome {
+        let is_root = history.is_some();
         if self.interrupted() {
             return Outcome::failed(interruption("was not sent"));
         }
@@ -415,23 +463,40 @@ impl SubCalls {
         }
 
         let info = self.config.model_info(model);
-        let system_tokens = tokens::count(model, system);
-        let mut tokens = system_tokens + tokens::count(model, message) + tokens::FRAMING_TOKENS;
-        for m in history.unwrap_or_default() {
-            tokens += tokens::count(model, &m.content) + tokens::FRAMING_TOKENS;
-        }
         let limit = input_limit(&info, max_tokens);
-        if tokens > limit {
-            let e = match history {
-                None => self.too_large(model, message, tokens, limit, max_tokens, system_tokens),
-                Some(h) => conversation_too_large(model, h.len() + 1, tokens, limit, max_tokens),
+        let history = history.unwrap_or_default();
+        let mut texts: Vec<&str> = Vec::with_capacity(history.len() + 2);
+        texts.push(system);
+        texts.extend(history.iter().map(|m| m.content.as_str()));
+        texts.push(message);
+        let framing = tokens::FRAMING_TOKENS * (history.len() as u64 + 1);
+        // A token or USD limit needs the real count to reserve; otherwise
+        // only the size check does, and only when the bytes could fail it.
+        let exact =
+            self.budget.limits().max_tokens.is_some() || self.budget.limits().max_usd.is_some();
+        let Some(input) = input_count(model, &texts, framing, limit, exact) else {
+            let e = match is_root {
+                false => self.too_large(model, system, message, limit, max_tokens),
+                true => {
+                    let about = texts
+                        .iter()
+                        .map(|t| tokens::estimate(model, t))
+                        .sum::<u64>();
+                    conversation_too_large(
+                        model,
+                        texts.len() - 1,
+                        about + framing,
+                        limit,
+                        max_tokens,
+                    )
+                }
             };
             return Outcome::failed(e);
-        }
-        let need = tokens.saturating_add(max_tokens);
+        };
+        let need = input.tokens.saturating_add(max_tokens);
         let reservation = match self
             .budget
-            .try_spend(need, info.cost_at_most(tokens, max_tokens))
+            .try_spend(need, info.cost_at_most(input.tokens, max_tokens))
         {
             Ok(r) => r,
             Err(refusal) => return Outcome::failed(CallError::budget(refusal, model)),
@@ -441,44 +506,52 @@ impl SubCalls {
         let request = wire::Request {
             model,
             system,
-            history: history.unwrap_or_default(),
+            history,
             message,
             max_tokens,
-            cache: history.is_some(),
+            cache: is_root,
         };
         let body = wire::body(self.config.provider, &self.config.base_url, request).to_string();
+        let body = bytes::Bytes::from(body);
         let seed = u64::from_str_radix(&key[..16], 16).unwrap_or(0);
         let sent = match &self.recording {
             Some(rec) => {
-                let hashed = match history {
-                    None => hex::encode(Sha256::digest(message.as_bytes())),
-                    Some(h) => hex::encode(Sha256::digest(conversation_key(h, message).as_bytes())),
+                let hashed = match is_root {
+                    false => hex::encode(Sha256::digest(message.as_bytes())),
+                    true => hex::encode(Sha256::digest(
+                        conversation_key(history, message).as_bytes(),
+                    )),
                 };
-                rec.answer(history.is_some(), model, &hashed, req.parent)
+                rec.answer(is_root, model, &hashed, req.parent)
             }
-            None => self.send(id, model, body.into_bytes(), seed),
+            None => self.send(id, model, body, seed, req.deadline),
         };
         match sent {
             Ok(Sent { reply, retries }) => {
-                // Our own counts stand in where the provider reports none.
-                let input = reply.input_tokens.unwrap_or(tokens);
-                let output = reply
+                // Our own counts stand in where the provider reports none,
+                // and the usage says so.
+                let input_tokens = reply.input_tokens.unwrap_or_else(|| match input.counted {
+                    true => input.tokens,
+                    false => texts.iter().map(|t| tokens::count(model, t)).sum::<u64>() + framing,
+                });
+                let output_tokens = reply
                     .output_tokens
                     .unwrap_or_else(|| tokens::count(model, &reply.text));
                 let (read, write) = (reply.cache_read_tokens, reply.cache_write_tokens);
                 let usage = CallUsage {
-                    input_tokens: input,
+                    input_tokens,
                     prompt_cache_read_tokens: read,
                     prompt_cache_write_tokens: write,
-                    output_tokens: output,
-                    cost_usd: info.cost_cached(input, read, write, output),
+                    output_tokens,
+                    cost_usd: info.cost_cached(input_tokens, read, write, output_tokens),
                     prompt_cache_saved_usd: match (
-                        info.cost(input, output),
-                        info.cost_cached(input, read, write, output),
+                        info.cost(input_tokens, output_tokens),
+                        info.cost_cached(input_tokens, read, write, output_tokens),
                     ) {
                         (Some(plain), Some(cached)) => plain - cached,
                         _ => 0.0,
                     },
+                    estimated: reply.input_tokens.is_none() || reply.output_tokens.is_none(),
                 };
                 self.budget.settle(
                     reservation,
@@ -516,12 +589,22 @@ impl SubCalls {
     }
 
     /// Runs the HTTP exchange on the runtime and waits for it here.
-    fn send(&self, id: u64, model: &str, body: Vec<u8>, seed: u64) -> Result<Sent, Failed> {
+    fn send(
+        &self,
+        id: u64,
+        model: &str,
+        body: bytes::Bytes,
+        seed: u64,
+        run_deadline: Option<Instant>,
+    ) -> Result<Sent, Failed> {
         let http = Arc::clone(&self.http);
         let trace = self.trace.clone();
         let totals = Arc::clone(&self.totals);
         let model = model.to_string();
-        let deadline = self.budget.deadline();
+        let deadline = match (self.budget.deadline(), run_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let task = self.handle.spawn(async move {
             let on_retry = move |note: &RetryNote| {
@@ -583,17 +666,26 @@ impl SubCalls {
         }
     }
 
+    /// The refusal of a message too large for `model`, with a size that
+    /// fits: measured on this message's own characters per token, so that
+    /// it holds for multi-byte text too.
     fn too_large(
         &self,
         model: &str,
+        system: &str,
         message: &str,
-        tokens: u64,
         limit: u64,
         max_tokens: u64,
-        system_tokens: u64,
     ) -> CallError {
         let chars = message.chars().count() as u64;
-        let fit = self.fit_chars(model, system_tokens, max_tokens);
+        let system_tokens = tokens::count(model, system);
+        let tokens = system_tokens + tokens::estimate(model, message) + tokens::FRAMING_TOKENS;
+        let avail = limit.saturating_sub(system_tokens + tokens::FRAMING_TOKENS);
+        let fit = densest_fit(model, avail, message.as_bytes()).min(self.fit_chars(
+            model,
+            system_tokens,
+            max_tokens,
+        ));
         let info = self.config.model_info(model);
         let window = info.window();
         let assumed = if info.context_window.is_none() {
@@ -605,7 +697,7 @@ impl SubCalls {
             "the system prompt and reply allowance alone fill the window; lower max_tokens or use a larger model".to_string()
         } else {
             format!(
-                "cut the text into pieces of at most {fit} characters (budget().sub_input_chars), e.g. partition(text, size={fit})"
+                "cut the text into pieces of at most {fit} characters, e.g. partition(text, size={fit})"
             )
         };
         CallError::new(
@@ -620,7 +712,8 @@ impl SubCalls {
         )
     }
 
-    /// Characters of message that fit one call to `model`.
+    /// Characters of message that fit one call to `model`, at the
+    /// configured characters per token.
     fn fit_chars(&self, model: &str, system_tokens: u64, max_tokens: u64) -> u64 {
         let limit = input_limit(&self.config.model_info(model), max_tokens);
         let avail = limit.saturating_sub(system_tokens + tokens::FRAMING_TOKENS);
@@ -653,9 +746,9 @@ impl SubCalls {
         if let Some(t) = &self.trace {
             let (prompt, text_head, text_chars) = match history {
                 None => (
-                    Some(head(&req.prompt, TRACE_PROMPT_CHARS)),
-                    req.text.as_deref().map(|x| head(x, TRACE_TEXT_CHARS)),
-                    req.text.as_deref().map(|x| x.chars().count()),
+                    Some(head(req.prompt(), TRACE_PROMPT_CHARS)),
+                    req.text_part().map(|x| head(x, TRACE_TEXT_CHARS)),
+                    req.text_part().map(|x| x.chars().count()),
                 ),
                 Some(_) => (None, None, None),
             };
@@ -688,6 +781,7 @@ impl SubCalls {
                 "prompt_cache_saved_usd": outcome.usage.prompt_cache_saved_usd,
                 "output_tokens": outcome.usage.output_tokens,
                 "cost_usd": outcome.usage.cost_usd,
+                "usage_estimated": outcome.usage.estimated,
                 "latency_ms": latency_ms,
                 "cached": outcome.cached,
                 "retries": outcome.retries,
@@ -752,16 +846,86 @@ impl SubCalls {
             .collect()
     }
 
-    /// Before a `map`: refuses, spending nothing, when `calls` more calls
-    /// would not fit the call budget (or no time is left).
-    pub fn reserve(&self, calls: u64) -> Result<(), CallError> {
+    /// Before a `map`: refuses, sending and spending nothing, when its
+    /// calls cannot all be made. Checked, in this order: the calls (sites ×
+    /// items) against the call budget and the time left; with
+    /// [`MapPlan::sent_whole`], every piece against what one call to the
+    /// model takes; with a token or USD limit, the worst case against what
+    /// is left: every piece counted as the text of every call, with the
+    /// system prompt, framing and the whole reply allowance, at the model's
+    /// price (the prompts are not known before the calls are made).
+    pub fn reserve_map(&self, plan: &MapPlan<'_>) -> Result<(), CallError> {
+        let n = plan.pieces.len() as u64;
+        let calls = plan.calls_per_item.saturating_mul(n);
         self.budget.check_ahead(calls).map_err(|r| {
             let msg = format!(
                 "llm() refused: {}; use larger pieces so fewer calls are needed (a bigger partition(size=...)), or raise --max-llm-calls",
                 r.detail
             );
             CallError::new(CallErrorKind::Budget { limit: r.limit }, msg)
-        })
+        })?;
+        let limits = self.budget.limits();
+        let exact = limits.max_tokens.is_some() || limits.max_usd.is_some();
+        if !exact && !plan.sent_whole {
+            return Ok(());
+        }
+        let model = plan.model.unwrap_or(&self.config.sub_model);
+        let info = self.config.model_info(model);
+        let max_tokens = self.config.reply_allowance(model, plan.max_tokens);
+        let limit = input_limit(&info, max_tokens);
+        // Tokens are counted only where the figure can matter: a piece
+        // whose bytes fit with the system prompt's bytes needs no count
+        // unless a token or USD limit asks for it.
+        let bound = tokens::upper_bound(model, DEFAULT_SYSTEM.len()) + tokens::FRAMING_TOKENS;
+        let base = std::sync::OnceLock::new();
+        let base =
+            || *base.get_or_init(|| tokens::count(model, DEFAULT_SYSTEM) + tokens::FRAMING_TOKENS);
+        // Each piece: its tokens (`None`: too large for one call), counted
+        // in parallel.
+        let counts: Vec<Option<u64>> = plan
+            .pieces
+            .par_iter()
+            .map(|p| {
+                if !exact && tokens::upper_bound(model, p.len()) + bound <= limit {
+                    return Some(0);
+                }
+                let p = String::from_utf8_lossy(p);
+                match (exact, plan.sent_whole) {
+                    (true, false) => Some(tokens::count(model, &p)),
+                    _ => tokens::count_within(model, &p, limit.saturating_sub(base())),
+                }
+            })
+            .collect();
+        if let Some(i) = counts.iter().position(Option::is_none) {
+            let piece = String::from_utf8_lossy(plan.pieces[i]);
+            let e = self.too_large(model, DEFAULT_SYSTEM, &piece, limit, max_tokens);
+            return Err(CallError::new(
+                e.kind.clone(),
+                format!("piece {} of {n} (nothing was sent): {}", i + 1, e.message()),
+            ));
+        }
+        if !exact {
+            return Ok(());
+        }
+        let per_call: u64 = counts.iter().flatten().map(|c| c + base()).sum();
+        let input = per_call.saturating_mul(plan.calls_per_item);
+        let reply = calls.saturating_mul(max_tokens);
+        let why = format!(
+            "{calls} calls: {input} input tokens counted over {n} pieces and {reply} for the replies, {max_tokens} each"
+        );
+        self.budget
+            .check_spend_ahead(input.saturating_add(reply), info.cost_at_most(input, reply), &why)
+            .map_err(|r| {
+                let msg = format!(
+                    "llm() refused before the map's first call: {}; use fewer or smaller pieces, a lower max_tokens, or raise {}",
+                    r.detail,
+                    match r.limit {
+                        super::budget::BudgetLimit::Usd => "--max-usd",
+                        _ => "--max-tokens",
+                    }
+                );
+                CallError::new(CallErrorKind::Budget { limit: r.limit }, msg)
+            })
     }
 
     /// How full a root-model conversation is: its tokens (system prompt
@@ -787,8 +951,37 @@ impl SubCalls {
     pub fn budget(&self, depth: u32) -> BudgetView {
         let model = &self.config.sub_model;
         let reply = self.config.reply_allowance(model, None);
-        let fit = self.fit_chars(model, self.default_system_tokens, reply);
+        let system = *self
+            .default_system_tokens
+            .get_or_init(|| tokens::count(model, DEFAULT_SYSTEM));
+        let fit = self.fit_chars(model, system, reply);
         self.budget.view(depth, fit, reply)
+    }
+
+    /// The budget as a program at `depth` over `text` sees it: as
+    /// [`SubCalls::budget`], with `sub_input_chars` lowered to what fits at
+    /// the density (characters per token) of the densest of a few samples
+    /// of `text`, so that pieces of multi-byte text that size fit too.
+    pub fn budget_over(&self, depth: u32, text: &[u8]) -> BudgetView {
+        let mut view = self.budget(depth);
+        let key = (text.as_ptr() as usize, text.len());
+        let mut memo = super::lock(&self.density_fit);
+        let fit = match *memo {
+            Some((k, fit)) if k == key => fit,
+            _ => {
+                let model = &self.config.sub_model;
+                let system = *self
+                    .default_system_tokens
+                    .get_or_init(|| tokens::count(model, DEFAULT_SYSTEM));
+                let limit = input_limit(&self.config.model_info(model), view.sub_output_tokens);
+                let avail = limit.saturating_sub(system + tokens::FRAMING_TOKENS);
+                let fit = densest_fit(model, avail, text);
+                *memo = Some((key, fit));
+                fit
+            }
+        };
+        view.sub_input_chars = view.sub_input_chars.min(fit);
+        view
     }
 
     /// What the run spent so far.
@@ -865,6 +1058,73 @@ fn conversation_too_large(
             "the conversation with root model '{model}' no longer fits its window: {messages} messages, about {tokens} tokens, over the limit of {limit} ({max_tokens} kept for the reply); use a model with a larger window, or lower --max-output-chars so turns are shorter"
         ),
     )
+}
+
+/// The input tokens of a call, as far as they were needed.
+#[derive(Debug, Clone, Copy)]
+struct InputCount {
+    tokens: u64,
+    /// Whether `tokens` is a count; otherwise it is the byte bound.
+    counted: bool,
+}
+
+/// The input tokens of `texts` (system prompt, history, message) plus
+/// `framing`, or `None` when they pass `limit`. Without `exact`, texts
+/// whose bytes fit are not counted: their byte bound stands in.
+fn input_count(
+    model: &str,
+    texts: &[&str],
+    framing: u64,
+    limit: u64,
+    exact: bool,
+) -> Option<InputCount> {
+    let bound = texts
+        .iter()
+        .map(|t| tokens::upper_bound(model, t.len()))
+        .fold(framing, u64::saturating_add);
+    if bound <= limit && !exact {
+        return Some(InputCount {
+            tokens: bound,
+            counted: false,
+        });
+    }
+    let mut total = framing;
+    for t in texts {
+        total += tokens::count_within(model, t, limit.checked_sub(total)?)?;
+    }
+    Some(InputCount {
+        tokens: total,
+        counted: true,
+    })
+}
+
+/// Characters that fit `avail` tokens at the density (characters per
+/// token) of the densest of [`samples`] of `text`, less a tenth for pieces
+/// denser still.
+fn densest_fit(model: &str, avail: u64, text: &[u8]) -> u64 {
+    samples(text)
+        .map(|s| {
+            let s = String::from_utf8_lossy(s);
+            match tokens::count(model, &s) {
+                0 => u64::MAX,
+                n => (avail as f64 * s.chars().count() as f64 / n as f64 * 0.9) as u64,
+            }
+        })
+        .min()
+        .unwrap_or(u64::MAX)
+}
+
+/// Bytes of each sample [`samples`] takes.
+const SAMPLE_BYTES: usize = 64 << 10;
+
+/// Up to eight samples of [`SAMPLE_BYTES`], spread evenly over `text`.
+fn samples(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let n = 8.min(text.len().div_ceil(SAMPLE_BYTES));
+    let step = text.len().saturating_sub(SAMPLE_BYTES) / n.saturating_sub(1).max(1);
+    (0..n).map(move |i| {
+        let start = i * step;
+        &text[start..(start + SAMPLE_BYTES).min(text.len())]
+    })
 }
 
 /// Tokens the system prompt and message may take: the window minus the

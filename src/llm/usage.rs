@@ -2,7 +2,8 @@
 //! ([`Usage`], kept in lock-free [`Totals`]).
 //!
 //! Token counts come from the provider's `usage` field; when a provider
-//! leaves it out, rlmq's own count stands in. Costs come from the configured
+//! leaves it out, rlmq's own count stands in and the usage is marked
+//! *estimated* (per call, and for the run as the number of such calls). Costs come from the configured
 //! prices and are `None` (unknown) when a model has no price: an unknown
 //! cost is never reported as 0. A cache hit spends nothing, so its usage is
 //! zero tokens at a known cost of 0.
@@ -28,6 +29,10 @@ pub struct CallUsage {
     /// price minus `cost_usd` (negative when cache writes cost more than
     /// reads saved; 0 when the price is unknown).
     pub prompt_cache_saved_usd: f64,
+    /// Whether the provider left out a token count, so that rlmq's own
+    /// count stands in (exact for OpenAI models, approximate otherwise).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub estimated: bool,
 }
 
 /// What the whole run spent so far.
@@ -57,6 +62,9 @@ pub struct Usage {
     /// Calls that ended in an error (refused, failed after retries, or an
     /// unparsable JSON reply).
     pub failures: u64,
+    /// Calls whose token counts are rlmq's own because the provider did
+    /// not report them (see [`CallUsage::estimated`]).
+    pub estimated_calls: u64,
 }
 
 /// Atomic running totals behind [`Usage`].
@@ -75,6 +83,7 @@ pub struct Totals {
     cost_unknown: AtomicBool,
     retries: AtomicU64,
     failures: AtomicU64,
+    estimated_calls: AtomicU64,
 }
 
 impl Totals {
@@ -102,6 +111,9 @@ impl Totals {
 
     /// Adds what a call that reached the provider spent.
     pub fn spent(&self, u: &CallUsage) {
+        if u.estimated {
+            self.estimated_calls.fetch_add(1, Ordering::Relaxed);
+        }
         self.input_tokens
             .fetch_add(u.input_tokens, Ordering::Relaxed);
         self.prompt_cache_read_tokens
@@ -138,6 +150,7 @@ impl Totals {
             prompt_cache_saved_usd: self.nano_saved.load(Ordering::Relaxed) as i64 as f64 / 1e9,
             retries: self.retries.load(Ordering::Relaxed),
             failures: self.failures.load(Ordering::Relaxed),
+            estimated_calls: self.estimated_calls.load(Ordering::Relaxed),
         }
     }
 }
@@ -153,6 +166,7 @@ mod tests {
             input_tokens: 10,
             output_tokens: 5,
             cost_usd: Some(0.5),
+            estimated: false,
             ..CallUsage::default()
         });
         assert_eq!(t.snapshot().cost_usd, Some(0.5));
@@ -160,10 +174,12 @@ mod tests {
             input_tokens: 1,
             output_tokens: 1,
             cost_usd: None,
+            estimated: true,
             ..CallUsage::default()
         });
         let u = t.snapshot();
         assert_eq!(u.cost_usd, None);
         assert_eq!(u.input_tokens, 11);
+        assert_eq!(u.estimated_calls, 1);
     }
 }

@@ -10,10 +10,12 @@ use super::{find_all, Matcher};
 
 /// Pieces of `hay` that each start at a match (relative ranges); text before
 /// the first match is its own piece if it is not empty.
-pub fn split_before(hay: &[u8], m: &Matcher) -> Vec<Range<usize>> {
+/// With `max`, at most that many matches are looked for (the pieces after
+/// the last are one).
+pub fn split_before(hay: &[u8], m: &Matcher, max: Option<usize>) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut prev = 0;
-    for x in find_all(hay, m, false, None) {
+    for x in find_all(hay, m, false, max) {
         if x.start > prev {
             out.push(prev..x.start);
             prev = x.start;
@@ -102,14 +104,14 @@ mod tests {
     fn split_before_matches() {
         let hay = b"intro\n## A\nx\n## B\ny";
         let m = Matcher::new(&PatternSpec::Regex("^## ".into()), false).unwrap();
-        let p = split_before(hay, &m);
+        let p = split_before(hay, &m, None);
         let s = Source::from_vec(hay.to_vec());
         assert_eq!(text(&s, &p), ["intro\n", "## A\nx\n", "## B\ny"]);
         let none = Matcher::new(&PatternSpec::Literal("zzz".into()), false).unwrap();
-        assert_eq!(split_before(hay, &none), vec![0..hay.len()]);
+        assert_eq!(split_before(hay, &none, None), vec![0..hay.len()]);
         let empty = Matcher::new(&PatternSpec::Regex("".into()), false).unwrap();
-        assert_eq!(split_before(b"ab", &empty), vec![0..1, 1..2]);
-        assert!(split_before(b"", &m).is_empty());
+        assert_eq!(split_before(b"ab", &empty, None), vec![0..1, 1..2]);
+        assert!(split_before(b"", &m, None).is_empty());
     }
 
     #[test]

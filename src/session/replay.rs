@@ -103,10 +103,16 @@ fn replay_all(
             .replaying(Recording::from_trace(trace_text));
         let calls = Arc::new(calls);
         let options = Arc::new(options_of(rec));
+        // Only what this session appends is read back: re-reading the
+        // whole growing trace for every session would be quadratic.
+        let before = std::fs::metadata(own_trace).map_or(0, |m| m.len());
         let answer = run_session(&calls, Arc::new(context), &question, 0, None, &options);
         drop(calls);
-        let replayed_text = std::fs::read_to_string(own_trace).unwrap_or_default();
-        let replayed = trajectory::read(&replayed_text);
+        let replayed_text = std::fs::read(own_trace).unwrap_or_default();
+        let appended = replayed_text
+            .get(usize::try_from(before).unwrap_or(usize::MAX)..)
+            .unwrap_or_default();
+        let replayed = trajectory::read(&String::from_utf8_lossy(appended));
         let differences = replayed
             .roots
             .iter()
@@ -168,6 +174,7 @@ fn load_context(rec: &Node, settings: &ReplaySettings) -> Result<Context, String
             &inputs,
             &LoadOptions {
                 mmap: !settings.no_mmap,
+                ..LoadOptions::default()
             },
         )
         .map_err(|e| format!("cannot load the recorded context: {e}; pass --context"))?

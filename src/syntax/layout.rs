@@ -30,8 +30,22 @@ use crate::diag::Diagnostic;
 /// The deepest bracket nesting accepted.
 const MAX_DEPTH: usize = 100;
 
+/// The most lexing errors reported one by one.
+const MAX_LEX_ERRORS: usize = 100;
+
 /// The most operators and brackets one statement may have.
 const MAX_WEIGHT: usize = 3000;
+
+/// How much `tok` can deepen the expression tree: one level per operator
+/// and bracket, two for `++`/`--` (read as two unary signs).
+fn nesting(tok: Token<'_>) -> usize {
+    match tok {
+        Token::PlusPlus | Token::MinusMinus => 2,
+        Token::Comma => 0,
+        Token::LParen | Token::LBracket | Token::LBrace | Token::Bang | Token::If => 1,
+        t => usize::from(t.continues_line()),
+    }
+}
 
 /// A token with its start and end byte offsets in the file, as lalrpop
 /// wants it.
@@ -154,10 +168,8 @@ pub fn lex(src: &str, file: FileId, start: usize, end: usize, mode: Mode) -> Lex
         let at_statement_level = stack.last().is_none_or(|o| o.kind == Bracket::Block);
         if matches!(tok, Token::Semi | Token::Newline) && at_statement_level {
             weight = 0;
-        } else if (tok.continues_line() && tok != Token::Comma)
-            || matches!(tok, Token::LParen | Token::LBracket | Token::LBrace)
-        {
-            weight += 1;
+        } else {
+            weight += nesting(tok);
         }
         if tok == Token::Newline {
             if mode == Mode::Program
@@ -382,9 +394,23 @@ fn raw_tokens(
     let text = &src[start..end];
     let mut tokens = Vec::new();
     let mut diags = Vec::new();
+    let mut dropped = 0usize;
     for (res, range) in Token::lexer(text).spanned() {
         let (s, e) = (start + range.start, start + range.end);
         let span = Span::new(file, s, e);
+        if diags.len() >= MAX_LEX_ERRORS
+            && (res.is_err() || matches!(res, Ok(Token::UnterminatedStr(_))))
+        {
+            // Past the cap errors are only counted: a script of a million
+            // stray characters must not cost a million messages.
+            dropped += 1;
+            let e = match res {
+                Err(LexError::Unexpected) => s + src[s..].chars().next().map_or(0, char::len_utf8),
+                _ => e,
+            };
+            tokens.push((s, Token::Error, e));
+            continue;
+        }
         match res {
             Ok(Token::UnterminatedStr(text)) => {
                 diags.push(unterminated(span, text));
@@ -415,6 +441,17 @@ fn raw_tokens(
                 tokens.push((s, Token::Error, s + ch.len_utf8()));
             }
         }
+    }
+    if dropped > 0 {
+        let at = tokens
+            .iter()
+            .rev()
+            .find(|t| t.1 == Token::Error)
+            .map_or(start, |t| t.0);
+        diags.push(Diagnostic::syntax(
+            Span::new(file, at, at),
+            format!("{dropped} more characters or strings rlq cannot read (not listed)"),
+        ));
     }
     (tokens, diags)
 }

@@ -24,8 +24,10 @@ lalrpop_util::lalrpop_mod!(
 type Input<'src> = Result<(usize, Token<'src>, usize), std::convert::Infallible>;
 
 /// Parses the whole of `src` (file `file`) as a program.
+/// A UTF-8 byte-order mark at the start is skipped.
 pub fn program(src: &str, file: FileId) -> (Program, Vec<Diagnostic>) {
-    let lexed = prepare(src, file, 0, src.len(), Mode::Program);
+    let start = if src.starts_with('\u{feff}') { 3 } else { 0 };
+    let lexed = prepare(src, file, start, src.len(), Mode::Program);
     let mut b = Builder::new(src, file);
     let result = grammar::ProgramParser::new().parse(&mut b, input(&lexed));
     let program = result.unwrap_or_else(|e| {
@@ -126,6 +128,13 @@ mod tests {
         sorted.dedup();
         assert_eq!(starts, sorted);
         assert_eq!(diags.len(), 3);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let (p, diags) = program("\u{feff}let n = 1\nfinal(n)\n", 0);
+        assert!(diags.is_empty());
+        assert_eq!(p.stmts.len(), 2);
     }
 
     #[test]

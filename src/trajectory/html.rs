@@ -618,11 +618,7 @@ fn turn(h: &mut String, n: &Node, t: &Trajectory) {
     if let Some(ms) = n.f64("elapsed_ms") {
         meta.push(format!("code {}", duration(ms as u64)));
     }
-    meta.push(format!(
-        "{} → {} tokens",
-        group(n.u64("input_tokens").unwrap_or(0)),
-        group(n.u64("output_tokens").unwrap_or(0))
-    ));
+    meta.push(tokens_note(n).trim_start_matches(" · ").to_string());
     if let Some(cached) = n.u64("prompt_cache_read_tokens").filter(|c| *c > 0) {
         meta.push(format!("{} from the prompt cache", group(cached)));
     }
@@ -707,6 +703,20 @@ fn turn(h: &mut String, n: &Node, t: &Trajectory) {
     h.push_str("</div>\n");
 }
 
+/// ` · IN → OUT tokens`, marked when the counts are rlmq's own because the
+/// provider did not report them.
+fn tokens_note(n: &Node) -> String {
+    let i = n.u64("input_tokens").unwrap_or(0);
+    let o = n.u64("output_tokens").unwrap_or(0);
+    let estimated = n.fields.get("usage_estimated") == Some(&serde_json::Value::Bool(true));
+    format!(
+        " · {} → {} tokens{}",
+        group(i),
+        group(o),
+        if estimated { " (estimated)" } else { "" }
+    )
+}
+
 fn call(h: &mut String, n: &Node, t: &Trajectory) {
     match n.kind {
         Kind::Session => session(h, n, t, true),
@@ -723,7 +733,7 @@ fn call(h: &mut String, n: &Node, t: &Trajectory) {
             };
             let _ = writeln!(
                 h,
-                "<details class=\"call{}\" id=\"call-{}\"{}><summary>{} {} · {} · {} chars · {}{}{}{}{retries}</summary>",
+                "<details class=\"call{}\" id=\"call-{}\"{}><summary>{} {} · {} · {} chars · {}{}{}{}{}{retries}</summary>",
                 if failed { " failed" } else { "" },
                 anchor(n),
                 if failed { " open" } else { "" },
@@ -733,6 +743,7 @@ fn call(h: &mut String, n: &Node, t: &Trajectory) {
                 group(n.u64("prompt_chars").unwrap_or(0)),
                 duration(n.u64("latency_ms").unwrap_or(0)),
                 format_args!(" · {}", cost(c, unknown)),
+                tokens_note(n),
                 if n.get("cached").and_then(|x| x.as_bool()) == Some(true) { " · cached" } else { "" },
                 if failed { " · <span class=\"tag err\">failed</span>" } else { "" },
             );
@@ -796,5 +807,18 @@ mod tests {
         }
         assert!(h.contains("<svg class=\"timeline\""));
         assert!(h.contains("id=\"turn-2\""));
+    }
+
+    #[test]
+    fn estimated_usage_is_marked() {
+        let trace = |estimated: bool| {
+            super::super::read(&format!(
+                r#"{{"event":"subcall","id":3,"model":"m","reply":"x","input_tokens":7,"output_tokens":1,"usage_estimated":{estimated},"latency_ms":2,"ts":11}}
+"#
+            ))
+        };
+        let h = render(&trace(true), "t");
+        assert!(h.contains("7 → 1 tokens (estimated)"), "{h}");
+        assert!(!render(&trace(false), "t").contains("(estimated)"));
     }
 }

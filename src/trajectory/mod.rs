@@ -51,6 +51,18 @@ pub struct Node {
     pub retries: u32,
     /// The nodes whose parent it is, in trace order.
     pub children: Vec<Node>,
+    /// Sums over the node and everything under it, computed once when the
+    /// tree is put together (reading them is then O(1) at any depth).
+    sums: Sums,
+}
+
+/// See [`Node::tokens`], [`Node::cost_usd`], [`Node::subcall_count`].
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    tokens: (u64, u64),
+    cost: f64,
+    cost_unknown: bool,
+    subcalls: usize,
 }
 
 /// A whole trace file, read.
@@ -108,49 +120,51 @@ impl Node {
         Some((end.saturating_sub(took), end))
     }
 
-    /// Cost in USD of this node and everything under it; `None` when some
-    /// call's cost is unknown (and nothing is known).
+    /// Cost in USD of this node and everything under it, and whether some
+    /// call's cost is unknown.
     pub fn cost_usd(&self) -> (f64, bool) {
-        let mut total = 0.0;
-        let mut unknown = false;
-        if matches!(self.kind, Kind::Turn | Kind::SubCall) {
-            match self.f64("cost_usd") {
-                Some(c) => total += c,
-                None => unknown |= self.fields.contains_key("input_tokens"),
-            }
-        }
-        for c in &self.children {
-            let (t, u) = c.cost_usd();
-            total += t;
-            unknown |= u;
-        }
-        (total, unknown)
+        (self.sums.cost, self.sums.cost_unknown)
     }
 
-    /// Input and output tokens of this node and everything under it.
+    /// Input and output tokens of this node and everything under it
+    /// (saturating: a forged trace cannot wrap them).
     pub fn tokens(&self) -> (u64, u64) {
-        let mut t = (
-            self.u64("input_tokens").unwrap_or(0),
-            self.u64("output_tokens").unwrap_or(0),
-        );
-        if self.kind == Kind::Session {
-            t = (0, 0);
-        }
-        for c in &self.children {
-            let (i, o) = c.tokens();
-            t.0 += i;
-            t.1 += o;
-        }
-        t
+        self.sums.tokens
     }
 
     /// Sub-calls under this node, at any depth (recursive sessions
     /// included).
     pub fn subcall_count(&self) -> usize {
-        self.children
-            .iter()
-            .map(|c| usize::from(c.kind == Kind::SubCall) + c.subcall_count())
-            .sum()
+        self.sums.subcalls
+    }
+
+    /// Computes [`Sums`] from the node's own fields and its children's
+    /// totals (the children are complete).
+    fn sum_up(&mut self) {
+        let mut t = Sums::default();
+        if self.kind != Kind::Session {
+            t.tokens = (
+                self.u64("input_tokens").unwrap_or(0),
+                self.u64("output_tokens").unwrap_or(0),
+            );
+        }
+        if matches!(self.kind, Kind::Turn | Kind::SubCall) {
+            match self.f64("cost_usd") {
+                Some(c) => t.cost += c,
+                None => t.cost_unknown |= self.fields.contains_key("input_tokens"),
+            }
+        }
+        for c in &self.children {
+            let ct = c.sums;
+            t.tokens.0 = t.tokens.0.saturating_add(ct.tokens.0);
+            t.tokens.1 = t.tokens.1.saturating_add(ct.tokens.1);
+            t.cost += ct.cost;
+            t.cost_unknown |= ct.cost_unknown;
+            t.subcalls = t
+                .subcalls
+                .saturating_add(ct.subcalls + usize::from(c.kind == Kind::SubCall));
+        }
+        self.sums = t;
     }
 }
 
@@ -247,6 +261,7 @@ pub fn read(text: &str) -> Trajectory {
                     fields,
                     retries: 0,
                     children: Vec::new(),
+                    sums: Sums::default(),
                 });
             }
         }
@@ -275,16 +290,30 @@ fn assemble(
         .enumerate()
         .map(|(i, p)| p.and_then(|p| index.get(&p).copied()).filter(|&p| p != i))
         .collect();
+    // Cut cycles in one pass: walk up from each node not yet seen; a walk
+    // that meets its own path closes a cycle, cut at its last link.
+    let mut state = vec![0u8; n]; // 0 unseen, 1 on the current walk, 2 done
     for i in 0..n {
-        let mut cur = parent[i];
-        let mut steps = 0;
+        let mut path = Vec::new();
+        let mut cur = Some(i);
         while let Some(c) = cur {
-            if c == i || steps > n {
-                parent[i] = None;
-                break;
+            match state[c] {
+                2 => break,
+                1 => {
+                    if let Some(&last) = path.last() {
+                        parent[last] = None;
+                    }
+                    break;
+                }
+                _ => {
+                    state[c] = 1;
+                    path.push(c);
+                    cur = parent[c];
+                }
             }
-            steps += 1;
-            cur = parent[c];
+        }
+        for c in path {
+            state[c] = 2;
         }
     }
     let mut depth = vec![usize::MAX; n];
@@ -315,6 +344,7 @@ fn assemble(
         let mut kids = std::mem::take(&mut pending[i]);
         kids.sort_by_key(|(k, _)| *k);
         node.children = kids.into_iter().map(|(_, k)| k).collect();
+        node.sum_up();
         match parent[i] {
             Some(p) => pending[p].push((i, node)),
             None => top.push((i, node)),
@@ -378,9 +408,15 @@ impl Totals {
             } else {
                 self.calls += 1;
             }
-            self.input_tokens += n.u64("input_tokens").unwrap_or(0);
-            self.prompt_cache_read_tokens += n.u64("prompt_cache_read_tokens").unwrap_or(0);
-            self.output_tokens += n.u64("output_tokens").unwrap_or(0);
+            self.input_tokens = self
+                .input_tokens
+                .saturating_add(n.u64("input_tokens").unwrap_or(0));
+            self.prompt_cache_read_tokens = self
+                .prompt_cache_read_tokens
+                .saturating_add(n.u64("prompt_cache_read_tokens").unwrap_or(0));
+            self.output_tokens = self
+                .output_tokens
+                .saturating_add(n.u64("output_tokens").unwrap_or(0));
             match n.f64("cost_usd") {
                 Some(c) => self.cost_usd += c,
                 None => self.cost_unknown = true,

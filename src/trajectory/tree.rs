@@ -318,6 +318,10 @@ fn summary(n: &Node) -> Option<String> {
     Some(s)
 }
 
+/// Bytes of branch lines drawn before a line's own text, at most (about
+/// forty levels).
+const MAX_INDENT: usize = 120;
+
 fn node(out: &mut String, n: &Node, first: &str, rest: &str, opts: TreeOptions) {
     let _ = writeln!(out, "{first}{}", headline(n));
     let mut lines = details(n, opts);
@@ -366,7 +370,13 @@ fn node(out: &mut String, n: &Node, first: &str, rest: &str, opts: TreeOptions) 
         } else {
             ("├─ ", "│  ")
         };
-        node(out, c, &format!("{rest}{f}"), &format!("{rest}{r}"), opts);
+        // Past MAX_INDENT levels the branch lines stop growing: a chain
+        // of thousands of nodes draws in space linear in its length.
+        if rest.len() >= MAX_INDENT {
+            node(out, c, &format!("{rest}{f}"), rest, opts);
+        } else {
+            node(out, c, &format!("{rest}{f}"), &format!("{rest}{r}"), opts);
+        }
     }
     if let Some(m) = more {
         k += 1;

@@ -62,7 +62,7 @@ pub fn context_of(path: &Path) -> Arc<Context> {
     Arc::new(
         Context::load(
             &[ContextInput::Path(path.to_path_buf())],
-            &LoadOptions { mmap: true },
+            &LoadOptions::default(),
         )
         .expect("load context"),
     )

@@ -10,7 +10,14 @@ fn load(inputs: &[&Path], mmap: bool) -> Result<Context, String> {
         .iter()
         .map(|p| ContextInput::Path(p.to_path_buf()))
         .collect();
-    Context::load(&inputs, &LoadOptions { mmap }).map_err(|e| e.to_string())
+    Context::load(
+        &inputs,
+        &LoadOptions {
+            mmap,
+            ..LoadOptions::default()
+        },
+    )
+    .map_err(|e| e.to_string())
 }
 
 fn text(ctx: &Context) -> String {

@@ -30,6 +30,8 @@ mod golden;
 mod interp_suite;
 /// `rlmq kernel` driven line by line.
 mod kernel;
+/// The budget of a `map` of sub-calls: checked whole before it starts.
+mod map_budget;
 /// `rlmq mcp` over stdio, by hand and with the `mcp` Python SDK.
 mod mcp;
 /// Sub-model calls from rlq programs, against the scripted server.
@@ -46,6 +48,8 @@ mod recursion;
 mod repl;
 /// The report of a traced script run.
 mod report;
+/// No input crashes rlmq and no script escapes a limit.
+mod robustness;
 /// The parallel search equals the sequential one, which equals the regex crate.
 mod search_equivalence;
 /// `rlmq serve` over HTTP, by hand and with the `openai` Python client.

@@ -4,7 +4,6 @@
 //! checked before a `map` starts, and one clear line for fatal failures.
 
 use std::process::Output;
-use std::time::Instant;
 
 use rlmq::llm::mock::{Fault, Faults, MockRules, MockServer, Rule};
 
@@ -79,13 +78,10 @@ fn map_fans_out_concurrently() {
     let server = label_server(200);
     let cache = tempfile::tempdir().unwrap();
     let code = "let xs = range(64) | map(i => f\"Label: l{i}\")\nfinal(len(xs | map(x => llm(\"label?\", x))))";
-    let t = Instant::now();
     let o = run(&server, cache.path(), code, &["--concurrency", "16"]);
-    let elapsed = t.elapsed().as_secs_f64();
     assert!(o.status.success(), "{}", text(&o).1);
     assert_eq!(text(&o).0, "64\n");
-    // Ideal: 4 waves of 200 ms. Sequential would take 12.8 s.
-    assert!(elapsed < 4.0, "64 calls took {elapsed:.2} s");
+    // Each call holds the server 200 ms: concurrent calls overlap there.
     assert!(
         server.max_in_flight() > 1 && server.max_in_flight() <= 16,
         "in flight {}",

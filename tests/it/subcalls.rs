@@ -107,14 +107,12 @@ fn map_of_256_calls_runs_32_at_a_time_in_input_order() {
         assert_eq!(reply.text, format!("L{i}"));
     }
     assert_eq!(server.count(), 256);
+    // Concurrency is shown by the server, not by the clock: at some moment
+    // more than one call was in flight, and never more than the limit.
     assert!(
-        server.max_in_flight() <= 32,
+        server.max_in_flight() > 1 && server.max_in_flight() <= 32,
         "{} in flight",
         server.max_in_flight()
-    );
-    assert!(
-        ratio < 3.0,
-        "ratio {ratio:.2}: calls are not running concurrently"
     );
     let totals = sub.totals();
     assert_eq!((totals.calls, totals.failures, totals.retries), (256, 0, 0));
@@ -323,12 +321,17 @@ fn budget_limits_refuse_calls_with_what_ran_out() {
         });
     let sub = SubCalls::new(c).unwrap();
     assert_eq!(sub.budget(0).llm_calls_left, Some(3));
-    let err = sub.reserve(10).unwrap_err().to_string();
+    let plan = |n: usize| rlmq::llm::MapPlan {
+        pieces: vec![&b"x"[..]; n],
+        calls_per_item: 1,
+        ..Default::default()
+    };
+    let err = sub.reserve_map(&plan(10)).unwrap_err().to_string();
     assert!(
         err.contains("up to 10") && err.contains("partition(size=...)"),
         "{err}"
     );
-    sub.reserve(3).unwrap();
+    sub.reserve_map(&plan(3)).unwrap();
     let results: Vec<_> = (0..5).map(|i| sub.call(&labelled(i))).collect();
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 3);
     let e = results[4].as_ref().unwrap_err();
@@ -543,7 +546,7 @@ fn anthropic_protocol_end_to_end() {
     assert!(r.headers.contains_key("x-api-key"));
     assert_eq!(r.body["max_tokens"], 321);
     assert_eq!(r.system.as_deref(), Some(DEFAULT_SYSTEM));
-    assert_eq!(r.last_user.as_deref(), Some(labelled(7).message().as_str()));
+    assert_eq!(r.last_user.as_deref(), Some(labelled(7).message()));
 }
 
 #[test]
@@ -822,14 +825,11 @@ fn call_many_keeps_input_order_under_the_concurrency_limit() {
     c.concurrency = 8;
     let sub = SubCalls::new(c).unwrap();
     let reqs: Vec<_> = (0..64).map(labelled).collect();
-    let t = Instant::now();
     let results = sub.call_many(&reqs);
-    let elapsed = t.elapsed();
     for (i, r) in results.iter().enumerate() {
         assert_eq!(r.as_ref().unwrap().text, format!("L{i}"));
     }
-    assert!(server.max_in_flight() <= 8);
-    // 8 waves of 50 ms; far below 64 sequential calls (3.2 s).
-    assert!(elapsed < Duration::from_millis(1_600), "{elapsed:?}");
+    // The calls overlapped (each holds the server 50 ms), within the limit.
+    assert!(server.max_in_flight() > 1 && server.max_in_flight() <= 8);
     assert!(sub.call_many(&[]).is_empty());
 }

@@ -57,6 +57,8 @@ pub struct MockRules {
     /// [`prompt_cache`](super::prompt_cache)): replies whose rule sets no
     /// `usage` report the whole prompt's tokens and the cached part.
     pub prompt_cache: bool,
+    /// Leave the `usage` field out of replies, as some servers do.
+    pub omit_usage: bool,
 }
 
 /// One rule.
@@ -159,6 +161,12 @@ impl MockRules {
     /// No rules, no key check, no faults.
     pub fn new() -> MockRules {
         MockRules::default()
+    }
+
+    /// Leaves `usage` out of every reply (builder style).
+    pub fn without_usage(mut self) -> MockRules {
+        self.omit_usage = true;
+        self
     }
 
     /// Reads rules from JSON.

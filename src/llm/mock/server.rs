@@ -213,7 +213,13 @@ pub(crate) async fn handle(
     match answer {
         Answer::Reply { text, usage } => (
             StatusCode::OK,
-            axum::Json(reply_body(protocol, seq, &model, &text, split, usage[1])),
+            axum::Json({
+                let mut body = reply_body(protocol, seq, &model, &text, split, usage[1]);
+                if state.rules.omit_usage {
+                    body.as_object_mut().map(|o| o.remove("usage"));
+                }
+                body
+            }),
         )
             .into_response(),
         Answer::Error {
