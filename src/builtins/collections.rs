@@ -230,9 +230,9 @@ fn pairs(cx: &mut CallCx, a: &Args) -> R<Value> {
 
 /// A hashable identity for `unique` and grouping; values without one
 /// (floats that are not whole, lists, records) fall back to a linear scan.
-pub fn hash_key(v: &Value) -> Option<HashKey> {
+pub fn hash_key(v: &Value) -> Option<HashKey<'_>> {
     match v {
-        Value::Str(s) => Some(HashKey::Str(Arc::from(s.bytes()))),
+        Value::Str(s) => Some(HashKey::Str(s.bytes())),
         Value::Int(i) => Some(HashKey::Int(*i)),
         Value::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => Some(HashKey::Int(*f as i64)),
         Value::Bool(b) => Some(HashKey::Int(*b as i64)),
@@ -243,9 +243,9 @@ pub fn hash_key(v: &Value) -> Option<HashKey> {
 
 /// See [`hash_key`].
 #[derive(Hash, PartialEq, Eq)]
-pub enum HashKey {
+pub enum HashKey<'a> {
     /// A string's bytes.
-    Str(Arc<[u8]>),
+    Str(&'a [u8]),
     /// A number that is whole.
     Int(i64),
     /// null.
@@ -254,26 +254,28 @@ pub enum HashKey {
 
 fn unique(cx: &mut CallCx, a: &Args) -> R<Value> {
     let l = cx.iterable(a, 0)?;
-    let mut seen = HashSet::new();
-    let mut slow: Vec<Value> = Vec::new();
+    let items = l.to_vec();
+    let mut seen: HashSet<HashKey<'_>, foldhash::fast::FixedState> =
+        HashSet::with_capacity_and_hasher(items.len(), Default::default());
+    let mut slow: Vec<&Value> = Vec::new();
     let mut out = Vec::new();
-    for x in l.iter() {
-        let fresh = match hash_key(&x) {
+    for x in items.iter() {
+        let fresh = match hash_key(x) {
             Some(k) => seen.insert(k),
             None => {
-                if slow.iter().any(|y| ops::equal(y, &x)) {
+                if slow.iter().any(|y| ops::equal(y, x)) {
                     false
                 } else {
-                    slow.push(x.clone());
+                    slow.push(x);
                     true
                 }
             }
         };
         if fresh {
-            out.push(x);
+            out.push(x.clone());
         }
     }
-    cx.tick(l.len() as u64)?;
+    cx.tick(items.len() as u64)?;
     Ok(Value::list(out))
 }
 
@@ -367,7 +369,7 @@ fn get(cx: &mut CallCx, a: &Args) -> R<Value> {
     let default = a.raw(2).cloned().unwrap_or(Value::Null);
     let key = a.raw(1).cloned().unwrap_or(Value::Null);
     Ok(match a.raw(0) {
-        Some(Value::Record(r)) => to_key(&key)
+        Some(Value::Record(r)) => ops::key_ref(&key)
             .and_then(|k| r.get(&k).cloned())
             .unwrap_or(default),
         Some(Value::List(l)) => match key {

@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use super::args::{Args, CallCx};
 use super::{Builtin, Effect};
 use crate::eval::flow::{Flow, R};
-use crate::eval::ops::{compare, to_key};
+use crate::eval::ops::{compare, key_ref, to_key};
 use crate::eval::value::{Func, List, Record, Value};
 
 /// The builtins that take a function.
@@ -101,76 +101,192 @@ fn filter(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 /// Sorts `items` by `keys` (stable); an incomparable pair is an error.
-fn sort_by_keys(cx: &CallCx, items: Vec<Value>, keys: Vec<Value>, reverse: bool) -> R<Vec<Value>> {
-    let failure: RefCell<Option<Flow>> = RefCell::new(None);
-    let mut idx: Vec<usize> = (0..items.len()).collect();
-    idx.sort_by(|&i, &j| {
-        let o = compare(&keys[i], &keys[j]).unwrap_or_else(|e| {
-            failure.borrow_mut().get_or_insert_with(|| {
-                let d = crate::diag::Diagnostic::runtime(
-                    cx.span,
-                    format!("{}: {}", cx.name, e.message),
-                );
-                match e.hint {
-                    Some(h) => d.hint(h).into(),
-                    None => d.into(),
-                }
-            });
-            Ordering::Equal
-        });
-        if reverse {
-            o.reverse()
+/// Keys that are all ints or all strings are compared directly (strings by
+/// their first eight bytes first); when the items are their own keys, equal
+/// items cannot be told apart and the sort need not be stable.
+fn sort_by_keys(
+    cx: &CallCx,
+    items: Vec<Value>,
+    keys: Vec<Value>,
+    reverse: bool,
+    keys_are_items: bool,
+) -> R<Vec<Value>> {
+    let order = |o: Ordering| if reverse { o.reverse() } else { o };
+    let idx: Vec<usize> = if let Some(ints) = all_ints(&keys) {
+        let mut pairs: Vec<(i64, usize)> = ints.into_iter().zip(0..).collect();
+        if keys_are_items {
+            pairs.sort_unstable_by(|a, b| order(a.0.cmp(&b.0)));
         } else {
-            o
+            pairs.sort_by(|a, b| order(a.0.cmp(&b.0)));
         }
-    });
-    if let Some(f) = failure.into_inner() {
-        return Err(f);
-    }
+        pairs.into_iter().map(|(_, i)| i).collect()
+    } else if let Some(strs) = all_strs(&keys) {
+        let mut keyed: Vec<(u64, &[u8], usize)> = strs
+            .into_iter()
+            .zip(0..)
+            .map(|(s, i)| (prefix8(s), s, i))
+            .collect();
+        let cmp = |a: &(u64, &[u8], usize), b: &(u64, &[u8], usize)| {
+            order(a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)))
+        };
+        if keys_are_items {
+            keyed.sort_unstable_by(cmp);
+        } else {
+            keyed.sort_by(cmp);
+        }
+        keyed.into_iter().map(|(_, _, i)| i).collect()
+    } else {
+        let failure: RefCell<Option<Flow>> = RefCell::new(None);
+        let mut idx: Vec<usize> = (0..items.len()).collect();
+        idx.sort_by(|&i, &j| {
+            let o = compare(&keys[i], &keys[j]).unwrap_or_else(|e| {
+                failure.borrow_mut().get_or_insert_with(|| {
+                    let d = crate::diag::Diagnostic::runtime(
+                        cx.span,
+                        format!("{}: {}", cx.name, e.message),
+                    );
+                    match e.hint {
+                        Some(h) => d.hint(h).into(),
+                        None => d.into(),
+                    }
+                });
+                Ordering::Equal
+            });
+            order(o)
+        });
+        if let Some(f) = failure.into_inner() {
+            return Err(f);
+        }
+        idx
+    };
     let mut slots: Vec<Option<Value>> = items.into_iter().map(Some).collect();
     Ok(idx.into_iter().filter_map(|i| slots[i].take()).collect())
+}
+
+/// The first eight bytes, zero-padded, as a big-endian number: ordered as
+/// the strings are, except that equal numbers leave the order open.
+fn prefix8(s: &[u8]) -> u64 {
+    let mut buf = [0u8; 8];
+    let n = s.len().min(8);
+    buf[..n].copy_from_slice(&s[..n]);
+    u64::from_be_bytes(buf)
+}
+
+/// The keys as ints, when every one is an int.
+fn all_ints(keys: &[Value]) -> Option<Vec<i64>> {
+    keys.iter()
+        .map(|k| match k {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The keys' bytes, when every one is a string (byte order is code point
+/// order).
+fn all_strs(keys: &[Value]) -> Option<Vec<&[u8]>> {
+    keys.iter()
+        .map(|k| match k {
+            Value::Str(s) => Some(s.bytes()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn sort(cx: &mut CallCx, a: &Args) -> R<Value> {
     let xs = cx.iterable(a, 0)?;
     let reverse = cx.bool(a, 2, false);
-    let keys = match cx.opt_func(a, 1)? {
-        Some(f) => cx.apply_all(&xs, &f)?,
+    let key_fn = cx.opt_func(a, 1)?;
+    if key_fn.is_none() {
+        // Ints sorted as themselves need no permutation of the items.
+        let ints: Option<Vec<i64>> = xs
+            .iter()
+            .map(|x| match x {
+                Value::Int(i) => Some(i),
+                _ => None,
+            })
+            .collect();
+        if let Some(mut ints) = ints {
+            cx.tick(ints.len() as u64)?;
+            ints.sort_unstable();
+            if reverse {
+                ints.reverse();
+            }
+            return Ok(Value::list(ints.into_iter().map(Value::Int).collect()));
+        }
+    }
+    let keys = match &key_fn {
+        Some(f) => cx.apply_all(&xs, f)?,
         None => xs.iter().collect(),
     };
     let items: Vec<Value> = xs.iter().collect();
     cx.tick(items.len() as u64)?;
-    Ok(Value::list(sort_by_keys(cx, items, keys, reverse)?))
+    Ok(Value::list(sort_by_keys(
+        cx,
+        items,
+        keys,
+        reverse,
+        key_fn.is_none(),
+    )?))
 }
 
-fn keys_of(cx: &mut CallCx, xs: &List, f: &Func) -> R<Vec<crate::eval::value::Key>> {
-    cx.apply_all(xs, f)?
-        .iter()
-        .map(|k| {
-            to_key(k).ok_or_else(|| {
-                cx.fail_hint(
-                    format!(
-                        "the key function returned {}, which cannot be a record key",
-                        k.type_name()
-                    ),
-                    "return a str or an int, e.g. r => str(r.user)",
-                )
-            })
-        })
-        .collect()
+/// The key function's results, each checked to be usable as a record key.
+fn key_values(cx: &mut CallCx, xs: &List, f: &Func) -> R<Vec<Value>> {
+    let keys = cx.apply_all(xs, f)?;
+    if let Some(k) = keys.iter().find(|k| key_ref(k).is_none()) {
+        return Err(cx.fail_hint(
+            format!(
+                "the key function returned {}, which cannot be a record key",
+                k.type_name()
+            ),
+            "return a str or an int, e.g. r => str(r.user)",
+        ));
+    }
+    Ok(keys)
+}
+
+/// Calls `seen(index)` for each key: the index of its record entry, made
+/// (with `fresh()`) the first time the key turns up. Looked up borrowed, a
+/// key is only copied when new.
+fn tally(
+    r: &mut Record,
+    keys: &[Value],
+    fresh: impl Fn() -> Value,
+    mut seen: impl FnMut(&mut Record, usize, usize),
+) {
+    for (i, k) in keys.iter().enumerate() {
+        let Some(kr) = key_ref(k) else { continue };
+        let at = match r.get_index_of(&kr) {
+            Some(at) => at,
+            None => {
+                r.insert_full(to_key(k).unwrap_or_else(|| kr.to_key()), fresh())
+                    .0
+            }
+        };
+        seen(r, at, i);
+    }
 }
 
 fn group_by(cx: &mut CallCx, a: &Args) -> R<Value> {
     let xs = cx.iterable(a, 0)?;
     let f = cx.func(a, 1)?;
-    let keys = keys_of(cx, &xs, &f)?;
-    let mut groups: indexmap::IndexMap<_, Vec<Value>> = indexmap::IndexMap::new();
-    for (k, x) in keys.into_iter().zip(xs.iter()) {
-        groups.entry(k).or_default().push(x);
-    }
-    let mut r = Record::with_capacity(groups.len());
-    for (k, v) in groups {
-        r.insert(k, Value::list(v));
+    let keys = key_values(cx, &xs, &f)?;
+    let items = xs.to_vec();
+    let mut groups: Vec<Vec<Value>> = Vec::new();
+    let mut r = Record::new();
+    tally(
+        &mut r,
+        &keys,
+        || Value::Null,
+        |_, at, i| {
+            if at == groups.len() {
+                groups.push(Vec::new());
+            }
+            groups[at].push(items[i].clone());
+        },
+    );
+    for (slot, g) in r.values_mut().zip(groups) {
+        *slot = Value::list(g);
     }
     Ok(Value::record(r))
 }
@@ -178,14 +294,18 @@ fn group_by(cx: &mut CallCx, a: &Args) -> R<Value> {
 fn count_by(cx: &mut CallCx, a: &Args) -> R<Value> {
     let xs = cx.iterable(a, 0)?;
     let f = cx.func(a, 1)?;
-    let keys = keys_of(cx, &xs, &f)?;
+    let keys = key_values(cx, &xs, &f)?;
     let mut r = Record::new();
-    for k in keys {
-        let e = r.entry(k).or_insert(Value::Int(0));
-        if let Value::Int(n) = e {
-            *n += 1;
-        }
-    }
+    tally(
+        &mut r,
+        &keys,
+        || Value::Int(0),
+        |r, at, _| {
+            if let Some((_, Value::Int(n))) = r.get_index_mut(at) {
+                *n += 1;
+            }
+        },
+    );
     Ok(Value::record(r))
 }
 

@@ -159,14 +159,14 @@ fn families() -> [(&'static str, &'static [Builtin]); 8] {
 
 struct Registry {
     entries: Vec<&'static Entry>,
-    by_name: HashMap<&'static str, &'static Entry>,
+    by_name: HashMap<&'static str, &'static Entry, foldhash::fast::FixedState>,
 }
 
 fn registry() -> &'static Registry {
     static REG: OnceLock<Registry> = OnceLock::new();
     REG.get_or_init(|| {
         let mut entries = Vec::new();
-        let mut by_name = HashMap::new();
+        let mut by_name = HashMap::default();
         for (_, fam) in families() {
             for b in fam {
                 let (name, params) = parse_sig(b.sig);
@@ -265,25 +265,26 @@ fn bind(
     kwargs: Vec<(Name, Value)>,
 ) -> Result<Args, String> {
     let params = &entry.params;
-    let mut slots: Vec<Option<Value>> = vec![None; params.len()];
-    let mut rest = Vec::new();
     let fixed = params.iter().take_while(|p| !p.rest).count();
     let has_rest = fixed < params.len();
-    let positional = args.len();
-    for (i, v) in args.into_iter().enumerate() {
-        if i < fixed {
-            slots[i] = Some(v);
-        } else if has_rest {
-            rest.push(v);
-        } else {
-            return Err(format!(
-                "{}() takes at most {} argument{}",
-                entry.name,
-                fixed,
-                if fixed == 1 { "" } else { "s" }
-            ));
-        }
+    if args.len() > fixed && !has_rest {
+        return Err(format!(
+            "{}() takes at most {} argument{}",
+            entry.name,
+            fixed,
+            if fixed == 1 { "" } else { "s" }
+        ));
     }
+    let positional = args.len();
+    // The arguments' vector becomes the slots' (no new allocation when its
+    // capacity suffices).
+    let mut slots: Vec<Option<Value>> = args.into_iter().map(Some).collect();
+    let rest: Vec<Value> = if slots.len() > fixed {
+        slots.drain(fixed..).flatten().collect()
+    } else {
+        Vec::new()
+    };
+    slots.resize_with(params.len(), || None);
     for (k, v) in kwargs {
         match params.iter().position(|p| *p.name == *k && !p.rest) {
             Some(i) if slots[i].is_none() => slots[i] = Some(v),

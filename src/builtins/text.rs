@@ -1,6 +1,8 @@
 //! Builtins on strings: length, lines, slicing, case, trimming, splitting,
 //! joining, replacing. Slices of the context stay zero-copy views.
 
+use std::borrow::Cow;
+
 use super::args::{str_list, Args, CallCx};
 use super::{Builtin, Effect};
 use crate::eval::flow::R;
@@ -149,7 +151,8 @@ fn trim_side(cx: &mut CallCx, a: &Args, side: Side) -> R<Value> {
         _ => text.trim_end_matches(is_trim).len(),
     };
     let end = end.max(start);
-    if matches!(s, Str::View(_)) && !text.contains('\u{FFFD}') {
+    // A view whose text needed no repair has the same byte offsets.
+    if matches!(s, Str::View(_)) && matches!(text, Cow::Borrowed(_)) {
         return Ok(Value::Str(s.sub(start..end)));
     }
     Ok(Value::str(&text[start..end]))
@@ -201,20 +204,23 @@ fn split(cx: &mut CallCx, a: &Args) -> R<Value> {
             if sep.is_empty() {
                 return Err(cx.fail_hint("empty separator", "to split into characters use list(s)"));
             }
-            let finder = memchr::memmem::Finder::new(sep.bytes());
-            let mut start = 0;
-            for pos in finder.find_iter(bytes) {
-                if pos < start {
-                    continue;
+            let seplen = sep.byte_len();
+            crate::search::needle::with_finder(sep.bytes(), |finder| -> R<()> {
+                let mut start = 0;
+                for pos in finder.find_iter(bytes) {
+                    if pos < start {
+                        continue;
+                    }
+                    if max.is_some_and(|m| pieces.len() >= m) {
+                        break;
+                    }
+                    pieces.push(s.sub(start..pos));
+                    start = pos + seplen;
+                    cx.tick(1)?;
                 }
-                if max.is_some_and(|m| pieces.len() >= m) {
-                    break;
-                }
-                pieces.push(s.sub(start..pos));
-                start = pos + sep.byte_len();
-                cx.tick(1)?;
-            }
-            pieces.push(s.sub(start..bytes.len()));
+                pieces.push(s.sub(start..bytes.len()));
+                Ok(())
+            })?;
         }
     }
     cx.reserve(pieces.len() * 40)?;
@@ -306,7 +312,7 @@ fn index_of(cx: &mut CallCx, a: &Args) -> R<Value> {
         (Some(Value::Str(s)), Some(Value::Str(n))) => {
             let from = s.char_to_byte(start);
             Ok(Value::Int(
-                memchr::memmem::find(&s.bytes()[from..], n.bytes())
+                crate::search::needle::find(&s.bytes()[from..], n.bytes())
                     .map_or(-1, |i| s.byte_to_char(from + i) as i64),
             ))
         }

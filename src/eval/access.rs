@@ -1,5 +1,6 @@
 //! Access: fields, indexing and slicing of values.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::builtins::{self};
@@ -16,7 +17,7 @@ impl Runtime {
     /// `v.name`.
     pub fn field(&self, v: &Value, name: &str, span: Span) -> R<Value> {
         match v {
-            Value::Record(r) => match r.get(&Key::Str(Arc::from(name))) {
+            Value::Record(r) => match r.get(&KeyRef::Str(Cow::Borrowed(name))) {
                 Some(x) => Ok(x.clone()),
                 None => Err(missing_key(r, &Key::Str(Arc::from(name)), span).into()),
             },
@@ -88,10 +89,10 @@ impl Runtime {
                 }
             }
             (Value::Record(r), k) => {
-                let key = self.key_of(k, span)?;
+                let key = self.key_ref_of(k, span)?;
                 match r.get(&key) {
                     Some(x) => Ok(x.clone()),
-                    None => Err(missing_key(r, &key, span).into()),
+                    None => Err(missing_key(r, &key.to_key(), span).into()),
                 }
             }
             (Value::Match(_), Value::Int(_)) => Err(Diagnostic::runtime(

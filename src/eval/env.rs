@@ -16,7 +16,7 @@ use super::value::Value;
 /// a session).
 #[derive(Clone, Default)]
 pub struct Globals {
-    vars: HashMap<Name, Value>,
+    vars: HashMap<Name, Value, foldhash::fast::FixedState>,
 }
 
 impl Globals {
@@ -26,13 +26,24 @@ impl Globals {
     }
 
     /// The value of `name`.
+    #[inline]
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.vars.get(name)
     }
 
     /// Binds `name`.
     pub fn set(&mut self, name: Name, value: Value) {
-        self.vars.insert(name, value);
+        match self.vars.get_mut(&*name) {
+            Some(slot) => *slot = value,
+            None => {
+                self.vars.insert(name, value);
+            }
+        }
+    }
+
+    /// The value of `name`, for changing in place.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
+        self.vars.get_mut(name)
     }
 
     /// All variables, sorted by name.
@@ -61,9 +72,19 @@ impl Locals {
     }
 
     /// The value of `name`.
+    #[inline]
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.vars
             .iter()
+            .rev()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, v)| v)
+    }
+
+    /// The value of `name`, for changing in place.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
+        self.vars
+            .iter_mut()
             .rev()
             .find(|(n, _)| &**n == name)
             .map(|(_, v)| v)
@@ -99,6 +120,7 @@ pub enum Scope<'g> {
 
 impl Scope<'_> {
     /// The value of `name`, locals first.
+    #[inline]
     pub fn get(&self, name: &str) -> Option<&Value> {
         match self {
             Scope::Top(g) => g.get(name),
@@ -111,6 +133,21 @@ impl Scope<'_> {
         match self {
             Scope::Top(g) => g.set(name, value),
             Scope::Local { locals, .. } => locals.set(name, value),
+        }
+    }
+
+    /// The value of `name` for changing in place; inside a call, a global
+    /// is first copied into the locals (globals are read-only there).
+    pub fn get_mut(&mut self, name: &Name) -> Option<&mut Value> {
+        match self {
+            Scope::Top(g) => g.get_mut(name),
+            Scope::Local { globals, locals } => {
+                if locals.get(name).is_none() {
+                    let v = globals.get(name)?.clone();
+                    locals.set(name.clone(), v);
+                }
+                locals.get_mut(name)
+            }
         }
     }
 

@@ -32,17 +32,21 @@ impl Runtime {
             }
             StmtKind::SetPlace { place, value } => {
                 let v = self.eval(value, sc, out)?;
-                self.update_place(place, sc, out, |_| Ok(v))
+                self.update_place(place, sc, out, |slot| {
+                    *slot = v;
+                    Ok(())
+                })
             }
             StmtKind::AugAssign { place, op, value } => {
                 let rhs = self.eval(value, sc, out)?;
                 let op = *op;
                 let span = stmt.span;
-                self.update_place(place, sc, out, |old| {
+                self.update_place(place, sc, out, |slot| {
                     self.meter
-                        .check_memory(ops::result_size(op, &old, &rhs))
+                        .check_memory(ops::result_size(op, slot, &rhs))
                         .map_err(|d| d.at(span))?;
-                    ops::binary(op, &old, &rhs).map_err(|e| op_err(e, span))
+                    *slot = ops::binary(op, slot, &rhs).map_err(|e| op_err(e, span))?;
+                    Ok(())
                 })
             }
             StmtKind::Expr(e) => {

@@ -13,7 +13,7 @@ use crate::syntax::span::Span;
 use super::call::CallArgs;
 use super::env::{visible_names, Scope};
 use super::errors::*;
-use super::flow::R;
+use super::flow::{Flow, R};
 use super::interp::Runtime;
 use super::ops::{self};
 use super::value::*;
@@ -179,6 +179,11 @@ impl Runtime {
                 self.field(&v, name, e.span)
             }
             ExprKind::Index(x, i) => {
+                if let ExprKind::Field(inner, name) = &x.kind {
+                    if &**name == "groups" {
+                        return self.group_of(e, x, inner, i, sc, out);
+                    }
+                }
                 let v = self.eval(x, sc, out)?;
                 let idx = self.eval(i, sc, out)?;
                 self.index(&v, &idx, e.span)
@@ -219,8 +224,44 @@ impl Runtime {
         }
     }
 
+    /// `m.groups[i]`: one group of a match, without building the list of
+    /// all groups (any other value takes the general path).
+    fn group_of(
+        &self,
+        e: &Expr,
+        x: &Expr,
+        inner: &Expr,
+        i: &Expr,
+        sc: &Scope,
+        out: &mut dyn Write,
+    ) -> R<Value> {
+        self.meter.tick().map_err(|d| d.at(x.span))?;
+        let v = self.eval(inner, sc, out)?;
+        let idx = match &v {
+            Value::Match(m) => {
+                let idx = self.eval(i, sc, out)?;
+                if let Value::Int(n) = idx {
+                    if let Some(k) = ops::resolve_index(n, m.groups.len()) {
+                        return Ok(m.groups[k]
+                            .as_ref()
+                            .map_or(Value::Null, |r| Value::Str(m.hay.sub(r.clone()))));
+                    }
+                }
+                idx
+            }
+            _ => {
+                let list = self.field(&v, "groups", x.span)?;
+                let idx = self.eval(i, sc, out)?;
+                return self.index(&list, &idx, e.span);
+            }
+        };
+        self.index(&self.field(&v, "groups", x.span)?, &idx, e.span)
+    }
+
     pub(super) fn eval_args(&self, args: &[Arg], sc: &Scope, out: &mut dyn Write) -> R<CallArgs> {
-        let mut argv = Vec::with_capacity(args.len());
+        // Room for a builtin's optional parameters, which its binding fills
+        // in place.
+        let mut argv = Vec::with_capacity(args.len().max(4));
         let mut kwargs = Vec::new();
         for a in args {
             let v = self.eval(&a.value, sc, out)?;
@@ -260,14 +301,12 @@ impl Runtime {
     }
 
     pub(super) fn key_of(&self, v: &Value, span: Span) -> R<Key> {
-        ops::to_key(v).ok_or_else(|| {
-            Diagnostic::runtime(
-                span,
-                format!("record keys must be str or int, got {}", v.type_name()),
-            )
-            .hint("convert the key with str(k)")
-            .into()
-        })
+        ops::to_key(v).ok_or_else(|| bad_key(v, span))
+    }
+
+    /// `v` as a borrowed record key, for a lookup.
+    pub(super) fn key_ref_of<'v>(&self, v: &'v Value, span: Span) -> R<KeyRef<'v>> {
+        ops::key_ref(v).ok_or_else(|| bad_key(v, span))
     }
 
     pub(super) fn fstring(
@@ -276,7 +315,7 @@ impl Runtime {
         sc: &Scope,
         out: &mut dyn Write,
     ) -> R<Value> {
-        let mut s = String::new();
+        let mut s = String::with_capacity(parts.len() * 8);
         for p in parts {
             match p {
                 FStringPart::Text(t) => s.push_str(t),
@@ -297,6 +336,7 @@ impl Runtime {
     }
 
     /// Fails when `v` is a failed sub-call used in an operation.
+    #[inline]
     pub fn no_error(&self, v: &Value, span: Span) -> R<()> {
         match v {
             Value::Error(e) => Err(error_value_used(e, span).into()),
@@ -319,4 +359,14 @@ pub(super) fn estimate_concat(a: &Value, b: &Value, op: BinOp) -> usize {
             .saturating_mul(32),
         _ => 0,
     }
+}
+
+/// The error for a value that cannot be a record key.
+fn bad_key(v: &Value, span: Span) -> Flow {
+    Diagnostic::runtime(
+        span,
+        format!("record keys must be str or int, got {}", v.type_name()),
+    )
+    .hint("convert the key with str(k)")
+    .into()
 }

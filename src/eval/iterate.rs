@@ -36,15 +36,9 @@ impl Runtime {
     pub fn iterate(&self, v: &Value, span: Span) -> R<Box<dyn Iterator<Item = Value> + '_>> {
         Ok(match v {
             // Items are made one at a time, as the loop takes them: a
-            // loop over a huge list or text holds no second copy of it.
-            Value::List(List::Vec(items)) => {
-                let items = items.clone();
-                Box::new((0..items.len()).map(move |i| items[i].clone()))
-            }
-            Value::List(l) => {
-                let l = l.clone();
-                Box::new((0..).map_while(move |i| l.get(i)))
-            }
+            // loop over a huge list or text holds no second copy of it,
+            // and lines are walked in order, never looked up by index.
+            Value::List(l) => Box::new(l.clone().into_values()),
             Value::Str(s) => {
                 let s = s.clone();
                 let mut at = 0;

@@ -86,6 +86,7 @@ impl Meter {
     }
 
     /// Counts `n` steps at once (a builtin's per-item work).
+    #[inline]
     pub fn ticks(&self, n: u64) -> Result<(), Diagnostic> {
         let pending = PENDING.with(|p| {
             let v = p.get() as u64 + n;
@@ -103,6 +104,8 @@ impl Meter {
         Ok(())
     }
 
+    #[cold]
+    #[inline(never)]
     fn flush(&self, n: u64) -> Result<(), Diagnostic> {
         if self.interrupt.load(Ordering::Relaxed) {
             return Err(

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::syntax::ast::{BinOp, CmpOp};
 
-use super::value::{Key, List, Str, Value};
+use super::value::{Key, KeyRef, List, Str, Value};
 
 /// An operator error: a message and an optional hint.
 pub struct OpError {
@@ -388,14 +388,14 @@ pub fn compare_op(op: CmpOp, a: &Value, b: &Value) -> OpResult {
 pub fn contains(hay: &Value, needle: &Value) -> Result<bool, OpError> {
     match hay {
         Value::Str(h) => match needle {
-            Value::Str(n) => Ok(memchr::memmem::find(h.bytes(), n.bytes()).is_some()),
+            Value::Str(n) => Ok(crate::search::needle::find(h.bytes(), n.bytes()).is_some()),
             _ => Err(OpError::new(format!(
                 "`in` on a str needs a str on the left, got {}",
                 needle.type_name()
             ))),
         },
         Value::List(l) => Ok(l.iter().any(|x| equal(&x, needle))),
-        Value::Record(r) => Ok(to_key(needle).is_some_and(|k| r.contains_key(&k))),
+        Value::Record(r) => Ok(key_ref(needle).is_some_and(|k| r.contains_key(&k))),
         Value::Null => {
             Err(OpError::new("`in` on null").hint("check for null first: x != null and k in x"))
         }
@@ -409,10 +409,18 @@ pub fn contains(hay: &Value, needle: &Value) -> Result<bool, OpError> {
 /// A value as a record key (strings and ints; bools and whole floats as ints).
 pub fn to_key(v: &Value) -> Option<Key> {
     match v {
-        Value::Str(s) => Some(Key::Str(Arc::from(s.text().as_ref()))),
-        Value::Int(i) => Some(Key::Int(*i)),
-        Value::Bool(b) => Some(Key::Int(*b as i64)),
-        Value::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => Some(Key::Int(*f as i64)),
+        Value::Str(Str::Owned(s)) => Some(Key::Str(s.clone())),
+        other => key_ref(other).map(|k| k.to_key()),
+    }
+}
+
+/// A value as a borrowed record key, for lookups (no allocation).
+pub fn key_ref(v: &Value) -> Option<KeyRef<'_>> {
+    match v {
+        Value::Str(s) => Some(KeyRef::Str(s.text())),
+        Value::Int(i) => Some(KeyRef::Int(*i)),
+        Value::Bool(b) => Some(KeyRef::Int(*b as i64)),
+        Value::Float(f) if f.fract() == 0.0 && f.abs() < 9e15 => Some(KeyRef::Int(*f as i64)),
         _ => None,
     }
 }

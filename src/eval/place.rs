@@ -10,7 +10,7 @@ use crate::syntax::span::Span;
 
 use super::env::Scope;
 use super::errors::*;
-use super::flow::{Flow, R};
+use super::flow::R;
 use super::interp::Runtime;
 use super::ops::{self};
 use super::value::*;
@@ -54,19 +54,23 @@ impl Runtime {
             }
         }
         let span = e.span;
-        let name = name.clone();
-        self.update_place(&place, sc, out, |old| {
-            mutate(&name, old, &argv, &kwargs).map_err(|m| Diagnostic::runtime(span, m).into())
+        self.update_place(&place, sc, out, |slot| {
+            mutate(name, slot, &argv, &kwargs).map_err(|m| Diagnostic::runtime(span, m).into())
         })?;
         Ok(Some(()))
     }
 
+    /// Runs `f` on the value at `place`, in place: the variable's value (or
+    /// the item or key inside it) is changed where it lives, so a value with
+    /// a single owner is updated without a copy; a shared one is copied once
+    /// first (`Arc::make_mut`), so aliases never see the change. When `f`
+    /// fails, the value is as it was.
     pub(super) fn update_place(
         &self,
         place: &Place,
         sc: &mut Scope,
         out: &mut dyn Write,
-        f: impl FnOnce(Value) -> R<Value>,
+        f: impl FnOnce(&mut Value) -> R<()>,
     ) -> R<()> {
         self.check_assignable(&place.root, place.root_span)?;
         let mut keys = Vec::with_capacity(place.path.len());
@@ -76,16 +80,10 @@ impl Runtime {
                 PlaceStep::Field(n, s) => (Value::Str(Str::Owned(n.clone())), *s),
             });
         }
-        let root = match sc.get(&place.root) {
-            Some(v) => v.clone(),
-            None if keys.is_empty() => {
-                return Err(self.unknown_name(&place.root, place.root_span, sc).into())
-            }
-            None => return Err(self.unknown_name(&place.root, place.root_span, sc).into()),
-        };
-        let updated = set_path(root, &keys, f)?;
-        sc.set(place.root.clone(), updated);
-        Ok(())
+        match sc.get_mut(&place.root) {
+            Some(root) => set_path(root, &keys, f),
+            None => Err(self.unknown_name(&place.root, place.root_span, sc).into()),
+        }
     }
 }
 
@@ -110,50 +108,48 @@ pub(super) fn expr_to_place(e: &Expr) -> Option<Place> {
     }
 }
 
+/// A list method called as a statement, applied to the list in place.
 pub(super) fn mutate(
     name: &str,
-    old: Value,
+    slot: &mut Value,
     args: &[Value],
     kwargs: &[(Name, Value)],
-) -> Result<Value, String> {
-    match (name, old) {
+) -> Result<(), String> {
+    match (name, &mut *slot) {
         ("append", Value::List(l)) if args.len() == 1 => {
-            let mut v = Arc::unwrap_or_clone(l.to_vec());
-            v.push(args[0].clone());
-            Ok(Value::list(v))
+            l.make_mut().push(args[0].clone());
+            Ok(())
         }
-        ("extend", Value::List(l)) if args.len() == 1 => {
-            let mut v = Arc::unwrap_or_clone(l.to_vec());
-            match &args[0] {
-                Value::List(m) => v.extend(m.iter()),
-                other => return Err(format!("extend needs a list, got {}", other.type_name())),
+        ("extend", Value::List(l)) if args.len() == 1 => match &args[0] {
+            Value::List(m) => {
+                l.make_mut().extend(m.iter());
+                Ok(())
             }
-            Ok(Value::list(v))
-        }
+            other => Err(format!("extend needs a list, got {}", other.type_name())),
+        },
         ("insert", Value::List(l)) if args.len() == 2 => {
-            let mut v = Arc::unwrap_or_clone(l.to_vec());
             let Value::Int(i) = args[0] else {
                 return Err("insert(i, x) needs an int index".into());
             };
+            let v = l.make_mut();
             let len = v.len() as i64;
             let at = if i < 0 { (len + i).max(0) } else { i.min(len) } as usize;
             v.insert(at, args[1].clone());
-            Ok(Value::list(v))
+            Ok(())
         }
         ("reverse", Value::List(l)) if args.is_empty() => {
-            let mut v = Arc::unwrap_or_clone(l.to_vec());
-            v.reverse();
-            Ok(Value::list(v))
+            l.make_mut().reverse();
+            Ok(())
         }
         ("sort", Value::List(_)) => Err("`xs.sort()` as a statement: write `xs = sort(xs)` (with key=..., reverse=true as needed)".into()),
         ("pop", Value::List(_)) => Err("`xs.pop()` is not available: use `last = xs[-1]` and `xs = xs[:-1]`".into()),
         ("update", Value::Record(r)) if args.len() == 1 => match &args[0] {
             Value::Record(s) => {
-                let mut m = (*r).clone();
+                let m = Arc::make_mut(r);
                 for (k, v) in s.iter() {
                     m.insert(k.clone(), v.clone());
                 }
-                Ok(Value::record(m))
+                Ok(())
             }
             other => Err(format!("update needs a record, got {}", other.type_name())),
         },
@@ -169,11 +165,13 @@ pub(super) fn mutate(
     }
 }
 
+/// Follows `keys` from `root` and runs `f` on the value found, in place
+/// (copying shared containers on the way, once each).
 pub(super) fn set_path(
-    root: Value,
+    root: &mut Value,
     keys: &[(Value, Span)],
-    f: impl FnOnce(Value) -> R<Value>,
-) -> R<Value> {
+    f: impl FnOnce(&mut Value) -> R<()>,
+) -> R<()> {
     let Some(((key, span), rest)) = keys.split_first() else {
         return f(root);
     };
@@ -186,35 +184,39 @@ pub(super) fn set_path(
                 )
                 .into());
             };
-            let mut v = Arc::unwrap_or_clone(l.to_vec());
-            let Some(k) = ops::resolve_index(*i, v.len()) else {
+            let Some(k) = ops::resolve_index(*i, l.len()) else {
                 return Err(Diagnostic::runtime(
                     *span,
-                    format!("index {i} is out of range for a list of {} items", v.len()),
+                    format!("index {i} is out of range for a list of {} items", l.len()),
                 )
                 .hint("use xs.append(x) to add an item")
                 .into());
             };
-            let old = std::mem::replace(&mut v[k], Value::Null);
-            v[k] = set_path(old, rest, f)?;
-            Ok(Value::list(v))
+            set_path(&mut l.make_mut()[k], rest, f)
         }
         Value::Record(r) => {
-            let k = ops::to_key(key).ok_or_else(|| {
-                Flow::from(Diagnostic::runtime(
+            let Some(k) = ops::key_ref(key) else {
+                return Err(Diagnostic::runtime(
                     *span,
                     format!("record keys must be str or int, got {}", key.type_name()),
-                ))
-            })?;
-            let mut m = Arc::unwrap_or_clone(r);
-            let old = match m.get(&k) {
-                Some(v) => v.clone(),
-                None if rest.is_empty() => Value::Null,
-                None => return Err(missing_key(&m, &k, *span).into()),
+                )
+                .into());
             };
-            let new = set_path(old, rest, f)?;
-            m.insert(k, new);
-            Ok(Value::record(m))
+            if !r.contains_key(&k) {
+                if !rest.is_empty() {
+                    return Err(missing_key(r, &k.to_key(), *span).into());
+                }
+                // A new key: computed aside, so a failure adds nothing.
+                let mut new = Value::Null;
+                f(&mut new)?;
+                let k = ops::to_key(key).unwrap_or_else(|| k.to_key());
+                Arc::make_mut(r).insert(k, new);
+                return Ok(());
+            }
+            match Arc::make_mut(r).get_mut(&k) {
+                Some(v) => set_path(v, rest, f),
+                None => Err(missing_key(r, &k.to_key(), *span).into()),
+            }
         }
         other => Err(Diagnostic::runtime(
             *span,

@@ -73,6 +73,7 @@ impl Value {
     }
 
     /// Python truthiness: 0, 0.0, "", [], {}, null and false are false.
+    #[inline]
     pub fn truthy(&self) -> bool {
         match self {
             Value::Null => false,
@@ -171,7 +172,10 @@ impl Str {
     pub fn text(&self) -> Cow<'_, str> {
         match self {
             Str::Owned(s) => Cow::Borrowed(s),
-            Str::View(v) => String::from_utf8_lossy(v.bytes()),
+            Str::View(v) => match std::str::from_utf8(v.bytes()) {
+                Ok(t) => Cow::Borrowed(t),
+                Err(_) => String::from_utf8_lossy(v.bytes()),
+            },
         }
     }
 
@@ -347,6 +351,19 @@ impl List {
         }
     }
 
+    /// The items for changing in place: a list of lines is materialised,
+    /// and shared items are copied first, so other holders never see the
+    /// change.
+    pub fn make_mut(&mut self) -> &mut Vec<Value> {
+        if let List::Lines(_) = self {
+            *self = List::Vec(self.to_vec());
+        }
+        match self {
+            List::Vec(v) => Arc::make_mut(v),
+            List::Lines(_) => unreachable!("materialised above"),
+        }
+    }
+
     /// Items `range` as a new list.
     pub fn slice(&self, range: Range<usize>) -> List {
         match self {
@@ -358,7 +375,17 @@ impl List {
     /// An iterator over the items.
     pub fn iter(&self) -> ListIter<'_> {
         ListIter {
-            list: self,
+            list: Cow::Borrowed(self),
+            next: 0,
+            lines_pos: None,
+        }
+    }
+
+    /// An iterator that holds the list (a `for` loop over a value that the
+    /// loop's body may rebind).
+    pub fn into_values(self) -> ListIter<'static> {
+        ListIter {
+            list: Cow::Owned(self),
             next: 0,
             lines_pos: None,
         }
@@ -367,7 +394,7 @@ impl List {
 
 /// Iterator over a [`List`]; walks lines sequentially without index lookups.
 pub struct ListIter<'a> {
-    list: &'a List,
+    list: Cow<'a, List>,
     next: usize,
     lines_pos: Option<usize>,
 }
@@ -376,7 +403,7 @@ impl Iterator for ListIter<'_> {
     type Item = Value;
 
     fn next(&mut self) -> Option<Value> {
-        match self.list {
+        match &*self.list {
             List::Vec(v) => {
                 let item = v.get(self.next).cloned();
                 self.next += 1;
@@ -416,7 +443,7 @@ impl Iterator for ListIter<'_> {
 }
 
 /// A record key: a string or an int.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Key {
     /// A string key.
     Str(Arc<str>),
@@ -430,6 +457,60 @@ impl Key {
         match self {
             Key::Str(s) => Value::Str(Str::Owned(s.clone())),
             Key::Int(i) => Value::Int(*i),
+        }
+    }
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            Key::Str(s) => KeyRef::Str(Cow::Borrowed(s)).hash(state),
+            Key::Int(i) => KeyRef::Int(*i).hash(state),
+        }
+    }
+}
+
+/// A record key borrowed from a value, to look a key up without
+/// allocating one; it hashes and compares as the [`Key`] it stands for.
+#[derive(Debug)]
+pub enum KeyRef<'a> {
+    /// A string key.
+    Str(Cow<'a, str>),
+    /// An int key.
+    Int(i64),
+}
+
+impl Hash for KeyRef<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            KeyRef::Str(s) => {
+                state.write_u8(0);
+                s.as_ref().hash(state);
+            }
+            KeyRef::Int(i) => {
+                state.write_u8(1);
+                i.hash(state);
+            }
+        }
+    }
+}
+
+impl indexmap::Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        match (self, key) {
+            (KeyRef::Str(a), Key::Str(b)) => a.as_ref() == b.as_ref(),
+            (KeyRef::Int(a), Key::Int(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl KeyRef<'_> {
+    /// The owned key.
+    pub fn to_key(&self) -> Key {
+        match self {
+            KeyRef::Str(s) => Key::Str(Arc::from(s.as_ref())),
+            KeyRef::Int(i) => Key::Int(*i),
         }
     }
 }

@@ -468,7 +468,7 @@ pub(crate) fn find_all(
     let with_groups = |s: &mut Searcher<'_>, &(start, end): &(usize, usize)| RawMatch {
         start,
         end,
-        groups: s.groups(hay, start),
+        groups: s.groups(hay, start, end),
     };
     if list.len() < 1024 {
         let mut s = m.searcher();

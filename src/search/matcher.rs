@@ -32,6 +32,7 @@ use regex_automata::{Anchored, Input};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 use super::error::SearchError;
+use super::groups::{GroupEngines, GroupScratch};
 use super::line_filter::{LineCursor, LineFilter};
 use super::PatternSpec;
 
@@ -65,6 +66,8 @@ struct Inner {
     engine: Engine,
     reach: Reach,
     groups: usize,
+    /// Engines for the capture groups of a match (regexes with groups).
+    group_engines: Option<GroupEngines>,
 }
 
 /// A compiled pattern. `Send + Sync` and cheap to clone (one `Arc`).
@@ -98,12 +101,14 @@ impl Matcher {
                 reach: literal_reach(std::iter::once(lit.as_str())),
                 engine: Engine::Literal(Box::new(memmem::Finder::new(lit.as_bytes()).into_owned())),
                 groups: 0,
+                group_engines: None,
             },
             PatternSpec::Literal(lit) => literal_regex(std::slice::from_ref(lit), ignore_case)?,
             PatternSpec::Set(lits) if lits.is_empty() => Inner {
                 engine: Engine::Never,
                 reach: Reach::Line,
                 groups: 0,
+                group_engines: None,
             },
             PatternSpec::Set(lits) if !ignore_case && lits.iter().all(|l| !l.is_empty()) => {
                 let ac = AhoCorasick::builder()
@@ -114,6 +119,7 @@ impl Matcher {
                     engine: Engine::Set(ac),
                     reach: literal_reach(lits.iter().map(String::as_str)),
                     groups: 0,
+                    group_engines: None,
                 }
             }
             PatternSpec::Set(lits) => literal_regex(lits, ignore_case)?,
@@ -151,6 +157,7 @@ impl Matcher {
             m: self,
             cache,
             lines,
+            group_scratch: None,
         }
     }
 }
@@ -198,6 +205,7 @@ fn literal_regex(lits: &[String], ignore_case: bool) -> Result<Inner, SearchErro
         parse(&pattern, ignore_case).map_err(|e| SearchError::too_big(what, &e.to_string()))?;
     let mut inner = regex_inner(&hir, what)?;
     inner.groups = 0;
+    inner.group_engines = None;
     Ok(inner)
 }
 
@@ -217,8 +225,14 @@ fn regex_inner(hir: &Hir, what: &str) -> Result<Inner, SearchError> {
             _ => Reach::Unbounded,
         }
     };
+    let groups = re.captures_len().saturating_sub(1);
     Ok(Inner {
-        groups: re.captures_len().saturating_sub(1),
+        groups,
+        group_engines: if groups > 0 {
+            GroupEngines::new(hir)
+        } else {
+            None
+        },
         engine: Engine::Regex(re, LineFilter::for_pattern(hir, reach, config)?),
         reach,
     })
@@ -276,6 +290,9 @@ pub(crate) struct Searcher<'m> {
     m: &'m Matcher,
     cache: Option<meta::Cache>,
     lines: Option<LineCursor>,
+    /// Scratch space for capture groups, made on the first match whose
+    /// groups are asked for and reused for the next ones.
+    group_scratch: Option<GroupScratch>,
 }
 
 impl Searcher<'_> {
@@ -408,28 +425,30 @@ impl Searcher<'_> {
         Some(m)
     }
 
-    /// Capture groups 1.. of the match that starts at `start` (empty for
-    /// literals and sets, and when the regex has no groups).
+    /// Capture groups 1.. of the match `start..end` (empty for literals and
+    /// sets, and when the regex has no groups).
     pub(crate) fn groups(
         &mut self,
         hay: &[u8],
         start: usize,
+        end: usize,
     ) -> Vec<Option<std::ops::Range<usize>>> {
-        let Engine::Regex(re, _) = &self.m.inner.engine else {
-            return Vec::new();
-        };
-        if self.m.inner.groups == 0 {
+        let count = self.m.inner.groups;
+        if count == 0 {
             return Vec::new();
         }
-        let Some(cache) = self.cache.as_mut() else {
+        if let Some(engines) = &self.m.inner.group_engines {
+            let scratch = self.group_scratch.get_or_insert_with(|| engines.scratch());
+            return engines.groups(scratch, hay, start, end, count);
+        }
+        let (Engine::Regex(re, _), Some(cache)) = (&self.m.inner.engine, self.cache.as_mut())
+        else {
             return Vec::new();
         };
         let mut caps: Captures = re.create_captures();
-        let input = Input::new(hay)
-            .span(start..hay.len())
-            .anchored(Anchored::Yes);
+        let input = Input::new(hay).span(start..end).anchored(Anchored::Yes);
         re.search_captures_with(cache, &input, &mut caps);
-        (1..=self.m.inner.groups)
+        (1..=count)
             .map(|g| caps.get_group(g).map(|s| s.range()))
             .collect()
     }

@@ -6,6 +6,8 @@
 //! - `driver`: the parallel search over one large haystack, with results
 //!   identical to one sequential leftmost-first iteration.
 //! - `partition`: [`split_before`], [`chunk_by_chars`], [`chunk_n`].
+//! - [`needle`]: substring search with per-thread cached finders, for short
+//!   needles tested over and over.
 //! - [`SearchError`]: a pattern that cannot be compiled, with a hint.
 //!
 //! All offsets here are bytes relative to the haystack given. A haystack that
@@ -29,8 +31,10 @@ use std::ops::Range;
 
 mod driver;
 mod error;
+mod groups;
 mod line_filter;
 mod matcher;
+pub mod needle;
 mod partition;
 
 pub use error::{SearchError, SearchErrorKind};

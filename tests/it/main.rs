@@ -26,6 +26,8 @@ mod docs;
 mod errors;
 /// Scripts under tests/golden/ with their expected output.
 mod golden;
+/// The interpreter benchmark suite's programs print what their Python twins print.
+mod interp_suite;
 /// `rlmq kernel` driven line by line.
 mod kernel;
 /// The budget of a `map` of sub-calls: checked whole before it starts.

@@ -1,0 +1,97 @@
+//! Capture groups of a match that has already been found.
+//!
+//! The search finds a match's bounds with the meta engine's DFAs; its
+//! groups then come from an engine run over those bounds only, anchored at
+//! the start: the one-pass DFA when the pattern is one-pass, else the
+//! bounded backtracker, else (a match too long for the backtracker's
+//! visited set) the PikeVM. Within the bounds, the leftmost-first match is
+//! the one already found, so its groups are the ones the regex crate would
+//! report. Each searcher keeps its own scratch space and capture slots.
+
+use std::ops::Range;
+
+use regex_automata::dfa::onepass;
+use regex_automata::nfa::thompson::{self, backtrack, pikevm, NFA};
+use regex_automata::util::captures::Captures;
+use regex_automata::{Anchored, Input, MatchKind};
+use regex_syntax::hir::Hir;
+
+/// The engines, built once per pattern.
+pub(crate) struct GroupEngines {
+    onepass: Option<onepass::DFA>,
+    backtrack: backtrack::BoundedBacktracker,
+    pikevm: pikevm::PikeVM,
+}
+
+/// One searcher's scratch space for [`GroupEngines`].
+pub(crate) struct GroupScratch {
+    onepass: Option<onepass::Cache>,
+    backtrack: backtrack::Cache,
+    pikevm: pikevm::Cache,
+    caps: Captures,
+}
+
+impl GroupEngines {
+    /// The engines for `hir`, compiled as the meta engine compiles it
+    /// (leftmost-first, empty matches never splitting a UTF-8 character);
+    /// `None` if the pattern is too big for them.
+    pub(crate) fn new(hir: &Hir) -> Option<GroupEngines> {
+        let nfa: NFA = thompson::Compiler::new()
+            .configure(thompson::Config::new().utf8(true))
+            .build_from_hir(hir)
+            .ok()?;
+        let onepass = onepass::Builder::new()
+            .configure(onepass::Config::new().match_kind(MatchKind::LeftmostFirst))
+            .build_from_nfa(nfa.clone())
+            .ok();
+        let backtrack = backtrack::Builder::new().build_from_nfa(nfa.clone()).ok()?;
+        let pikevm = pikevm::Builder::new()
+            .configure(pikevm::Config::new().match_kind(MatchKind::LeftmostFirst))
+            .build_from_nfa(nfa)
+            .ok()?;
+        Some(GroupEngines {
+            onepass,
+            backtrack,
+            pikevm,
+        })
+    }
+
+    /// Fresh scratch space.
+    pub(crate) fn scratch(&self) -> GroupScratch {
+        GroupScratch {
+            onepass: self.onepass.as_ref().map(onepass::DFA::create_cache),
+            backtrack: self.backtrack.create_cache(),
+            pikevm: self.pikevm.create_cache(),
+            caps: self.pikevm.create_captures(),
+        }
+    }
+
+    /// Groups 1..=`count` of the match `start..end` of `hay`.
+    pub(crate) fn groups(
+        &self,
+        s: &mut GroupScratch,
+        hay: &[u8],
+        start: usize,
+        end: usize,
+        count: usize,
+    ) -> Vec<Option<Range<usize>>> {
+        let input = Input::new(hay).span(start..end).anchored(Anchored::Yes);
+        let done = match (&self.onepass, &mut s.onepass) {
+            (Some(dfa), Some(cache)) => {
+                dfa.try_search(cache, &input, &mut s.caps).is_ok() && s.caps.is_match()
+            }
+            _ => false,
+        } || (end - start <= self.backtrack.max_haystack_len()
+            && self
+                .backtrack
+                .try_search(&mut s.backtrack, &input, &mut s.caps)
+                .is_ok()
+            && s.caps.is_match());
+        if !done {
+            self.pikevm.search(&mut s.pikevm, &input, &mut s.caps);
+        }
+        (1..=count)
+            .map(|g| s.caps.get_group(g).map(|x| x.range()))
+            .collect()
+    }
+}
