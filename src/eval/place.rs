@@ -44,15 +44,7 @@ impl Runtime {
                 return Ok(None);
             }
         }
-        let mut argv = Vec::new();
-        let mut kwargs = Vec::new();
-        for a in args {
-            let v = self.eval(&a.value, sc, out)?;
-            match &a.name {
-                Some(n) => kwargs.push((n.clone(), v)),
-                None => argv.push(v),
-            }
-        }
+        let (argv, kwargs) = self.eval_args(args, sc, out)?;
         let span = e.span;
         self.update_place(&place, sc, out, |slot| {
             mutate(name, slot, &argv, &kwargs).map_err(|m| Diagnostic::runtime(span, m).into())
