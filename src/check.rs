@@ -119,7 +119,7 @@ impl Binds {
 
     fn pattern(&mut self, p: &Pattern, from: u32, maybe_function: bool) {
         match p {
-            Pattern::Name(n, s) => self.add(n, Some(*s), from, maybe_function),
+            Pattern::Name(n, s, _) => self.add(n, Some(*s), from, maybe_function),
             Pattern::List(ps, _) => ps.iter().for_each(|p| self.pattern(p, from, true)),
         }
     }
@@ -207,7 +207,7 @@ fn may_be_function(e: &Expr) -> bool {
         | ExprKind::Compare(..)
         | ExprKind::Slice { .. } => false,
         ExprKind::Call { callee, .. } => match &callee.kind {
-            ExprKind::Var(n) => {
+            ExprKind::Var(n, _) => {
                 builtins::lookup(n).is_none()
                     || matches!(&**n, "get" | "first" | "reduce" | "min" | "max")
             }
@@ -290,7 +290,7 @@ impl Checker<'_> {
 
     fn pattern(&mut self, p: &Pattern) {
         match p {
-            Pattern::Name(n, s) => self.assignable(n, *s),
+            Pattern::Name(n, s, _) => self.assignable(n, *s),
             Pattern::List(ps, _) => ps.iter().for_each(|p| self.pattern(p)),
         }
     }
@@ -399,9 +399,9 @@ impl Checker<'_> {
         let mut calls: Vec<(Name, Span, Span, usize, Vec<Name>, bool)> = Vec::new();
         let mut lambdas: Vec<Vec<Pattern>> = Vec::new();
         walk_expr(e, &mut |x| match &x.kind {
-            ExprKind::Var(n) => found.push((n.clone(), x.span)),
+            ExprKind::Var(n, _) => found.push((n.clone(), x.span)),
             ExprKind::Call { callee, args, .. } => {
-                if let ExprKind::Var(n) = &callee.kind {
+                if let ExprKind::Var(n, _) = &callee.kind {
                     let pos = args.iter().filter(|a| a.name.is_none()).count();
                     let kw = args.iter().filter_map(|a| a.name.clone()).collect();
                     calls.push((n.clone(), x.span, callee.span, pos, kw, false));

@@ -80,6 +80,14 @@ impl Runtime {
         span: Span,
     ) -> R<Value> {
         let def = &d.def;
+        if d.captured.is_none() && kwargs.is_empty() && args.len() == def.params.len() {
+            // The common call: every parameter given by position.
+            let mut locals = Locals::with_capacity(args.len() + 2);
+            for (p, v) in def.params.iter().zip(args) {
+                locals.set(p.name.clone(), v);
+            }
+            return self.run_body(def, Scope::Local { globals, locals }, out);
+        }
         let mut locals = d.captured.clone().unwrap_or_default();
         if d.captured.is_some() {
             locals.set(
@@ -149,6 +157,11 @@ impl Runtime {
             };
             sc.set(p.name.clone(), v);
         }
+        self.run_body(def, sc, out)
+    }
+
+    /// Runs a `def`'s body in its call's scope; its value is what it returns.
+    fn run_body(&self, def: &FnDef, mut sc: Scope, out: &mut dyn Write) -> R<Value> {
         match self.exec_block(&def.body, &mut sc, out) {
             Ok(()) => Ok(Value::Null),
             Err(Flow::Return(v)) => Ok(v),

@@ -118,7 +118,7 @@ impl Walk<'_> {
         let mut callees: Vec<*const crate::syntax::ast::Expr> = Vec::new();
         walk_expr(e, &mut |x| match &x.kind {
             ExprKind::Call { callee, .. } => match &callee.kind {
-                ExprKind::Var(n) => {
+                ExprKind::Var(n, _) => {
                     names.push((n.clone(), true));
                     callees.push(&**callee);
                 }
@@ -126,7 +126,7 @@ impl Walk<'_> {
                 _ => unknown_callee = true,
             },
             ExprKind::Method { name, .. } => names.push((name.clone(), true)),
-            ExprKind::Var(n) if !callees.contains(&(x as *const _)) => {
+            ExprKind::Var(n, _) if !callees.contains(&(x as *const _)) => {
                 names.push((n.clone(), false))
             }
             _ => {}
@@ -214,7 +214,7 @@ pub fn item_call(f: &Func, globals: &Globals) -> Option<ItemCall> {
     use crate::syntax::ast::{Expr, Pattern};
     let (param, body): (&str, &Expr) = match f {
         Func::Lambda(l) => match l.lambda.params.first()? {
-            Pattern::Name(n, _) => (n, &l.lambda.body),
+            Pattern::Name(n, ..) => (n, &l.lambda.body),
             Pattern::List(..) => return None,
         },
         Func::Def(d) => match d.def.body.as_slice() {
@@ -230,7 +230,7 @@ pub fn item_call(f: &Func, globals: &Globals) -> Option<ItemCall> {
         return None;
     };
     // `llm` must be the builtin, not a global of that name.
-    if !matches!(&callee.kind, ExprKind::Var(n) if &**n == "llm") {
+    if !matches!(&callee.kind, ExprKind::Var(n, _) if &**n == "llm") {
         return None;
     }
     match globals.get("llm") {
@@ -244,7 +244,7 @@ pub fn item_call(f: &Func, globals: &Globals) -> Option<ItemCall> {
             .or_else(|| args.iter().filter(|a| a.name.is_none()).nth(pos))
             .map(|a| &a.value.kind)
     };
-    if !matches!(arg(1, "text"), Some(ExprKind::Var(n)) if &**n == param) {
+    if !matches!(arg(1, "text"), Some(ExprKind::Var(n, _)) if &**n == param) {
         return None;
     }
     Some(ItemCall {

@@ -8,15 +8,27 @@
 
 use std::collections::HashMap;
 
-use crate::syntax::ast::Name;
+use crate::syntax::ast::{Name, SlotHint};
 
 use super::value::Value;
 
+/// A [`SlotHint`] with this bit set points into the globals; without it,
+/// into the locals of a call.
+const GLOBAL: u32 = 1 << 31;
+
+/// Whether `a` and `b` are the same name (the same string, shared or not).
+#[inline]
+fn same(a: &Name, b: &str) -> bool {
+    std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len() || **a == *b
+}
+
 /// The top-level variables of a program (they persist across the turns of
-/// a session).
+/// a session). Each name keeps its slot once bound, so a [`SlotHint`] can
+/// find it again without hashing.
 #[derive(Clone, Default)]
 pub struct Globals {
-    vars: HashMap<Name, Value, foldhash::fast::FixedState>,
+    index: HashMap<Name, u32, foldhash::fast::FixedState>,
+    slots: Vec<(Name, Value)>,
 }
 
 impl Globals {
@@ -28,34 +40,65 @@ impl Globals {
     /// The value of `name`.
     #[inline]
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.vars.get(name)
+        let i = *self.index.get(name)?;
+        Some(&self.slots[i as usize].1)
+    }
+
+    /// The slot of `name`, trying `hint` first and remembering it there.
+    #[inline]
+    fn slot(&self, name: &str, hint: &SlotHint) -> Option<usize> {
+        let h = hint.get();
+        if h & GLOBAL != 0 {
+            let i = (h & !GLOBAL) as usize;
+            if self.slots.get(i).is_some_and(|(n, _)| same(n, name)) {
+                return Some(i);
+            }
+        }
+        let i = *self.index.get(name)?;
+        hint.set(i | GLOBAL);
+        Some(i as usize)
+    }
+
+    /// The value of `name`, found through `hint`.
+    #[inline]
+    pub fn find(&self, name: &str, hint: &SlotHint) -> Option<&Value> {
+        self.slot(name, hint).map(|i| &self.slots[i].1)
     }
 
     /// Binds `name`.
     pub fn set(&mut self, name: Name, value: Value) {
-        match self.vars.get_mut(&*name) {
-            Some(slot) => *slot = value,
+        self.bind(name, &SlotHint::default(), value);
+    }
+
+    /// Binds `name`, found through `hint`.
+    #[inline]
+    pub fn bind(&mut self, name: Name, hint: &SlotHint, value: Value) {
+        match self.slot(&name, hint) {
+            Some(i) => self.slots[i].1 = value,
             None => {
-                self.vars.insert(name, value);
+                let i = self.slots.len() as u32;
+                hint.set(i | GLOBAL);
+                self.index.insert(name.clone(), i);
+                self.slots.push((name, value));
             }
         }
     }
 
-    /// The value of `name`, for changing in place.
-    pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
-        self.vars.get_mut(name)
+    /// The value of `name`, found through `hint`, for changing in place.
+    pub fn find_mut(&mut self, name: &str, hint: &SlotHint) -> Option<&mut Value> {
+        self.slot(name, hint).map(|i| &mut self.slots[i].1)
     }
 
     /// All variables, sorted by name.
     pub fn sorted(&self) -> Vec<(&Name, &Value)> {
-        let mut all: Vec<_> = self.vars.iter().collect();
+        let mut all: Vec<_> = self.slots.iter().map(|(n, v)| (n, v)).collect();
         all.sort_by(|a, b| a.0.cmp(b.0));
         all
     }
 
     /// The names bound.
     pub fn names(&self) -> impl Iterator<Item = &Name> {
-        self.vars.keys()
+        self.slots.iter().map(|(n, _)| n)
     }
 }
 
@@ -71,31 +114,60 @@ impl Locals {
         Locals::default()
     }
 
+    /// Room for `n` locals.
+    pub fn with_capacity(n: usize) -> Locals {
+        Locals {
+            vars: Vec::with_capacity(n),
+        }
+    }
+
     /// The value of `name`.
     #[inline]
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.vars
-            .iter()
-            .rev()
-            .find(|(n, _)| &**n == name)
-            .map(|(_, v)| v)
+        self.slot(name, &SlotHint::default())
+            .map(|i| &self.vars[i].1)
     }
 
-    /// The value of `name`, for changing in place.
-    pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
-        self.vars
-            .iter_mut()
-            .rev()
-            .find(|(n, _)| &**n == name)
-            .map(|(_, v)| v)
+    /// The slot of `name`, trying `hint` first and remembering it there.
+    #[inline]
+    fn slot(&self, name: &str, hint: &SlotHint) -> Option<usize> {
+        let h = hint.get();
+        if h & GLOBAL == 0 {
+            let i = h as usize;
+            if self.vars.get(i).is_some_and(|(n, _)| same(n, name)) {
+                return Some(i);
+            }
+        }
+        let i = self.vars.iter().rposition(|(n, _)| same(n, name))?;
+        hint.set(i as u32);
+        Some(i)
+    }
+
+    /// The value of `name`, found through `hint`.
+    #[inline]
+    pub fn find(&self, name: &str, hint: &SlotHint) -> Option<&Value> {
+        self.slot(name, hint).map(|i| &self.vars[i].1)
+    }
+
+    /// The value of `name`, found through `hint`, for changing in place.
+    pub fn find_mut(&mut self, name: &str, hint: &SlotHint) -> Option<&mut Value> {
+        self.slot(name, hint).map(|i| &mut self.vars[i].1)
     }
 
     /// Binds `name` (rebinding replaces).
     pub fn set(&mut self, name: Name, value: Value) {
-        if let Some(slot) = self.vars.iter_mut().find(|(n, _)| *n == name) {
-            slot.1 = value;
-        } else {
-            self.vars.push((name, value));
+        self.bind(name, &SlotHint::default(), value);
+    }
+
+    /// Binds `name` (rebinding replaces), found through `hint`.
+    #[inline]
+    pub fn bind(&mut self, name: Name, hint: &SlotHint, value: Value) {
+        match self.slot(&name, hint) {
+            Some(i) => self.vars[i].1 = value,
+            None => {
+                hint.set(self.vars.len() as u32);
+                self.vars.push((name, value));
+            }
         }
     }
 
@@ -122,31 +194,46 @@ impl Scope<'_> {
     /// The value of `name`, locals first.
     #[inline]
     pub fn get(&self, name: &str) -> Option<&Value> {
+        self.find(name, &SlotHint::default())
+    }
+
+    /// The value of `name`, locals first, found through `hint`.
+    #[inline]
+    pub fn find(&self, name: &str, hint: &SlotHint) -> Option<&Value> {
         match self {
-            Scope::Top(g) => g.get(name),
-            Scope::Local { globals, locals } => locals.get(name).or_else(|| globals.get(name)),
+            Scope::Top(g) => g.find(name, hint),
+            Scope::Local { globals, locals } => {
+                locals.find(name, hint).or_else(|| globals.find(name, hint))
+            }
         }
     }
 
     /// Binds `name` in this scope.
     pub fn set(&mut self, name: Name, value: Value) {
+        self.bind(name, &SlotHint::default(), value);
+    }
+
+    /// Binds `name` in this scope, found through `hint`.
+    #[inline]
+    pub fn bind(&mut self, name: Name, hint: &SlotHint, value: Value) {
         match self {
-            Scope::Top(g) => g.set(name, value),
-            Scope::Local { locals, .. } => locals.set(name, value),
+            Scope::Top(g) => g.bind(name, hint, value),
+            Scope::Local { locals, .. } => locals.bind(name, hint, value),
         }
     }
 
-    /// The value of `name` for changing in place; inside a call, a global
-    /// is first copied into the locals (globals are read-only there).
-    pub fn get_mut(&mut self, name: &Name) -> Option<&mut Value> {
+    /// The value of `name` for changing in place, found through `hint`;
+    /// inside a call, a global is first copied into the locals (globals
+    /// are read-only there).
+    pub fn find_mut(&mut self, name: &Name, hint: &SlotHint) -> Option<&mut Value> {
         match self {
-            Scope::Top(g) => g.get_mut(name),
+            Scope::Top(g) => g.find_mut(name, hint),
             Scope::Local { globals, locals } => {
-                if locals.get(name).is_none() {
-                    let v = globals.get(name)?.clone();
-                    locals.set(name.clone(), v);
+                if locals.find(name, hint).is_none() {
+                    let v = globals.find(name, hint)?.clone();
+                    locals.bind(name.clone(), hint, v);
                 }
-                locals.get_mut(name)
+                locals.find_mut(name, hint)
             }
         }
     }

@@ -9,10 +9,9 @@ use crate::syntax::ast::*;
 use crate::syntax::span::Span;
 
 use super::env::Scope;
-use super::errors::*;
 use super::flow::{Flow, R};
 use super::interp::Runtime;
-use super::ops::{self};
+
 use super::value::*;
 
 impl Runtime {
@@ -42,10 +41,7 @@ impl Runtime {
                 let op = *op;
                 let span = stmt.span;
                 self.update_place(place, sc, out, |slot| {
-                    self.meter
-                        .check_memory(ops::result_size(op, slot, &rhs))
-                        .map_err(|d| d.at(span))?;
-                    *slot = ops::binary(op, slot, &rhs).map_err(|e| op_err(e, span))?;
+                    *slot = self.binary(op, slot, &rhs, span, value.span, span)?;
                     Ok(())
                 })
             }
@@ -143,9 +139,9 @@ impl Runtime {
 
     pub(super) fn bind(&self, target: &Pattern, v: Value, sc: &mut Scope) -> R<()> {
         match target {
-            Pattern::Name(n, span) => {
+            Pattern::Name(n, span, hint) => {
                 self.check_assignable(n, *span)?;
-                sc.set(n.clone(), v);
+                sc.bind(n.clone(), hint, v);
                 Ok(())
             }
             Pattern::List(parts, span) => {
@@ -184,5 +180,5 @@ impl Runtime {
 }
 
 pub(super) fn is_print_call(e: &Expr) -> bool {
-    matches!(&e.kind, ExprKind::Call { callee, .. } if matches!(&callee.kind, ExprKind::Var(n) if &**n == "print"))
+    matches!(&e.kind, ExprKind::Call { callee, .. } if matches!(&callee.kind, ExprKind::Var(n, _) if &**n == "print"))
 }

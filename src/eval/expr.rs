@@ -19,10 +19,23 @@ use super::ops::{self};
 use super::value::*;
 
 impl Runtime {
-    /// Evaluates an expression, one level deeper (see [`super::depth`]).
+    /// Evaluates an expression. Names and plain literals are read at once;
+    /// every other node counts a step and nests one level deeper (see
+    /// [`super::depth`]).
+    #[inline]
     pub fn eval(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<Value> {
-        self.meter.tick().map_err(|d| d.at(e.span))?;
-        super::depth::enter(false, e.span, || self.eval_here(e, sc, out))
+        match &e.kind {
+            ExprKind::Var(name, hint) => self.lookup(name, hint, e.span, sc),
+            ExprKind::Int(i) => Ok(Value::Int(*i)),
+            ExprKind::Str(s) => Ok(Value::Str(Str::Owned(s.clone()))),
+            ExprKind::Null => Ok(Value::Null),
+            ExprKind::Bool(b) => Ok(Value::Bool(*b)),
+            ExprKind::Float(f) => Ok(Value::Float(*f)),
+            _ => {
+                self.meter.tick().map_err(|d| d.at(e.span))?;
+                super::depth::enter(false, e.span, || self.eval_here(e, sc, out))
+            }
+        }
     }
 
     fn eval_here(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<Value> {
@@ -37,7 +50,7 @@ impl Runtime {
                 .map(Value::Regex)
                 .map_err(|d| d.at(e.span).into()),
             ExprKind::FString(parts) => self.fstring(parts, sc, out),
-            ExprKind::Var(name) => self.lookup(name, e.span, sc),
+            ExprKind::Var(name, hint) => self.lookup(name, hint, e.span, sc),
             ExprKind::List(items) => {
                 let mut v = Vec::with_capacity(items.len());
                 for x in items {
@@ -104,20 +117,8 @@ impl Runtime {
             }
             ExprKind::Binary(op, a, b) => {
                 let x = self.eval(a, sc, out)?;
-                self.no_error(&x, a.span)?;
                 let y = self.eval(b, sc, out)?;
-                self.no_error(&y, b.span)?;
-                if *op == BinOp::Mul || *op == BinOp::Add {
-                    self.meter
-                        .check_memory(estimate_concat(&x, &y, *op))
-                        .map_err(|d| d.at(e.span))?;
-                }
-                // A string or list result is checked against the memory
-                // limit before it is built.
-                self.meter
-                    .check_memory(ops::result_size(*op, &x, &y))
-                    .map_err(|d| d.at(e.span))?;
-                ops::binary(*op, &x, &y).map_err(|err| op_err(err, e.span))
+                self.binary(*op, &x, &y, a.span, b.span, e.span)
             }
             ExprKind::And(a, b) => {
                 let x = self.eval(a, sc, out)?;
@@ -139,10 +140,20 @@ impl Runtime {
                 self.no_error(&left, first.span)?;
                 for (op, rhs) in rest {
                     let right = self.eval(rhs, sc, out)?;
-                    self.no_error(&right, rhs.span)?;
-                    let r = ops::compare_op(*op, &left, &right)
-                        .map_err(|err| op_err(err, first.span.to(rhs.span)))?;
-                    if !r.truthy() {
+                    let fast = match (&left, &right) {
+                        (Value::Int(x), Value::Int(y)) => ops::int_compare(*op, *x, *y),
+                        _ => None,
+                    };
+                    let holds = match fast {
+                        Some(holds) => holds,
+                        None => {
+                            self.no_error(&right, rhs.span)?;
+                            ops::compare_op(*op, &left, &right)
+                                .map_err(|err| op_err(err, first.span.to(rhs.span)))?
+                                .truthy()
+                        }
+                    };
+                    if !holds {
                         return Ok(Value::Bool(false));
                     }
                     left = right;
@@ -162,7 +173,7 @@ impl Runtime {
             }
             ExprKind::Call { callee, args, .. } => {
                 let f = self.eval(callee, sc, out)?;
-                if let ExprKind::Var(name) = &callee.kind {
+                if let ExprKind::Var(name, _) = &callee.kind {
                     self.not_the_builtin(name, &f, callee.span)?;
                 }
                 let (argv, kwargs) = self.eval_args(args, sc, out)?;
@@ -273,8 +284,8 @@ impl Runtime {
         Ok((argv, kwargs))
     }
 
-    pub(super) fn lookup(&self, name: &Name, span: Span, sc: &Scope) -> R<Value> {
-        if let Some(v) = sc.get(name) {
+    pub(super) fn lookup(&self, name: &Name, hint: &SlotHint, span: Span, sc: &Scope) -> R<Value> {
+        if let Some(v) = sc.find(name, hint) {
             return Ok(v.clone());
         }
         if let Some(b) = builtins::lookup(name) {
@@ -335,6 +346,32 @@ impl Runtime {
         Ok(Value::str(s))
     }
 
+    /// `x op y` for an arithmetic operator: two ints at once; otherwise a
+    /// string or list result is checked against the memory limit before
+    /// it is built.
+    #[inline]
+    pub(super) fn binary(
+        &self,
+        op: BinOp,
+        x: &Value,
+        y: &Value,
+        x_span: Span,
+        y_span: Span,
+        span: Span,
+    ) -> R<Value> {
+        if let (Value::Int(a), Value::Int(b)) = (x, y) {
+            if let Some(v) = ops::int_fast(op, *a, *b) {
+                return Ok(v);
+            }
+        }
+        self.no_error(x, x_span)?;
+        self.no_error(y, y_span)?;
+        self.meter
+            .check_memory(ops::result_size(op, x, y))
+            .map_err(|d| d.at(span))?;
+        ops::binary(op, x, y).map_err(|err| op_err(err, span))
+    }
+
     /// Fails when `v` is a failed sub-call used in an operation.
     #[inline]
     pub fn no_error(&self, v: &Value, span: Span) -> R<()> {
@@ -342,22 +379,6 @@ impl Runtime {
             Value::Error(e) => Err(error_value_used(e, span).into()),
             _ => Ok(()),
         }
-    }
-}
-
-pub(super) fn estimate_concat(a: &Value, b: &Value, op: BinOp) -> usize {
-    match (op, a, b) {
-        (BinOp::Add, Value::Str(x), Value::Str(y)) => x.byte_len() + y.byte_len(),
-        (BinOp::Add, Value::List(x), Value::List(y)) => (x.len() + y.len()) * 32,
-        (BinOp::Mul, Value::Str(s), Value::Int(n)) | (BinOp::Mul, Value::Int(n), Value::Str(s)) => {
-            s.byte_len().saturating_mul((*n).max(0) as usize)
-        }
-        (BinOp::Mul, Value::List(l), Value::Int(n))
-        | (BinOp::Mul, Value::Int(n), Value::List(l)) => l
-            .len()
-            .saturating_mul((*n).max(0) as usize)
-            .saturating_mul(32),
-        _ => 0,
     }
 }
 

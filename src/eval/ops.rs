@@ -73,6 +73,36 @@ pub fn result_size(op: BinOp, a: &Value, b: &Value) -> usize {
     }
 }
 
+/// `x op y` on two ints when it is an int and raises nothing: the common
+/// case of loop arithmetic, without the general dispatch. `None` leaves
+/// division, overflow and the errors to [`binary`].
+#[inline]
+pub fn int_fast(op: BinOp, x: i64, y: i64) -> Option<Value> {
+    let v = match op {
+        BinOp::Add => x.checked_add(y)?,
+        BinOp::Sub => x.checked_sub(y)?,
+        BinOp::Mul => x.checked_mul(y)?,
+        BinOp::Mod if y > 0 && x >= 0 => x % y,
+        BinOp::FloorDiv if y > 0 && x >= 0 => x / y,
+        _ => return None,
+    };
+    Some(Value::Int(v))
+}
+
+/// `x op y` for two ints; `None` for `in`, which [`compare_op`] rejects.
+#[inline]
+pub fn int_compare(op: CmpOp, x: i64, y: i64) -> Option<bool> {
+    Some(match op {
+        CmpOp::Eq => x == y,
+        CmpOp::Ne => x != y,
+        CmpOp::Lt => x < y,
+        CmpOp::Le => x <= y,
+        CmpOp::Gt => x > y,
+        CmpOp::Ge => x >= y,
+        CmpOp::In | CmpOp::NotIn => return None,
+    })
+}
+
 /// `a op b` for the arithmetic operators.
 pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult {
     use Value::*;

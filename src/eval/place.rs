@@ -72,7 +72,7 @@ impl Runtime {
                 PlaceStep::Field(n, s) => (Value::Str(Str::Owned(n.clone())), *s),
             });
         }
-        match sc.get_mut(&place.root) {
+        match sc.find_mut(&place.root, &place.root_hint) {
             Some(root) => set_path(root, &keys, f),
             None => Err(self.unknown_name(&place.root, place.root_span, sc).into()),
         }
@@ -81,9 +81,10 @@ impl Runtime {
 
 pub(super) fn expr_to_place(e: &Expr) -> Option<Place> {
     match &e.kind {
-        ExprKind::Var(n) => Some(Place {
+        ExprKind::Var(n, hint) => Some(Place {
             root: n.clone(),
             root_span: e.span,
+            root_hint: hint.clone(),
             path: Vec::new(),
         }),
         ExprKind::Index(x, i) => {

@@ -6,12 +6,49 @@
 //! argument (and `piped` set, for messages); `(a, b)` is a list literal;
 //! `x is None` is `x == null`. Every node carries a [`Span`].
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use super::span::Span;
 
 /// A variable, field or function name.
 pub type Name = Arc<str>;
+
+/// Where a name was last found when it was read or bound: a hint that
+/// turns the next lookup into an index instead of a hash. The variables
+/// check it before use (the same program may run against other variables,
+/// on several threads), so a stale hint only costs the hash.
+#[derive(Debug)]
+pub struct SlotHint(AtomicU32);
+
+impl SlotHint {
+    /// No hint yet.
+    pub const NONE: u32 = u32::MAX;
+
+    /// The hint ([`SlotHint::NONE`] if none).
+    #[inline]
+    pub fn get(&self) -> u32 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Remembers where the name was found.
+    #[inline]
+    pub fn set(&self, slot: u32) {
+        self.0.store(slot, Ordering::Relaxed);
+    }
+}
+
+impl Default for SlotHint {
+    fn default() -> SlotHint {
+        SlotHint(AtomicU32::new(SlotHint::NONE))
+    }
+}
+
+impl Clone for SlotHint {
+    fn clone(&self) -> SlotHint {
+        SlotHint(AtomicU32::new(self.get()))
+    }
+}
 
 /// A whole program: its statements in order.
 #[derive(Debug, Clone, Default)]
@@ -99,8 +136,8 @@ pub enum StmtKind {
 /// A binding target: a name, or a list of targets to destructure into.
 #[derive(Debug, Clone)]
 pub enum Pattern {
-    /// `x`.
-    Name(Name, Span),
+    /// `x` (with where it was last bound).
+    Name(Name, Span, SlotHint),
     /// `[a, b]`, `a, b` or `(a, b)`.
     List(Vec<Pattern>, Span),
 }
@@ -109,7 +146,7 @@ impl Pattern {
     /// Where the pattern is.
     pub fn span(&self) -> Span {
         match self {
-            Pattern::Name(_, s) | Pattern::List(_, s) => *s,
+            Pattern::Name(_, s, _) | Pattern::List(_, s) => *s,
         }
     }
 }
@@ -121,6 +158,8 @@ pub struct Place {
     pub root: Name,
     /// Where the variable name is.
     pub root_span: Span,
+    /// Where the variable was last found.
+    pub root_hint: SlotHint,
     /// Index and field steps, outermost first (`r[k].f` is `[Index(k), Field(f)]`).
     pub path: Vec<PlaceStep>,
 }
@@ -291,7 +330,7 @@ pub enum ExprKind {
     /// `f"..."`.
     FString(Vec<FStringPart>),
     /// A name.
-    Var(Name),
+    Var(Name, SlotHint),
     /// `[a, b]` or `(a, b)`.
     List(Vec<Expr>),
     /// `{k: v, ...}`.

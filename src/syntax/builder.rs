@@ -8,7 +8,7 @@
 //! found here are recorded as diagnostics and the node still gets built, so
 //! parsing goes on and reports everything in one pass.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -47,6 +47,9 @@ pub struct Builder<'src> {
     pub dropped_opens: Vec<usize>,
     /// `()` written where no lambda parameters follow (yet).
     units: HashSet<Span>,
+    /// Each name of the file, shared by all its uses, so the variables
+    /// recognise a name by its address before comparing its text.
+    names: HashMap<&'src str, Name>,
 }
 
 impl<'src> Builder<'src> {
@@ -59,7 +62,13 @@ impl<'src> Builder<'src> {
             errors: Vec::new(),
             dropped_opens: Vec::new(),
             units: HashSet::new(),
+            names: HashMap::new(),
         }
+    }
+
+    /// The shared [`Name`] for the identifier `n`.
+    pub fn name(&mut self, n: &'src str) -> Name {
+        self.names.entry(n).or_insert_with(|| Name::from(n)).clone()
     }
 
     /// The span `l..r` in this file.
@@ -173,7 +182,7 @@ impl<'src> Builder<'src> {
     pub fn lambda(&mut self, params: Expr, body: Expr, l: usize, r: usize) -> Expr {
         let span = params.span;
         let params = match params.kind {
-            ExprKind::Var(name) => vec![Pattern::Name(name, span)],
+            ExprKind::Var(name, hint) => vec![Pattern::Name(name, span, hint)],
             ExprKind::List(items)
                 if self.src.as_bytes().get(span.start as usize) == Some(&b'(') =>
             {
@@ -199,7 +208,7 @@ impl<'src> Builder<'src> {
     }
 
     fn lambda_param(&mut self, p: Expr) -> Pattern {
-        if matches!(p.kind, ExprKind::Var(_) | ExprKind::List(_)) {
+        if matches!(p.kind, ExprKind::Var(..) | ExprKind::List(_)) {
             self.pattern(p, "a lambda parameter")
         } else {
             self.error(
@@ -214,7 +223,7 @@ impl<'src> Builder<'src> {
     /// A binding target from an expression: a name or a list of targets.
     pub fn pattern(&mut self, e: Expr, role: &str) -> Pattern {
         match e.kind {
-            ExprKind::Var(name) => Pattern::Name(name, e.span),
+            ExprKind::Var(name, hint) => Pattern::Name(name, e.span, hint),
             ExprKind::List(items) => {
                 self.units.remove(&e.span);
                 Pattern::List(
@@ -360,7 +369,7 @@ impl<'src> Builder<'src> {
         for (key, value) in entries {
             let paren = self.parenthesised(&key);
             let key = match key.kind {
-                ExprKind::Var(name) => RecordKey::Fixed(name),
+                ExprKind::Var(name, _) => RecordKey::Fixed(name),
                 ExprKind::Str(s) => RecordKey::Fixed(s),
                 ExprKind::List(mut items) if items.len() == 1 && !paren => {
                     RecordKey::Computed(items.pop().expect("one item"))
@@ -429,7 +438,7 @@ impl<'src> Builder<'src> {
     /// `target = value`: a binding, or an update of part of a variable.
     pub fn assign(&mut self, target: Expr, value: Expr) -> StmtKind {
         match target.kind {
-            ExprKind::Var(_) | ExprKind::List(_) => StmtKind::Let {
+            ExprKind::Var(..) | ExprKind::List(_) => StmtKind::Let {
                 target: self.pattern(target, "assigned to"),
                 value,
             },
@@ -453,9 +462,10 @@ impl<'src> Builder<'src> {
     fn place(&mut self, e: Expr) -> Option<Place> {
         let span = e.span;
         match e.kind {
-            ExprKind::Var(root) => Some(Place {
+            ExprKind::Var(root, root_hint) => Some(Place {
                 root,
                 root_span: span,
+                root_hint,
                 path: Vec::new(),
             }),
             ExprKind::Index(x, i) => {
@@ -490,7 +500,7 @@ impl<'src> Builder<'src> {
     /// A `def`.
     pub fn def(
         &mut self,
-        name: &str,
+        name: &'src str,
         params: Vec<Param>,
         body: Vec<super::ast::Stmt>,
         l: usize,
@@ -524,7 +534,7 @@ impl<'src> Builder<'src> {
             self.error(span, msg, hint);
         }
         StmtKind::Def(Arc::new(FnDef {
-            name: name.into(),
+            name: self.name(name),
             params,
             body,
             span: self.span(l, r),
@@ -546,7 +556,7 @@ pub fn describe(kind: &ExprKind) -> &'static str {
         ExprKind::Int(_) | ExprKind::Float(_) => "a number",
         ExprKind::Str(_) | ExprKind::FString(_) => "a string",
         ExprKind::Regex(_) => "a regex",
-        ExprKind::Var(_) => "a name",
+        ExprKind::Var(..) => "a name",
         ExprKind::List(_) | ExprKind::ListComp { .. } => "a list",
         ExprKind::Record(_) | ExprKind::RecordComp { .. } => "a record",
         ExprKind::Unary(..)

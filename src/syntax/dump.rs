@@ -73,7 +73,7 @@ fn block(b: &[Stmt]) -> String {
 
 fn pattern(p: &Pattern) -> String {
     match p {
-        Pattern::Name(n, _) => n.to_string(),
+        Pattern::Name(n, ..) => n.to_string(),
         Pattern::List(ps, _) => {
             format!("[{}]", ps.iter().map(pattern).collect::<Vec<_>>().join(" "))
         }
@@ -173,7 +173,7 @@ pub fn expr(e: &Expr) -> String {
             out.push(')');
             out
         }
-        ExprKind::Var(n) => n.to_string(),
+        ExprKind::Var(n, _) => n.to_string(),
         ExprKind::List(xs) => format!("[{}]", xs.iter().map(expr).collect::<Vec<_>>().join(" ")),
         ExprKind::Record(entries) => {
             let items: Vec<String> = entries
