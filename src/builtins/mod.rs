@@ -219,6 +219,25 @@ pub fn lookup(name: &str) -> Option<BuiltinRef> {
     registry().by_name.get(name).map(|e| BuiltinRef(e))
 }
 
+/// The builtin called `name` (or an alias) and its position in declaration
+/// order, for [`at`].
+pub fn lookup_indexed(name: &str) -> Option<(u32, BuiltinRef)> {
+    let b = lookup(name)?;
+    let i = registry()
+        .entries
+        .iter()
+        .position(|e| std::ptr::eq(*e, b.0))?;
+    Some((i as u32, b))
+}
+
+/// The builtin at position `index` in declaration order.
+pub fn at(index: u32) -> Option<BuiltinRef> {
+    registry()
+        .entries
+        .get(index as usize)
+        .map(|e| BuiltinRef(e))
+}
+
 /// All builtin names (no aliases), in declaration order.
 pub fn names() -> impl Iterator<Item = &'static str> {
     registry().entries.iter().map(|e| e.name)

@@ -14,7 +14,12 @@ use super::value::Value;
 
 /// A [`SlotHint`] with this bit set points into the globals; without it,
 /// into the locals of a call.
-const GLOBAL: u32 = 1 << 31;
+pub const GLOBAL: u32 = 1 << 31;
+
+/// A [`SlotHint`] with this bit set (and not [`GLOBAL`]) names a builtin,
+/// by its position (a name's builtin never changes; whether a variable
+/// hides it does).
+pub const BUILTIN: u32 = 1 << 30;
 
 /// Whether `a` and `b` are the same name (the same string, shared or not).
 #[inline]
@@ -29,6 +34,8 @@ fn same(a: &Name, b: &str) -> bool {
 pub struct Globals {
     index: HashMap<Name, u32, foldhash::fast::FixedState>,
     slots: Vec<(Name, Value)>,
+    /// Whether some variable has a builtin's name.
+    hides_builtins: bool,
 }
 
 impl Globals {
@@ -78,6 +85,7 @@ impl Globals {
             None => {
                 let i = self.slots.len() as u32;
                 hint.set(i | GLOBAL);
+                self.hides_builtins |= crate::builtins::lookup(&name).is_some();
                 self.index.insert(name.clone(), i);
                 self.slots.push((name, value));
             }
@@ -195,6 +203,17 @@ impl Scope<'_> {
     #[inline]
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.find(name, &SlotHint::default())
+    }
+
+    /// Whether `name`, a builtin's name, may be a variable here.
+    #[inline]
+    pub fn may_hide(&self, name: &str) -> bool {
+        match self {
+            Scope::Top(g) => g.hides_builtins,
+            Scope::Local { globals, locals } => {
+                globals.hides_builtins || locals.vars.iter().any(|(n, _)| same(n, name))
+            }
+        }
     }
 
     /// The value of `name`, locals first, found through `hint`.

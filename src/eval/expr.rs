@@ -11,7 +11,7 @@ use crate::syntax::ast::*;
 use crate::syntax::span::Span;
 
 use super::call::CallArgs;
-use super::env::{visible_names, Scope};
+use super::env::{visible_names, Scope, BUILTIN, GLOBAL};
 use super::errors::*;
 use super::flow::{Flow, R};
 use super::interp::Runtime;
@@ -285,10 +285,17 @@ impl Runtime {
     }
 
     pub(super) fn lookup(&self, name: &Name, hint: &SlotHint, span: Span, sc: &Scope) -> R<Value> {
+        let h = hint.get();
+        if h & (BUILTIN | GLOBAL) == BUILTIN && !sc.may_hide(name) {
+            if let Some(b) = builtins::at(h & !BUILTIN) {
+                return Ok(Value::Func(Func::Builtin(b)));
+            }
+        }
         if let Some(v) = sc.find(name, hint) {
             return Ok(v.clone());
         }
-        if let Some(b) = builtins::lookup(name) {
+        if let Some((i, b)) = builtins::lookup_indexed(name) {
+            hint.set(i | BUILTIN);
             return Ok(Value::Func(Func::Builtin(b)));
         }
         Err(self.unknown_name(name, span, sc).into())

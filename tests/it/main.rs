@@ -38,6 +38,8 @@ mod mcp;
 mod model_calls;
 /// Programs models wrote from the reference alone pass `check`.
 mod model_written;
+/// Names found through slot hints: locals, globals, hidden builtins.
+mod names;
 /// Root-model conversations read their prefix from the providers' prompt caches.
 mod prompt_cache;
 /// The language's forms give what Python computes on the same context.
