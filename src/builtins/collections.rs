@@ -390,10 +390,10 @@ fn get(cx: &mut CallCx, a: &Args) -> R<Value> {
 
 fn record(cx: &mut CallCx, a: &Args) -> R<Value> {
     match a.raw(0) {
-        None | Some(Value::Null) => Ok(Value::record(Record::new())),
+        None | Some(Value::Null) => Ok(Value::record(Record::default())),
         Some(Value::Record(r)) => Ok(Value::Record(r.clone())),
         Some(Value::List(l)) => {
-            let mut m = Record::with_capacity(l.len());
+            let mut m = Record::with_capacity_and_hasher(l.len(), Default::default());
             for p in l.iter() {
                 let pair = match &p {
                     Value::List(kv) if kv.len() == 2 => kv.to_vec(),
@@ -422,7 +422,7 @@ fn record(cx: &mut CallCx, a: &Args) -> R<Value> {
 }
 
 fn merge(cx: &mut CallCx, a: &Args) -> R<Value> {
-    let mut m = Record::new();
+    let mut m = Record::default();
     for (i, v) in a.rest().iter().enumerate() {
         match v {
             Value::Record(r) => {

@@ -273,7 +273,7 @@ fn group_by(cx: &mut CallCx, a: &Args) -> R<Value> {
     let keys = key_values(cx, &xs, &f)?;
     let items = xs.to_vec();
     let mut groups: Vec<Vec<Value>> = Vec::new();
-    let mut r = Record::new();
+    let mut r = Record::default();
     tally(
         &mut r,
         &keys,
@@ -295,7 +295,7 @@ fn count_by(cx: &mut CallCx, a: &Args) -> R<Value> {
     let xs = cx.iterable(a, 0)?;
     let f = cx.func(a, 1)?;
     let keys = key_values(cx, &xs, &f)?;
-    let mut r = Record::new();
+    let mut r = Record::default();
     tally(
         &mut r,
         &keys,

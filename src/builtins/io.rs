@@ -111,7 +111,7 @@ pub fn describe(v: &Value) -> String {
 }
 
 fn vars(cx: &mut CallCx, _: &Args) -> R<Value> {
-    let mut r = Record::new();
+    let mut r = Record::default();
     for (name, v) in cx.globals.sorted() {
         if matches!(v, Value::Func(crate::eval::value::Func::Def(d)) if d.def.span.file == crate::stdlib::FILE)
         {

@@ -84,7 +84,7 @@ impl Runtime {
             // The common call: every parameter given by position.
             let mut locals = Locals::with_capacity(args.len() + 2);
             for (p, v) in def.params.iter().zip(args) {
-                locals.set(p.name.clone(), v);
+                locals.push_param(p.name.clone(), v);
             }
             return self.run_body(def, Scope::Local { globals, locals }, out);
         }
@@ -158,6 +158,37 @@ impl Runtime {
             sc.set(p.name.clone(), v);
         }
         self.run_body(def, sc, out)
+    }
+
+    /// Calls `d` with every argument given by position in `args`, when it
+    /// closes over nothing and takes that many: the arguments are evaluated
+    /// straight into the call's locals. `None` for any other call.
+    pub(super) fn call_def_direct(
+        &self,
+        d: &DefValue,
+        args: &[Arg],
+        sc: &Scope,
+        out: &mut dyn Write,
+        span: Span,
+    ) -> Option<R<Value>> {
+        let def = &d.def;
+        if d.captured.is_some()
+            || args.len() != def.params.len()
+            || args.iter().any(|a| a.name.is_some())
+        {
+            return None;
+        }
+        let mut locals = Locals::with_capacity(args.len() + 2);
+        for (p, a) in def.params.iter().zip(args) {
+            match self.eval(&a.value, sc, out) {
+                Ok(v) => locals.push_param(p.name.clone(), v),
+                Err(flow) => return Some(Err(flow)),
+            }
+        }
+        let globals = sc.globals();
+        Some(super::depth::enter(true, span, || {
+            self.run_body(def, Scope::Local { globals, locals }, out)
+        }))
     }
 
     /// Runs a `def`'s body in its call's scope; its value is what it returns.

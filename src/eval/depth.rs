@@ -50,6 +50,46 @@ impl Drop for Level {
     }
 }
 
+/// Enters one level of expression nesting at `span`, as [`enter`] does for
+/// an expression that is not a call, with the limit and the stack checked
+/// only every [`GROW_EVERY`] levels (so the run stops within that many
+/// levels past [`MAX_DEPTH`]): the common case is two thread-local updates.
+#[inline(always)]
+pub fn nest<T, E: From<Diagnostic>>(span: Span, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    let e = DEPTH.with(|d| {
+        let (e, c) = d.get();
+        d.set((e + 1, c));
+        e + 1
+    });
+    let _level = Level { call: false };
+    if e % GROW_EVERY == 0 {
+        return grown(e, span, f);
+    }
+    f()
+}
+
+/// The every-[`GROW_EVERY`]-levels part of [`nest`]: the limit, and a new
+/// stack segment when little is left.
+#[inline(never)]
+fn grown<T, E: From<Diagnostic>>(
+    e: usize,
+    span: Span,
+    f: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
+    if e > MAX_DEPTH {
+        return Err(too_deep(span).into());
+    }
+    stacker::maybe_grow(RED_ZONE, SEGMENT, f)
+}
+
+fn too_deep(span: Span) -> Diagnostic {
+    limit(format!(
+        "expressions nested deeper than {MAX_DEPTH} (counting those of the calls in progress)"
+    ))
+    .at(span)
+    .hint("recurse less deeply (use a loop), or split deeply nested expressions with intermediate variables")
+}
+
 /// Enters one level of expression nesting (a call when `call`) at `span`,
 /// or fails past the limit. Runs `f` inside the level, on a grown stack if
 /// needed.
@@ -72,12 +112,7 @@ pub fn enter<T, E: From<Diagnostic>>(
             .into());
     }
     if e > MAX_DEPTH {
-        return Err(limit(format!(
-            "expressions nested deeper than {MAX_DEPTH} (counting those of the calls in progress)"
-        ))
-        .at(span)
-        .hint("recurse less deeply (use a loop), or split deeply nested expressions with intermediate variables")
-        .into());
+        return Err(too_deep(span).into());
     }
     if call || e % GROW_EVERY == 0 {
         stacker::maybe_grow(RED_ZONE, SEGMENT, f)

@@ -52,7 +52,7 @@ impl Globals {
     }
 
     /// The slot of `name`, trying `hint` first and remembering it there.
-    #[inline]
+    #[inline(always)]
     fn slot(&self, name: &str, hint: &SlotHint) -> Option<usize> {
         let h = hint.get();
         if h & GLOBAL != 0 {
@@ -61,13 +61,19 @@ impl Globals {
                 return Some(i);
             }
         }
+        self.search(name, hint)
+    }
+
+    /// [`Self::slot`] when the hint does not point at `name`.
+    #[inline(never)]
+    fn search(&self, name: &str, hint: &SlotHint) -> Option<usize> {
         let i = *self.index.get(name)?;
         hint.set(i | GLOBAL);
         Some(i as usize)
     }
 
     /// The value of `name`, found through `hint`.
-    #[inline]
+    #[inline(always)]
     pub fn find(&self, name: &str, hint: &SlotHint) -> Option<&Value> {
         self.slot(name, hint).map(|i| &self.slots[i].1)
     }
@@ -137,7 +143,7 @@ impl Locals {
     }
 
     /// The slot of `name`, trying `hint` first and remembering it there.
-    #[inline]
+    #[inline(always)]
     fn slot(&self, name: &str, hint: &SlotHint) -> Option<usize> {
         let h = hint.get();
         if h & GLOBAL == 0 {
@@ -146,13 +152,19 @@ impl Locals {
                 return Some(i);
             }
         }
+        self.search(name, hint)
+    }
+
+    /// [`Self::slot`] when the hint does not point at `name`.
+    #[inline(never)]
+    fn search(&self, name: &str, hint: &SlotHint) -> Option<usize> {
         let i = self.vars.iter().rposition(|(n, _)| same(n, name))?;
         hint.set(i as u32);
         Some(i)
     }
 
     /// The value of `name`, found through `hint`.
-    #[inline]
+    #[inline(always)]
     pub fn find(&self, name: &str, hint: &SlotHint) -> Option<&Value> {
         self.slot(name, hint).map(|i| &self.vars[i].1)
     }
@@ -165,6 +177,13 @@ impl Locals {
     /// Binds `name` (rebinding replaces).
     pub fn set(&mut self, name: Name, value: Value) {
         self.bind(name, &SlotHint::default(), value);
+    }
+
+    /// Binds a call's next parameter. Reads search from the last binding
+    /// back, so a name given twice reads as the later one, as with [`set`](Self::set).
+    #[inline]
+    pub fn push_param(&mut self, name: Name, value: Value) {
+        self.vars.push((name, value));
     }
 
     /// Binds `name` (rebinding replaces), found through `hint`.
@@ -217,7 +236,7 @@ impl Scope<'_> {
     }
 
     /// The value of `name`, locals first, found through `hint`.
-    #[inline]
+    #[inline(always)]
     pub fn find(&self, name: &str, hint: &SlotHint) -> Option<&Value> {
         match self {
             Scope::Top(g) => g.find(name, hint),

@@ -33,7 +33,7 @@ impl Runtime {
             ExprKind::Float(f) => Ok(Value::Float(*f)),
             _ => {
                 self.meter.tick().map_err(|d| d.at(e.span))?;
-                super::depth::enter(false, e.span, || self.eval_here(e, sc, out))
+                super::depth::nest(e.span, || self.eval_here(e, sc, out))
             }
         }
     }
@@ -59,7 +59,7 @@ impl Runtime {
                 Ok(Value::list(v))
             }
             ExprKind::Record(entries) => {
-                let mut r = Record::with_capacity(entries.len());
+                let mut r = Record::with_capacity_and_hasher(entries.len(), Default::default());
                 for (k, v) in entries {
                     let key = match k {
                         RecordKey::Fixed(n) => Key::Str(n.clone()),
@@ -86,7 +86,7 @@ impl Runtime {
                 value,
                 clauses,
             } => {
-                let mut r = Record::new();
+                let mut r = Record::default();
                 let mut local = self.comp_scope(sc);
                 self.comprehend(clauses, &mut local, out, &mut |me, s, o| {
                     let kv = me.eval(key, s, o)?;
@@ -118,7 +118,16 @@ impl Runtime {
             ExprKind::Binary(op, a, b) => {
                 let x = self.eval(a, sc, out)?;
                 let y = self.eval(b, sc, out)?;
-                self.binary(*op, &x, &y, a.span, b.span, e.span)
+                // Two ints are taken apart by value: nothing is left to drop.
+                match (x, y) {
+                    (Value::Int(p), Value::Int(q)) => match ops::int_fast(*op, p, q) {
+                        Some(v) => Ok(v),
+                        None => {
+                            self.binary(*op, &Value::Int(p), &Value::Int(q), a.span, b.span, e.span)
+                        }
+                    },
+                    (x, y) => self.binary(*op, &x, &y, a.span, b.span, e.span),
+                }
             }
             ExprKind::And(a, b) => {
                 let x = self.eval(a, sc, out)?;
@@ -138,6 +147,18 @@ impl Runtime {
             ExprKind::Compare(first, rest) => {
                 let mut left = self.eval(first, sc, out)?;
                 self.no_error(&left, first.span)?;
+                if let [(op, rhs)] = rest.as_slice() {
+                    // One comparison of two ints (a loop's test), without drops.
+                    let right = self.eval(rhs, sc, out)?;
+                    return match (left, right) {
+                        (Value::Int(x), Value::Int(y))
+                            if !matches!(op, CmpOp::In | CmpOp::NotIn) =>
+                        {
+                            Ok(Value::Bool(ops::int_compare(*op, x, y) == Some(true)))
+                        }
+                        (l, r) => self.compare(*op, &l, &r, first, rhs),
+                    };
+                }
                 for (op, rhs) in rest {
                     let right = self.eval(rhs, sc, out)?;
                     let fast = match (&left, &right) {
@@ -146,12 +167,7 @@ impl Runtime {
                     };
                     let holds = match fast {
                         Some(holds) => holds,
-                        None => {
-                            self.no_error(&right, rhs.span)?;
-                            ops::compare_op(*op, &left, &right)
-                                .map_err(|err| op_err(err, first.span.to(rhs.span)))?
-                                .truthy()
-                        }
+                        None => self.compare(*op, &left, &right, first, rhs)?.truthy(),
                     };
                     if !holds {
                         return Ok(Value::Bool(false));
@@ -175,6 +191,11 @@ impl Runtime {
                 let f = self.eval(callee, sc, out)?;
                 if let ExprKind::Var(name, _) = &callee.kind {
                     self.not_the_builtin(name, &f, callee.span)?;
+                }
+                if let Value::Func(Func::Def(d)) = &f {
+                    if let Some(result) = self.call_def_direct(d, args, sc, out, e.span) {
+                        return result;
+                    }
                 }
                 let (argv, kwargs) = self.eval_args(args, sc, out)?;
                 self.call_value(&f, argv, kwargs, sc, out, e.span, callee.span)
@@ -284,7 +305,38 @@ impl Runtime {
         Ok((argv, kwargs))
     }
 
+    /// `left op right` of a comparison whose operands are `first`..`rhs`.
+    fn compare(
+        &self,
+        op: CmpOp,
+        left: &Value,
+        right: &Value,
+        first: &Expr,
+        rhs: &Expr,
+    ) -> R<Value> {
+        self.no_error(left, first.span)?;
+        self.no_error(right, rhs.span)?;
+        ops::compare_op(op, left, right).map_err(|err| op_err(err, first.span.to(rhs.span)))
+    }
+
+    /// The value of a name: a variable found through its hint (the common
+    /// case, inlined where names are read), else [`Self::lookup_slow`].
+    #[inline(always)]
     pub(super) fn lookup(&self, name: &Name, hint: &SlotHint, span: Span, sc: &Scope) -> R<Value> {
+        if hint.get() & BUILTIN == 0 {
+            if let Some(v) = sc.find(name, hint) {
+                return Ok(match v {
+                    Value::Int(i) => Value::Int(*i),
+                    other => other.clone(),
+                });
+            }
+        }
+        self.lookup_slow(name, hint, span, sc)
+    }
+
+    /// [`Self::lookup`] of a builtin, or of a name whose hint is stale.
+    #[inline(never)]
+    fn lookup_slow(&self, name: &Name, hint: &SlotHint, span: Span, sc: &Scope) -> R<Value> {
         let h = hint.get();
         if h & (BUILTIN | GLOBAL) == BUILTIN && !sc.may_hide(name) {
             if let Some(b) = builtins::at(h & !BUILTIN) {

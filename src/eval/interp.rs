@@ -101,7 +101,7 @@ impl Runtime {
             .docs
             .iter()
             .map(|d| {
-                let mut r = Record::new();
+                let mut r = Record::default();
                 r.insert(Key::Str(Arc::from("name")), Value::str(d.name.clone()));
                 r.insert(
                     Key::Str(Arc::from("text")),

@@ -264,7 +264,7 @@ pub fn from_json(j: &Json) -> Value {
         Json::String(s) => Value::Str(Str::from_str_ref(s)),
         Json::Array(a) => Value::list(a.iter().map(from_json).collect()),
         Json::Object(o) => {
-            let mut r = Record::with_capacity(o.len());
+            let mut r = Record::with_capacity_and_hasher(o.len(), Default::default());
             for (k, v) in o {
                 r.insert(Key::Str(Arc::from(k.as_str())), from_json(v));
             }

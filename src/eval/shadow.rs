@@ -23,8 +23,18 @@ impl Runtime {
 
     /// Fails when `name`, a builtin's name, holds a value that is not a
     /// function where it is called.
+    #[inline(always)]
     pub(super) fn not_the_builtin(&self, name: &str, f: &Value, span: Span) -> R<()> {
-        if matches!(f, Value::Func(_) | Value::Error(_)) || builtins::lookup(name).is_none() {
+        if matches!(f, Value::Func(_) | Value::Error(_)) {
+            return Ok(());
+        }
+        self.shadowed_builtin(name, f, span)
+    }
+
+    /// [`Self::not_the_builtin`] for a value that is not a function.
+    #[inline(never)]
+    fn shadowed_builtin(&self, name: &str, f: &Value, span: Span) -> R<()> {
+        if builtins::lookup(name).is_none() {
             return Ok(());
         }
         let sites = self.shadows.lock().unwrap_or_else(|e| e.into_inner());

@@ -524,8 +524,10 @@ impl fmt::Display for Key {
     }
 }
 
-/// The map inside a record.
-pub type Record = IndexMap<Key, Value>;
+/// The map inside a record: in insertion order, hashed with foldhash
+/// (seeded at random per process, so keys taken from a document cannot be
+/// chosen to collide).
+pub type Record = IndexMap<Key, Value, foldhash::fast::RandomState>;
 
 /// One search hit.
 pub struct MatchValue {
