@@ -53,7 +53,9 @@ impl Runtime {
         out: &mut dyn Write,
         span: Span,
     ) -> R<Value> {
-        super::depth::enter(true, span, || match f {
+        match f {
+            // A builtin is no level of its own: the functions it calls back
+            // (`map`'s, `sort`'s key) each enter theirs.
             Func::Builtin(b) => {
                 let mut cx = CallCx {
                     rt: self,
@@ -65,9 +67,13 @@ impl Runtime {
                 };
                 builtins::invoke(*b, &mut cx, args, kwargs)
             }
-            Func::Def(d) => self.call_def(d, args, kwargs, globals, out, span),
-            Func::Lambda(l) => self.call_lambda(l, args, kwargs, globals, out, span),
-        })
+            Func::Def(d) => super::depth::enter(true, span, || {
+                self.call_def(d, args, kwargs, globals, out, span)
+            }),
+            Func::Lambda(l) => super::depth::enter(true, span, || {
+                self.call_lambda(l, args, kwargs, globals, out, span)
+            }),
+        }
     }
 
     pub(super) fn call_def(

@@ -1,6 +1,7 @@
 //! The depth guard: how deeply evaluation nests on the current thread.
 //!
-//! Every expression evaluated and every function called enters one level;
+//! Every expression evaluated and every `def` or lambda called enters one
+//! level (a builtin is not a level: what it calls back enters its own);
 //! past [`MAX_DEPTH`] nested expressions or [`MAX_CALL_DEPTH`] nested calls
 //! the run stops with a limit error. The levels bound the native stack a
 //! program can use, and every few levels the stack is grown in segments

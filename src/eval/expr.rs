@@ -323,26 +323,26 @@ impl Runtime {
     /// case, inlined where names are read), else [`Self::lookup_slow`].
     #[inline(always)]
     pub(super) fn lookup(&self, name: &Name, hint: &SlotHint, span: Span, sc: &Scope) -> R<Value> {
-        if hint.get() & BUILTIN == 0 {
+        let h = hint.get();
+        if h & BUILTIN == 0 {
             if let Some(v) = sc.find(name, hint) {
                 return Ok(match v {
                     Value::Int(i) => Value::Int(*i),
                     other => other.clone(),
                 });
             }
-        }
-        self.lookup_slow(name, hint, span, sc)
-    }
-
-    /// [`Self::lookup`] of a builtin, or of a name whose hint is stale.
-    #[inline(never)]
-    fn lookup_slow(&self, name: &Name, hint: &SlotHint, span: Span, sc: &Scope) -> R<Value> {
-        let h = hint.get();
-        if h & (BUILTIN | GLOBAL) == BUILTIN && !sc.may_hide(name) {
+        } else if h & GLOBAL == 0 && !sc.may_hide(name) {
             if let Some(b) = builtins::at(h & !BUILTIN) {
                 return Ok(Value::Func(Func::Builtin(b)));
             }
         }
+        self.lookup_slow(name, hint, span, sc)
+    }
+
+    /// [`Self::lookup`] of a name not yet seen, hidden, or whose hint is
+    /// stale.
+    #[inline(never)]
+    fn lookup_slow(&self, name: &Name, hint: &SlotHint, span: Span, sc: &Scope) -> R<Value> {
         if let Some(v) = sc.find(name, hint) {
             return Ok(v.clone());
         }
