@@ -41,6 +41,12 @@ impl Runtime {
                 let op = *op;
                 let span = stmt.span;
                 self.update_place(place, sc, out, |slot| {
+                    if let (Value::Int(a), Value::Int(b)) = (&*slot, &rhs) {
+                        if let Some(v) = super::ops::int_fast(op, *a, *b) {
+                            *slot = v;
+                            return Ok(());
+                        }
+                    }
                     *slot = self.binary(op, slot, &rhs, span, value.span, span)?;
                     Ok(())
                 })

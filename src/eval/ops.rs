@@ -76,7 +76,7 @@ pub fn result_size(op: BinOp, a: &Value, b: &Value) -> usize {
 /// `x op y` on two ints when it is an int and raises nothing: the common
 /// case of loop arithmetic, without the general dispatch. `None` leaves
 /// division, overflow and the errors to [`binary`].
-#[inline]
+#[inline(always)]
 pub fn int_fast(op: BinOp, x: i64, y: i64) -> Option<Value> {
     let v = match op {
         BinOp::Add => x.checked_add(y)?,
