@@ -12,6 +12,8 @@
 //! - [`config`]: settings and where they come from (env, `rlmq.toml`);
 //! - [`models`]: known prices, windows and tokenizers;
 //! - [`tokens`]: counting before sending;
+//! - [`counter`]: the byte-pair counter under it;
+//! - [`known_counts`]: counts kept from a `map`'s pre-check for its calls;
 //! - [`budget`]: shared limits, checked before every call;
 //! - [`usage`]: per-call and total spend;
 //! - [`wire`]: OpenAI-compatible and Anthropic request/reply shapes;
@@ -28,9 +30,11 @@
 pub mod budget;
 pub mod cache;
 pub mod config;
+pub mod counter;
 pub mod error;
 pub mod http;
 pub mod json_reply;
+pub mod known_counts;
 pub mod mock;
 pub mod models;
 pub mod progress;

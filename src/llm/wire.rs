@@ -19,8 +19,9 @@
 //! (written for the next turn). Both report the cached part of the input in
 //! their usage, which [`parse_reply`] reads.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
 
 use super::config::{ApiKey, Provider};
 
@@ -73,59 +74,149 @@ pub fn url(provider: Provider, base: &str) -> String {
     }
 }
 
-/// The JSON body.
-pub fn body(provider: Provider, base: &str, r: Request<'_>) -> Value {
-    let mut messages: Vec<Value> = r
-        .history
-        .iter()
-        .map(|m| json!({"role": m.role, "content": m.content}))
-        .collect();
-    messages.push(json!({"role": "user", "content": r.message}));
-    match provider {
-        Provider::OpenAi => {
-            let limit_field = if is_openai_host(base) {
-                "max_completion_tokens"
-            } else {
-                "max_tokens"
-            };
-            messages.insert(0, json!({"role": "system", "content": r.system}));
-            json!({
-                "model": r.model,
-                "messages": messages,
-                limit_field: r.max_tokens,
-            })
-        }
-        Provider::Anthropic if r.cache => {
-            let marked = |text: &str| json!([{"type": "text", "text": text, "cache_control": {"type": "ephemeral"}}]);
-            let users: Vec<usize> = messages
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| m["role"] == "user")
-                .map(|(i, _)| i)
-                .rev()
-                .take(2)
-                .collect();
-            for i in users {
-                let text = messages[i]["content"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                messages[i]["content"] = marked(&text);
+/// The JSON body, serialized straight from the borrowed texts into the
+/// request's bytes (one pass over each text, escaping as it copies).
+pub fn body(provider: Provider, base: &str, r: Request<'_>) -> Vec<u8> {
+    let texts: usize =
+        r.history.iter().map(|m| m.content.len()).sum::<usize>() + r.system.len() + r.message.len();
+    // Room for the texts, a little escaping and the framing.
+    let mut out = Vec::with_capacity(texts + texts / 64 + 256 + 64 * r.history.len());
+    let body = Body {
+        provider,
+        openai_host: provider == Provider::OpenAi && is_openai_host(base),
+        r,
+    };
+    // Serializing strings and integers into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut out, &body);
+    out
+}
+
+/// A request body as [`body`] writes it.
+struct Body<'a> {
+    provider: Provider,
+    openai_host: bool,
+    r: Request<'a>,
+}
+
+impl Serialize for Body<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = &self.r;
+        let mut map = s.serialize_map(Some(4))?;
+        map.serialize_entry("model", r.model)?;
+        match self.provider {
+            Provider::OpenAi => {
+                let limit_field = match self.openai_host {
+                    true => "max_completion_tokens",
+                    false => "max_tokens",
+                };
+                map.serialize_entry("messages", &Messages { r, system: true })?;
+                map.serialize_entry(limit_field, &r.max_tokens)?;
             }
-            json!({
-                "model": r.model,
-                "max_tokens": r.max_tokens,
-                "system": marked(r.system),
-                "messages": messages,
-            })
+            Provider::Anthropic => {
+                map.serialize_entry("max_tokens", &r.max_tokens)?;
+                let system = Content {
+                    text: r.system,
+                    marked: r.cache,
+                };
+                map.serialize_entry("system", &system)?;
+                map.serialize_entry("messages", &Messages { r, system: false })?;
+            }
         }
-        Provider::Anthropic => json!({
-            "model": r.model,
-            "max_tokens": r.max_tokens,
-            "system": r.system,
-            "messages": messages,
-        }),
+        map.end()
     }
+}
+
+/// The `messages` array: the system prompt first when `system` (OpenAI),
+/// then the history and the last user message. With [`Request::cache`] on
+/// Anthropic, the last two user messages are marked as cache breakpoints.
+struct Messages<'a, 'r> {
+    r: &'r Request<'a>,
+    system: bool,
+}
+
+impl Serialize for Messages<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.r;
+        let all = r
+            .history
+            .iter()
+            .map(|m| (m.role, m.content.as_str()))
+            .chain(std::iter::once((Role::User, r.message)));
+        // Anthropic breakpoints: the last two user messages.
+        let users = all.clone().filter(|(role, _)| *role == Role::User).count();
+        let mark = self.r.cache && !self.system;
+        let mut seq = s.serialize_seq(None)?;
+        if self.system {
+            seq.serialize_element(&Message {
+                role: "system",
+                content: Content {
+                    text: r.system,
+                    marked: false,
+                },
+            })?;
+        }
+        let mut user = 0;
+        for (role, text) in all {
+            if role == Role::User {
+                user += 1;
+            }
+            let role = match role {
+                Role::User => "user",
+                Role::Assistant => "assistant",
+            };
+            let marked = mark && role == "user" && user + 2 > users;
+            seq.serialize_element(&Message {
+                role,
+                content: Content { text, marked },
+            })?;
+        }
+        seq.end()
+    }
+}
+
+/// One message of the `messages` array.
+#[derive(Serialize)]
+struct Message<'a> {
+    role: &'a str,
+    content: Content<'a>,
+}
+
+/// A text: a plain string, or (`marked`) one text block marked as an
+/// Anthropic prompt-cache breakpoint.
+struct Content<'a> {
+    text: &'a str,
+    marked: bool,
+}
+
+impl Serialize for Content<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if !self.marked {
+            return s.serialize_str(self.text);
+        }
+        let mut seq = s.serialize_seq(Some(1))?;
+        seq.serialize_element(&Block {
+            kind: "text",
+            text: self.text,
+            cache_control: Breakpoint { kind: "ephemeral" },
+        })?;
+        seq.end()
+    }
+}
+
+/// A text block of a marked [`Content`].
+#[derive(Serialize)]
+struct Block<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    text: &'a str,
+    cache_control: Breakpoint,
+}
+
+/// The `cache_control` of a [`Block`].
+#[derive(Serialize)]
+struct Breakpoint {
+    #[serde(rename = "type")]
+    kind: &'static str,
 }
 
 fn is_openai_host(base: &str) -> bool {
@@ -254,6 +345,12 @@ pub fn error_message(body: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// The body as a JSON value.
+    fn body(provider: Provider, base: &str, r: Request<'_>) -> Value {
+        serde_json::from_slice(&super::body(provider, base, r)).unwrap()
+    }
 
     fn req() -> Request<'static> {
         Request {
@@ -332,7 +429,7 @@ mod tests {
             role: Role::User,
             content: "q".into(),
         }];
-        let one = body(
+        let one = String::from_utf8(super::body(
             Provider::OpenAi,
             "http://127.0.0.1:1/v1",
             Request {
@@ -341,13 +438,13 @@ mod tests {
                 cache: true,
                 ..req()
             },
-        )
-        .to_string();
+        ))
+        .unwrap();
         history.push(ChatMessage {
             role: Role::Assistant,
             content: "a".into(),
         });
-        let two = body(
+        let two = String::from_utf8(super::body(
             Provider::OpenAi,
             "http://127.0.0.1:1/v1",
             Request {
@@ -356,10 +453,61 @@ mod tests {
                 cache: true,
                 ..req()
             },
-        )
-        .to_string();
+        ))
+        .unwrap();
         let cut = one.find(r#"}],"max_tokens""#).unwrap() + 1;
         assert!(two.starts_with(&one[..cut]), "{one}\n{two}");
+    }
+
+    #[test]
+    fn bodies_are_compact_json_in_a_fixed_key_order() {
+        let history = [
+            ChatMessage {
+                role: Role::User,
+                content: "q \"1\"\n".into(),
+            },
+            ChatMessage {
+                role: Role::Assistant,
+                content: "a\u{1}é".into(),
+            },
+        ];
+        let r = Request {
+            history: &history,
+            message: "tab\there \\ 🎉",
+            ..req()
+        };
+        let text = |p, base, r| String::from_utf8(super::body(p, base, r)).unwrap();
+        let want = json!({
+            "model": "m",
+            "messages": [
+                {"role": "system", "content": "sys"},
+                {"role": "user", "content": "q \"1\"\n"},
+                {"role": "assistant", "content": "a\u{1}é"},
+                {"role": "user", "content": "tab\there \\ 🎉"},
+            ],
+            "max_tokens": 10,
+        });
+        assert_eq!(
+            text(Provider::OpenAi, "http://127.0.0.1:1/v1", r),
+            want.to_string()
+        );
+        let marked =
+            |t: &str| json!([{"type": "text", "text": t, "cache_control": {"type": "ephemeral"}}]);
+        let want = json!({
+            "model": "m",
+            "max_tokens": 10,
+            "system": marked("sys"),
+            "messages": [
+                {"role": "user", "content": marked("q \"1\"\n")},
+                {"role": "assistant", "content": "a\u{1}é"},
+                {"role": "user", "content": marked("tab\there \\ 🎉")},
+            ],
+        });
+        let cached = Request { cache: true, ..r };
+        assert_eq!(
+            text(Provider::Anthropic, "http://127.0.0.1:1", cached),
+            want.to_string()
+        );
     }
 
     #[test]
