@@ -13,6 +13,7 @@
 //! - [`models`]: known prices, windows and tokenizers;
 //! - [`tokens`]: counting before sending;
 //! - [`counter`]: the byte-pair counter under it;
+//! - [`ascii_pretoken`]: its pre-tokenizer's fast path for ASCII text;
 //! - [`known_counts`]: counts kept from a `map`'s pre-check for its calls;
 //! - [`budget`]: shared limits, checked before every call;
 //! - [`usage`]: per-call and total spend;
@@ -27,6 +28,7 @@
 //! - [`subcalls`]: the pipeline that ties them together;
 //! - [`mock`]: the scripted test server.
 
+pub mod ascii_pretoken;
 pub mod budget;
 pub mod cache;
 pub mod config;
