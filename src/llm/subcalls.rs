@@ -922,7 +922,10 @@ impl SubCalls {
                 if !exact && tokens::upper_bound(model, p.len()) + bound <= limit {
                     return Some(0);
                 }
-                let p = String::from_utf8_lossy(p);
+                let p = match simdutf8::basic::from_utf8(p) {
+                    Ok(p) => std::borrow::Cow::Borrowed(p),
+                    Err(_) => String::from_utf8_lossy(p),
+                };
                 match (exact, plan.sent_whole) {
                     (true, false) => Some(tokens::count(model, &p)),
                     _ => tokens::count_within_kept(model, &p, limit.saturating_sub(base())),
