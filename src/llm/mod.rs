@@ -18,6 +18,7 @@
 //! - [`budget`]: shared limits, checked before every call;
 //! - [`usage`]: per-call and total spend;
 //! - [`wire`]: OpenAI-compatible and Anthropic request/reply shapes;
+//! - [`json_str`]: the strings of request bodies, escaped fast;
 //! - [`http`]: concurrency limit, timeouts, retries with backoff;
 //! - [`cache`]: crash-safe reply files;
 //! - [`trace`]: JSON-lines audit trail;
@@ -36,6 +37,7 @@ pub mod counter;
 pub mod error;
 pub mod http;
 pub mod json_reply;
+pub mod json_str;
 pub mod known_counts;
 pub mod mock;
 pub mod models;

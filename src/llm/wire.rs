@@ -19,11 +19,11 @@
 //! (written for the next turn). Both report the cached part of the input in
 //! their usage, which [`parse_reply`] reads.
 
-use serde::ser::{SerializeMap, SerializeSeq};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::config::{ApiKey, Provider};
+use super::json_str;
 
 /// Who wrote a message of a conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,149 +74,85 @@ pub fn url(provider: Provider, base: &str) -> String {
     }
 }
 
-/// The JSON body, serialized straight from the borrowed texts into the
-/// request's bytes (one pass over each text, escaping as it copies).
+/// The JSON body, written straight from the borrowed texts into the
+/// request's bytes (one pass over each text, escaping as it copies):
+/// compact, keys in a fixed order, strings escaped as `serde_json` escapes
+/// them.
 pub fn body(provider: Provider, base: &str, r: Request<'_>) -> Vec<u8> {
     let texts: usize =
         r.history.iter().map(|m| m.content.len()).sum::<usize>() + r.system.len() + r.message.len();
     // Room for the texts, a little escaping and the framing.
     let mut out = Vec::with_capacity(texts + texts / 64 + 256 + 64 * r.history.len());
-    let body = Body {
-        provider,
-        openai_host: provider == Provider::OpenAi && is_openai_host(base),
-        r,
-    };
-    // Serializing strings and integers into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut out, &body);
+    out.extend_from_slice(b"{\"model\":");
+    json_str::write(&mut out, r.model);
+    let all = r
+        .history
+        .iter()
+        .map(|m| (m.role, m.content.as_str()))
+        .chain(std::iter::once((Role::User, r.message)));
+    match provider {
+        Provider::OpenAi => {
+            out.extend_from_slice(b",\"messages\":[");
+            message(&mut out, "system", r.system, false);
+            for (role, text) in all {
+                out.push(b',');
+                message(&mut out, role_name(role), text, false);
+            }
+            out.extend_from_slice(match is_openai_host(base) {
+                true => b"],\"max_completion_tokens\":",
+                false => b"],\"max_tokens\":",
+            });
+            out.extend_from_slice(r.max_tokens.to_string().as_bytes());
+        }
+        Provider::Anthropic => {
+            out.extend_from_slice(b",\"max_tokens\":");
+            out.extend_from_slice(r.max_tokens.to_string().as_bytes());
+            out.extend_from_slice(b",\"system\":");
+            content(&mut out, r.system, r.cache);
+            out.extend_from_slice(b",\"messages\":[");
+            // Breakpoints (with `cache`): the last two user messages.
+            let users = all.clone().filter(|(role, _)| *role == Role::User).count();
+            let mut user = 0;
+            for (i, (role, text)) in all.enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                user += usize::from(role == Role::User);
+                let marked = r.cache && role == Role::User && user + 2 > users;
+                message(&mut out, role_name(role), text, marked);
+            }
+            out.push(b']');
+        }
+    }
+    out.push(b'}');
     out
 }
 
-/// A request body as [`body`] writes it.
-struct Body<'a> {
-    provider: Provider,
-    openai_host: bool,
-    r: Request<'a>,
-}
-
-impl Serialize for Body<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let r = &self.r;
-        let mut map = s.serialize_map(Some(4))?;
-        map.serialize_entry("model", r.model)?;
-        match self.provider {
-            Provider::OpenAi => {
-                let limit_field = match self.openai_host {
-                    true => "max_completion_tokens",
-                    false => "max_tokens",
-                };
-                map.serialize_entry("messages", &Messages { r, system: true })?;
-                map.serialize_entry(limit_field, &r.max_tokens)?;
-            }
-            Provider::Anthropic => {
-                map.serialize_entry("max_tokens", &r.max_tokens)?;
-                let system = Content {
-                    text: r.system,
-                    marked: r.cache,
-                };
-                map.serialize_entry("system", &system)?;
-                map.serialize_entry("messages", &Messages { r, system: false })?;
-            }
-        }
-        map.end()
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::User => "user",
+        Role::Assistant => "assistant",
     }
 }
 
-/// The `messages` array: the system prompt first when `system` (OpenAI),
-/// then the history and the last user message. With [`Request::cache`] on
-/// Anthropic, the last two user messages are marked as cache breakpoints.
-struct Messages<'a, 'r> {
-    r: &'r Request<'a>,
-    system: bool,
-}
-
-impl Serialize for Messages<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let r = self.r;
-        let all = r
-            .history
-            .iter()
-            .map(|m| (m.role, m.content.as_str()))
-            .chain(std::iter::once((Role::User, r.message)));
-        // Anthropic breakpoints: the last two user messages.
-        let users = all.clone().filter(|(role, _)| *role == Role::User).count();
-        let mark = self.r.cache && !self.system;
-        let mut seq = s.serialize_seq(None)?;
-        if self.system {
-            seq.serialize_element(&Message {
-                role: "system",
-                content: Content {
-                    text: r.system,
-                    marked: false,
-                },
-            })?;
-        }
-        let mut user = 0;
-        for (role, text) in all {
-            if role == Role::User {
-                user += 1;
-            }
-            let role = match role {
-                Role::User => "user",
-                Role::Assistant => "assistant",
-            };
-            let marked = mark && role == "user" && user + 2 > users;
-            seq.serialize_element(&Message {
-                role,
-                content: Content { text, marked },
-            })?;
-        }
-        seq.end()
-    }
-}
-
-/// One message of the `messages` array.
-#[derive(Serialize)]
-struct Message<'a> {
-    role: &'a str,
-    content: Content<'a>,
+/// `{"role": role, "content": text}`.
+fn message(out: &mut Vec<u8>, role: &str, text: &str, marked: bool) {
+    out.extend_from_slice(b"{\"role\":");
+    json_str::write(out, role);
+    out.extend_from_slice(b",\"content\":");
+    content(out, text, marked);
+    out.push(b'}');
 }
 
 /// A text: a plain string, or (`marked`) one text block marked as an
 /// Anthropic prompt-cache breakpoint.
-struct Content<'a> {
-    text: &'a str,
-    marked: bool,
-}
-
-impl Serialize for Content<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if !self.marked {
-            return s.serialize_str(self.text);
-        }
-        let mut seq = s.serialize_seq(Some(1))?;
-        seq.serialize_element(&Block {
-            kind: "text",
-            text: self.text,
-            cache_control: Breakpoint { kind: "ephemeral" },
-        })?;
-        seq.end()
+fn content(out: &mut Vec<u8>, text: &str, marked: bool) {
+    if !marked {
+        return json_str::write(out, text);
     }
-}
-
-/// A text block of a marked [`Content`].
-#[derive(Serialize)]
-struct Block<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    text: &'a str,
-    cache_control: Breakpoint,
-}
-
-/// The `cache_control` of a [`Block`].
-#[derive(Serialize)]
-struct Breakpoint {
-    #[serde(rename = "type")]
-    kind: &'static str,
+    out.extend_from_slice(b"[{\"type\":\"text\",\"text\":");
+    json_str::write(out, text);
+    out.extend_from_slice(b",\"cache_control\":{\"type\":\"ephemeral\"}}]");
 }
 
 fn is_openai_host(base: &str) -> bool {
