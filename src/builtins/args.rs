@@ -333,7 +333,10 @@ impl CallCx<'_> {
                 drop(plan);
                 drop(texts);
                 let _progress = calls.progress_start(needed);
-                let workers = calls.config().concurrency;
+                // Twice the requests in flight: while as many items as the
+                // backend's semaphore lets through wait on the network, the
+                // others prepare their next request or store their reply.
+                let workers = calls.config().concurrency.saturating_mul(2);
                 return crate::eval::fanout::apply_concurrently(
                     self.rt,
                     &all,

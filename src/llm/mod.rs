@@ -12,9 +12,13 @@
 //! - [`config`]: settings and where they come from (env, `rlmq.toml`);
 //! - [`models`]: known prices, windows and tokenizers;
 //! - [`tokens`]: counting before sending;
+//! - [`counter`]: the byte-pair counter under it;
+//! - [`ascii_pretoken`]: its pre-tokenizer's fast path for ASCII text;
+//! - [`known_counts`]: counts kept from a `map`'s pre-check for its calls;
 //! - [`budget`]: shared limits, checked before every call;
 //! - [`usage`]: per-call and total spend;
 //! - [`wire`]: OpenAI-compatible and Anthropic request/reply shapes;
+//! - [`json_str`]: the strings of request bodies, escaped fast;
 //! - [`http`]: concurrency limit, timeouts, retries with backoff;
 //! - [`cache`]: crash-safe reply files;
 //! - [`trace`]: JSON-lines audit trail;
@@ -25,12 +29,16 @@
 //! - [`subcalls`]: the pipeline that ties them together;
 //! - [`mock`]: the scripted test server.
 
+pub mod ascii_pretoken;
 pub mod budget;
 pub mod cache;
 pub mod config;
+pub mod counter;
 pub mod error;
 pub mod http;
 pub mod json_reply;
+pub mod json_str;
+pub mod known_counts;
 pub mod mock;
 pub mod models;
 pub mod progress;

@@ -177,7 +177,7 @@ fn matches_entry(name: &str, entry: &str) -> bool {
 }
 
 /// Which tiktoken encoding approximates a model's tokenizer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Encoding {
     /// `o200k_base`: GPT-4o, GPT-4.1, GPT-5, o-series, gpt-oss.
     O200k,

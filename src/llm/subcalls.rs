@@ -504,7 +504,7 @@ impl SubCalls {
         // only the size check does, and only when the bytes could fail it.
         let exact =
             self.budget.limits().max_tokens.is_some() || self.budget.limits().max_usd.is_some();
-        let Some(input) = input_count(model, &texts, framing, limit, exact) else {
+        let Some(input) = input_count(model, &texts, req.text_start, framing, limit, exact) else {
             let e = match is_root {
                 false => self.too_large(model, system, message, limit, max_tokens),
                 true => {
@@ -541,8 +541,11 @@ impl SubCalls {
             max_tokens,
             cache: is_root,
         };
-        let body = wire::body(self.config.provider, &self.config.base_url, request).to_string();
-        let body = bytes::Bytes::from(body);
+        let body = bytes::Bytes::from(wire::body(
+            self.config.provider,
+            &self.config.base_url,
+            request,
+        ));
         let seed = u64::from_str_radix(&key[..16], 16).unwrap_or(0);
         let sent = match &self.recording {
             Some(rec) => {
@@ -919,10 +922,13 @@ impl SubCalls {
                 if !exact && tokens::upper_bound(model, p.len()) + bound <= limit {
                     return Some(0);
                 }
-                let p = String::from_utf8_lossy(p);
+                let p = match simdutf8::basic::from_utf8(p) {
+                    Ok(p) => std::borrow::Cow::Borrowed(p),
+                    Err(_) => String::from_utf8_lossy(p),
+                };
                 match (exact, plan.sent_whole) {
                     (true, false) => Some(tokens::count(model, &p)),
-                    _ => tokens::count_within(model, &p, limit.saturating_sub(base())),
+                    _ => tokens::count_within_kept(model, &p, limit.saturating_sub(base())),
                 }
             })
             .collect();
@@ -1100,10 +1106,13 @@ struct InputCount {
 
 /// The input tokens of `texts` (system prompt, history, message) plus
 /// `framing`, or `None` when they pass `limit`. Without `exact`, texts
-/// whose bytes fit are not counted: their byte bound stands in.
+/// whose bytes fit are not counted: their byte bound stands in. The last
+/// text's part from `text_start` on may have been counted already (see
+/// [`tokens::count_within_after`]).
 fn input_count(
     model: &str,
     texts: &[&str],
+    text_start: Option<usize>,
     framing: u64,
     limit: u64,
     exact: bool,
@@ -1119,8 +1128,12 @@ fn input_count(
         });
     }
     let mut total = framing;
-    for t in texts {
-        total += tokens::count_within(model, t, limit.checked_sub(total)?)?;
+    for (i, t) in texts.iter().enumerate() {
+        let left = limit.checked_sub(total)?;
+        total += match text_start {
+            Some(at) if i + 1 == texts.len() => tokens::count_within_after(model, t, at, left)?,
+            _ => tokens::count_within(model, t, left)?,
+        };
     }
     Some(InputCount {
         tokens: total,

@@ -17,10 +17,14 @@
 //!   is passed, so a text of a gigabyte is refused after reading about
 //!   `limit` tokens of it;
 //! - the encodings are loaded on first use (a few tens of milliseconds),
-//!   never at start-up.
+//!   never at start-up;
+//! - a text a `map`'s pre-check counted ([`count_within_kept`]) is not
+//!   counted again by the call that sends it ([`count_within_after`]).
+//!
+//! The counting itself is [`super::counter`]'s.
 
-use bpe_openai::Tokenizer;
-
+use super::counter;
+use super::known_counts;
 use super::models::Encoding;
 
 /// Tokens the chat format adds around the messages (role markers, priming).
@@ -28,13 +32,6 @@ pub const FRAMING_TOKENS: u64 = 16;
 
 /// Factor applied to counts for models whose tokenizer is not OpenAI's.
 pub const FOREIGN_MARGIN: f64 = 1.1;
-
-fn tokenizer(encoding: Encoding) -> &'static Tokenizer {
-    match encoding {
-        Encoding::O200k => bpe_openai::o200k_base(),
-        Encoding::Cl100k => bpe_openai::cl100k_base(),
-    }
-}
 
 /// The factor by which raw counts are raised for `model`.
 fn margin(model: &str) -> f64 {
@@ -54,7 +51,7 @@ pub fn count(model: &str, text: &str) -> u64 {
 
 /// Tokens in `text` with `encoding`, no margin.
 pub fn count_raw(encoding: Encoding, text: &str) -> u64 {
-    tokenizer(encoding).count(text) as u64
+    counter::count(encoding, text)
 }
 
 /// The most tokens [`count`] can give for a text of `bytes` bytes, known
@@ -66,10 +63,48 @@ pub fn upper_bound(model: &str, bytes: usize) -> u64 {
 /// [`count`] when it is at most `limit`, `None` when it is more; reads no
 /// further than needed to know.
 pub fn count_within(model: &str, text: &str, limit: u64) -> Option<u64> {
+    within(model, limit, |encoding, raw_limit| {
+        counter::count_within(encoding, text, raw_limit)
+    })
+}
+
+/// [`count_within`], keeping the count of `text` for the call that will
+/// send it ([`count_within_after`]).
+pub fn count_within_kept(model: &str, text: &str, limit: u64) -> Option<u64> {
+    within(model, limit, |encoding, raw_limit| {
+        let raw = counter::count_within(encoding, text, raw_limit)?;
+        known_counts::keep(encoding, text, raw);
+        Some(raw)
+    })
+}
+
+/// [`count_within`] of `message`, whose part from byte `at` on may be a
+/// text [`count_within_kept`] counted: that part's count is taken from
+/// there when `at` is a pre-token boundary, so only the part before is
+/// counted.
+pub fn count_within_after(model: &str, message: &str, at: usize, limit: u64) -> Option<u64> {
+    let Some((head, tail)) = message.split_at_checked(at) else {
+        return count_within(model, message, limit);
+    };
+    within(model, limit, |encoding, raw_limit| {
+        let known = known_counts::take(encoding, tail)
+            .filter(|_| counter::boundary_at(encoding, message, at));
+        match known {
+            Some(tail) => {
+                let head = counter::count_within(encoding, head, raw_limit)?;
+                Some(head + tail).filter(|n| *n <= raw_limit)
+            }
+            None => counter::count_within(encoding, message, raw_limit),
+        }
+    })
+}
+
+/// A count against `limit` of `model`'s tokens, from `raw` counting
+/// against the limit without the margin.
+fn within(model: &str, limit: u64, raw: impl FnOnce(Encoding, u64) -> Option<u64>) -> Option<u64> {
     let m = margin(model);
-    let raw_limit = (limit as f64 / m).floor() as usize;
-    let tok = tokenizer(Encoding::for_model(model));
-    let raw = tok.count_till_limit(&tok.normalize(text), raw_limit)? as u64;
+    let raw_limit = (limit as f64 / m).floor() as u64;
+    let raw = raw(Encoding::for_model(model), raw_limit)?;
     Some((raw as f64 * m).ceil() as u64)
 }
 
@@ -155,6 +190,38 @@ mod tests {
         let m = count("claude-haiku-4-5", &text);
         assert_eq!(count_within("claude-haiku-4-5", &text, m), Some(m));
         assert_eq!(count_within("claude-haiku-4-5", &text, m - 1), None);
+    }
+
+    #[test]
+    fn a_kept_count_stands_in_for_the_text_of_a_message() {
+        let prompts = ["Summarize.", "Count: ", "Look at this\n", "x/", "a"];
+        let texts = [
+            "Plain words follow here.",
+            "\n\nleading newlines",
+            "   leading spaces then words",
+            "/path/like text",
+            "'s a contraction",
+            "123 numbers",
+            "東京 text",
+        ];
+        for model in ["gpt-4o", "gpt-4", "claude-haiku-4-5"] {
+            for prompt in prompts {
+                for text in texts {
+                    let message = format!("{prompt}\n\n{text}");
+                    let at = message.len() - text.len();
+                    let whole = count_within(model, &message, 10_000);
+                    assert!(count_within_kept(model, text, 10_000).is_some());
+                    assert_eq!(
+                        count_within_after(model, &message, at, 10_000),
+                        whole,
+                        "{message:?}"
+                    );
+                    let n = whole.unwrap();
+                    count_within_kept(model, text, 10_000);
+                    assert_eq!(count_within_after(model, &message, at, n - 1), None);
+                }
+            }
+        }
     }
 
     #[test]

@@ -20,9 +20,10 @@
 //! their usage, which [`parse_reply`] reads.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::config::{ApiKey, Provider};
+use super::json_str;
 
 /// Who wrote a message of a conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,59 +74,85 @@ pub fn url(provider: Provider, base: &str) -> String {
     }
 }
 
-/// The JSON body.
-pub fn body(provider: Provider, base: &str, r: Request<'_>) -> Value {
-    let mut messages: Vec<Value> = r
+/// The JSON body, written straight from the borrowed texts into the
+/// request's bytes (one pass over each text, escaping as it copies):
+/// compact, keys in a fixed order, strings escaped as `serde_json` escapes
+/// them.
+pub fn body(provider: Provider, base: &str, r: Request<'_>) -> Vec<u8> {
+    let texts: usize =
+        r.history.iter().map(|m| m.content.len()).sum::<usize>() + r.system.len() + r.message.len();
+    // Room for the texts, a little escaping and the framing.
+    let mut out = Vec::with_capacity(texts + texts / 64 + 256 + 64 * r.history.len());
+    out.extend_from_slice(b"{\"model\":");
+    json_str::write(&mut out, r.model);
+    let all = r
         .history
         .iter()
-        .map(|m| json!({"role": m.role, "content": m.content}))
-        .collect();
-    messages.push(json!({"role": "user", "content": r.message}));
+        .map(|m| (m.role, m.content.as_str()))
+        .chain(std::iter::once((Role::User, r.message)));
     match provider {
         Provider::OpenAi => {
-            let limit_field = if is_openai_host(base) {
-                "max_completion_tokens"
-            } else {
-                "max_tokens"
-            };
-            messages.insert(0, json!({"role": "system", "content": r.system}));
-            json!({
-                "model": r.model,
-                "messages": messages,
-                limit_field: r.max_tokens,
-            })
-        }
-        Provider::Anthropic if r.cache => {
-            let marked = |text: &str| json!([{"type": "text", "text": text, "cache_control": {"type": "ephemeral"}}]);
-            let users: Vec<usize> = messages
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| m["role"] == "user")
-                .map(|(i, _)| i)
-                .rev()
-                .take(2)
-                .collect();
-            for i in users {
-                let text = messages[i]["content"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                messages[i]["content"] = marked(&text);
+            out.extend_from_slice(b",\"messages\":[");
+            message(&mut out, "system", r.system, false);
+            for (role, text) in all {
+                out.push(b',');
+                message(&mut out, role_name(role), text, false);
             }
-            json!({
-                "model": r.model,
-                "max_tokens": r.max_tokens,
-                "system": marked(r.system),
-                "messages": messages,
-            })
+            out.extend_from_slice(match is_openai_host(base) {
+                true => b"],\"max_completion_tokens\":",
+                false => b"],\"max_tokens\":",
+            });
+            out.extend_from_slice(r.max_tokens.to_string().as_bytes());
         }
-        Provider::Anthropic => json!({
-            "model": r.model,
-            "max_tokens": r.max_tokens,
-            "system": r.system,
-            "messages": messages,
-        }),
+        Provider::Anthropic => {
+            out.extend_from_slice(b",\"max_tokens\":");
+            out.extend_from_slice(r.max_tokens.to_string().as_bytes());
+            out.extend_from_slice(b",\"system\":");
+            content(&mut out, r.system, r.cache);
+            out.extend_from_slice(b",\"messages\":[");
+            // Breakpoints (with `cache`): the last two user messages.
+            let users = all.clone().filter(|(role, _)| *role == Role::User).count();
+            let mut user = 0;
+            for (i, (role, text)) in all.enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                user += usize::from(role == Role::User);
+                let marked = r.cache && role == Role::User && user + 2 > users;
+                message(&mut out, role_name(role), text, marked);
+            }
+            out.push(b']');
+        }
     }
+    out.push(b'}');
+    out
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::User => "user",
+        Role::Assistant => "assistant",
+    }
+}
+
+/// `{"role": role, "content": text}`.
+fn message(out: &mut Vec<u8>, role: &str, text: &str, marked: bool) {
+    out.extend_from_slice(b"{\"role\":");
+    json_str::write(out, role);
+    out.extend_from_slice(b",\"content\":");
+    content(out, text, marked);
+    out.push(b'}');
+}
+
+/// A text: a plain string, or (`marked`) one text block marked as an
+/// Anthropic prompt-cache breakpoint.
+fn content(out: &mut Vec<u8>, text: &str, marked: bool) {
+    if !marked {
+        return json_str::write(out, text);
+    }
+    out.extend_from_slice(b"[{\"type\":\"text\",\"text\":");
+    json_str::write(out, text);
+    out.extend_from_slice(b",\"cache_control\":{\"type\":\"ephemeral\"}}]");
 }
 
 fn is_openai_host(base: &str) -> bool {
@@ -254,6 +281,12 @@ pub fn error_message(body: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// The body as a JSON value.
+    fn body(provider: Provider, base: &str, r: Request<'_>) -> Value {
+        serde_json::from_slice(&super::body(provider, base, r)).unwrap()
+    }
 
     fn req() -> Request<'static> {
         Request {
@@ -332,7 +365,7 @@ mod tests {
             role: Role::User,
             content: "q".into(),
         }];
-        let one = body(
+        let one = String::from_utf8(super::body(
             Provider::OpenAi,
             "http://127.0.0.1:1/v1",
             Request {
@@ -341,13 +374,13 @@ mod tests {
                 cache: true,
                 ..req()
             },
-        )
-        .to_string();
+        ))
+        .unwrap();
         history.push(ChatMessage {
             role: Role::Assistant,
             content: "a".into(),
         });
-        let two = body(
+        let two = String::from_utf8(super::body(
             Provider::OpenAi,
             "http://127.0.0.1:1/v1",
             Request {
@@ -356,10 +389,61 @@ mod tests {
                 cache: true,
                 ..req()
             },
-        )
-        .to_string();
+        ))
+        .unwrap();
         let cut = one.find(r#"}],"max_tokens""#).unwrap() + 1;
         assert!(two.starts_with(&one[..cut]), "{one}\n{two}");
+    }
+
+    #[test]
+    fn bodies_are_compact_json_in_a_fixed_key_order() {
+        let history = [
+            ChatMessage {
+                role: Role::User,
+                content: "q \"1\"\n".into(),
+            },
+            ChatMessage {
+                role: Role::Assistant,
+                content: "a\u{1}é".into(),
+            },
+        ];
+        let r = Request {
+            history: &history,
+            message: "tab\there \\ 🎉",
+            ..req()
+        };
+        let text = |p, base, r| String::from_utf8(super::body(p, base, r)).unwrap();
+        let want = json!({
+            "model": "m",
+            "messages": [
+                {"role": "system", "content": "sys"},
+                {"role": "user", "content": "q \"1\"\n"},
+                {"role": "assistant", "content": "a\u{1}é"},
+                {"role": "user", "content": "tab\there \\ 🎉"},
+            ],
+            "max_tokens": 10,
+        });
+        assert_eq!(
+            text(Provider::OpenAi, "http://127.0.0.1:1/v1", r),
+            want.to_string()
+        );
+        let marked =
+            |t: &str| json!([{"type": "text", "text": t, "cache_control": {"type": "ephemeral"}}]);
+        let want = json!({
+            "model": "m",
+            "max_tokens": 10,
+            "system": marked("sys"),
+            "messages": [
+                {"role": "user", "content": marked("q \"1\"\n")},
+                {"role": "assistant", "content": "a\u{1}é"},
+                {"role": "user", "content": marked("tab\there \\ 🎉")},
+            ],
+        });
+        let cached = Request { cache: true, ..r };
+        assert_eq!(
+            text(Provider::Anthropic, "http://127.0.0.1:1", cached),
+            want.to_string()
+        );
     }
 
     #[test]
