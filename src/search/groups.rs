@@ -3,8 +3,9 @@
 //! The search finds a match's bounds with the meta engine's DFAs; its
 //! groups then come from an engine run over those bounds only, anchored at
 //! the start: the one-pass DFA when the pattern is one-pass, else the
-//! bounded backtracker, else (a match too long for the backtracker's
-//! visited set) the PikeVM. Within the bounds, the leftmost-first match is
+//! character [`Program`] when it takes the pattern and finishes within its
+//! budget, else the regex crate's bounded backtracker, else (a match too
+//! long for the backtracker's visited set) the PikeVM. Within the bounds, the leftmost-first match is
 //! the one already found, so its groups are the ones the regex crate would
 //! report. Each searcher keeps its own scratch space and capture slots.
 
@@ -16,9 +17,12 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, MatchKind};
 use regex_syntax::hir::Hir;
 
+use super::backtrack::{self as chars, Program};
+
 /// The engines, built once per pattern.
 pub(crate) struct GroupEngines {
     onepass: Option<onepass::DFA>,
+    program: Option<Program>,
     backtrack: backtrack::BoundedBacktracker,
     pikevm: pikevm::PikeVM,
 }
@@ -26,6 +30,7 @@ pub(crate) struct GroupEngines {
 /// One searcher's scratch space for [`GroupEngines`].
 pub(crate) struct GroupScratch {
     onepass: Option<onepass::Cache>,
+    program: chars::Scratch,
     backtrack: backtrack::Cache,
     pikevm: pikevm::Cache,
     caps: Captures,
@@ -51,6 +56,7 @@ impl GroupEngines {
             .ok()?;
         Some(GroupEngines {
             onepass,
+            program: Program::new(hir),
             backtrack,
             pikevm,
         })
@@ -60,6 +66,7 @@ impl GroupEngines {
     pub(crate) fn scratch(&self) -> GroupScratch {
         GroupScratch {
             onepass: self.onepass.as_ref().map(onepass::DFA::create_cache),
+            program: chars::Scratch::default(),
             backtrack: self.backtrack.create_cache(),
             pikevm: self.pikevm.create_cache(),
             caps: self.pikevm.create_captures(),
@@ -76,22 +83,33 @@ impl GroupEngines {
         count: usize,
     ) -> Vec<Option<Range<usize>>> {
         let input = Input::new(hay).span(start..end).anchored(Anchored::Yes);
-        let done = match (&self.onepass, &mut s.onepass) {
-            (Some(dfa), Some(cache)) => {
-                dfa.try_search(cache, &input, &mut s.caps).is_ok() && s.caps.is_match()
+        if let (Some(dfa), Some(cache)) = (&self.onepass, &mut s.onepass) {
+            if dfa.try_search(cache, &input, &mut s.caps).is_ok() && s.caps.is_match() {
+                return groups_of(&s.caps, count);
             }
-            _ => false,
-        } || (end - start <= self.backtrack.max_haystack_len()
+        }
+        if let Some(p) = &self.program {
+            let mut out = vec![None; count];
+            if p.captures(&mut s.program, hay, start, end, &mut out) {
+                return out;
+            }
+        }
+        let done = end - start <= self.backtrack.max_haystack_len()
             && self
                 .backtrack
                 .try_search(&mut s.backtrack, &input, &mut s.caps)
                 .is_ok()
-            && s.caps.is_match());
+            && s.caps.is_match();
         if !done {
             self.pikevm.search(&mut s.pikevm, &input, &mut s.caps);
         }
-        (1..=count)
-            .map(|g| s.caps.get_group(g).map(|x| x.range()))
-            .collect()
+        groups_of(&s.caps, count)
     }
+}
+
+/// Groups 1..=`count` of `caps`.
+fn groups_of(caps: &Captures, count: usize) -> Vec<Option<Range<usize>>> {
+    (1..=count)
+        .map(|g| caps.get_group(g).map(|x| x.range()))
+        .collect()
 }

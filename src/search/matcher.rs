@@ -176,7 +176,7 @@ fn literal_reach<'a>(lits: impl Iterator<Item = &'a str>) -> Reach {
     }
 }
 
-fn parse(pattern: &str, ignore_case: bool) -> Result<Hir, Box<regex_syntax::Error>> {
+pub(super) fn parse(pattern: &str, ignore_case: bool) -> Result<Hir, Box<regex_syntax::Error>> {
     regex_syntax::ParserBuilder::new()
         .multi_line(true)
         .dot_matches_new_line(false)

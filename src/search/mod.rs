@@ -29,6 +29,7 @@
 
 use std::ops::Range;
 
+mod backtrack;
 mod driver;
 mod error;
 mod groups;
