@@ -7,7 +7,8 @@
 //! `^(.*) \|\| (\w+)$` it steps through every character forth and back that
 //! way. [`Program`] is compiled from the pattern's HIR instead: a literal is
 //! one comparison, a class one character, and a repetition of a class takes
-//! its run in one loop and gives characters back one at a time.
+//! its run in one loop and gives characters back one at a time, skipping
+//! straight to the places where the literal that follows can start.
 //!
 //! It tries alternatives in the order the regex crate's NFA does (the same
 //! shape for alternations, optional and repeated parts), so over the bounds
@@ -78,7 +79,7 @@ impl Set {
 
     /// Where one character of the class at `at` ends, if one starts there
     /// and ends by `end`.
-    #[inline]
+    #[inline(always)]
     fn step(&self, hay: &[u8], at: usize, end: usize) -> Option<usize> {
         let b = *hay[..end].get(at)?;
         if b < 0x80 {
@@ -114,6 +115,42 @@ impl Set {
         }
         p
     }
+
+    /// The last place in `floor..=at` that a run of the class which took
+    /// `floor..at` can give back to and where byte `next` (if known) stands
+    /// before `end`.
+    #[inline]
+    fn settle(
+        &self,
+        hay: &[u8],
+        floor: usize,
+        at: usize,
+        end: usize,
+        next: Option<u8>,
+    ) -> Option<usize> {
+        let Some(b) = next else {
+            return Some(at);
+        };
+        let top = (at + 1).min(end);
+        if floor >= top {
+            return None;
+        }
+        // An ASCII byte or a lead byte inside valid UTF-8 starts a
+        // character: every place found is one the run can give back to.
+        if b < 0x80 || b >= 0xC0 || self.high.is_some() {
+            return memchr::memrchr(b, &hay[floor..top]).map(|i| floor + i);
+        }
+        let mut p = at;
+        loop {
+            if p < end && hay[p] == b {
+                return Some(p);
+            }
+            if p == floor {
+                return None;
+            }
+            p = self.back(hay, p);
+        }
+    }
 }
 
 /// One instruction.
@@ -123,12 +160,14 @@ enum Inst {
     /// One character of a class.
     Class(Set),
     /// `min..=max` characters of a class, as many as possible first when
-    /// greedy, as few as possible otherwise.
+    /// greedy, as few as possible otherwise. `next` is the first byte of
+    /// the literal that must follow, if one must.
     Repeat {
         set: Set,
         min: u32,
         max: u32,
         greedy: bool,
+        next: Option<u8>,
     },
     /// An assertion about the position.
     Look(Look),
@@ -182,7 +221,28 @@ impl Program {
         };
         p.compile(hir)?;
         p.insts.push(Inst::Match);
+        p.link_literals();
         Some(p)
+    }
+
+    /// Tells each repetition the first byte of the literal right after it
+    /// (past any group boundaries).
+    fn link_literals(&mut self) {
+        for i in 0..self.insts.len() {
+            if !matches!(self.insts[i], Inst::Repeat { .. }) {
+                continue;
+            }
+            let after = self.insts[i + 1..]
+                .iter()
+                .find(|x| !matches!(x, Inst::Save(_)));
+            let first = match after {
+                Some(Inst::Lit(l)) => l.first().copied(),
+                _ => None,
+            };
+            if let Inst::Repeat { next, .. } = &mut self.insts[i] {
+                *next = first;
+            }
+        }
     }
 
     fn push(&mut self, i: Inst) -> Option<usize> {
@@ -242,6 +302,7 @@ impl Program {
                         min: r.min,
                         max: r.max.unwrap_or(u32::MAX),
                         greedy: r.greedy,
+                        next: None,
                     })?;
                     return Some(());
                 }
@@ -310,7 +371,7 @@ impl Program {
             budget -= 1;
             let ok = match &self.insts[pc] {
                 Inst::Lit(l) => match hay[..end].get(at..at + l.len()) {
-                    Some(b) if b == &l[..] => {
+                    Some(b) if b[0] == l[0] && b == &l[..] => {
                         at += l.len();
                         true
                     }
@@ -328,6 +389,7 @@ impl Program {
                     min,
                     max,
                     greedy,
+                    next,
                 } => {
                     let mut n = 0;
                     let mut p = Some(at);
@@ -348,17 +410,26 @@ impl Program {
                                     n += 1;
                                 }
                                 budget = budget.saturating_sub((n - min) as usize);
-                                if at > floor {
-                                    s.stack.push(Frame::GiveBack {
-                                        pc: pc + 1,
-                                        floor,
-                                        at,
-                                    });
+                                match set.settle(hay, floor, at, end, *next) {
+                                    Some(p) => {
+                                        if p > floor {
+                                            s.stack.push(Frame::GiveBack {
+                                                pc: pc + 1,
+                                                floor,
+                                                at: p,
+                                            });
+                                        }
+                                        at = p;
+                                        true
+                                    }
+                                    None => false,
                                 }
-                            } else if n < *max {
-                                s.stack.push(Frame::TakeMore { pc, at, n });
+                            } else {
+                                if n < *max {
+                                    s.stack.push(Frame::TakeMore { pc, at, n });
+                                }
+                                true
                             }
-                            true
                         }
                     }
                 }
@@ -407,10 +478,13 @@ impl Program {
                         break;
                     }
                     Some(Frame::GiveBack { pc: p, floor, at: a }) => {
-                        let Inst::Repeat { set, .. } = &self.insts[p - 1] else {
+                        let Inst::Repeat { set, next, .. } = &self.insts[p - 1] else {
                             return false;
                         };
-                        let b = set.back(hay, a);
+                        let Some(b) = set.settle(hay, floor, set.back(hay, a), end, *next)
+                        else {
+                            continue;
+                        };
                         if b > floor {
                             s.stack.push(Frame::GiveBack {
                                 pc: p,

@@ -477,6 +477,9 @@ const GROUPED: &[&str] = &[
     r"(?:(the)|(\w))+",
     r"(?:(a)|(a))*x|(\w+)",
     r"(?-u:(\xFF))",
+    r"^(?:the|a) (\w+)",
+    r"^\b(\w+)?",
+    r"^(?:(a)|(b)|)",
 ];
 
 /// OOLONG-like rows, with CRLF ends, Unicode, separators inside the
