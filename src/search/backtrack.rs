@@ -31,8 +31,11 @@ const UNSET: usize = usize::MAX;
 
 /// One character class.
 struct Set {
-    /// Which ASCII bytes match (bit `b`).
-    ascii: u128,
+    /// Which ASCII bytes match.
+    ascii: [bool; 128],
+    /// The class is every character but `\n` (`.`): a run is the rest of
+    /// the line, as far as it is valid UTF-8.
+    dot: bool,
     /// For a byte class: which bytes 0x80..=0xFF match (bit `b - 0x80`).
     /// A byte class steps one byte; a Unicode class one UTF-8 character.
     high: Option<u128>,
@@ -42,10 +45,10 @@ struct Set {
 
 impl Set {
     fn new(c: &Class) -> Set {
-        let mut ascii = 0u128;
+        let mut ascii = [false; 128];
         let mut add_ascii = |lo: u32, hi: u32| {
             for b in lo..=hi.min(0x7F) {
-                ascii |= 1 << b;
+                ascii[b as usize] = true;
             }
         };
         let mut high = None;
@@ -70,8 +73,12 @@ impl Set {
                 }
             }
         }
+        let dot = ranges.len() == 1
+            && ranges[0] == ('\u{80}', char::MAX)
+            && (0..128).all(|b| ascii[b] == (b != usize::from(b'\n')));
         Set {
             ascii,
+            dot,
             high,
             ranges: ranges.into_boxed_slice(),
         }
@@ -83,7 +90,7 @@ impl Set {
     fn step(&self, hay: &[u8], at: usize, end: usize) -> Option<usize> {
         let b = *hay[..end].get(at)?;
         if b < 0x80 {
-            return (self.ascii & (1 << b) != 0).then_some(at + 1);
+            return self.ascii[usize::from(b)].then_some(at + 1);
         }
         if let Some(high) = self.high {
             return (high & (1 << (b - 0x80)) != 0).then_some(at + 1);
@@ -101,6 +108,33 @@ impl Set {
         let c = std::str::from_utf8(bytes).ok()?.chars().next()?;
         let i = self.ranges.partition_point(|r| r.1 < c);
         (self.ranges.get(i)?.0 <= c).then_some(at + len)
+    }
+
+    /// Where a run of at most `max` characters of the class from `at` ends
+    /// (by `end`).
+    #[inline]
+    fn run(&self, hay: &[u8], at: usize, end: usize, max: u32) -> usize {
+        if self.dot && max == u32::MAX {
+            let line = memchr::memchr(b'\n', &hay[at..end]).map_or(end, |i| at + i);
+            return match std::str::from_utf8(&hay[at..line]) {
+                Ok(_) => line,
+                Err(e) => at + e.valid_up_to(),
+            };
+        }
+        let mut p = at;
+        let mut n = 0;
+        while n < max {
+            match hay[..end].get(p) {
+                Some(&b) if b < 0x80 && self.ascii[usize::from(b)] => p += 1,
+                Some(&b) if b < 0x80 => break,
+                _ => match self.step(hay, p, end) {
+                    Some(q) => p = q,
+                    None => break,
+                },
+            }
+            n += 1;
+        }
+        p
     }
 
     /// The start of the character of the class that ends at `at`, which
@@ -402,14 +436,9 @@ impl Program {
                         Some(floor) => {
                             at = floor;
                             if *greedy {
-                                while n < *max {
-                                    let Some(q) = set.step(hay, at, end) else {
-                                        break;
-                                    };
-                                    at = q;
-                                    n += 1;
-                                }
-                                budget = budget.saturating_sub((n - min) as usize);
+                                let more = if *max == u32::MAX { *max } else { max - n };
+                                at = set.run(hay, floor, end, more);
+                                budget = budget.saturating_sub(at - floor);
                                 match set.settle(hay, floor, at, end, *next) {
                                     Some(p) => {
                                         if p > floor {
@@ -477,12 +506,15 @@ impl Program {
                         at = a;
                         break;
                     }
-                    Some(Frame::GiveBack { pc: p, floor, at: a }) => {
+                    Some(Frame::GiveBack {
+                        pc: p,
+                        floor,
+                        at: a,
+                    }) => {
                         let Inst::Repeat { set, next, .. } = &self.insts[p - 1] else {
                             return false;
                         };
-                        let Some(b) = set.settle(hay, floor, set.back(hay, a), end, *next)
-                        else {
+                        let Some(b) = set.settle(hay, floor, set.back(hay, a), end, *next) else {
                             continue;
                         };
                         if b > floor {
@@ -533,7 +565,10 @@ mod tests {
     /// against the crate's own.
     fn check(p: &str, hay: &str) {
         let prog = program(p).unwrap();
-        let re = regex::RegexBuilder::new(p).multi_line(true).build().unwrap();
+        let re = regex::RegexBuilder::new(p)
+            .multi_line(true)
+            .build()
+            .unwrap();
         let mut s = Scratch::default();
         for c in re.captures_iter(hay) {
             let m = c.get(0).unwrap();
