@@ -21,13 +21,13 @@
 use regex_automata::util::look::{Look, LookMatcher};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
+use super::group_table::UNSET;
+
 /// Programs longer than this are not built.
 const MAX_PROGRAM: usize = 10_000;
 /// Steps allowed per byte of a match (plus one program length) before the
 /// search gives up.
 const STEPS_PER_BYTE: usize = 64;
-/// A capture slot that is not set.
-const UNSET: usize = usize::MAX;
 
 /// One character class.
 struct Set {
@@ -378,17 +378,17 @@ impl Program {
         Some(())
     }
 
-    /// Fills `out` with groups 1..=`out.len()` of the leftmost-first match
-    /// `start..end` of `hay`. False when the search gave up (or found no
-    /// path to `end`, which a true match rules out): `out` is then
-    /// unspecified.
+    /// Fills `out` with the slots of groups 1.. (two a group, [`UNSET`]
+    /// where a group took no part) of the leftmost-first match `start..end`
+    /// of `hay`. False when the search gave up (or found no path to `end`,
+    /// which a true match rules out): `out` is then unspecified.
     pub(crate) fn captures(
         &self,
         s: &mut Scratch,
         hay: &[u8],
         start: usize,
         end: usize,
-        out: &mut [Option<std::ops::Range<usize>>],
+        out: &mut [usize],
     ) -> bool {
         s.stack.clear();
         s.slots.clear();
@@ -481,12 +481,8 @@ impl Program {
                     continue;
                 }
                 Inst::Match if at == end => {
-                    for (g, o) in out.iter_mut().enumerate() {
-                        let (a, b) = (2 * g + 2, 2 * g + 3);
-                        *o = match (s.slots.get(a), s.slots.get(b)) {
-                            (Some(&x), Some(&y)) if x != UNSET && y != UNSET => Some(x..y),
-                            _ => None,
-                        };
+                    for (i, o) in out.iter_mut().enumerate() {
+                        *o = s.slots.get(i + 2).copied().unwrap_or(UNSET);
                     }
                     return true;
                 }
@@ -572,12 +568,14 @@ mod tests {
         let mut s = Scratch::default();
         for c in re.captures_iter(hay) {
             let m = c.get(0).unwrap();
-            let mut out = vec![None; c.len() - 1];
+            let mut out = vec![0; 2 * (c.len() - 1)];
             assert!(
                 prog.captures(&mut s, hay.as_bytes(), m.start(), m.end(), &mut out),
                 "{p:?} over {hay:?}"
             );
-            let want: Vec<_> = (1..c.len()).map(|g| c.get(g).map(|g| g.range())).collect();
+            let want: Vec<usize> = (1..c.len())
+                .flat_map(|g| c.get(g).map_or([UNSET, UNSET], |g| [g.start(), g.end()]))
+                .collect();
             assert_eq!(out, want, "{p:?} over {hay:?}");
         }
     }
@@ -632,10 +630,10 @@ mod tests {
         // a.
         let p = program("(?:(a)|(a))*x|(a*)").unwrap();
         let hay = "a".repeat(40);
-        let mut out = vec![None; 3];
+        let mut out = vec![0; 6];
         let mut s = Scratch::default();
         assert!(!p.captures(&mut s, hay.as_bytes(), 0, hay.len(), &mut out));
         assert!(p.captures(&mut s, b"aa", 0, 2, &mut out));
-        assert_eq!(out, [None, None, Some(0..2)]);
+        assert_eq!(out, [UNSET, UNSET, UNSET, UNSET, 0, 2]);
     }
 }

@@ -9,8 +9,6 @@
 //! the one already found, so its groups are the ones the regex crate would
 //! report. Each searcher keeps its own scratch space and capture slots.
 
-use std::ops::Range;
-
 use regex_automata::dfa::onepass;
 use regex_automata::nfa::thompson::{self, backtrack, pikevm, NFA};
 use regex_automata::util::captures::Captures;
@@ -18,6 +16,7 @@ use regex_automata::{Anchored, Input, MatchKind};
 use regex_syntax::hir::Hir;
 
 use super::backtrack::{self as chars, Program};
+use super::group_table::UNSET;
 
 /// The engines, built once per pattern.
 pub(crate) struct GroupEngines {
@@ -73,25 +72,25 @@ impl GroupEngines {
         }
     }
 
-    /// Groups 1..=`count` of the match `start..end` of `hay`.
+    /// Fills `out` with the slots of groups 1.. (two a group, [`UNSET`]
+    /// where a group took no part) of the match `start..end` of `hay`.
     pub(crate) fn groups(
         &self,
         s: &mut GroupScratch,
         hay: &[u8],
         start: usize,
         end: usize,
-        count: usize,
-    ) -> Vec<Option<Range<usize>>> {
+        out: &mut [usize],
+    ) {
         let input = Input::new(hay).span(start..end).anchored(Anchored::Yes);
         if let (Some(dfa), Some(cache)) = (&self.onepass, &mut s.onepass) {
             if dfa.try_search(cache, &input, &mut s.caps).is_ok() && s.caps.is_match() {
-                return groups_of(&s.caps, count);
+                return slots_of(&s.caps, out);
             }
         }
         if let Some(p) = &self.program {
-            let mut out = vec![None; count];
-            if p.captures(&mut s.program, hay, start, end, &mut out) {
-                return out;
+            if p.captures(&mut s.program, hay, start, end, out) {
+                return;
             }
         }
         let done = end - start <= self.backtrack.max_haystack_len()
@@ -103,13 +102,15 @@ impl GroupEngines {
         if !done {
             self.pikevm.search(&mut s.pikevm, &input, &mut s.caps);
         }
-        groups_of(&s.caps, count)
+        slots_of(&s.caps, out);
     }
 }
 
-/// Groups 1..=`count` of `caps`.
-fn groups_of(caps: &Captures, count: usize) -> Vec<Option<Range<usize>>> {
-    (1..=count)
-        .map(|g| caps.get_group(g).map(|x| x.range()))
-        .collect()
+/// Fills `out` with the slots of groups 1.. of `caps`.
+pub(crate) fn slots_of(caps: &Captures, out: &mut [usize]) {
+    for (i, pair) in out.chunks_exact_mut(2).enumerate() {
+        let g = caps.get_group(i + 1);
+        pair[0] = g.map_or(UNSET, |x| x.start);
+        pair[1] = g.map_or(UNSET, |x| x.end);
+    }
 }

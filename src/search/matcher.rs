@@ -32,7 +32,8 @@ use regex_automata::{Anchored, Input};
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 use super::error::SearchError;
-use super::groups::{GroupEngines, GroupScratch};
+use super::group_table::UNSET;
+use super::groups::{slots_of, GroupEngines, GroupScratch};
 use super::line_filter::{LineCursor, LineFilter};
 use super::PatternSpec;
 
@@ -438,32 +439,26 @@ impl Searcher<'_> {
         Some(m)
     }
 
-    /// Capture groups 1.. of the match `start..end` (empty for literals and
-    /// sets, and when the regex has no groups).
-    pub(crate) fn groups(
-        &mut self,
-        hay: &[u8],
-        start: usize,
-        end: usize,
-    ) -> Vec<Option<std::ops::Range<usize>>> {
-        let count = self.m.inner.groups;
-        if count == 0 {
-            return Vec::new();
+    /// Fills `out` with the slots of capture groups 1.. of the match
+    /// `start..end`: two a group, [`UNSET`] where a group took no part
+    /// (`out` holds two per group of the pattern).
+    pub(crate) fn groups(&mut self, hay: &[u8], start: usize, end: usize, out: &mut [usize]) {
+        if out.is_empty() {
+            return;
         }
         if let Some(engines) = &self.m.inner.group_engines {
             let scratch = self.group_scratch.get_or_insert_with(|| engines.scratch());
-            return engines.groups(scratch, hay, start, end, count);
+            return engines.groups(scratch, hay, start, end, out);
         }
+        out.fill(UNSET);
         let (Engine::Regex(re, _), Some(cache)) = (&self.m.inner.engine, self.cache.as_mut())
         else {
-            return Vec::new();
+            return;
         };
         let mut caps: Captures = re.create_captures();
         let input = Input::new(hay).span(start..end).anchored(Anchored::Yes);
         re.search_captures_with(cache, &input, &mut caps);
-        (1..=count)
-            .map(|g| caps.get_group(g).map(|s| s.range()))
-            .collect()
+        slots_of(&caps, out);
     }
 }
 
