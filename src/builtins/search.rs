@@ -9,7 +9,7 @@ use super::args::{str_list, Args, CallCx};
 use super::{Builtin, Effect};
 use crate::eval::flow::R;
 use crate::eval::value::{List, MatchValue, Str, Value};
-use crate::search::{self, RawMatch};
+use crate::search::{self, Groups};
 
 /// The search builtins.
 pub const BUILTINS: &[Builtin] = &[
@@ -23,11 +23,18 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin { sig: "replace(text, old, new, max=null)", doc: "text with occurrences of old (a str or a regex; $1 names groups) replaced by new", brief: "replace str or regex ($1 = group)", effect: Effect::Pure, run: replace },
 ];
 
-fn to_match(hay: &Str, m: RawMatch, around: usize, cx: &CallCx) -> Value {
+/// The match value of `start..end` of `hay`.
+fn to_match(
+    hay: &Str,
+    (start, end): (usize, usize),
+    groups: Groups,
+    around: usize,
+    cx: &CallCx,
+) -> Value {
     let mut doc_range = None;
     let doc = hay.as_view().and_then(|v| {
         if Arc::ptr_eq(&v.src, &cx.rt.context.source) && cx.rt.context.docs.len() > 1 {
-            cx.rt.context.doc_at(v.range.start + m.start).map(|d| {
+            cx.rt.context.doc_at(v.range.start + start).map(|d| {
                 doc_range = Some(d.range.clone());
                 Arc::from(d.name.as_str())
             })
@@ -43,8 +50,8 @@ fn to_match(hay: &Str, m: RawMatch, around: usize, cx: &CallCx) -> Value {
     });
     Value::Match(Arc::new(MatchValue {
         hay: hay.clone(),
-        range: m.start..m.end,
-        groups: m.groups,
+        range: start..end,
+        groups,
         around,
         doc,
         doc_range,
@@ -71,17 +78,14 @@ fn grep(cx: &mut CallCx, a: &Args) -> R<Value> {
     let m = cx.pattern(a, 1, ic)?;
     let around = cx.int(a, 3, Some(0))?.max(0) as usize;
     let max = cx.opt_int(a, 4)?.map(|n| n.max(0) as usize);
-    let hits = search::find_all(
-        hay.bytes(),
-        &m,
-        true,
-        Some(collect_at_most(cx, max, MATCH_BYTES)),
-    );
+    let (hits, groups) =
+        search::find_all_grouped(hay.bytes(), &m, Some(collect_at_most(cx, max, MATCH_BYTES)));
     cx.reserve(hits.len().saturating_mul(MATCH_BYTES))?;
     cx.tick(hits.len() as u64)?;
     Ok(Value::List(List::from_vec(
         hits.into_iter()
-            .map(|h| to_match(&hay, h, around, cx))
+            .enumerate()
+            .map(|(i, h)| to_match(&hay, h, groups.row(i), around, cx))
             .collect(),
     )))
 }
@@ -103,8 +107,9 @@ fn find(cx: &mut CallCx, a: &Args) -> R<Value> {
     let hay = cx.str(a, 0)?;
     let ic = cx.bool(a, 2, false);
     let m = cx.pattern(a, 1, ic)?;
-    Ok(match search::find_first(hay.bytes(), &m, true) {
-        Some(h) => to_match(&hay, h, 0, cx),
+    let (hits, groups) = search::find_all_grouped(hay.bytes(), &m, Some(1));
+    Ok(match hits.first() {
+        Some(&h) => to_match(&hay, h, groups.row(0), 0, cx),
         None => Value::Null,
     })
 }
@@ -114,25 +119,23 @@ fn findall(cx: &mut CallCx, a: &Args) -> R<Value> {
     let ic = cx.bool(a, 2, false);
     let m = cx.pattern(a, 1, ic)?;
     let groups = m.group_count();
-    let hits = search::find_all(
+    let (hits, table) = search::find_all_grouped(
         hay.bytes(),
         &m,
-        groups > 0,
         Some(collect_at_most(cx, None, FOUND_BYTES)),
     );
     cx.reserve(hits.len().saturating_mul(FOUND_BYTES))?;
+    let g = |r: Option<std::ops::Range<usize>>| match r {
+        Some(r) => Value::Str(hay.sub(r)),
+        None => Value::str(""),
+    };
     let out: Vec<Value> = hits
         .into_iter()
-        .map(|h| {
-            let g = |r: &Option<std::ops::Range<usize>>| match r {
-                Some(r) => Value::Str(hay.sub(r.clone())),
-                None => Value::str(""),
-            };
-            match groups {
-                0 => Value::Str(hay.sub(h.start..h.end)),
-                1 => g(&h.groups[0]),
-                _ => Value::list(h.groups.iter().map(g).collect()),
-            }
+        .enumerate()
+        .map(|(i, (start, end))| match groups {
+            0 => Value::Str(hay.sub(start..end)),
+            1 => g(table.row(i).get(0)),
+            _ => Value::list(table.row(i).iter().map(g).collect()),
         })
         .collect();
     Ok(Value::list(out))

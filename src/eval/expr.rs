@@ -274,9 +274,10 @@ impl Runtime {
                 let idx = self.eval(i, sc, out)?;
                 if let Value::Int(n) = idx {
                     if let Some(k) = ops::resolve_index(n, m.groups.len()) {
-                        return Ok(m.groups[k]
-                            .as_ref()
-                            .map_or(Value::Null, |r| Value::Str(m.hay.sub(r.clone()))));
+                        return Ok(m
+                            .groups
+                            .get(k)
+                            .map_or(Value::Null, |r| Value::Str(m.hay.sub(r))));
                     }
                 }
                 idx

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 
 use crate::context::source::Source;
-use crate::search::Matcher;
+use crate::search::{Groups, Matcher};
 use crate::syntax::ast::{FnDef, Lambda};
 
 use super::env::Locals;
@@ -538,7 +538,7 @@ pub struct MatchValue {
     /// Byte range of the match, relative to `hay`.
     pub range: Range<usize>,
     /// Byte ranges of the capture groups, relative to `hay`.
-    pub groups: Vec<Option<Range<usize>>>,
+    pub groups: Groups,
     /// Lines of context asked for with `around=`.
     pub around: usize,
     /// Name of the document the match lies in, when `hay` is the context.
@@ -766,7 +766,7 @@ impl MatchValue {
         self.groups
             .iter()
             .map(|g| match g {
-                Some(r) => Value::Str(self.hay.sub(r.clone())),
+                Some(r) => Value::Str(self.hay.sub(r)),
                 None => Value::Null,
             })
             .collect()

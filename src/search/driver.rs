@@ -53,6 +53,7 @@
 
 use rayon::prelude::*;
 
+use super::group_table::GroupTable;
 use super::matcher::{Matcher, Reach, Searcher, State};
 use super::RawMatch;
 
@@ -446,7 +447,39 @@ fn sequential(hay: &[u8], m: &Matcher, collect: bool, max: usize) -> (Vec<(usize
     (list, count)
 }
 
-/// Full matches, with capture groups when asked (in parallel for many).
+/// Matches per task when groups are found in parallel.
+const GROUP_TASK: usize = 1024;
+
+/// Matches as `(start, end)` pairs (all, or the first `max`) with their
+/// capture groups (in parallel for many).
+pub(crate) fn find_grouped(
+    hay: &[u8],
+    m: &Matcher,
+    max: Option<usize>,
+    mode: Mode,
+) -> (Vec<(usize, usize)>, GroupTable) {
+    let (list, _) = run(hay, m, true, max, mode);
+    let width = 2 * m.group_count();
+    let mut slots = vec![0; list.len() * width];
+    if width > 0 {
+        let fill = |s: &mut Searcher<'_>, (rows, spans): (&mut [usize], &[(usize, usize)])| {
+            for (out, &(start, end)) in rows.chunks_exact_mut(width).zip(spans) {
+                s.groups(hay, start, end, out);
+            }
+        };
+        if list.len() <= GROUP_TASK {
+            fill(&mut m.searcher(), (&mut slots, &list));
+        } else {
+            slots
+                .par_chunks_mut(GROUP_TASK * width)
+                .zip(list.par_chunks(GROUP_TASK))
+                .for_each_init(|| m.searcher(), fill);
+        }
+    }
+    (list, GroupTable::new(slots, m.group_count()))
+}
+
+/// Full matches, with capture groups when asked.
 pub(crate) fn find_all(
     hay: &[u8],
     m: &Matcher,
@@ -454,30 +487,19 @@ pub(crate) fn find_all(
     max: Option<usize>,
     mode: Mode,
 ) -> Vec<RawMatch> {
-    let (list, _) = run(hay, m, true, max, mode);
-    if !groups || m.group_count() == 0 {
-        return list
-            .into_iter()
-            .map(|(start, end)| RawMatch {
-                start,
-                end,
-                groups: Vec::new(),
-            })
-            .collect();
-    }
-    let with_groups = |s: &mut Searcher<'_>, &(start, end): &(usize, usize)| RawMatch {
-        start,
-        end,
-        groups: s.groups(hay, start, end),
-    };
-    if list.len() < 1024 {
-        let mut s = m.searcher();
-        list.iter().map(|x| with_groups(&mut s, x)).collect()
+    let (list, table) = if groups {
+        find_grouped(hay, m, max, mode)
     } else {
-        list.par_iter()
-            .map_init(|| m.searcher(), with_groups)
-            .collect()
-    }
+        (run(hay, m, true, max, mode).0, GroupTable::default())
+    };
+    list.into_iter()
+        .enumerate()
+        .map(|(i, (start, end))| RawMatch {
+            start,
+            end,
+            groups: table.row(i).iter().collect(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -3,12 +3,11 @@
 //! The search finds a match's bounds with the meta engine's DFAs; its
 //! groups then come from an engine run over those bounds only, anchored at
 //! the start: the one-pass DFA when the pattern is one-pass, else the
-//! bounded backtracker, else (a match too long for the backtracker's
-//! visited set) the PikeVM. Within the bounds, the leftmost-first match is
+//! character [`Program`] when it takes the pattern and finishes within its
+//! budget, else the regex crate's bounded backtracker, else (a match too
+//! long for the backtracker's visited set) the PikeVM. Within the bounds, the leftmost-first match is
 //! the one already found, so its groups are the ones the regex crate would
 //! report. Each searcher keeps its own scratch space and capture slots.
-
-use std::ops::Range;
 
 use regex_automata::dfa::onepass;
 use regex_automata::nfa::thompson::{self, backtrack, pikevm, NFA};
@@ -16,9 +15,13 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, MatchKind};
 use regex_syntax::hir::Hir;
 
+use super::backtrack::{self as chars, Program};
+use super::group_table::UNSET;
+
 /// The engines, built once per pattern.
 pub(crate) struct GroupEngines {
     onepass: Option<onepass::DFA>,
+    program: Option<Program>,
     backtrack: backtrack::BoundedBacktracker,
     pikevm: pikevm::PikeVM,
 }
@@ -26,6 +29,7 @@ pub(crate) struct GroupEngines {
 /// One searcher's scratch space for [`GroupEngines`].
 pub(crate) struct GroupScratch {
     onepass: Option<onepass::Cache>,
+    program: chars::Scratch,
     backtrack: backtrack::Cache,
     pikevm: pikevm::Cache,
     caps: Captures,
@@ -51,6 +55,7 @@ impl GroupEngines {
             .ok()?;
         Some(GroupEngines {
             onepass,
+            program: Program::new(hir),
             backtrack,
             pikevm,
         })
@@ -60,38 +65,52 @@ impl GroupEngines {
     pub(crate) fn scratch(&self) -> GroupScratch {
         GroupScratch {
             onepass: self.onepass.as_ref().map(onepass::DFA::create_cache),
+            program: chars::Scratch::default(),
             backtrack: self.backtrack.create_cache(),
             pikevm: self.pikevm.create_cache(),
             caps: self.pikevm.create_captures(),
         }
     }
 
-    /// Groups 1..=`count` of the match `start..end` of `hay`.
+    /// Fills `out` with the slots of groups 1.. (two a group, [`UNSET`]
+    /// where a group took no part) of the match `start..end` of `hay`.
     pub(crate) fn groups(
         &self,
         s: &mut GroupScratch,
         hay: &[u8],
         start: usize,
         end: usize,
-        count: usize,
-    ) -> Vec<Option<Range<usize>>> {
+        out: &mut [usize],
+    ) {
         let input = Input::new(hay).span(start..end).anchored(Anchored::Yes);
-        let done = match (&self.onepass, &mut s.onepass) {
-            (Some(dfa), Some(cache)) => {
-                dfa.try_search(cache, &input, &mut s.caps).is_ok() && s.caps.is_match()
+        if let (Some(dfa), Some(cache)) = (&self.onepass, &mut s.onepass) {
+            if dfa.try_search(cache, &input, &mut s.caps).is_ok() && s.caps.is_match() {
+                return slots_of(&s.caps, out);
             }
-            _ => false,
-        } || (end - start <= self.backtrack.max_haystack_len()
+        }
+        if let Some(p) = &self.program {
+            if p.captures(&mut s.program, hay, start, end, out) {
+                return;
+            }
+        }
+        let done = end - start <= self.backtrack.max_haystack_len()
             && self
                 .backtrack
                 .try_search(&mut s.backtrack, &input, &mut s.caps)
                 .is_ok()
-            && s.caps.is_match());
+            && s.caps.is_match();
         if !done {
             self.pikevm.search(&mut s.pikevm, &input, &mut s.caps);
         }
-        (1..=count)
-            .map(|g| s.caps.get_group(g).map(|x| x.range()))
-            .collect()
+        slots_of(&s.caps, out);
+    }
+}
+
+/// Fills `out` with the slots of groups 1.. of `caps`.
+pub(crate) fn slots_of(caps: &Captures, out: &mut [usize]) {
+    for (i, pair) in out.chunks_exact_mut(2).enumerate() {
+        let g = caps.get_group(i + 1);
+        pair[0] = g.map_or(UNSET, |x| x.start);
+        pair[1] = g.map_or(UNSET, |x| x.end);
     }
 }

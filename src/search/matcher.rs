@@ -29,10 +29,11 @@ use memchr::memmem;
 use regex_automata::meta;
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input};
-use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 use super::error::SearchError;
-use super::groups::{GroupEngines, GroupScratch};
+use super::group_table::UNSET;
+use super::groups::{slots_of, GroupEngines, GroupScratch};
 use super::line_filter::{LineCursor, LineFilter};
 use super::PatternSpec;
 
@@ -68,6 +69,9 @@ struct Inner {
     groups: usize,
     /// Engines for the capture groups of a match (regexes with groups).
     group_engines: Option<GroupEngines>,
+    /// Every match starts a line (`^` in front) and stays on it: its start
+    /// is the line start before its end, found with no reverse scan.
+    starts_line: bool,
 }
 
 /// A compiled pattern. `Send + Sync` and cheap to clone (one `Arc`).
@@ -102,6 +106,7 @@ impl Matcher {
                 engine: Engine::Literal(Box::new(memmem::Finder::new(lit.as_bytes()).into_owned())),
                 groups: 0,
                 group_engines: None,
+                starts_line: false,
             },
             PatternSpec::Literal(lit) => literal_regex(std::slice::from_ref(lit), ignore_case)?,
             PatternSpec::Set(lits) if lits.is_empty() => Inner {
@@ -109,6 +114,7 @@ impl Matcher {
                 reach: Reach::Line,
                 groups: 0,
                 group_engines: None,
+                starts_line: false,
             },
             PatternSpec::Set(lits) if !ignore_case && lits.iter().all(|l| !l.is_empty()) => {
                 let ac = AhoCorasick::builder()
@@ -120,6 +126,7 @@ impl Matcher {
                     reach: literal_reach(lits.iter().map(String::as_str)),
                     groups: 0,
                     group_engines: None,
+                    starts_line: false,
                 }
             }
             PatternSpec::Set(lits) => literal_regex(lits, ignore_case)?,
@@ -176,7 +183,7 @@ fn literal_reach<'a>(lits: impl Iterator<Item = &'a str>) -> Reach {
     }
 }
 
-fn parse(pattern: &str, ignore_case: bool) -> Result<Hir, Box<regex_syntax::Error>> {
+pub(super) fn parse(pattern: &str, ignore_case: bool) -> Result<Hir, Box<regex_syntax::Error>> {
     regex_syntax::ParserBuilder::new()
         .multi_line(true)
         .dot_matches_new_line(false)
@@ -234,6 +241,8 @@ fn regex_inner(hir: &Hir, what: &str) -> Result<Inner, SearchError> {
             None
         },
         engine: Engine::Regex(re, LineFilter::for_pattern(hir, reach, config)?),
+        starts_line: reach == Reach::Line
+            && hir.properties().look_set_prefix().contains(Look::StartLF),
         reach,
     })
 }
@@ -309,6 +318,11 @@ impl Searcher<'_> {
             Engine::Set(ac) => ac
                 .find(aho_corasick::Input::new(&hay[..cap]).span(pos..cap))
                 .map(|m| (m.start(), m.end())),
+            Engine::Regex(..) if self.m.inner.starts_line => {
+                let end = self.find_end(hay, pos, cap)?;
+                let start = memchr::memrchr(b'\n', &hay[..end]).map_or(0, |i| i + 1);
+                Some((start, end))
+            }
             Engine::Regex(re, filter) => {
                 let cache = self.cache.as_mut()?;
                 let mut search = |span| {
@@ -425,32 +439,26 @@ impl Searcher<'_> {
         Some(m)
     }
 
-    /// Capture groups 1.. of the match `start..end` (empty for literals and
-    /// sets, and when the regex has no groups).
-    pub(crate) fn groups(
-        &mut self,
-        hay: &[u8],
-        start: usize,
-        end: usize,
-    ) -> Vec<Option<std::ops::Range<usize>>> {
-        let count = self.m.inner.groups;
-        if count == 0 {
-            return Vec::new();
+    /// Fills `out` with the slots of capture groups 1.. of the match
+    /// `start..end`: two a group, [`UNSET`] where a group took no part
+    /// (`out` holds two per group of the pattern).
+    pub(crate) fn groups(&mut self, hay: &[u8], start: usize, end: usize, out: &mut [usize]) {
+        if out.is_empty() {
+            return;
         }
         if let Some(engines) = &self.m.inner.group_engines {
             let scratch = self.group_scratch.get_or_insert_with(|| engines.scratch());
-            return engines.groups(scratch, hay, start, end, count);
+            return engines.groups(scratch, hay, start, end, out);
         }
+        out.fill(UNSET);
         let (Engine::Regex(re, _), Some(cache)) = (&self.m.inner.engine, self.cache.as_mut())
         else {
-            return Vec::new();
+            return;
         };
         let mut caps: Captures = re.create_captures();
         let input = Input::new(hay).span(start..end).anchored(Anchored::Yes);
         re.search_captures_with(cache, &input, &mut caps);
-        (1..=count)
-            .map(|g| caps.get_group(g).map(|s| s.range()))
-            .collect()
+        slots_of(&caps, out);
     }
 }
 
@@ -481,6 +489,23 @@ mod tests {
         };
         assert_eq!(lit("ab"), Reach::Line);
         assert_eq!(lit("a\nbc"), Reach::Bounded(4));
+    }
+
+    #[test]
+    fn line_anchored_patterns_skip_the_reverse_scan() {
+        let starts = |p: &str| {
+            Matcher::new(&PatternSpec::Regex(p.into()), false)
+                .unwrap()
+                .inner
+                .starts_line
+        };
+        assert!(starts(r"^Date: (\d+)"));
+        assert!(starts(r"^$"));
+        assert!(starts(r"(?:^a|^b)c"));
+        assert!(!starts(r"^a|b"));
+        assert!(!starts(r"^a\nb"));
+        assert!(!starts(r"^\s+"));
+        assert!(!starts(r"\Aa"));
     }
 
     #[test]

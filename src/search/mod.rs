@@ -29,8 +29,10 @@
 
 use std::ops::Range;
 
+mod backtrack;
 mod driver;
 mod error;
+mod group_table;
 mod groups;
 mod line_filter;
 mod matcher;
@@ -38,6 +40,7 @@ pub mod needle;
 mod partition;
 
 pub use error::{SearchError, SearchErrorKind};
+pub use group_table::{GroupTable, Groups};
 pub use matcher::Matcher;
 pub use partition::{chunk_by_chars, chunk_n, split_before};
 
@@ -72,6 +75,17 @@ pub struct RawMatch {
 /// searched in parallel; a small `max` stops early.
 pub fn find_all(hay: &[u8], m: &Matcher, groups: bool, max: Option<usize>) -> Vec<RawMatch> {
     driver::find_all(hay, m, groups, max, Mode::Auto)
+}
+
+/// All non-overlapping matches as `(start, end)` pairs, as [`find_all`]
+/// finds them, with their capture groups in one shared table (row `i` for
+/// match `i`).
+pub fn find_all_grouped(
+    hay: &[u8],
+    m: &Matcher,
+    max: Option<usize>,
+) -> (Vec<(usize, usize)>, GroupTable) {
+    driver::find_grouped(hay, m, max, Mode::Auto)
 }
 
 /// The number of non-overlapping matches.

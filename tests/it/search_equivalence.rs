@@ -445,3 +445,85 @@ fn random_regexes_on_tiny_alphabet_texts() {
         check_against_regex_crate(&hay, &pattern, false, &m);
     }
 }
+
+/// Patterns with capture groups: empty groups, groups that take no part,
+/// repeated groups, lazy and greedy runs, Unicode classes, groups across
+/// lines, and patterns the character backtracker refuses or gives up on.
+const GROUPED: &[&str] = &[
+    r"^Date: (\d{4}-\d{2}-\d{2}) \|\| User: (\d+) \|\| Instance: (.*) \|\| Label: (\w+)$",
+    r"^Date: (\d{4})-\d{2}-\d{2} \|\| User: (\d+) \|\| Instance: (.*) \|\| Label: (\w+)$",
+    r"(.*) \|\| (.*?) \|\| (.+)\r?$",
+    r"(a)|(b)",
+    r"(x)?(y)?",
+    r"()",
+    r"(the)(\s*)",
+    r"(\w*?)(\d+)",
+    r"(.*?)(\d+)",
+    r"(a|ab)(c|bcd)(d*)",
+    r"(?:(a)|b)+",
+    r"((a)|(b))+?",
+    r"(\s+)(\S+)",
+    r"(\w{2,4}?)(\w{0,3})",
+    r"(é+)(.)",
+    r"(?i)(straße|ΣΑΣ)\s+(\w+)",
+    r"(\p{L}+) (\p{L}+)",
+    r"(\b\w+\b) (\w+)\b",
+    r"^(.*)$",
+    r"^(.*)\r$",
+    r"(?s)(BEGIN)(.*?)(END)",
+    r"(\r\n)(\w+)",
+    r"(\n)(\n+)",
+    r"(?:(\w)*)*",
+    r"(?:(the)|(\w))+",
+    r"(?:(a)|(a))*x|(\w+)",
+    r"(?-u:(\xFF))",
+    r"^(?:the|a) (\w+)",
+    r"^\b(\w+)?",
+    r"^(?:(a)|(b)|)",
+];
+
+/// OOLONG-like rows, with CRLF ends, Unicode, separators inside the
+/// instance, and one row far longer than the regex crate's backtracker
+/// takes.
+fn rows() -> String {
+    let mut r = Rng(77);
+    let mut out = String::new();
+    for i in 0..400 {
+        let instance = match i % 7 {
+            0 => "Who wrote it? || twice".to_string(),
+            1 => "café ✓ naïve 😀".to_string(),
+            2 => String::new(),
+            3 if i == 3 => "word ".repeat(20_000),
+            _ => (0..r.below(12))
+                .map(|_| WORDS[r.below(WORDS.len())])
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        let label = ["numeric", "entity", "Σας", "x_1", ""][i % 5];
+        let end = if i % 3 == 0 { "\r\n" } else { "\n" };
+        out.push_str(&format!(
+            "Date: 2024-{:02}-{:02} || User: {} || Instance: {instance} || Label: {label}{end}",
+            1 + i % 12,
+            1 + i % 28,
+            r.below(100_000)
+        ));
+    }
+    out
+}
+
+#[test]
+fn capture_groups_match_the_regex_crate() {
+    let rows = rows();
+    let mut hays = vec![rows.into_bytes(), text(31, 200_000, false)];
+    hays.push(text(32, 100_000, true));
+    for (i, hay) in hays.iter().enumerate() {
+        for &p in GROUPED {
+            let m = regex(p, false);
+            let what = format!("haystack {i} {p:?}");
+            check_paths(hay, &m, &what, &[4096], &[1]);
+            if let Ok(s) = std::str::from_utf8(hay) {
+                check_against_regex_crate(s, p, false, &m);
+            }
+        }
+    }
+}
