@@ -129,16 +129,11 @@ impl Runtime {
         }
     }
 
+    /// Fails when `name` is one of the program's inputs.
+    #[inline(always)]
     pub(super) fn check_assignable(&self, name: &str, span: Span) -> R<()> {
         if crate::check::INPUTS.contains(&name) {
-            return Err(Diagnostic::runtime(
-                span,
-                format!("`{name}` is an input of the program and cannot be assigned"),
-            )
-            .hint(format!(
-                "keep it as it is and choose another name, such as `my_{name}`"
-            ))
-            .into());
+            return Err(input_assigned(name, span));
         }
         Ok(())
     }
@@ -187,4 +182,17 @@ impl Runtime {
 
 pub(super) fn is_print_call(e: &Expr) -> bool {
     matches!(&e.kind, ExprKind::Call { callee, .. } if matches!(&callee.kind, ExprKind::Var(n, _) if &**n == "print"))
+}
+
+/// The error for an assignment to input `name`.
+#[cold]
+fn input_assigned(name: &str, span: Span) -> Flow {
+    Diagnostic::runtime(
+        span,
+        format!("`{name}` is an input of the program and cannot be assigned"),
+    )
+    .hint(format!(
+        "keep it as it is and choose another name, such as `my_{name}`"
+    ))
+    .into()
 }

@@ -65,6 +65,13 @@ impl Runtime {
         f: impl FnOnce(&mut Value) -> R<()>,
     ) -> R<()> {
         self.check_assignable(&place.root, place.root_span)?;
+        if place.path.is_empty() {
+            // A plain name (`i += 1`).
+            return match sc.find_mut(&place.root, &place.root_hint) {
+                Some(root) => f(root),
+                None => Err(self.unknown_name(&place.root, place.root_span, sc).into()),
+            };
+        }
         let mut keys = Vec::with_capacity(place.path.len());
         for step in &place.path {
             keys.push(match step {
