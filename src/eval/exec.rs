@@ -67,7 +67,7 @@ impl Runtime {
                 otherwise,
             } => {
                 for (cond, body) in branches {
-                    if self.eval(cond, sc, out)?.truthy() {
+                    if self.eval(cond, sc, out)?.into_truthy() {
                         return self.exec_block(body, sc, out);
                     }
                 }
@@ -92,7 +92,7 @@ impl Runtime {
                 Ok(())
             }
             StmtKind::While { cond, body } => {
-                while self.eval(cond, sc, out)?.truthy() {
+                while self.eval(cond, sc, out)?.into_truthy() {
                     self.meter.tick().map_err(|d| d.at(stmt.span))?;
                     match self.exec_block(body, sc, out) {
                         Ok(()) | Err(Flow::Continue) => {}

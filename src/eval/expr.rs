@@ -118,15 +118,14 @@ impl Runtime {
             ExprKind::Binary(op, a, b) => {
                 let x = self.eval(a, sc, out)?;
                 let y = self.eval(b, sc, out)?;
-                // Two ints are taken apart by value: nothing is left to drop.
-                match (x, y) {
-                    (Value::Int(p), Value::Int(q)) => match ops::int_fast(*op, p, q) {
+                match Value::int_pair(x, y) {
+                    Ok((p, q)) => match ops::int_fast(*op, p, q) {
                         Some(v) => Ok(v),
                         None => {
                             self.binary(*op, &Value::Int(p), &Value::Int(q), a.span, b.span, e.span)
                         }
                     },
-                    (x, y) => self.binary(*op, &x, &y, a.span, b.span, e.span),
+                    Err((x, y)) => self.binary(*op, &x, &y, a.span, b.span, e.span),
                 }
             }
             ExprKind::And(a, b) => {
@@ -148,15 +147,14 @@ impl Runtime {
                 let mut left = self.eval(first, sc, out)?;
                 self.no_error(&left, first.span)?;
                 if let [(op, rhs)] = rest.as_slice() {
-                    // One comparison of two ints (a loop's test), without drops.
+                    // One comparison (a loop's test): two ints without drops.
                     let right = self.eval(rhs, sc, out)?;
-                    return match (left, right) {
-                        (Value::Int(x), Value::Int(y))
-                            if !matches!(op, CmpOp::In | CmpOp::NotIn) =>
-                        {
-                            Ok(Value::Bool(ops::int_compare(*op, x, y) == Some(true)))
-                        }
-                        (l, r) => self.compare(*op, &l, &r, first, rhs),
+                    return match Value::int_pair(left, right) {
+                        Ok((x, y)) => match ops::int_compare(*op, x, y) {
+                            Some(holds) => Ok(Value::Bool(holds)),
+                            None => self.compare(*op, &Value::Int(x), &Value::Int(y), first, rhs),
+                        },
+                        Err((l, r)) => self.compare(*op, &l, &r, first, rhs),
                     };
                 }
                 for (op, rhs) in rest {
@@ -181,7 +179,7 @@ impl Runtime {
                 then,
                 otherwise,
             } => {
-                if self.eval(cond, sc, out)?.truthy() {
+                if self.eval(cond, sc, out)?.into_truthy() {
                     self.eval(then, sc, out)
                 } else {
                     self.eval(otherwise, sc, out)

@@ -84,7 +84,7 @@ impl Runtime {
         };
         match first {
             CompClause::If(c) => {
-                if self.eval(c, sc, out)?.truthy() {
+                if self.eval(c, sc, out)?.into_truthy() {
                     self.comprehend(rest, sc, out, body)?;
                 }
                 Ok(())

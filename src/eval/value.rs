@@ -88,6 +88,38 @@ impl Value {
         }
     }
 
+    /// [`Self::truthy`] of a value that is used up: a bool or an int, the
+    /// usual conditions, is taken apart without running drop glue (they
+    /// own nothing).
+    #[inline(always)]
+    pub fn into_truthy(self) -> bool {
+        let scalar = match &self {
+            Value::Bool(b) => Some(*b),
+            Value::Int(i) => Some(*i != 0),
+            _ => None,
+        };
+        match scalar {
+            Some(t) => {
+                std::mem::forget(self);
+                t
+            }
+            None => self.truthy(),
+        }
+    }
+
+    /// The two ints of `x` and `y`, taken apart without running drop glue
+    /// (ints own nothing), or both values back when either is not an int.
+    #[inline(always)]
+    pub fn int_pair(x: Value, y: Value) -> Result<(i64, i64), (Value, Value)> {
+        if let (Value::Int(p), Value::Int(q)) = (&x, &y) {
+            let pair = (*p, *q);
+            std::mem::forget(x);
+            std::mem::forget(y);
+            return Ok(pair);
+        }
+        Err((x, y))
+    }
+
     /// A string value from owned text.
     pub fn str(s: impl Into<String>) -> Value {
         Value::Str(Str::from_string(s.into()))
