@@ -171,7 +171,7 @@ impl Set {
         }
         // An ASCII byte or a lead byte inside valid UTF-8 starts a
         // character: every place found is one the run can give back to.
-        if b < 0x80 || b >= 0xC0 || self.high.is_some() {
+        if !(0x80..0xC0).contains(&b) || self.high.is_some() {
             return memchr::memrchr(b, &hay[floor..top]).map(|i| floor + i);
         }
         let mut p = at;

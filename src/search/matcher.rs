@@ -12,7 +12,9 @@
 //!   crate's `str` API. The meta engine finds literals in the pattern itself
 //!   and scans for them with memchr or Teddy. A regex with a Unicode word
 //!   boundary whose matches stay on one line is searched a line at a time
-//!   through a [`LineFilter`].
+//!   through a [`LineFilter`]. A regex whose every match starts a line
+//!   (`^...`) and stays on it finds a match's start as the line start before
+//!   its end, with no reverse scan.
 //!
 //! Every engine reports leftmost-first matches. [`Searcher::next`] is the one
 //! iteration step (with the regex crate's rule for an empty match right after

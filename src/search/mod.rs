@@ -6,6 +6,8 @@
 //! - `driver`: the parallel search over one large haystack, with results
 //!   identical to one sequential leftmost-first iteration.
 //! - `partition`: [`split_before`], [`chunk_by_chars`], [`chunk_n`].
+//! - `groups` and `backtrack`: the capture groups of a match already found;
+//!   [`GroupTable`] keeps those of a whole search in one allocation.
 //! - [`needle`]: substring search with per-thread cached finders, for short
 //!   needles tested over and over.
 //! - [`SearchError`]: a pattern that cannot be compiled, with a hint.
