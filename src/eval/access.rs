@@ -1,6 +1,5 @@
 //! Access: fields, indexing and slicing of values.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::builtins::{self};
@@ -17,7 +16,7 @@ impl Runtime {
     /// `v.name`.
     pub fn field(&self, v: &Value, name: &str, span: Span) -> R<Value> {
         match v {
-            Value::Record(r) => match r.get(&KeyRef::Str(Cow::Borrowed(name))) {
+            Value::Record(r) => match record_field(r, name) {
                 Some(x) => Ok(x.clone()),
                 None => Err(missing_key(r, &Key::Str(Arc::from(name)), span).into()),
             },

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use crate::syntax::ast::{Name, SlotHint};
 
-use super::value::Value;
+use super::value::{same_text as same, Value};
 
 /// A [`SlotHint`] with this bit set points into the globals; without it,
 /// into the locals of a call.
@@ -20,12 +20,6 @@ pub const GLOBAL: u32 = 1 << 31;
 /// by its position (a name's builtin never changes; whether a variable
 /// hides it does).
 pub const BUILTIN: u32 = 1 << 30;
-
-/// Whether `a` and `b` are the same name (the same string, shared or not).
-#[inline]
-fn same(a: &Name, b: &str) -> bool {
-    std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len() || **a == *b
-}
 
 /// The top-level variables of a program (they persist across the turns of
 /// a session). Each name keeps its slot once bound, so a [`SlotHint`] can
