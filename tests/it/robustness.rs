@@ -68,6 +68,19 @@ fn recursion_times_nesting_meets_the_depth_guard() {
 }
 
 #[test]
+fn a_builtin_between_recursive_calls_is_no_call_level() {
+    // Each level calls `max` and a lambda through `map`: the bound counts
+    // the def and lambda calls (two a level), not the builtins between them.
+    let code = "def f(n) {\n  if n == 0 { return 0 }\n  return max(map([n - 1], k => f(k))[0] + 1, 0)\n}\nprint(f(450))";
+    let (status, out, err) = script(code, &[]);
+    assert_eq!(status, 0, "{err}");
+    assert_eq!(out, "450\n");
+    let (status, err) = piped(&code.replace("450", "600"), &[]);
+    assert_eq!(status, 1, "{err}");
+    assert!(err.contains("calls nested deeper than 1000"), "{err}");
+}
+
+#[test]
 fn the_kernel_survives_a_program_that_nests_too_deeply() {
     let deep = format!("def f(n) {{ return {}f(n+1) }}\nf(0)", "not ".repeat(2900));
     let lines = format!(
