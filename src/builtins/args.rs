@@ -286,11 +286,27 @@ impl CallCx<'_> {
         )
     }
 
-    /// `f(x)` for every item, in order. A function that calls models fans
-    /// out over concurrent calls (after checking the budget can pay for
-    /// them); a pure function runs on all cores (in batches, so a lazy list
-    /// of lines is never materialised whole); any other runs in order here.
+    /// `f(x)` for every item, in order, as [`Self::apply_each`] gives them.
     pub fn apply_all(&mut self, items: &List, f: &Func) -> R<Vec<Value>> {
+        let mut out = Vec::with_capacity(items.len());
+        self.apply_each(items, f, |v| {
+            out.push(v);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// `f(x)` for every item, each handed to `each` in item order. A
+    /// function that calls models fans out over concurrent calls (after
+    /// checking the budget can pay for them); a pure function runs on all
+    /// cores in batches (so neither a lazy list of lines nor the results
+    /// are ever held whole); any other runs in order here.
+    pub fn apply_each(
+        &mut self,
+        items: &List,
+        f: &Func,
+        mut each: impl FnMut(Value) -> R<()>,
+    ) -> R<()> {
         let n = items.len();
         self.reserve(n.saturating_mul(32))?;
         let fx = self.rt.effects(f, self.globals);
@@ -337,7 +353,7 @@ impl CallCx<'_> {
                 // backend's semaphore lets through wait on the network, the
                 // others prepare their next request or store their reply.
                 let workers = calls.config().concurrency.saturating_mul(2);
-                return crate::eval::fanout::apply_concurrently(
+                let results = crate::eval::fanout::apply_concurrently(
                     self.rt,
                     &all,
                     f,
@@ -345,18 +361,17 @@ impl CallCx<'_> {
                     self.out,
                     self.span,
                     workers,
-                );
+                )?;
+                return results.into_iter().try_for_each(each);
             }
         }
         if n < 2 || !fx.pure {
-            let mut out = Vec::with_capacity(n);
             for x in items.iter() {
-                out.push(self.call(f, vec![x])?);
+                each(self.call(f, vec![x])?)?;
             }
-            return Ok(out);
+            return Ok(());
         }
         const BATCH: usize = 1 << 16;
-        let mut out = Vec::with_capacity(n);
         let mut iter = items.iter();
         let (rt, globals, span) = (self.rt, self.globals, self.span);
         let depth = crate::eval::depth::current();
@@ -374,10 +389,10 @@ impl CallCx<'_> {
                 })
                 .collect();
             for r in results {
-                out.push(r?);
+                each(r?)?;
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
 

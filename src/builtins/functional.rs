@@ -7,9 +7,11 @@ use std::cmp::Ordering;
 
 use super::args::{Args, CallCx};
 use super::{Builtin, Effect};
+use crate::diag::Diagnostic;
 use crate::eval::flow::{Flow, R};
 use crate::eval::ops::{compare, key_ref, to_key};
 use crate::eval::value::{Func, List, Record, Value};
+use crate::syntax::span::Span;
 
 /// The builtins that take a function.
 pub const BUILTINS: &[Builtin] = &[
@@ -234,20 +236,41 @@ fn sort(cx: &mut CallCx, a: &Args) -> R<Value> {
 fn key_values(cx: &mut CallCx, xs: &List, f: &Func) -> R<Vec<Value>> {
     let keys = cx.apply_all(xs, f)?;
     if let Some(k) = keys.iter().find(|k| key_ref(k).is_none()) {
-        return Err(cx.fail_hint(
-            format!(
-                "the key function returned {}, which cannot be a record key",
-                k.type_name()
-            ),
-            "return a str or an int, e.g. r => str(r.user)",
-        ));
+        return Err(not_a_key(cx.name, cx.span, k));
     }
     Ok(keys)
 }
 
-/// Calls `seen(index)` for each key: the index of its record entry, made
-/// (with `fresh()`) the first time the key turns up. Looked up borrowed, a
-/// key is only copied when new.
+/// The error for a key function that returned `k`, which cannot be a key.
+#[cold]
+fn not_a_key(name: &str, span: Span, k: &Value) -> Flow {
+    Diagnostic::runtime(
+        span,
+        format!(
+            "{name}: the key function returned {}, which cannot be a record key",
+            k.type_name()
+        ),
+    )
+    .hint("return a str or an int, e.g. r => str(r.user)")
+    .into()
+}
+
+/// The index of `k`'s entry in `r`, made with `fresh()` the first time the
+/// key turns up; `None` for a value that cannot be a key. Looked up
+/// borrowed, a key is only copied when new.
+fn entry_of(r: &mut Record, k: &Value, fresh: impl FnOnce() -> Value) -> Option<usize> {
+    let kr = key_ref(k)?;
+    Some(match r.get_index_of(&kr) {
+        Some(at) => at,
+        None => {
+            r.insert_full(to_key(k).unwrap_or_else(|| kr.to_key()), fresh())
+                .0
+        }
+    })
+}
+
+/// Calls `seen(index)` for each key: the index of its record entry (see
+/// [`entry_of`]).
 fn tally(
     r: &mut Record,
     keys: &[Value],
@@ -255,15 +278,9 @@ fn tally(
     mut seen: impl FnMut(&mut Record, usize, usize),
 ) {
     for (i, k) in keys.iter().enumerate() {
-        let Some(kr) = key_ref(k) else { continue };
-        let at = match r.get_index_of(&kr) {
-            Some(at) => at,
-            None => {
-                r.insert_full(to_key(k).unwrap_or_else(|| kr.to_key()), fresh())
-                    .0
-            }
-        };
-        seen(r, at, i);
+        if let Some(at) = entry_of(r, k, &fresh) {
+            seen(r, at, i);
+        }
     }
 }
 
@@ -294,18 +311,16 @@ fn group_by(cx: &mut CallCx, a: &Args) -> R<Value> {
 fn count_by(cx: &mut CallCx, a: &Args) -> R<Value> {
     let xs = cx.iterable(a, 0)?;
     let f = cx.func(a, 1)?;
-    let keys = key_values(cx, &xs, &f)?;
+    // Keys are counted as they come, never held all at once.
+    let (name, span) = (cx.name, cx.span);
     let mut r = Record::default();
-    tally(
-        &mut r,
-        &keys,
-        || Value::Int(0),
-        |r, at, _| {
-            if let Some((_, Value::Int(n))) = r.get_index_mut(at) {
-                *n += 1;
-            }
-        },
-    );
+    cx.apply_each(&xs, &f, |k| {
+        let at = entry_of(&mut r, &k, || Value::Int(0)).ok_or_else(|| not_a_key(name, span, &k))?;
+        if let Some((_, Value::Int(n))) = r.get_index_mut(at) {
+            *n += 1;
+        }
+        Ok(())
+    })?;
     Ok(Value::record(r))
 }
 

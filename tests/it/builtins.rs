@@ -191,6 +191,18 @@ fn function_builtins() {
             "count_by([\"a\", \"b\", \"a\"], x => x)",
             "{\"a\":2,\"b\":1}",
         ),
+        (
+            "count_by(range(200000), x => x % 3)",
+            "{\"0\":66667,\"1\":66667,\"2\":66666}",
+        ),
+        (
+            "count_by([1, 2, 3], x => [x])",
+            "ERROR count_by: the key function returned list, which cannot be a record key",
+        ),
+        (
+            "group_by([1, 2], x => null)",
+            "ERROR group_by: the key function returned null",
+        ),
         ("first([1, 2, 3], x => x > 1)", "2"),
         ("first([1, 2, 3], x => x > 5)", "null"),
         ("reduce([1, 2, 3], (a, b) => a + b, 10)", "16"),
