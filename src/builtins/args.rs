@@ -86,9 +86,7 @@ impl CallCx<'_> {
 
     /// A runtime error at the call, with a hint.
     pub fn fail_hint(&self, message: impl std::fmt::Display, hint: impl Into<String>) -> Flow {
-        Diagnostic::runtime(self.span, format!("{}: {message}", self.name))
-            .hint(hint)
-            .into()
+        fail_hint_at(self.name, self.span, message, hint)
     }
 
     /// Counts `n` steps of work.
@@ -394,6 +392,20 @@ impl CallCx<'_> {
         }
         Ok(())
     }
+}
+
+/// [`CallCx::fail_hint`] where no call context can be borrowed (inside a
+/// callback the context is running): a runtime error at `span`, prefixed
+/// with the builtin's `name`, with `hint`.
+pub fn fail_hint_at(
+    name: &str,
+    span: Span,
+    message: impl std::fmt::Display,
+    hint: impl Into<String>,
+) -> Flow {
+    Diagnostic::runtime(span, format!("{name}: {message}"))
+        .hint(hint)
+        .into()
 }
 
 /// A list of strings as a value.

@@ -9,7 +9,7 @@ use super::args::{Args, CallCx};
 use super::{Builtin, Effect};
 use crate::eval::flow::R;
 use crate::eval::ops::{self, to_key};
-use crate::eval::value::{Key, List, Record, Value};
+use crate::eval::value::{record_with_capacity, Key, List, Record, Value};
 
 /// The collection builtins.
 pub const BUILTINS: &[Builtin] = &[
@@ -393,7 +393,7 @@ fn record(cx: &mut CallCx, a: &Args) -> R<Value> {
         None | Some(Value::Null) => Ok(Value::record(Record::default())),
         Some(Value::Record(r)) => Ok(Value::Record(r.clone())),
         Some(Value::List(l)) => {
-            let mut m = Record::with_capacity_and_hasher(l.len(), Default::default());
+            let mut m = record_with_capacity(l.len());
             for p in l.iter() {
                 let pair = match &p {
                     Value::List(kv) if kv.len() == 2 => kv.to_vec(),

@@ -5,9 +5,8 @@
 use std::cell::RefCell;
 use std::cmp::Ordering;
 
-use super::args::{Args, CallCx};
+use super::args::{fail_hint_at, Args, CallCx};
 use super::{Builtin, Effect};
-use crate::diag::Diagnostic;
 use crate::eval::flow::{Flow, R};
 use crate::eval::ops::{compare, key_ref, to_key};
 use crate::eval::value::{Func, List, Record, Value};
@@ -244,15 +243,15 @@ fn key_values(cx: &mut CallCx, xs: &List, f: &Func) -> R<Vec<Value>> {
 /// The error for a key function that returned `k`, which cannot be a key.
 #[cold]
 fn not_a_key(name: &str, span: Span, k: &Value) -> Flow {
-    Diagnostic::runtime(
+    fail_hint_at(
+        name,
         span,
         format!(
-            "{name}: the key function returned {}, which cannot be a record key",
+            "the key function returned {}, which cannot be a record key",
             k.type_name()
         ),
+        "return a str or an int, e.g. r => str(r.user)",
     )
-    .hint("return a str or an int, e.g. r => str(r.user)")
-    .into()
 }
 
 /// The index of `k`'s entry in `r`, made with `fresh()` the first time the

@@ -86,12 +86,9 @@ impl Runtime {
         span: Span,
     ) -> R<Value> {
         let def = &d.def;
-        if d.captured.is_none() && kwargs.is_empty() && args.len() == def.params.len() {
+        if kwargs.is_empty() && takes_by_position(d, args.len()) {
             // The common call: every parameter given by position.
-            let mut locals = Locals::with_capacity(args.len() + 2);
-            for (p, v) in def.params.iter().zip(args) {
-                locals.push_param(p.name.clone(), v);
-            }
+            let locals = positional_locals(def, args.into_iter().map(Ok))?;
             return self.run_body(def, Scope::Local { globals, locals }, out);
         }
         let mut locals = d.captured.clone().unwrap_or_default();
@@ -178,19 +175,14 @@ impl Runtime {
         span: Span,
     ) -> Option<R<Value>> {
         let def = &d.def;
-        if d.captured.is_some()
-            || args.len() != def.params.len()
-            || args.iter().any(|a| a.name.is_some())
-        {
+        if !takes_by_position(d, args.len()) || args.iter().any(|a| a.name.is_some()) {
             return None;
         }
-        let mut locals = Locals::with_capacity(args.len() + 2);
-        for (p, a) in def.params.iter().zip(args) {
-            match self.eval(&a.value, sc, out) {
-                Ok(v) => locals.push_param(p.name.clone(), v),
-                Err(flow) => return Some(Err(flow)),
-            }
-        }
+        let values = args.iter().map(|a| self.eval(&a.value, sc, out));
+        let locals = match positional_locals(def, values) {
+            Ok(locals) => locals,
+            Err(flow) => return Some(Err(flow)),
+        };
         let globals = sc.globals();
         Some(super::depth::enter(true, span, || {
             self.run_body(def, Scope::Local { globals, locals }, out)
@@ -333,4 +325,19 @@ pub(super) fn method_misuse(name: &str, recv: &Value, args: &[Value]) -> Option<
     Some(Diagnostic::new(Stage::Runtime, msg).hint(format!(
         "write `xs.{name}(x)` as a statement, or build a new value: xs + [x]"
     )))
+}
+
+/// Whether a call of `d` with `n` positional arguments binds them straight
+/// to its parameters: it closes over nothing and takes exactly `n`.
+fn takes_by_position(d: &DefValue, n: usize) -> bool {
+    d.captured.is_none() && n == d.def.params.len()
+}
+
+/// The locals of a call of `def` given one value per parameter, in order.
+fn positional_locals(def: &FnDef, values: impl Iterator<Item = R<Value>>) -> R<Locals> {
+    let mut locals = Locals::with_capacity(def.params.len() + 2);
+    for (p, v) in def.params.iter().zip(values) {
+        locals.push_param(p.name.clone(), v?);
+    }
+    Ok(locals)
 }

@@ -59,7 +59,7 @@ impl Runtime {
                 Ok(Value::list(v))
             }
             ExprKind::Record(entries) => {
-                let mut r = Record::with_capacity_and_hasher(entries.len(), Default::default());
+                let mut r = record_with_capacity(entries.len());
                 for (k, v) in entries {
                     let key = match k {
                         RecordKey::Fixed(n) => Key::Str(n.clone()),

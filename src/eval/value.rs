@@ -588,6 +588,11 @@ pub fn record_field<'r>(r: &'r Record, name: &str) -> Option<&'r Value> {
 /// chosen to collide).
 pub type Record = IndexMap<Key, Value, foldhash::fast::RandomState>;
 
+/// An empty record with room for `n` entries.
+pub fn record_with_capacity(n: usize) -> Record {
+    Record::with_capacity_and_hasher(n, Default::default())
+}
+
 /// One search hit.
 pub struct MatchValue {
     /// The text that was searched.

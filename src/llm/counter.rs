@@ -246,6 +246,20 @@ pub fn boundary_at(encoding: Encoding, text: &str, at: usize) -> bool {
     })
 }
 
+/// `len` characters of `alphabet` chosen by a xorshift generator whose
+/// state is `x` (tests: deterministic random texts).
+#[cfg(test)]
+pub(super) fn random_text(x: &mut u64, alphabet: &[char], len: usize) -> String {
+    (0..len)
+        .map(|_| {
+            *x ^= *x << 13;
+            *x ^= *x >> 7;
+            *x ^= *x << 17;
+            alphabet[(*x % alphabet.len() as u64) as usize]
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,13 +294,7 @@ mod tests {
             let alphabet: Vec<char> = alphabet.chars().collect();
             for len in (1..30).chain([300, 3000]) {
                 for _ in 0..60 {
-                    let mut s = String::new();
-                    for _ in 0..len {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        s.push(alphabet[(x % alphabet.len() as u64) as usize]);
-                    }
+                    let s = random_text(&mut x, &alphabet, len);
                     for encoding in [Encoding::O200k, Encoding::Cl100k] {
                         let want = by_regex(encoding, &s);
                         assert_eq!(by_split(encoding, &s), want, "{encoding:?} {s:?}");

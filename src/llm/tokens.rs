@@ -147,14 +147,7 @@ mod tests {
         let mut x: u64 = 0x9e3779b97f4a7c15;
         let alphabet: Vec<char> = "ab cd\nef.,!é東🎉0123'\t-_/".chars().collect();
         for len in [1, 7, 64, 999, 20_000] {
-            let mut s = String::new();
-            for _ in 0..len {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                s.push(alphabet[(x % alphabet.len() as u64) as usize]);
-            }
-            texts.push(s);
+            texts.push(super::super::counter::random_text(&mut x, &alphabet, len));
         }
         texts
     }
