@@ -13,9 +13,15 @@
 
 use std::alloc::{GlobalAlloc, Layout};
 
+use libmimalloc_sys as ffi;
 use mimalloc::MiMalloc as Backing;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicIsize, Ordering};
+
+/// The alignment every block from mimalloc has: layouts that ask no more
+/// take its unaligned entry points, a few instructions shorter than the
+/// aligned ones the `mimalloc` crate always calls.
+const WORD: usize = std::mem::size_of::<usize>();
 
 /// Bytes held, as of the last flush of every thread's local count.
 static ALLOCATED: AtomicIsize = AtomicIsize::new(0);
@@ -57,33 +63,55 @@ pub struct CountingAlloc;
 // SAFETY: every method forwards to mimalloc with the caller's own arguments,
 // so its guarantees hold unchanged; the counter is only bookkeeping.
 unsafe impl GlobalAlloc for CountingAlloc {
+    #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
-        let p = unsafe { Backing.alloc(layout) };
+        let p = if layout.align() <= WORD {
+            // SAFETY: every block mimalloc hands out is word-aligned, so
+            // its unaligned entry point meets this layout.
+            unsafe { ffi::mi_malloc(layout.size()) as *mut u8 }
+        } else {
+            // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
+            unsafe { Backing.alloc(layout) }
+        };
         if !p.is_null() {
             count(layout.size() as isize);
         }
         p
     }
 
+    #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `alloc`/`realloc` above with this layout.
-        unsafe { Backing.dealloc(ptr, layout) };
+        // SAFETY: `ptr` came from mimalloc through `alloc`/`realloc` above;
+        // `mi_free` takes any block it handed out, aligned or not.
+        unsafe { ffi::mi_free(ptr as *mut core::ffi::c_void) };
         count(-(layout.size() as isize));
     }
 
+    #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged.
-        let p = unsafe { Backing.alloc_zeroed(layout) };
+        let p = if layout.align() <= WORD {
+            // SAFETY: as in `alloc`.
+            unsafe { ffi::mi_zalloc(layout.size()) as *mut u8 }
+        } else {
+            // SAFETY: forwarded unchanged.
+            unsafe { Backing.alloc_zeroed(layout) }
+        };
         if !p.is_null() {
             count(layout.size() as isize);
         }
         p
     }
 
+    #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded unchanged; `ptr` was allocated by this allocator.
-        let p = unsafe { Backing.realloc(ptr, layout, new_size) };
+        let p = if layout.align() <= WORD {
+            // SAFETY: `ptr` came from mimalloc; the moved block is
+            // word-aligned like every block it hands out.
+            unsafe { ffi::mi_realloc(ptr as *mut core::ffi::c_void, new_size) as *mut u8 }
+        } else {
+            // SAFETY: forwarded unchanged; `ptr` was allocated by this allocator.
+            unsafe { Backing.realloc(ptr, layout, new_size) }
+        };
         if !p.is_null() {
             count(new_size as isize - layout.size() as isize);
         }

@@ -136,6 +136,11 @@ enum Side {
 fn trim_side(cx: &mut CallCx, a: &Args, side: Side) -> R<Value> {
     let s = cx.str(a, 0)?;
     let chars = cx.opt_str(a, 1)?;
+    if chars.is_none() {
+        if let Some(range) = trimmed_ascii(s.bytes(), &side) {
+            return Ok(Value::Str(s.sub(range)));
+        }
+    }
     let text = s.text();
     let set: Option<Vec<char>> = chars.map(|c| c.text().chars().collect());
     let is_trim = |c: char| match &set {
@@ -156,6 +161,34 @@ fn trim_side(cx: &mut CallCx, a: &Args, side: Side) -> R<Value> {
         return Ok(Value::Str(s.sub(start..end)));
     }
     Ok(Value::str(&text[start..end]))
+}
+
+/// What trimming whitespace from `side` of `bytes` leaves, found on the
+/// bytes alone when each end stops at an ASCII character: no other
+/// whitespace can lie past it, and the text between is what trimming the
+/// decoded text leaves. `None` when an end stops at a non-ASCII byte
+/// (perhaps Unicode whitespace).
+fn trimmed_ascii(bytes: &[u8], side: &Side) -> Option<std::ops::Range<usize>> {
+    // ASCII whitespace as `char::is_whitespace` has it (vertical tab too).
+    let white = |b: u8| matches!(b, b' ' | b'\t'..=b'\r');
+    let (mut start, mut end) = (0, bytes.len());
+    if !matches!(side, Side::Right) {
+        while start < end && white(bytes[start]) {
+            start += 1;
+        }
+        if start < end && !bytes[start].is_ascii() {
+            return None;
+        }
+    }
+    if !matches!(side, Side::Left) {
+        while end > start && white(bytes[end - 1]) {
+            end -= 1;
+        }
+        if end > start && !bytes[end - 1].is_ascii() {
+            return None;
+        }
+    }
+    Some(start..end)
 }
 
 fn trim(cx: &mut CallCx, a: &Args) -> R<Value> {
@@ -354,4 +387,54 @@ fn words(cx: &mut CallCx, a: &Args) -> R<Value> {
     }
     cx.reserve(out.len().saturating_mul(40))?;
     Ok(str_list(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What trimming the decoded text leaves, as byte offsets.
+    fn trimmed_chars(text: &str, side: &Side) -> std::ops::Range<usize> {
+        let start = match side {
+            Side::Right => 0,
+            _ => text.len() - text.trim_start().len(),
+        };
+        let end = match side {
+            Side::Left => text.len(),
+            _ => text.trim_end().len(),
+        };
+        start..end.max(start)
+    }
+
+    #[test]
+    fn byte_trim_agrees_with_unicode_trim_or_declines() {
+        let pieces = [
+            "",
+            " ",
+            "a",
+            " a ",
+            "\t\n a b \r\n",
+            "\x0b x \x0c",
+            "\x1c y \x1f",
+            "\u{a0}z\u{a0}",
+            " \u{3000}w ",
+            "é ",
+            " é",
+            "  ü  ",
+            "\u{2028}",
+            "x\u{85}",
+            "ab  cd",
+        ];
+        for text in pieces {
+            for side in [Side::Both, Side::Left, Side::Right] {
+                let want = trimmed_chars(text, &side);
+                if let Some(got) = trimmed_ascii(text.as_bytes(), &side) {
+                    assert_eq!(got, want, "{text:?}");
+                }
+            }
+        }
+        // Plain ASCII always takes the byte path.
+        assert_eq!(trimmed_ascii(b"\x0b x \t", &Side::Both), Some(2..3));
+        assert_eq!(trimmed_ascii("\u{a0}z".as_bytes(), &Side::Left), None);
+    }
 }

@@ -10,7 +10,7 @@ use crate::suggest;
 use crate::syntax::ast::*;
 use crate::syntax::span::Span;
 
-use super::env::{Globals, Locals, Scope};
+use super::env::{Globals, Locals, Scope, BUILTIN, GLOBAL};
 use super::errors::*;
 use super::flow::{Flow, R};
 use super::interp::Runtime;
@@ -243,17 +243,20 @@ impl Runtime {
         self.eval(&lam.body, &sc, out)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn method(
-        &self,
-        recv: &Expr,
-        name: &Name,
-        name_span: Span,
-        args: &[Arg],
-        sc: &Scope,
-        out: &mut dyn Write,
-        span: Span,
-    ) -> R<Value> {
+    /// `x.name(args)`: the field `name` of a record `x` that has one,
+    /// called; otherwise the function `name` called as `name(x, args)`.
+    pub(super) fn method(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<Value> {
+        let ExprKind::Method {
+            recv,
+            name,
+            name_span,
+            args,
+            hint,
+        } = &e.kind
+        else {
+            unreachable!("method() is called on a method call")
+        };
+        let (name_span, span) = (*name_span, e.span);
         let r = self.eval(recv, sc, out)?;
         if let Value::Record(rec) = &r {
             if let Some(v) = rec.get(&Key::Str(name.clone())) {
@@ -264,42 +267,54 @@ impl Runtime {
         if let Value::Error(e) = &r {
             return Err(error_value_used(e, recv.span).into());
         }
-        let (mut argv, kwargs) = self.eval_args(args, sc, out)?;
-        if let Some(d) = method_misuse(name, &r, &argv) {
+        let (mut argv, kwargs) = self.eval_args_after(r, args, sc, out)?;
+        if let Some(d) = method_misuse(name, &argv[0], &argv[1..]) {
             return Err(d.at(name_span).into());
         }
         // `",".join(xs)`: Python's spelling, the separator first.
         if &**name == "join"
-            && matches!(r, Value::Str(_))
-            && matches!(argv.first(), Some(Value::List(_)))
+            && matches!(argv[0], Value::Str(_))
+            && matches!(argv.get(1), Some(Value::List(_)))
         {
-            let xs = argv.remove(0);
-            argv.insert(0, r);
-            argv.insert(0, xs);
-        } else {
-            argv.insert(0, r);
+            argv.swap(0, 1);
         }
-        let f = match sc.get(name) {
-            Some(v @ Value::Func(_)) => v.clone(),
-            _ => match builtins::lookup(name) {
-                Some(b) => Value::Func(Func::Builtin(b)),
-                None => {
-                    let d = Diagnostic::runtime(
-                        name_span,
-                        format!("no method `{name}` on {}", argv[0].type_name()),
-                    );
-                    let d = match builtins::python_hint(name) {
-                        Some(h) => d.hint(h),
-                        None => match suggest::closest(name, builtins::names()) {
-                            Some(s) => d.hint(format!("did you mean `{s}`? x.f(a) calls f(x, a)")),
-                            None => d.hint("x.f(a) calls the builtin or def f as f(x, a)"),
-                        },
-                    };
-                    return Err(d.into());
-                }
-            },
+        let Some(f) = self.method_function(name, hint, sc) else {
+            return Err(no_method(name, &argv[0], name_span).into());
         };
         self.call_value(&f, argv, kwargs, sc, out, span, name_span)
+    }
+
+    /// The function `x.name(...)` calls: a function variable called
+    /// `name`, else the builtin, found through `hint`.
+    #[inline]
+    fn method_function(&self, name: &Name, hint: &SlotHint, sc: &Scope) -> Option<Value> {
+        let h = hint.get();
+        if h & BUILTIN != 0 && h & GLOBAL == 0 && !sc.may_hide(name) {
+            if let Some(b) = builtins::at(h & !BUILTIN) {
+                return Some(Value::Func(Func::Builtin(b)));
+            }
+        }
+        if let Some(v @ Value::Func(_)) = sc.find(name, hint) {
+            return Some(v.clone());
+        }
+        let (i, b) = builtins::lookup_indexed(name)?;
+        hint.set(i | BUILTIN);
+        Some(Value::Func(Func::Builtin(b)))
+    }
+}
+
+/// The error for `x.name(...)` when no function `name` exists.
+fn no_method(name: &str, recv: &Value, name_span: Span) -> Diagnostic {
+    let d = Diagnostic::runtime(
+        name_span,
+        format!("no method `{name}` on {}", recv.type_name()),
+    );
+    match builtins::python_hint(name) {
+        Some(h) => d.hint(h),
+        None => match suggest::closest(name, builtins::names()) {
+            Some(s) => d.hint(format!("did you mean `{s}`? x.f(a) calls f(x, a)")),
+            None => d.hint("x.f(a) calls the builtin or def f as f(x, a)"),
+        },
     }
 }
 

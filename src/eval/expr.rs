@@ -45,12 +45,118 @@ impl Runtime {
             ExprKind::Int(i) => Ok(Value::Int(*i)),
             ExprKind::Float(f) => Ok(Value::Float(*f)),
             ExprKind::Str(s) => Ok(Value::Str(Str::Owned(s.clone()))),
+            ExprKind::Var(name, hint) => self.lookup(name, hint, e.span, sc),
+            ExprKind::Binary(op, a, b) => {
+                let x = self.eval(a, sc, out)?;
+                let y = self.eval(b, sc, out)?;
+                match Value::int_pair(x, y) {
+                    Ok((p, q)) => match ops::int_fast(*op, p, q) {
+                        Some(v) => Ok(v),
+                        None => {
+                            self.binary(*op, &Value::Int(p), &Value::Int(q), a.span, b.span, e.span)
+                        }
+                    },
+                    Err((x, y)) => self.binary(*op, &x, &y, a.span, b.span, e.span),
+                }
+            }
+            ExprKind::And(a, b) => {
+                let x = self.eval(a, sc, out)?;
+                if !x.truthy() {
+                    return Ok(x);
+                }
+                self.eval(b, sc, out)
+            }
+            ExprKind::Or(a, b) => {
+                let x = self.eval(a, sc, out)?;
+                if x.truthy() {
+                    return Ok(x);
+                }
+                self.eval(b, sc, out)
+            }
+            ExprKind::Compare(first, rest) => {
+                let mut left = self.eval(first, sc, out)?;
+                self.no_error(&left, first.span)?;
+                if let [(op, rhs)] = rest.as_slice() {
+                    // One comparison (a loop's test): two ints without drops.
+                    let right = self.eval(rhs, sc, out)?;
+                    return match Value::int_pair(left, right) {
+                        Ok((x, y)) => match ops::int_compare(*op, x, y) {
+                            Some(holds) => Ok(Value::Bool(holds)),
+                            None => self.compare(*op, &Value::Int(x), &Value::Int(y), first, rhs),
+                        },
+                        Err((l, r)) => self.compare(*op, &l, &r, first, rhs),
+                    };
+                }
+                for (op, rhs) in rest {
+                    let right = self.eval(rhs, sc, out)?;
+                    let fast = match (&left, &right) {
+                        (Value::Int(x), Value::Int(y)) => ops::int_compare(*op, *x, *y),
+                        _ => None,
+                    };
+                    let holds = match fast {
+                        Some(holds) => holds,
+                        None => self.compare(*op, &left, &right, first, rhs)?.truthy(),
+                    };
+                    if !holds {
+                        return Ok(Value::Bool(false));
+                    }
+                    left = right;
+                }
+                Ok(Value::Bool(true))
+            }
+            ExprKind::Cond {
+                cond,
+                then,
+                otherwise,
+            } => {
+                if self.eval(cond, sc, out)?.into_truthy() {
+                    self.eval(then, sc, out)
+                } else {
+                    self.eval(otherwise, sc, out)
+                }
+            }
+            ExprKind::Call { callee, args, .. } => {
+                let f = self.eval(callee, sc, out)?;
+                if let ExprKind::Var(name, _) = &callee.kind {
+                    self.not_the_builtin(name, &f, callee.span)?;
+                }
+                if let Value::Func(Func::Def(d)) = &f {
+                    if let Some(result) = self.call_def_direct(d, args, sc, out, e.span) {
+                        return result;
+                    }
+                }
+                let (argv, kwargs) = self.eval_args(args, sc, out)?;
+                self.call_value(&f, argv, kwargs, sc, out, e.span, callee.span)
+            }
+            ExprKind::Field(x, name) => {
+                let v = self.eval(x, sc, out)?;
+                self.field(&v, name, e.span)
+            }
+            ExprKind::Index(x, i) => {
+                if let ExprKind::Field(inner, name) = &x.kind {
+                    if &**name == "groups" {
+                        return self.group_of(e, x, inner, i, sc, out);
+                    }
+                }
+                let v = self.eval(x, sc, out)?;
+                let idx = self.eval(i, sc, out)?;
+                self.index(&v, &idx, e.span)
+            }
+            _ => self.eval_rest(e, sc, out),
+        }
+    }
+
+    /// The kinds of [`Self::eval_here`] that build values or run
+    /// comprehensions: out of line, so the arithmetic, comparisons, names
+    /// and calls of a loop run in a small stack frame.
+    #[inline(never)]
+    fn eval_rest(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<Value> {
+        match &e.kind {
             ExprKind::Regex(src) => self
                 .regex(src)
                 .map(Value::Regex)
                 .map_err(|d| d.at(e.span).into()),
             ExprKind::FString(parts) => self.fstring(parts, sc, out),
-            ExprKind::Var(name, hint) => self.lookup(name, hint, e.span, sc),
             ExprKind::List(items) => {
                 let mut v = Vec::with_capacity(items.len());
                 for x in items {
@@ -115,109 +221,8 @@ impl Runtime {
                     },
                 }
             }
-            ExprKind::Binary(op, a, b) => {
-                let x = self.eval(a, sc, out)?;
-                let y = self.eval(b, sc, out)?;
-                match Value::int_pair(x, y) {
-                    Ok((p, q)) => match ops::int_fast(*op, p, q) {
-                        Some(v) => Ok(v),
-                        None => {
-                            self.binary(*op, &Value::Int(p), &Value::Int(q), a.span, b.span, e.span)
-                        }
-                    },
-                    Err((x, y)) => self.binary(*op, &x, &y, a.span, b.span, e.span),
-                }
-            }
-            ExprKind::And(a, b) => {
-                let x = self.eval(a, sc, out)?;
-                if !x.truthy() {
-                    return Ok(x);
-                }
-                self.eval(b, sc, out)
-            }
-            ExprKind::Or(a, b) => {
-                let x = self.eval(a, sc, out)?;
-                if x.truthy() {
-                    return Ok(x);
-                }
-                self.eval(b, sc, out)
-            }
             ExprKind::Coalesce(a, b) => self.coalesce(a, b, sc, out),
-            ExprKind::Compare(first, rest) => {
-                let mut left = self.eval(first, sc, out)?;
-                self.no_error(&left, first.span)?;
-                if let [(op, rhs)] = rest.as_slice() {
-                    // One comparison (a loop's test): two ints without drops.
-                    let right = self.eval(rhs, sc, out)?;
-                    return match Value::int_pair(left, right) {
-                        Ok((x, y)) => match ops::int_compare(*op, x, y) {
-                            Some(holds) => Ok(Value::Bool(holds)),
-                            None => self.compare(*op, &Value::Int(x), &Value::Int(y), first, rhs),
-                        },
-                        Err((l, r)) => self.compare(*op, &l, &r, first, rhs),
-                    };
-                }
-                for (op, rhs) in rest {
-                    let right = self.eval(rhs, sc, out)?;
-                    let fast = match (&left, &right) {
-                        (Value::Int(x), Value::Int(y)) => ops::int_compare(*op, *x, *y),
-                        _ => None,
-                    };
-                    let holds = match fast {
-                        Some(holds) => holds,
-                        None => self.compare(*op, &left, &right, first, rhs)?.truthy(),
-                    };
-                    if !holds {
-                        return Ok(Value::Bool(false));
-                    }
-                    left = right;
-                }
-                Ok(Value::Bool(true))
-            }
-            ExprKind::Cond {
-                cond,
-                then,
-                otherwise,
-            } => {
-                if self.eval(cond, sc, out)?.into_truthy() {
-                    self.eval(then, sc, out)
-                } else {
-                    self.eval(otherwise, sc, out)
-                }
-            }
-            ExprKind::Call { callee, args, .. } => {
-                let f = self.eval(callee, sc, out)?;
-                if let ExprKind::Var(name, _) = &callee.kind {
-                    self.not_the_builtin(name, &f, callee.span)?;
-                }
-                if let Value::Func(Func::Def(d)) = &f {
-                    if let Some(result) = self.call_def_direct(d, args, sc, out, e.span) {
-                        return result;
-                    }
-                }
-                let (argv, kwargs) = self.eval_args(args, sc, out)?;
-                self.call_value(&f, argv, kwargs, sc, out, e.span, callee.span)
-            }
-            ExprKind::Method {
-                recv,
-                name,
-                name_span,
-                args,
-            } => self.method(recv, name, *name_span, args, sc, out, e.span),
-            ExprKind::Field(x, name) => {
-                let v = self.eval(x, sc, out)?;
-                self.field(&v, name, e.span)
-            }
-            ExprKind::Index(x, i) => {
-                if let ExprKind::Field(inner, name) = &x.kind {
-                    if &**name == "groups" {
-                        return self.group_of(e, x, inner, i, sc, out);
-                    }
-                }
-                let v = self.eval(x, sc, out)?;
-                let idx = self.eval(i, sc, out)?;
-                self.index(&v, &idx, e.span)
-            }
+            ExprKind::Method { .. } => self.method(e, sc, out),
             ExprKind::Slice {
                 expr,
                 start,
@@ -251,6 +256,7 @@ impl Runtime {
             ExprKind::Error => {
                 Err(Diagnostic::runtime(e.span, "this expression did not parse").into())
             }
+            _ => unreachable!("eval_here handles every other kind"),
         }
     }
 
@@ -292,7 +298,29 @@ impl Runtime {
     pub(super) fn eval_args(&self, args: &[Arg], sc: &Scope, out: &mut dyn Write) -> R<CallArgs> {
         // Room for a builtin's optional parameters, which its binding fills
         // in place.
-        let mut argv = Vec::with_capacity(args.len().max(4));
+        self.eval_args_into(Vec::with_capacity(args.len().max(4)), args, sc, out)
+    }
+
+    /// [`Self::eval_args`] with `first` before them (a method's receiver).
+    pub(super) fn eval_args_after(
+        &self,
+        first: Value,
+        args: &[Arg],
+        sc: &Scope,
+        out: &mut dyn Write,
+    ) -> R<CallArgs> {
+        let mut argv = Vec::with_capacity((args.len() + 1).max(4));
+        argv.push(first);
+        self.eval_args_into(argv, args, sc, out)
+    }
+
+    fn eval_args_into(
+        &self,
+        mut argv: Vec<Value>,
+        args: &[Arg],
+        sc: &Scope,
+        out: &mut dyn Write,
+    ) -> R<CallArgs> {
         let mut kwargs = Vec::new();
         for a in args {
             let v = self.eval(&a.value, sc, out)?;

@@ -202,7 +202,8 @@ pub(super) fn set_path(
                 )
                 .into());
             };
-            if !r.contains_key(&k) {
+            // One hash finds the entry; the update goes to it by position.
+            let Some(at) = r.get_index_of(&k) else {
                 if !rest.is_empty() {
                     return Err(missing_key(r, &k.to_key(), *span).into());
                 }
@@ -212,9 +213,9 @@ pub(super) fn set_path(
                 let k = ops::to_key(key).unwrap_or_else(|| k.to_key());
                 Arc::make_mut(r).insert(k, new);
                 return Ok(());
-            }
-            match Arc::make_mut(r).get_mut(&k) {
-                Some(v) => set_path(v, rest, f),
+            };
+            match Arc::make_mut(r).get_index_mut(at) {
+                Some((_, v)) => set_path(v, rest, f),
                 None => Err(missing_key(r, &k.to_key(), *span).into()),
             }
         }

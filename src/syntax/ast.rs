@@ -392,6 +392,8 @@ pub enum ExprKind {
         name_span: Span,
         /// The arguments after the receiver.
         args: Vec<Arg>,
+        /// Where the function `name` was found last (see [`SlotHint`]).
+        hint: SlotHint,
     },
     /// `x.name`.
     Field(Box<Expr>, Name),

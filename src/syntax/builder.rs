@@ -16,7 +16,7 @@ use lalrpop_util::{ErrorRecovery, ParseError};
 
 use super::ast::{
     Arg, BinOp, CmpOp, CompClause, Expr, ExprKind, FStringPart, FnDef, Lambda, Name, Param,
-    Pattern, Place, PlaceStep, RecordKey, StmtKind, UnOp,
+    Pattern, Place, PlaceStep, RecordKey, SlotHint, StmtKind, UnOp,
 };
 use super::fstring;
 use super::literal;
@@ -265,6 +265,7 @@ impl<'src> Builder<'src> {
                 name,
                 name_span,
                 mut args,
+                hint,
             } => {
                 args.insert(0, first);
                 ExprKind::Method {
@@ -272,6 +273,7 @@ impl<'src> Builder<'src> {
                     name,
                     name_span,
                     args,
+                    hint,
                 }
             }
             kind => ExprKind::Call {
@@ -295,6 +297,7 @@ impl<'src> Builder<'src> {
                     name,
                     name_span,
                     args,
+                    hint: SlotHint::default(),
                 }
             }
             kind => ExprKind::Call {
