@@ -116,17 +116,18 @@ impl Runtime {
                 }
             }
             ExprKind::Call { callee, args, .. } => {
-                let f = self.eval(callee, sc, out)?;
-                if let ExprKind::Var(name, _) = &callee.kind {
-                    self.not_the_builtin(name, &f, callee.span)?;
-                }
-                if let Value::Func(Func::Def(d)) = &f {
-                    if let Some(result) = self.call_def_direct(d, args, sc, out, e.span) {
-                        return result;
+                // A function in a variable is called where it lies: no
+                // count of its shared value goes up and down per call
+                // (which threads mapping the same function would fight over).
+                if let ExprKind::Var(name, hint) = &callee.kind {
+                    if hint.get() & BUILTIN == 0 {
+                        if let Some(f) = sc.find(name, hint) {
+                            return self.call_found(f, callee, args, sc, out, e.span);
+                        }
                     }
                 }
-                let (argv, kwargs) = self.eval_args(args, sc, out)?;
-                self.call_value(&f, argv, kwargs, sc, out, e.span, callee.span)
+                let f = self.eval(callee, sc, out)?;
+                self.call_found(&f, callee, args, sc, out, e.span)
             }
             ExprKind::Field(x, name) => {
                 let v = self.eval(x, sc, out)?;
@@ -258,6 +259,28 @@ impl Runtime {
             }
             _ => unreachable!("eval_here handles every other kind"),
         }
+    }
+
+    /// `callee(args)` once the callee's value `f` is known.
+    fn call_found(
+        &self,
+        f: &Value,
+        callee: &Expr,
+        args: &[Arg],
+        sc: &Scope,
+        out: &mut dyn Write,
+        span: Span,
+    ) -> R<Value> {
+        if let ExprKind::Var(name, _) = &callee.kind {
+            self.not_the_builtin(name, f, callee.span)?;
+        }
+        if let Value::Func(Func::Def(d)) = f {
+            if let Some(result) = self.call_def_direct(d, args, sc, out, span) {
+                return result;
+            }
+        }
+        let (argv, kwargs) = self.eval_args(args, sc, out)?;
+        self.call_value(f, argv, kwargs, sc, out, span, callee.span)
     }
 
     /// `m.groups[i]`: one group of a match, without building the list of
