@@ -115,7 +115,7 @@ fn partition(cx: &mut CallCx, a: &Args) -> R<Value> {
                     .into_iter()
                     .map(|r| {
                         Value::Str(Str::View(View {
-                            src: view.src.clone(),
+                            src: view.src.here(),
                             range: r,
                         }))
                     })
@@ -181,7 +181,9 @@ pub fn as_view(s: &Str) -> View {
     match s {
         Str::View(v) => v.clone(),
         Str::Owned(o) => View {
-            src: Arc::new(Source::from_vec(o.as_bytes().to_vec())),
+            src: crate::eval::source_ref::SourceRef::new(Arc::new(Source::from_vec(
+                o.as_bytes().to_vec(),
+            ))),
             range: 0..o.len(),
         },
     }
@@ -189,7 +191,7 @@ pub fn as_view(s: &Str) -> View {
 
 fn context_view<'a>(cx: &CallCx, a: &'a Args) -> Option<&'a View> {
     match a.raw(0) {
-        Some(Value::Str(Str::View(v))) if Arc::ptr_eq(&v.src, &cx.rt.context.source) => Some(v),
+        Some(Value::Str(Str::View(v))) if v.src.is(&cx.rt.context.source) => Some(v),
         _ => None,
     }
 }

@@ -33,12 +33,12 @@ fn to_match(
 ) -> Value {
     let mut doc_range = None;
     let doc = hay.as_view().and_then(|v| {
-        if Arc::ptr_eq(&v.src, &cx.rt.context.source) && cx.rt.context.docs.len() > 1 {
+        if v.src.is(&cx.rt.context.source) && cx.rt.context.docs.len() > 1 {
             cx.rt.context.doc_at(v.range.start + start).map(|d| {
                 doc_range = Some(d.range.clone());
                 Arc::from(d.name.as_str())
             })
-        } else if Arc::ptr_eq(&v.src, &cx.rt.context.source) {
+        } else if v.src.is(&cx.rt.context.source) {
             cx.rt
                 .context
                 .docs

@@ -87,7 +87,7 @@ impl Runtime {
     /// Globals holding `context` and `docs`.
     pub fn base_globals(&self) -> Globals {
         let mut g = Globals::new();
-        let src = self.context.source.clone();
+        let src = super::source_ref::SourceRef::new(self.context.source.clone());
         let len = src.len();
         g.set(
             Arc::from("context"),

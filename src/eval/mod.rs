@@ -20,6 +20,7 @@ pub mod ops;
 mod place;
 pub mod render;
 mod shadow;
+pub mod source_ref;
 pub mod value;
 mod walk;
 

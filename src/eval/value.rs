@@ -21,6 +21,7 @@ use crate::search::{Groups, Matcher};
 use crate::syntax::ast::{FnDef, Lambda};
 
 use super::env::Locals;
+use super::source_ref::SourceRef;
 use crate::builtins::BuiltinRef;
 
 /// Computed strings longer than this get a [`Source`] of their own, so that
@@ -149,7 +150,7 @@ pub enum Str {
 #[derive(Clone)]
 pub struct View {
     /// The source.
-    pub src: Arc<Source>,
+    pub src: SourceRef,
     /// The byte range.
     pub range: Range<usize>,
 }
@@ -163,7 +164,7 @@ impl View {
     /// A sub-view by byte range relative to this view.
     pub fn sub(&self, range: Range<usize>) -> View {
         View {
-            src: self.src.clone(),
+            src: self.src.here(),
             range: self.range.start + range.start..self.range.start + range.end,
         }
     }
@@ -175,7 +176,7 @@ impl Str {
         if s.len() > VIEW_THRESHOLD {
             let len = s.len();
             Str::View(View {
-                src: Arc::new(Source::from_vec(s.into_bytes())),
+                src: SourceRef::new(Arc::new(Source::from_vec(s.into_bytes()))),
                 range: 0..len,
             })
         } else {
@@ -370,7 +371,7 @@ impl List {
             List::Lines(l) => {
                 let r = l.text.src.line_range(l.text.range.clone(), i)?;
                 Some(Value::Str(Str::View(View {
-                    src: l.text.src.clone(),
+                    src: l.text.src.here(),
                     range: r,
                 })))
             }
@@ -463,7 +464,7 @@ impl Iterator for ListIter<'_> {
                 self.lines_pos = Some(next_start);
                 self.next += 1;
                 Some(Value::Str(Str::View(View {
-                    src: l.text.src.clone(),
+                    src: l.text.src.here(),
                     range: start..line_end,
                 })))
             }
