@@ -2,12 +2,9 @@
 //! characters, into n pieces) or of a list (batches by count or by total
 //! characters), and `offset`/`doc_of`, which say where a piece lies.
 
-use std::sync::Arc;
-
 use super::args::{Args, CallCx};
 use super::search::pieces;
 use super::{Builtin, Effect};
-use crate::context::source::Source;
 use crate::eval::flow::R;
 use crate::eval::render::display;
 use crate::eval::value::{Str, Value, View};
@@ -180,12 +177,7 @@ fn item_chars(v: &Value) -> usize {
 pub fn as_view(s: &Str) -> View {
     match s {
         Str::View(v) => v.clone(),
-        Str::Owned(o) => View {
-            src: crate::eval::source_ref::SourceRef::new(Arc::new(Source::from_vec(
-                o.as_bytes().to_vec(),
-            ))),
-            range: 0..o.len(),
-        },
+        Str::Owned(o) => View::of_owned(o.as_bytes().to_vec()),
     }
 }
 

@@ -10,8 +10,9 @@ use crate::suggest;
 use crate::syntax::ast::*;
 use crate::syntax::span::Span;
 
-use super::env::{Globals, Locals, Scope, BUILTIN, GLOBAL};
+use super::env::{Globals, Locals, Scope};
 use super::errors::*;
+use super::expr::{builtin_named, hinted_builtin};
 use super::flow::{Flow, R};
 use super::interp::Runtime;
 use super::value::*;
@@ -288,18 +289,13 @@ impl Runtime {
     /// `name`, else the builtin, found through `hint`.
     #[inline]
     fn method_function(&self, name: &Name, hint: &SlotHint, sc: &Scope) -> Option<Value> {
-        let h = hint.get();
-        if h & BUILTIN != 0 && h & GLOBAL == 0 && !sc.may_hide(name) {
-            if let Some(b) = builtins::at(h & !BUILTIN) {
-                return Some(Value::Func(Func::Builtin(b)));
-            }
+        if let Some(b) = hinted_builtin(name, hint.get(), sc) {
+            return Some(Value::Func(Func::Builtin(b)));
         }
         if let Some(v @ Value::Func(_)) = sc.find(name, hint) {
             return Some(v.clone());
         }
-        let (i, b) = builtins::lookup_indexed(name)?;
-        hint.set(i | BUILTIN);
-        Some(Value::Func(Func::Builtin(b)))
+        builtin_named(name, hint).map(|b| Value::Func(Func::Builtin(b)))
     }
 }
 

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use crate::builtins::{self};
+use crate::builtins::{self, BuiltinRef};
 use crate::diag::Diagnostic;
 use crate::suggest;
 use crate::syntax::ast::*;
@@ -143,16 +143,6 @@ impl Runtime {
                 let idx = self.eval(i, sc, out)?;
                 self.index(&v, &idx, e.span)
             }
-            _ => self.eval_rest(e, sc, out),
-        }
-    }
-
-    /// The kinds of [`Self::eval_here`] that build values or run
-    /// comprehensions: out of line, so the arithmetic, comparisons, names
-    /// and calls of a loop run in a small stack frame.
-    #[inline(never)]
-    fn eval_rest(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<Value> {
-        match &e.kind {
             ExprKind::Regex(src) => self
                 .regex(src)
                 .map(Value::Regex)
@@ -257,7 +247,6 @@ impl Runtime {
             ExprKind::Error => {
                 Err(Diagnostic::runtime(e.span, "this expression did not parse").into())
             }
-            _ => unreachable!("eval_here handles every other kind"),
         }
     }
 
@@ -381,10 +370,8 @@ impl Runtime {
                     other => other.clone(),
                 });
             }
-        } else if h & GLOBAL == 0 && !sc.may_hide(name) {
-            if let Some(b) = builtins::at(h & !BUILTIN) {
-                return Ok(Value::Func(Func::Builtin(b)));
-            }
+        } else if let Some(b) = hinted_builtin(name, h, sc) {
+            return Ok(Value::Func(Func::Builtin(b)));
         }
         self.lookup_slow(name, hint, span, sc)
     }
@@ -396,8 +383,7 @@ impl Runtime {
         if let Some(v) = sc.find(name, hint) {
             return Ok(v.clone());
         }
-        if let Some((i, b)) = builtins::lookup_indexed(name) {
-            hint.set(i | BUILTIN);
+        if let Some(b) = builtin_named(name, hint) {
             return Ok(Value::Func(Func::Builtin(b)));
         }
         Err(self.unknown_name(name, span, sc).into())
@@ -489,6 +475,24 @@ impl Runtime {
             _ => Ok(()),
         }
     }
+}
+
+/// The builtin `name` is, when the hint `h` points at one and no variable
+/// here can hide it.
+#[inline(always)]
+pub(super) fn hinted_builtin(name: &str, h: u32, sc: &Scope) -> Option<BuiltinRef> {
+    if h & BUILTIN != 0 && h & GLOBAL == 0 && !sc.may_hide(name) {
+        builtins::at(h & !BUILTIN)
+    } else {
+        None
+    }
+}
+
+/// The builtin called `name`, remembered in `hint` for the next time.
+pub(super) fn builtin_named(name: &str, hint: &SlotHint) -> Option<BuiltinRef> {
+    let (i, b) = builtins::lookup_indexed(name)?;
+    hint.set(i | BUILTIN);
+    Some(b)
 }
 
 /// The error for a value that cannot be a record key.

@@ -156,6 +156,15 @@ pub struct View {
 }
 
 impl View {
+    /// A view of all of `bytes`, in a source of their own.
+    pub fn of_owned(bytes: Vec<u8>) -> View {
+        let len = bytes.len();
+        View {
+            src: SourceRef::new(Arc::new(Source::from_vec(bytes))),
+            range: 0..len,
+        }
+    }
+
     /// The bytes of the view.
     pub fn bytes(&self) -> &[u8] {
         &self.src.bytes()[self.range.clone()]
@@ -177,11 +186,7 @@ impl Str {
     /// A string from owned text; large texts get a source of their own.
     pub fn from_string(s: String) -> Str {
         if s.len() > VIEW_THRESHOLD {
-            let len = s.len();
-            Str::View(View {
-                src: SourceRef::new(Arc::new(Source::from_vec(s.into_bytes()))),
-                range: 0..len,
-            })
+            Str::View(View::of_owned(s.into_bytes()))
         } else {
             Str::Owned(Arc::from(s))
         }
