@@ -271,6 +271,12 @@ impl CallCx<'_> {
         })
     }
 
+    /// Calls `f` with one argument.
+    pub fn call_one(&mut self, f: &Func, x: Value) -> R<Value> {
+        self.rt
+            .call_one(f, x, self.globals, self.locals, self.out, self.span)
+    }
+
     /// Calls `f` with positional arguments.
     pub fn call(&mut self, f: &Func, args: Vec<Value>) -> R<Value> {
         self.rt.call(
@@ -365,7 +371,7 @@ impl CallCx<'_> {
         }
         if n < 2 || !fx.pure {
             for x in items.iter() {
-                each(self.call(f, vec![x])?)?;
+                each(self.call_one(f, x)?)?;
             }
             return Ok(());
         }
@@ -383,7 +389,7 @@ impl CallCx<'_> {
                 .map(|x| {
                     let _depth = crate::eval::depth::inherit(depth);
                     let mut sink = std::io::sink();
-                    rt.call(f, vec![x], Vec::new(), globals, None, &mut sink, span)
+                    rt.call_one(f, x, globals, None, &mut sink, span)
                 })
                 .collect();
             for r in results {

@@ -329,7 +329,7 @@ fn first(cx: &mut CallCx, a: &Args) -> R<Value> {
         return Ok(xs.get(0).unwrap_or(Value::Null));
     };
     for x in xs.iter() {
-        if cx.call(&f, vec![x.clone()])?.truthy() {
+        if cx.call_one(&f, x.clone())?.truthy() {
             return Ok(x);
         }
     }
@@ -396,7 +396,7 @@ fn truth_test(cx: &mut CallCx, a: &Args, want_any: bool) -> R<Value> {
     let f = cx.opt_func(a, 1)?;
     for x in xs.iter() {
         let t = match &f {
-            Some(f) => cx.call(f, vec![x])?.truthy(),
+            Some(f) => cx.call_one(f, x)?.truthy(),
             None => x.truthy(),
         };
         if t == want_any {

@@ -77,6 +77,30 @@ impl Runtime {
         }
     }
 
+    /// [`Self::call`] with one positional argument: how `map`, `filter`,
+    /// `sort`'s key and the other higher-order builtins call their
+    /// function once per item. A one-parameter lambda binds the item
+    /// directly, with no vector of arguments.
+    #[allow(clippy::too_many_arguments)]
+    pub fn call_one(
+        &self,
+        f: &Func,
+        x: Value,
+        globals: &Globals,
+        locals: Option<&Locals>,
+        out: &mut dyn Write,
+        span: Span,
+    ) -> R<Value> {
+        match f {
+            Func::Lambda(l) if l.lambda.params.len() == 1 => {
+                super::depth::enter(true, span, || {
+                    self.run_lambda(l, std::iter::once(x), globals, out)
+                })
+            }
+            _ => self.call(f, vec![x], Vec::new(), globals, locals, out, span),
+        }
+    }
+
     pub(super) fn call_def(
         &self,
         d: &DefValue,
@@ -234,9 +258,22 @@ impl Runtime {
             )
             .into());
         }
+        self.run_lambda(l, args.into_iter(), globals, out)
+    }
+
+    /// Binds a lambda's parameters to `args` (as many as it has) over the
+    /// locals it captured, and evaluates its body.
+    fn run_lambda(
+        &self,
+        l: &LambdaValue,
+        args: impl Iterator<Item = Value>,
+        globals: &Globals,
+        out: &mut dyn Write,
+    ) -> R<Value> {
+        let lam = &l.lambda;
         let mut sc = Scope::Local {
             globals,
-            locals: l.captured.clone(),
+            locals: l.captured.with_room(lam.params.len()),
         };
         for (p, v) in lam.params.iter().zip(args) {
             self.bind(p, v, &mut sc)?;

@@ -129,6 +129,14 @@ impl Locals {
         }
     }
 
+    /// A copy of these locals with room for `n` more (a call's frame over
+    /// what its function captured: one allocation, not a copy and a grow).
+    pub fn with_room(&self, n: usize) -> Locals {
+        let mut vars = Vec::with_capacity(self.vars.len() + n);
+        vars.extend(self.vars.iter().cloned());
+        Locals { vars }
+    }
+
     /// The value of `name`.
     #[inline]
     pub fn get(&self, name: &str) -> Option<&Value> {

@@ -45,15 +45,7 @@ pub fn apply_concurrently(
     let run_item = |i: usize| {
         let _depth = super::depth::inherit(depth);
         let mut buf = Vec::new();
-        let r = rt.call(
-            f,
-            vec![items[i].clone()],
-            Vec::new(),
-            globals,
-            None,
-            &mut buf,
-            span,
-        );
+        let r = rt.call_one(f, items[i].clone(), globals, None, &mut buf, span);
         (r, buf)
     };
     std::thread::scope(|scope| {
