@@ -16,16 +16,16 @@ use crate::search::{Matcher, PatternSpec};
 use crate::syntax::span::Span;
 
 /// Arguments bound to a builtin's parameters.
-pub struct Args {
-    slots: Vec<Option<Value>>,
-    rest: Vec<Value>,
+pub struct Args<'a> {
+    slots: &'a [Option<Value>],
+    rest: &'a [Value],
     positional: usize,
 }
 
-impl Args {
+impl<'a> Args<'a> {
     /// Bound slots (one per parameter), extra positional arguments, and how
     /// many arguments were given by position.
-    pub fn new(slots: Vec<Option<Value>>, rest: Vec<Value>, positional: usize) -> Args {
+    pub fn new(slots: &'a [Option<Value>], rest: &'a [Value], positional: usize) -> Args<'a> {
         Args {
             slots,
             rest,
@@ -53,7 +53,7 @@ impl Args {
 
     /// The `*rest` arguments.
     pub fn rest(&self) -> &[Value] {
-        &self.rest
+        self.rest
     }
 
     /// Every argument given.

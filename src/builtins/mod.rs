@@ -11,6 +11,8 @@ mod args;
 mod collections;
 mod convert;
 mod functional;
+#[cfg(test)]
+mod inline_equiv;
 mod io;
 mod model;
 mod partition;
@@ -25,9 +27,10 @@ pub use args::{Args, CallCx};
 pub use io::describe;
 
 use crate::diag::Diagnostic;
-use crate::eval::flow::R;
+use crate::eval::flow::{Flow, R};
 use crate::eval::value::Value;
 use crate::syntax::ast::Name;
+use crate::syntax::span::Span;
 
 /// What calling a builtin can do besides returning a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,7 +59,7 @@ pub struct Builtin {
     /// What calling it can do.
     pub effect: Effect,
     /// The implementation.
-    pub run: fn(&mut CallCx<'_>, &Args) -> R<Value>,
+    pub run: fn(&mut CallCx<'_>, &Args<'_>) -> R<Value>,
 }
 
 /// A parameter parsed from a signature.
@@ -78,7 +81,14 @@ pub struct Entry {
     pub builtin: &'static Builtin,
     /// Parameters in order.
     pub params: Vec<ParamSpec>,
+    /// Whether a call giving every argument by position can bind them in
+    /// place (see [`invoke_inline`]): no `*rest`, at most
+    /// [`INLINE_PARAMS`] parameters.
+    pub inline: bool,
 }
+
+/// Most parameters a builtin may have for [`invoke_inline`].
+pub const INLINE_PARAMS: usize = 4;
 
 /// A handle to a registered builtin.
 #[derive(Clone, Copy)]
@@ -98,6 +108,13 @@ impl BuiltinRef {
     /// The registry entry.
     pub fn entry(&self) -> &'static Entry {
         self.0
+    }
+
+    /// Whether `given` arguments, all by position, can be bound in place
+    /// ([`invoke_inline`]).
+    #[inline]
+    pub fn takes_inline(&self, given: usize) -> bool {
+        self.0.inline && given <= self.0.params.len()
     }
 }
 
@@ -170,10 +187,12 @@ fn registry() -> &'static Registry {
         for (_, fam) in families() {
             for b in fam {
                 let (name, params) = parse_sig(b.sig);
+                let inline = params.len() <= INLINE_PARAMS && !params.iter().any(|p| p.rest);
                 let e: &'static Entry = Box::leak(Box::new(Entry {
                     name,
                     builtin: b,
                     params,
+                    inline,
                 }));
                 entries.push(e);
                 by_name.insert(name, e);
@@ -264,25 +283,72 @@ pub fn invoke(
     kwargs: Vec<(Name, Value)>,
 ) -> R<Value> {
     let entry = b.0;
-    let bound = bind(entry, args, kwargs).map_err(|m| {
-        Diagnostic::runtime(cx.span, m).hint(format!("usage: {}", entry.builtin.sig))
-    })?;
+    let given = args.len();
+    let (slots, rest) = bind(entry, args, kwargs).map_err(|m| usage_error(entry, cx.span, m))?;
+    run(entry, cx, &Args::new(&slots, &rest, given))
+}
+
+/// Runs `b` with the first `given` of `slots` holding its arguments, all
+/// given by position, and the others `None`: a call reaches a builtin that
+/// [takes them inline](BuiltinRef::takes_inline) this way, with no vector
+/// of arguments built.
+pub fn invoke_inline(
+    b: BuiltinRef,
+    cx: &mut CallCx<'_>,
+    slots: &[Option<Value>; INLINE_PARAMS],
+    given: usize,
+) -> R<Value> {
+    let entry = b.0;
+    let slots = &slots[..entry.params.len()];
+    all_required(entry, slots).map_err(|m| usage_error(entry, cx.span, m))?;
+    run(entry, cx, &Args::new(slots, &[], given))
+}
+
+/// A call that does not fit the builtin's signature.
+fn usage_error(entry: &Entry, span: Span, message: String) -> Flow {
+    Diagnostic::runtime(span, message)
+        .hint(format!("usage: {}", entry.builtin.sig))
+        .into()
+}
+
+/// Runs a builtin on its bound arguments (a failed sub-call's value among
+/// them is an error, but for the builtins that inspect or print it).
+fn run(entry: &'static Entry, cx: &mut CallCx<'_>, args: &Args<'_>) -> R<Value> {
     if !matches!(entry.builtin.effect, Effect::Inspect | Effect::Output) {
-        for v in bound.all() {
+        for v in args.all() {
             if let Value::Error(e) = v {
                 return Err(crate::eval::interp::error_value_used(e, cx.span).into());
             }
         }
     }
     cx.name = entry.name;
-    (entry.builtin.run)(cx, &bound)
+    (entry.builtin.run)(cx, args)
 }
+
+/// Fails when a required parameter has no argument.
+fn all_required(entry: &Entry, slots: &[Option<Value>]) -> Result<(), String> {
+    match entry
+        .params
+        .iter()
+        .zip(slots)
+        .find(|(p, s)| p.required && s.is_none())
+    {
+        Some((p, _)) => Err(format!(
+            "{}() is missing the argument `{}`",
+            entry.name, p.name
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The slots (one per parameter) and the `*rest` arguments of a call.
+type Bound = (Vec<Option<Value>>, Vec<Value>);
 
 fn bind(
     entry: &'static Entry,
     args: Vec<Value>,
     kwargs: Vec<(Name, Value)>,
-) -> Result<Args, String> {
+) -> Result<Bound, String> {
     let params = &entry.params;
     let fixed = params.iter().take_while(|p| !p.rest).count();
     let has_rest = fixed < params.len();
@@ -294,7 +360,6 @@ fn bind(
             if fixed == 1 { "" } else { "s" }
         ));
     }
-    let positional = args.len();
     // The arguments' vector becomes the slots' (no new allocation when its
     // capacity suffices).
     let mut slots: Vec<Option<Value>> = args.into_iter().map(Some).collect();
@@ -321,15 +386,8 @@ fn bind(
             }
         }
     }
-    for (p, s) in params.iter().zip(&slots) {
-        if p.required && s.is_none() {
-            return Err(format!(
-                "{}() is missing the argument `{}`",
-                entry.name, p.name
-            ));
-        }
-    }
-    Ok(Args::new(slots, rest, positional))
+    all_required(entry, &slots)?;
+    Ok((slots, rest))
 }
 
 /// The builtins for the system prompt: one line per family, each builtin

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use crate::builtins::{self, CallCx};
+use crate::builtins::{self, BuiltinRef, CallCx};
 use crate::diag::{Diagnostic, Stage};
 use crate::suggest;
 use crate::syntax::ast::*;
@@ -214,6 +214,39 @@ impl Runtime {
         }))
     }
 
+    /// `b(args)` with every argument given by position to a builtin that
+    /// [takes them inline](builtins::BuiltinRef::takes_inline): evaluated
+    /// into slots on the stack, with no vector built. `None` when the call
+    /// takes the general path.
+    pub(super) fn call_builtin_inline(
+        &self,
+        b: BuiltinRef,
+        args: &[Arg],
+        sc: &Scope,
+        out: &mut dyn Write,
+        span: Span,
+    ) -> Option<R<Value>> {
+        if !b.takes_inline(args.len()) || args.iter().any(|a| a.name.is_some()) {
+            return None;
+        }
+        let mut slots: [Option<Value>; builtins::INLINE_PARAMS] = Default::default();
+        for (slot, a) in slots.iter_mut().zip(args) {
+            match self.eval(&a.value, sc, out) {
+                Ok(v) => *slot = Some(v),
+                Err(flow) => return Some(Err(flow)),
+            }
+        }
+        let mut cx = CallCx {
+            rt: self,
+            globals: sc.globals(),
+            locals: sc.locals(),
+            out,
+            span,
+            name: b.name(),
+        };
+        Some(builtins::invoke_inline(b, &mut cx, &slots, args.len()))
+    }
+
     /// Runs a `def`'s body in its call's scope; its value is what it returns.
     fn run_body(&self, def: &FnDef, mut sc: Scope, out: &mut dyn Write) -> R<Value> {
         match self.exec_block(&def.body, &mut sc, out) {
@@ -305,21 +338,68 @@ impl Runtime {
         if let Value::Error(e) = &r {
             return Err(error_value_used(e, recv.span).into());
         }
+        if args.len() < builtins::INLINE_PARAMS && args.iter().all(|a| a.name.is_none()) {
+            return self.method_inline(r, name, hint, args, sc, out, (span, name_span));
+        }
         let (mut argv, kwargs) = self.eval_args_after(r, args, sc, out)?;
-        if let Some(d) = method_misuse(name, &argv[0], &argv[1..]) {
+        if let Some(d) = method_misuse(name, &argv[0], argv.get(1), argv.len() - 1) {
             return Err(d.at(name_span).into());
         }
-        // `",".join(xs)`: Python's spelling, the separator first.
-        if &**name == "join"
-            && matches!(argv[0], Value::Str(_))
-            && matches!(argv.get(1), Some(Value::List(_)))
-        {
+        if swaps_for_join(name, &argv[0], argv.get(1)) {
             argv.swap(0, 1);
         }
         let Some(f) = self.method_function(name, hint, sc) else {
             return Err(no_method(name, &argv[0], name_span).into());
         };
         self.call_value(&f, argv, kwargs, sc, out, span, name_span)
+    }
+
+    /// [`Self::method`] with the receiver `r` and a few arguments, all by
+    /// position: they are evaluated into slots on the stack, which a
+    /// builtin that [takes them inline](builtins::BuiltinRef::takes_inline)
+    /// reads in place.
+    #[allow(clippy::too_many_arguments)]
+    fn method_inline(
+        &self,
+        r: Value,
+        name: &Name,
+        hint: &SlotHint,
+        args: &[Arg],
+        sc: &Scope,
+        out: &mut dyn Write,
+        (span, name_span): (Span, Span),
+    ) -> R<Value> {
+        let mut slots: [Option<Value>; builtins::INLINE_PARAMS] = Default::default();
+        let given = args.len() + 1;
+        for (slot, a) in slots[1..].iter_mut().zip(args) {
+            *slot = Some(self.eval(&a.value, sc, out)?);
+        }
+        if let Some(d) = method_misuse(name, &r, slots[1].as_ref(), args.len()) {
+            return Err(d.at(name_span).into());
+        }
+        let Some(f) = self.method_function(name, hint, sc) else {
+            return Err(no_method(name, &r, name_span).into());
+        };
+        let join = swaps_for_join(name, &r, slots[1].as_ref());
+        slots[0] = Some(r);
+        if join {
+            slots.swap(0, 1);
+        }
+        if let Value::Func(Func::Builtin(b)) = &f {
+            if b.takes_inline(given) {
+                let mut cx = CallCx {
+                    rt: self,
+                    globals: sc.globals(),
+                    locals: sc.locals(),
+                    out,
+                    span,
+                    name: b.name(),
+                };
+                return builtins::invoke_inline(*b, &mut cx, &slots, given);
+            }
+        }
+        let argv = slots.into_iter().flatten().collect();
+        self.call_value(&f, argv, Vec::new(), sc, out, span, name_span)
     }
 
     /// The function `x.name(...)` calls: a function variable called
@@ -351,9 +431,23 @@ fn no_method(name: &str, recv: &Value, name_span: Span) -> Diagnostic {
     }
 }
 
-pub(super) fn method_misuse(name: &str, recv: &Value, args: &[Value]) -> Option<Diagnostic> {
+/// Whether `a.join(b)` is Python's `",".join(xs)`: the separator first,
+/// so the arguments swap.
+fn swaps_for_join(name: &str, a: &Value, b: Option<&Value>) -> bool {
+    name == "join" && matches!(a, Value::Str(_)) && matches!(b, Some(Value::List(_)))
+}
+
+/// A method call that is Python's and means something else in rlq (or
+/// only works as a statement): `recv.name(first, ...)` with `n_args`
+/// arguments after the receiver.
+pub(super) fn method_misuse(
+    name: &str,
+    recv: &Value,
+    first: Option<&Value>,
+    n_args: usize,
+) -> Option<Diagnostic> {
     let msg = match (name, recv) {
-        ("find", Value::Str(_)) if matches!(args.first(), Some(Value::Str(_))) && args.len() == 1 => {
+        ("find", Value::Str(_)) if matches!(first, Some(Value::Str(_))) && n_args == 1 => {
             return Some(
                 Diagnostic::new(Stage::Runtime, "`s.find(x)` is Python's index search; rlq's find returns the first match")
                     .hint("write index_of(s, x) for the offset (-1 if absent), or find(s, x) for the match (null if absent)"),

@@ -263,10 +263,18 @@ impl Runtime {
         if let ExprKind::Var(name, _) = &callee.kind {
             self.not_the_builtin(name, f, callee.span)?;
         }
-        if let Value::Func(Func::Def(d)) = f {
-            if let Some(result) = self.call_def_direct(d, args, sc, out, span) {
-                return result;
+        match f {
+            Value::Func(Func::Def(d)) => {
+                if let Some(result) = self.call_def_direct(d, args, sc, out, span) {
+                    return result;
+                }
             }
+            Value::Func(Func::Builtin(b)) => {
+                if let Some(result) = self.call_builtin_inline(*b, args, sc, out, span) {
+                    return result;
+                }
+            }
+            _ => {}
         }
         let (argv, kwargs) = self.eval_args(args, sc, out)?;
         self.call_value(f, argv, kwargs, sc, out, span, callee.span)
