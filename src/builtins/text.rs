@@ -207,7 +207,9 @@ fn split(cx: &mut CallCx, a: &Args) -> R<Value> {
     let s = cx.str(a, 0)?;
     let max = cx.opt_int(a, 2)?.filter(|m| *m >= 0).map(|m| m as usize);
     let bytes = s.bytes();
-    let mut pieces = Vec::new();
+    // Room for the few fields of a typical line (a first push would grow
+    // an empty vector to as many, through the slower path).
+    let mut pieces = Vec::with_capacity(4);
     match cx.opt_str(a, 1)? {
         None => {
             let mut i = 0;

@@ -74,20 +74,21 @@ impl Globals {
 
     /// Binds `name`.
     pub fn set(&mut self, name: Name, value: Value) {
-        self.bind(name, &SlotHint::default(), value);
+        self.bind(&name, &SlotHint::default(), value);
     }
 
-    /// Binds `name`, found through `hint`.
+    /// Binds `name`, found through `hint` (the name is copied only when it
+    /// is new).
     #[inline]
-    pub fn bind(&mut self, name: Name, hint: &SlotHint, value: Value) {
-        match self.slot(&name, hint) {
+    pub fn bind(&mut self, name: &Name, hint: &SlotHint, value: Value) {
+        match self.slot(name, hint) {
             Some(i) => self.slots[i].1 = value,
             None => {
                 let i = self.slots.len() as u32;
                 hint.set(i | GLOBAL);
-                self.hides_builtins |= crate::builtins::lookup(&name).is_some();
+                self.hides_builtins |= crate::builtins::lookup(name).is_some();
                 self.index.insert(name.clone(), i);
-                self.slots.push((name, value));
+                self.slots.push((name.clone(), value));
             }
         }
     }
@@ -178,7 +179,7 @@ impl Locals {
 
     /// Binds `name` (rebinding replaces).
     pub fn set(&mut self, name: Name, value: Value) {
-        self.bind(name, &SlotHint::default(), value);
+        self.bind(&name, &SlotHint::default(), value);
     }
 
     /// Binds a call's next parameter. Reads search from the last binding
@@ -188,14 +189,15 @@ impl Locals {
         self.vars.push((name, value));
     }
 
-    /// Binds `name` (rebinding replaces), found through `hint`.
+    /// Binds `name` (rebinding replaces), found through `hint` (the name
+    /// is copied only when it is new).
     #[inline]
-    pub fn bind(&mut self, name: Name, hint: &SlotHint, value: Value) {
-        match self.slot(&name, hint) {
+    pub fn bind(&mut self, name: &Name, hint: &SlotHint, value: Value) {
+        match self.slot(name, hint) {
             Some(i) => self.vars[i].1 = value,
             None => {
                 hint.set(self.vars.len() as u32);
-                self.vars.push((name, value));
+                self.vars.push((name.clone(), value));
             }
         }
     }
@@ -250,12 +252,12 @@ impl Scope<'_> {
 
     /// Binds `name` in this scope.
     pub fn set(&mut self, name: Name, value: Value) {
-        self.bind(name, &SlotHint::default(), value);
+        self.bind(&name, &SlotHint::default(), value);
     }
 
     /// Binds `name` in this scope, found through `hint`.
     #[inline]
-    pub fn bind(&mut self, name: Name, hint: &SlotHint, value: Value) {
+    pub fn bind(&mut self, name: &Name, hint: &SlotHint, value: Value) {
         match self {
             Scope::Top(g) => g.bind(name, hint, value),
             Scope::Local { locals, .. } => locals.bind(name, hint, value),
@@ -271,7 +273,7 @@ impl Scope<'_> {
             Scope::Local { globals, locals } => {
                 if locals.find(name, hint).is_none() {
                     let v = globals.find(name, hint)?.clone();
-                    locals.bind(name.clone(), hint, v);
+                    locals.bind(name, hint, v);
                 }
                 locals.find_mut(name, hint)
             }

@@ -142,7 +142,7 @@ impl Runtime {
         match target {
             Pattern::Name(n, span, hint) => {
                 self.check_assignable(n, *span)?;
-                sc.bind(n.clone(), hint, v);
+                sc.bind(n, hint, v);
                 Ok(())
             }
             Pattern::List(parts, span) => {

@@ -171,7 +171,7 @@ impl Runtime {
             }
             ExprKind::ListComp { elem, clauses } => {
                 let mut results = Vec::new();
-                let mut local = self.comp_scope(sc);
+                let mut local = self.comp_scope(sc, clauses);
                 self.comprehend(clauses, &mut local, out, &mut |me, s, o| {
                     results.push(me.eval(elem, s, o)?);
                     Ok(())
@@ -184,7 +184,7 @@ impl Runtime {
                 clauses,
             } => {
                 let mut r = Record::default();
-                let mut local = self.comp_scope(sc);
+                let mut local = self.comp_scope(sc, clauses);
                 self.comprehend(clauses, &mut local, out, &mut |me, s, o| {
                     let kv = me.eval(key, s, o)?;
                     let k = me.key_of(&kv, key.span)?;

@@ -7,7 +7,7 @@ use crate::diag::Diagnostic;
 use crate::syntax::ast::*;
 use crate::syntax::span::Span;
 
-use super::env::Scope;
+use super::env::{Locals, Scope};
 use super::errors::*;
 use super::flow::R;
 use super::interp::Runtime;
@@ -65,10 +65,20 @@ impl Runtime {
         })
     }
 
-    pub(super) fn comp_scope<'a>(&self, sc: &'a Scope) -> Scope<'a> {
+    /// The scope a comprehension binds its names in: the enclosing
+    /// locals, with room for one name per `for` clause (at least; a
+    /// clause may unpack into more).
+    pub(super) fn comp_scope<'a>(&self, sc: &'a Scope, clauses: &[CompClause]) -> Scope<'a> {
+        let names = clauses
+            .iter()
+            .filter(|c| matches!(c, CompClause::For { .. }))
+            .count();
         Scope::Local {
             globals: sc.globals(),
-            locals: sc.capture(),
+            locals: match sc.locals() {
+                Some(l) => l.with_room(names),
+                None => Locals::with_capacity(names),
+            },
         }
     }
 
