@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::args::{str_list, Args, CallCx};
+use super::args::{Args, CallCx};
 use super::{Builtin, Effect};
 use crate::eval::flow::R;
 use crate::eval::interp::slice_str;
@@ -207,9 +207,11 @@ fn split(cx: &mut CallCx, a: &Args) -> R<Value> {
     let s = cx.str(a, 0)?;
     let max = cx.opt_int(a, 2)?.filter(|m| *m >= 0).map(|m| m as usize);
     let bytes = s.bytes();
-    // Room for the few fields of a typical line (a first push would grow
-    // an empty vector to as many, through the slower path).
-    let mut pieces = Vec::with_capacity(4);
+    // The pieces are made values as they are cut (no second vector), with
+    // room for the few fields of a typical line (a first push would grow an
+    // empty vector to as many, through the slower path).
+    let mut pieces: Vec<Value> = Vec::with_capacity(4);
+    let piece = |r: std::ops::Range<usize>| Value::Str(s.sub(r));
     match cx.opt_str(a, 1)? {
         None => {
             let mut i = 0;
@@ -225,14 +227,14 @@ fn split(cx: &mut CallCx, a: &Args) -> R<Value> {
                     while end > i && bytes[end - 1].is_ascii_whitespace() {
                         end -= 1;
                     }
-                    pieces.push(s.sub(i..end));
+                    pieces.push(piece(i..end));
                     break;
                 }
                 let start = i;
                 while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
                     i += 1;
                 }
-                pieces.push(s.sub(start..i));
+                pieces.push(piece(start..i));
             }
         }
         Some(sep) => {
@@ -249,17 +251,17 @@ fn split(cx: &mut CallCx, a: &Args) -> R<Value> {
                     if max.is_some_and(|m| pieces.len() >= m) {
                         break;
                     }
-                    pieces.push(s.sub(start..pos));
+                    pieces.push(piece(start..pos));
                     start = pos + seplen;
                     cx.tick(1)?;
                 }
-                pieces.push(s.sub(start..bytes.len()));
+                pieces.push(piece(start..bytes.len()));
                 Ok(())
             })?;
         }
     }
     cx.reserve(pieces.len() * 40)?;
-    Ok(str_list(pieces))
+    Ok(Value::list(pieces))
 }
 
 fn join(cx: &mut CallCx, a: &Args) -> R<Value> {
@@ -377,18 +379,18 @@ fn words(cx: &mut CallCx, a: &Args) -> R<Value> {
     let mut out = Vec::new();
     for w in text.split_whitespace() {
         let pos = w.as_ptr() as usize - text.as_ptr() as usize;
-        out.push(if views {
+        out.push(Value::Str(if views {
             s.sub(pos..pos + w.len())
         } else {
             Str::from_str_ref(w)
-        });
+        }));
         if out.len() % 1024 == 0 {
             cx.tick(1024)?;
             cx.reserve(1024 * 40)?;
         }
     }
     cx.reserve(out.len().saturating_mul(40))?;
-    Ok(str_list(out))
+    Ok(Value::list(out))
 }
 
 #[cfg(test)]
