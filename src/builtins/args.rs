@@ -4,6 +4,7 @@
 //! parameter.
 
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::io::Write;
 
 use crate::diag::{Diagnostic, Stage};
@@ -15,9 +16,13 @@ use crate::eval::value::{Func, List, Str, Value};
 use crate::search::{Matcher, PatternSpec};
 use crate::syntax::span::Span;
 
+/// One parameter's argument, if given: a value of its own, or a
+/// variable's read where it lies (no copy for the call).
+pub type Slot<'a> = Option<Cow<'a, Value>>;
+
 /// Arguments bound to a builtin's parameters.
 pub struct Args<'a> {
-    slots: &'a [Option<Value>],
+    slots: &'a [Slot<'a>],
     rest: &'a [Value],
     positional: usize,
 }
@@ -25,7 +30,7 @@ pub struct Args<'a> {
 impl<'a> Args<'a> {
     /// Bound slots (one per parameter), extra positional arguments, and how
     /// many arguments were given by position.
-    pub fn new(slots: &'a [Option<Value>], rest: &'a [Value], positional: usize) -> Args<'a> {
+    pub fn new(slots: &'a [Slot<'a>], rest: &'a [Value], positional: usize) -> Args<'a> {
         Args {
             slots,
             rest,
@@ -40,15 +45,12 @@ impl<'a> Args<'a> {
 
     /// Parameter `i`, if given and not null.
     pub fn get(&self, i: usize) -> Option<&Value> {
-        match self.slots.get(i) {
-            Some(Some(Value::Null)) | Some(None) | None => None,
-            Some(Some(v)) => Some(v),
-        }
+        self.raw(i).filter(|v| !matches!(v, Value::Null))
     }
 
     /// Parameter `i` as given, null included.
     pub fn raw(&self, i: usize) -> Option<&Value> {
-        self.slots.get(i).and_then(|s| s.as_ref())
+        self.slots.get(i).and_then(|s| s.as_deref())
     }
 
     /// The `*rest` arguments.
@@ -58,7 +60,11 @@ impl<'a> Args<'a> {
 
     /// Every argument given.
     pub fn all(&self) -> impl Iterator<Item = &Value> {
-        self.slots.iter().flatten().chain(self.rest.iter())
+        self.slots
+            .iter()
+            .flatten()
+            .map(|v| &**v)
+            .chain(self.rest.iter())
     }
 }
 

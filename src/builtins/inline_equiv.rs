@@ -77,9 +77,10 @@ fn binding_in_place_equals_binding_from_vectors() {
                         name: entry.name,
                     };
                     let r = if inline {
-                        let mut slots: [Option<Value>; INLINE_PARAMS] = Default::default();
+                        // Variables' values are read where they lie.
+                        let mut slots: [Slot; INLINE_PARAMS] = Default::default();
                         for (slot, v) in slots.iter_mut().zip(&args) {
-                            *slot = Some(v.clone());
+                            *slot = Some(std::borrow::Cow::Borrowed(v));
                         }
                         invoke_inline(b, &mut cx, &slots, args.len())
                     } else {

@@ -19,11 +19,12 @@ mod partition;
 mod search;
 mod text;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::OnceLock;
 
-pub use args::{Args, CallCx};
+pub use args::{Args, CallCx, Slot};
 pub use io::describe;
 
 use crate::diag::Diagnostic;
@@ -295,7 +296,7 @@ pub fn invoke(
 pub fn invoke_inline(
     b: BuiltinRef,
     cx: &mut CallCx<'_>,
-    slots: &[Option<Value>; INLINE_PARAMS],
+    slots: &[Slot<'_>; INLINE_PARAMS],
     given: usize,
 ) -> R<Value> {
     let entry = b.0;
@@ -326,7 +327,7 @@ fn run(entry: &'static Entry, cx: &mut CallCx<'_>, args: &Args<'_>) -> R<Value> 
 }
 
 /// Fails when a required parameter has no argument.
-fn all_required(entry: &Entry, slots: &[Option<Value>]) -> Result<(), String> {
+fn all_required(entry: &Entry, slots: &[Slot<'_>]) -> Result<(), String> {
     match entry
         .params
         .iter()
@@ -342,7 +343,7 @@ fn all_required(entry: &Entry, slots: &[Option<Value>]) -> Result<(), String> {
 }
 
 /// The slots (one per parameter) and the `*rest` arguments of a call.
-type Bound = (Vec<Option<Value>>, Vec<Value>);
+type Bound = (Vec<Slot<'static>>, Vec<Value>);
 
 fn bind(
     entry: &'static Entry,
@@ -360,18 +361,17 @@ fn bind(
             if fixed == 1 { "" } else { "s" }
         ));
     }
-    // The arguments' vector becomes the slots' (no new allocation when its
-    // capacity suffices).
-    let mut slots: Vec<Option<Value>> = args.into_iter().map(Some).collect();
-    let rest: Vec<Value> = if slots.len() > fixed {
-        slots.drain(fixed..).flatten().collect()
+    let mut args = args;
+    let rest: Vec<Value> = if args.len() > fixed {
+        args.drain(fixed..).collect()
     } else {
         Vec::new()
     };
+    let mut slots: Vec<Slot<'static>> = args.into_iter().map(|v| Some(Cow::Owned(v))).collect();
     slots.resize_with(params.len(), || None);
     for (k, v) in kwargs {
         match params.iter().position(|p| *p.name == *k && !p.rest) {
-            Some(i) if slots[i].is_none() => slots[i] = Some(v),
+            Some(i) if slots[i].is_none() => slots[i] = Some(Cow::Owned(v)),
             Some(_) => return Err(format!("{}() got two values for `{k}`", entry.name)),
             None => {
                 let names: Vec<&str> = params.iter().filter(|p| !p.rest).map(|p| p.name).collect();

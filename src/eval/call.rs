@@ -1,6 +1,7 @@
 //! Calls: builtins, `def` functions, lambdas and methods (`x.f(a)` is
 //! `f(x, a)`), with the call-depth limit.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -229,9 +230,9 @@ impl Runtime {
         if !b.takes_inline(args.len()) || args.iter().any(|a| a.name.is_some()) {
             return None;
         }
-        let mut slots: [Option<Value>; builtins::INLINE_PARAMS] = Default::default();
+        let mut slots: [builtins::Slot; builtins::INLINE_PARAMS] = Default::default();
         for (slot, a) in slots.iter_mut().zip(args) {
-            match self.eval(&a.value, sc, out) {
+            match self.eval_ref(&a.value, sc, out) {
                 Ok(v) => *slot = Some(v),
                 Err(flow) => return Some(Err(flow)),
             }
@@ -328,20 +329,20 @@ impl Runtime {
             unreachable!("method() is called on a method call")
         };
         let (name_span, span) = (*name_span, e.span);
-        let r = self.eval(recv, sc, out)?;
-        if let Value::Record(rec) = &r {
+        let r = self.eval_ref(recv, sc, out)?;
+        if let Value::Record(rec) = &*r {
             if let Some(v) = rec.get(&Key::Str(name.clone())) {
                 let (argv, kwargs) = self.eval_args(args, sc, out)?;
                 return self.call_value(v, argv, kwargs, sc, out, span, name_span);
             }
         }
-        if let Value::Error(e) = &r {
-            return Err(error_value_used(e, recv.span).into());
+        if let Value::Error(err) = &*r {
+            return Err(error_value_used(err, recv.span).into());
         }
         if args.len() < builtins::INLINE_PARAMS && args.iter().all(|a| a.name.is_none()) {
             return self.method_inline(r, name, hint, args, sc, out, (span, name_span));
         }
-        let (mut argv, kwargs) = self.eval_args_after(r, args, sc, out)?;
+        let (mut argv, kwargs) = self.eval_args_after(r.into_owned(), args, sc, out)?;
         if let Some(d) = method_misuse(name, &argv[0], argv.get(1), argv.len() - 1) {
             return Err(d.at(name_span).into());
         }
@@ -361,7 +362,7 @@ impl Runtime {
     #[allow(clippy::too_many_arguments)]
     fn method_inline(
         &self,
-        r: Value,
+        r: Cow<'_, Value>,
         name: &Name,
         hint: &SlotHint,
         args: &[Arg],
@@ -369,18 +370,18 @@ impl Runtime {
         out: &mut dyn Write,
         (span, name_span): (Span, Span),
     ) -> R<Value> {
-        let mut slots: [Option<Value>; builtins::INLINE_PARAMS] = Default::default();
+        let mut slots: [builtins::Slot; builtins::INLINE_PARAMS] = Default::default();
         let given = args.len() + 1;
         for (slot, a) in slots[1..].iter_mut().zip(args) {
-            *slot = Some(self.eval(&a.value, sc, out)?);
+            *slot = Some(self.eval_ref(&a.value, sc, out)?);
         }
-        if let Some(d) = method_misuse(name, &r, slots[1].as_ref(), args.len()) {
+        if let Some(d) = method_misuse(name, &r, slots[1].as_deref(), args.len()) {
             return Err(d.at(name_span).into());
         }
         let Some(f) = self.method_function(name, hint, sc) else {
             return Err(no_method(name, &r, name_span).into());
         };
-        let join = swaps_for_join(name, &r, slots[1].as_ref());
+        let join = swaps_for_join(name, &r, slots[1].as_deref());
         slots[0] = Some(r);
         if join {
             slots.swap(0, 1);
@@ -398,7 +399,7 @@ impl Runtime {
                 return builtins::invoke_inline(*b, &mut cx, &slots, given);
             }
         }
-        let argv = slots.into_iter().flatten().collect();
+        let argv = slots.into_iter().flatten().map(Cow::into_owned).collect();
         self.call_value(&f, argv, Vec::new(), sc, out, span, name_span)
     }
 

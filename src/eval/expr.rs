@@ -1,6 +1,7 @@
 //! Expressions: literals, names, operators, f-strings, lambdas and the
 //! dispatch to calls, access and comprehensions.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -36,6 +37,25 @@ impl Runtime {
                 super::depth::nest(e.span, || self.eval_here(e, sc, out))
             }
         }
+    }
+
+    /// The value of `e`, a variable's read where it lies (no copy), any
+    /// other computed.
+    #[inline]
+    pub(super) fn eval_ref<'s>(
+        &self,
+        e: &Expr,
+        sc: &'s Scope,
+        out: &mut dyn Write,
+    ) -> R<Cow<'s, Value>> {
+        if let ExprKind::Var(name, hint) = &e.kind {
+            if hint.get() & BUILTIN == 0 {
+                if let Some(v) = sc.find(name, hint) {
+                    return Ok(Cow::Borrowed(v));
+                }
+            }
+        }
+        self.eval(e, sc, out).map(Cow::Owned)
     }
 
     fn eval_here(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<Value> {
