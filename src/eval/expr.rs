@@ -94,19 +94,21 @@ impl Runtime {
                 self.eval(b, sc, out)
             }
             ExprKind::Compare(first, rest) => {
+                if let [(op, rhs)] = rest.as_slice() {
+                    // One comparison (a loop's test, a filter's): variables
+                    // read where they lie, two ints compared at once.
+                    let left = self.eval_ref(first, sc, out)?;
+                    self.no_error(&left, first.span)?;
+                    let right = self.eval_ref(rhs, sc, out)?;
+                    if let (Value::Int(x), Value::Int(y)) = (&*left, &*right) {
+                        if let Some(holds) = ops::int_compare(*op, *x, *y) {
+                            return Ok(Value::Bool(holds));
+                        }
+                    }
+                    return self.compare(*op, &left, &right, first, rhs);
+                }
                 let mut left = self.eval(first, sc, out)?;
                 self.no_error(&left, first.span)?;
-                if let [(op, rhs)] = rest.as_slice() {
-                    // One comparison (a loop's test): two ints without drops.
-                    let right = self.eval(rhs, sc, out)?;
-                    return match Value::int_pair(left, right) {
-                        Ok((x, y)) => match ops::int_compare(*op, x, y) {
-                            Some(holds) => Ok(Value::Bool(holds)),
-                            None => self.compare(*op, &Value::Int(x), &Value::Int(y), first, rhs),
-                        },
-                        Err((l, r)) => self.compare(*op, &l, &r, first, rhs),
-                    };
-                }
                 for (op, rhs) in rest {
                     let right = self.eval(rhs, sc, out)?;
                     let fast = match (&left, &right) {
@@ -150,7 +152,7 @@ impl Runtime {
                 self.call_found(&f, callee, args, sc, out, e.span)
             }
             ExprKind::Field(x, name) => {
-                let v = self.eval(x, sc, out)?;
+                let v = self.eval_ref(x, sc, out)?;
                 self.field(&v, name, e.span)
             }
             ExprKind::Index(x, i) => {
@@ -159,8 +161,8 @@ impl Runtime {
                         return self.group_of(e, x, inner, i, sc, out);
                     }
                 }
-                let v = self.eval(x, sc, out)?;
-                let idx = self.eval(i, sc, out)?;
+                let v = self.eval_ref(x, sc, out)?;
+                let idx = self.eval_ref(i, sc, out)?;
                 self.index(&v, &idx, e.span)
             }
             ExprKind::Regex(src) => self
