@@ -71,6 +71,36 @@ fn text_builtins() {
     ]);
 }
 
+/// `x.f(a)`: a builtin read in place or bound from vectors (a keyword), a
+/// record's function field, a `def`, a variable hiding the builtin, and
+/// Python's spellings.
+#[test]
+fn method_calls() {
+    check(&[
+        ("\"a,b\".split(\",\")", "[\"a\",\"b\"]"),
+        ("\"a,b,c\".split(\",\", 1)", "[\"a\",\"b,c\"]"),
+        ("\"a,b,c\".split(\",\", max=1)", "[\"a\",\"b,c\"]"),
+        ("\"a-b-c\".replace(\"-\", \"+\")", "a+b+c"),
+        ("\"abc\".upper().lower()", "abc"),
+        ("[3, 1, 2].sort()", "[1,2,3]"),
+        ("\",\".join([\"a\", \"b\"])", "a,b"),
+        ("[\"a\", \"b\"].join(\"-\")", "a-b"),
+        ("{f: x => x + 1}.f(1)", "2"),
+        (
+            "\"x\".split(1)",
+            "ERROR split: `sep` must be a str, got int",
+        ),
+        ("\"abc\".nosuch()", "ERROR no method `nosuch` on str"),
+        (
+            "\"abc\".find(\"b\")",
+            "ERROR `s.find(x)` is Python's index search",
+        ),
+    ]);
+    let out = eval("def twice(x) { return x * 2 }\nlet len = s => 42\nprint((4).twice(), \"abc\".len(), len(\"abc\"))")
+        .expect("runs");
+    assert_eq!(out.trim_end(), "8 42 42");
+}
+
 #[test]
 fn search_builtins() {
     check(&[
