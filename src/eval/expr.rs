@@ -58,6 +58,31 @@ impl Runtime {
         self.eval(e, sc, out).map(Cow::Owned)
     }
 
+    /// [`Self::eval_ref`] of `e`, which is `x.name`: the field where it
+    /// lies when `x` is a record variable that has it (a filter's
+    /// `r.label == "x"` copies nothing).
+    #[inline(never)]
+    fn field_ref<'s>(
+        &self,
+        e: &Expr,
+        x: &Expr,
+        name: &str,
+        sc: &'s Scope,
+        out: &mut dyn Write,
+    ) -> R<Cow<'s, Value>> {
+        if let ExprKind::Var(var, hint) = &x.kind {
+            if hint.get() & BUILTIN == 0 {
+                if let Some(Value::Record(r)) = sc.find(var, hint) {
+                    if let Some(v) = record_field(r, name) {
+                        self.meter.tick().map_err(|d| d.at(e.span))?;
+                        return Ok(Cow::Borrowed(v));
+                    }
+                }
+            }
+        }
+        self.eval(e, sc, out).map(Cow::Owned)
+    }
+
     fn eval_here(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<Value> {
         match &e.kind {
             ExprKind::Null => Ok(Value::Null),
@@ -97,7 +122,10 @@ impl Runtime {
                 if let [(op, rhs)] = rest.as_slice() {
                     // One comparison (a loop's test, a filter's): variables
                     // read where they lie, two ints compared at once.
-                    let left = self.eval_ref(first, sc, out)?;
+                    let left = match &first.kind {
+                        ExprKind::Field(x, name) => self.field_ref(first, x, name, sc, out)?,
+                        _ => self.eval_ref(first, sc, out)?,
+                    };
                     self.no_error(&left, first.span)?;
                     let right = self.eval_ref(rhs, sc, out)?;
                     if let (Value::Int(x), Value::Int(y)) = (&*left, &*right) {
