@@ -48,14 +48,10 @@ impl Runtime {
         sc: &'s Scope,
         out: &mut dyn Write,
     ) -> R<Cow<'s, Value>> {
-        if let ExprKind::Var(name, hint) = &e.kind {
-            if hint.get() & BUILTIN == 0 {
-                if let Some(v) = sc.find(name, hint) {
-                    return Ok(Cow::Borrowed(v));
-                }
-            }
+        match variable(e, sc) {
+            Some(v) => Ok(Cow::Borrowed(v)),
+            None => self.eval(e, sc, out).map(Cow::Owned),
         }
-        self.eval(e, sc, out).map(Cow::Owned)
     }
 
     /// [`Self::eval_ref`] of `e`, which is `x.name`: the field where it
@@ -70,14 +66,10 @@ impl Runtime {
         sc: &'s Scope,
         out: &mut dyn Write,
     ) -> R<Cow<'s, Value>> {
-        if let ExprKind::Var(var, hint) = &x.kind {
-            if hint.get() & BUILTIN == 0 {
-                if let Some(Value::Record(r)) = sc.find(var, hint) {
-                    if let Some(v) = record_field(r, name) {
-                        self.meter.tick().map_err(|d| d.at(e.span))?;
-                        return Ok(Cow::Borrowed(v));
-                    }
-                }
+        if let Some(Value::Record(r)) = variable(x, sc) {
+            if let Some(v) = record_field(r, name) {
+                self.meter.tick().map_err(|d| d.at(e.span))?;
+                return Ok(Cow::Borrowed(v));
             }
         }
         self.eval(e, sc, out).map(Cow::Owned)
@@ -532,6 +524,16 @@ impl Runtime {
             Value::Error(e) => Err(error_value_used(e, span).into()),
             _ => Ok(()),
         }
+    }
+}
+
+/// The value of `e` where it lies when `e` names a variable (a name whose
+/// hint says builtin is looked up the general way).
+#[inline(always)]
+fn variable<'s>(e: &Expr, sc: &'s Scope) -> Option<&'s Value> {
+    match &e.kind {
+        ExprKind::Var(name, hint) if hint.get() & BUILTIN == 0 => sc.find(name, hint),
+        _ => None,
     }
 }
 
