@@ -36,14 +36,10 @@ fn to_match(
         if v.src.is(&cx.rt.context.source) && cx.rt.context.docs.len() > 1 {
             cx.rt.context.doc_at(v.range.start + start).map(|d| {
                 doc_range = Some(d.range.clone());
-                Arc::from(d.name.as_str())
+                d.name.clone()
             })
         } else if v.src.is(&cx.rt.context.source) {
-            cx.rt
-                .context
-                .docs
-                .first()
-                .map(|d| Arc::from(d.name.as_str()))
+            cx.rt.context.docs.first().map(|d| d.name.clone())
         } else {
             None
         }

@@ -77,7 +77,7 @@ fn single_file(p: &Path, opts: &LoadOptions) -> Result<Option<Context>, ContextE
     }
     let src = open_source(p, opts)?;
     let docs = vec![Doc {
-        name: display(p),
+        name: display(p).into(),
         range: 0..src.len(),
     }];
     Ok(Some(Context {
@@ -166,7 +166,7 @@ impl Gather {
 
     fn push_doc(&mut self, name: String, start: usize) {
         self.docs.push(Doc {
-            name,
+            name: name.into(),
             range: start..self.buf.len(),
         });
     }

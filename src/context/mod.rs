@@ -50,7 +50,7 @@ pub struct Context {
 pub struct Doc {
     /// The name shown to the program (`.doc`, `doc_of`): a path as given, a
     /// path relative to a context folder, or a JSONL record's `id`/`title`.
-    pub name: String,
+    pub name: Arc<str>,
     /// The document's text, as a byte range in the source (no separator).
     pub range: Range<usize>,
 }
@@ -291,7 +291,7 @@ mod tests {
                 },
             ],
         };
-        let name = |b| ctx.doc_at(b).map(|d| d.name.as_str());
+        let name = |b| ctx.doc_at(b).map(|d| &*d.name);
         assert_eq!(name(0), Some("a"));
         assert_eq!(name(2), Some("a"));
         assert_eq!(name(3), None);

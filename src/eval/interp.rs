@@ -102,7 +102,10 @@ impl Runtime {
             .iter()
             .map(|d| {
                 let mut r = Record::default();
-                r.insert(Key::Str(Arc::from("name")), Value::str(d.name.clone()));
+                r.insert(
+                    Key::Str(Arc::from("name")),
+                    Value::Str(Str::Owned(d.name.clone())),
+                );
                 r.insert(
                     Key::Str(Arc::from("text")),
                     Value::Str(Str::View(View {

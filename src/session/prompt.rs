@@ -114,7 +114,7 @@ impl ContextFacts {
             .docs
             .iter()
             .take(MAX_NAMES)
-            .map(|d| (d.name.clone(), src.char_count(d.range.clone()) as u64))
+            .map(|d| (d.name.to_string(), src.char_count(d.range.clone()) as u64))
             .collect();
         ContextFacts {
             chars,

@@ -25,7 +25,7 @@ fn text(ctx: &Context) -> String {
 }
 
 fn names(ctx: &Context) -> Vec<&str> {
-    ctx.docs.iter().map(|d| d.name.as_str()).collect()
+    ctx.docs.iter().map(|d| &*d.name).collect()
 }
 
 fn doc_text(ctx: &Context, i: usize) -> &[u8] {
@@ -41,7 +41,7 @@ fn one_file_is_mapped_or_read() {
     assert!(mapped.source.is_mapped());
     assert_eq!(text(&mapped), "hello\nworld\n");
     assert_eq!(mapped.docs.len(), 1);
-    assert_eq!(mapped.docs[0].name, p.to_string_lossy());
+    assert_eq!(&*mapped.docs[0].name, p.to_string_lossy());
     assert_eq!(mapped.docs[0].range, 0..12);
     let read = load(&[&p], false).unwrap();
     assert!(!read.source.is_mapped());
@@ -102,7 +102,7 @@ fn folder_sorted_recursive_skipping_hidden_and_binary() {
     assert_eq!(text(&ctx), "ay\n\nbee\n\nsea\n\n\n");
     assert_eq!(doc_text(&ctx, 2), b"sea\n");
     assert_eq!(doc_text(&ctx, 3), b"");
-    let at = |b| ctx.doc_at(b).map(|d| d.name.as_str());
+    let at = |b| ctx.doc_at(b).map(|d| &*d.name);
     assert_eq!(at(0), Some("a.txt"));
     assert_eq!(at(3), None);
     assert_eq!(at(4), Some("b.txt"));
