@@ -237,15 +237,26 @@ impl Runtime {
                 Err(flow) => return Some(Err(flow)),
             }
         }
-        let mut cx = CallCx {
+        let mut cx = self.builtin_cx(b, sc, out, span);
+        Some(builtins::invoke_inline(b, &mut cx, &slots, args.len()))
+    }
+
+    /// The surroundings of a call of `b` from scope `sc`.
+    fn builtin_cx<'a>(
+        &'a self,
+        b: BuiltinRef,
+        sc: &'a Scope,
+        out: &'a mut dyn Write,
+        span: Span,
+    ) -> CallCx<'a> {
+        CallCx {
             rt: self,
             globals: sc.globals(),
             locals: sc.locals(),
             out,
             span,
             name: b.name(),
-        };
-        Some(builtins::invoke_inline(b, &mut cx, &slots, args.len()))
+        }
     }
 
     /// Runs a `def`'s body in its call's scope; its value is what it returns.
@@ -388,14 +399,7 @@ impl Runtime {
         }
         if let Value::Func(Func::Builtin(b)) = &f {
             if b.takes_inline(given) {
-                let mut cx = CallCx {
-                    rt: self,
-                    globals: sc.globals(),
-                    locals: sc.locals(),
-                    out,
-                    span,
-                    name: b.name(),
-                };
+                let mut cx = self.builtin_cx(*b, sc, out, span);
                 return builtins::invoke_inline(*b, &mut cx, &slots, given);
             }
         }
