@@ -39,15 +39,7 @@ fn token_count_speed() {
         "subcalls/tokenizer_load_o200k: {:.0} ms (once per process, on first use)",
         t.elapsed().as_secs_f64() * 1000.0
     );
-    let t = Instant::now();
-    let n = tokens::count("gpt-4o", &text);
-    let secs = t.elapsed().as_secs_f64();
-    println!(
-        "subcalls/token_count_prose: {:.1} MB in {:.0} ms, {:.1} MB/s ({n} tokens)",
-        text.len() as f64 / 1e6,
-        secs * 1000.0,
-        text.len() as f64 / 1e6 / secs
-    );
+    time_count("prose", &text);
     // The same count with tiktoken-rs, which counted every call before.
     let t = Instant::now();
     let bpe = tiktoken_rs::o200k_base_singleton();
@@ -64,14 +56,19 @@ fn token_count_speed() {
     // every word; the generated corpus (a vocabulary of 40,000 made-up
     // words) is the harder, more honest case.
     let corpus = String::from_utf8_lossy(&common::generate_vec(4_000_000, 12)).into_owned();
+    time_count("corpus", &corpus);
+}
+
+/// Counts the `o200k_base` tokens of `text` once and prints the speed.
+fn time_count(label: &str, text: &str) {
     let t = Instant::now();
-    let n = tokens::count("gpt-4o", &corpus);
+    let n = tokens::count("gpt-4o", text);
     let secs = t.elapsed().as_secs_f64();
     println!(
-        "subcalls/token_count_corpus: {:.1} MB in {:.0} ms, {:.1} MB/s ({n} tokens)",
-        corpus.len() as f64 / 1e6,
+        "subcalls/token_count_{label}: {:.1} MB in {:.0} ms, {:.1} MB/s ({n} tokens)",
+        text.len() as f64 / 1e6,
         secs * 1000.0,
-        corpus.len() as f64 / 1e6 / secs
+        text.len() as f64 / 1e6 / secs
     );
 }
 

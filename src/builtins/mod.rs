@@ -347,7 +347,7 @@ type Bound = (Vec<Slot<'static>>, Vec<Value>);
 
 fn bind(
     entry: &'static Entry,
-    args: Vec<Value>,
+    mut args: Vec<Value>,
     kwargs: Vec<(Name, Value)>,
 ) -> Result<Bound, String> {
     let params = &entry.params;
@@ -361,7 +361,6 @@ fn bind(
             if fixed == 1 { "" } else { "s" }
         ));
     }
-    let mut args = args;
     let rest: Vec<Value> = if args.len() > fixed {
         args.drain(fixed..).collect()
     } else {

@@ -31,19 +31,21 @@ fn to_match(
     around: usize,
     cx: &CallCx,
 ) -> Value {
+    let context = &cx.rt.context;
     let mut doc_range = None;
-    let doc = hay.as_view().and_then(|v| {
-        if v.src.is(&cx.rt.context.source) && cx.rt.context.docs.len() > 1 {
-            cx.rt.context.doc_at(v.range.start + start).map(|d| {
-                doc_range = Some(d.range.clone());
-                d.name.clone()
-            })
-        } else if v.src.is(&cx.rt.context.source) {
-            cx.rt.context.docs.first().map(|d| d.name.clone())
-        } else {
-            None
+    let doc = match hay.as_view() {
+        Some(v) if v.src.is(&context.source) => {
+            if context.docs.len() > 1 {
+                context.doc_at(v.range.start + start).map(|d| {
+                    doc_range = Some(d.range.clone());
+                    d.name.clone()
+                })
+            } else {
+                context.docs.first().map(|d| d.name.clone())
+            }
         }
-    });
+        _ => None,
+    };
     Value::Match(Arc::new(MatchValue {
         hay: hay.clone(),
         range: start..end,

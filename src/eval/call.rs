@@ -59,14 +59,7 @@ impl Runtime {
             // A builtin is no level of its own: the functions it calls back
             // (`map`'s, `sort`'s key) each enter theirs.
             Func::Builtin(b) => {
-                let mut cx = CallCx {
-                    rt: self,
-                    globals,
-                    locals,
-                    out,
-                    span,
-                    name: b.name(),
-                };
+                let mut cx = self.builtin_cx(*b, globals, locals, out, span);
                 builtins::invoke(*b, &mut cx, args, kwargs)
             }
             Func::Def(d) => super::depth::enter(true, span, || {
@@ -82,7 +75,6 @@ impl Runtime {
     /// `sort`'s key and the other higher-order builtins call their
     /// function once per item. A one-parameter lambda binds the item
     /// directly, with no vector of arguments.
-    #[allow(clippy::too_many_arguments)]
     pub fn call_one(
         &self,
         f: &Func,
@@ -237,22 +229,23 @@ impl Runtime {
                 Err(flow) => return Some(Err(flow)),
             }
         }
-        let mut cx = self.builtin_cx(b, sc, out, span);
+        let mut cx = self.builtin_cx(b, sc.globals(), sc.locals(), out, span);
         Some(builtins::invoke_inline(b, &mut cx, &slots, args.len()))
     }
 
-    /// The surroundings of a call of `b` from scope `sc`.
+    /// The surroundings of a call of `b`.
     fn builtin_cx<'a>(
         &'a self,
         b: BuiltinRef,
-        sc: &'a Scope,
+        globals: &'a Globals,
+        locals: Option<&'a Locals>,
         out: &'a mut dyn Write,
         span: Span,
     ) -> CallCx<'a> {
         CallCx {
             rt: self,
-            globals: sc.globals(),
-            locals: sc.locals(),
+            globals,
+            locals,
             out,
             span,
             name: b.name(),
@@ -399,7 +392,7 @@ impl Runtime {
         }
         if let Value::Func(Func::Builtin(b)) = &f {
             if b.takes_inline(given) {
-                let mut cx = self.builtin_cx(*b, sc, out, span);
+                let mut cx = self.builtin_cx(*b, sc.globals(), sc.locals(), out, span);
                 return builtins::invoke_inline(*b, &mut cx, &slots, given);
             }
         }
