@@ -112,8 +112,14 @@ impl Runtime {
             }
             ExprKind::Compare(first, rest) => {
                 if let [(op, rhs)] = rest.as_slice() {
-                    // One comparison (a loop's test, a filter's): variables
-                    // read where they lie, two ints compared at once.
+                    // One comparison (a loop's test, a filter's): two ints
+                    // (variables or literals) compared at once, other
+                    // variables read where they lie.
+                    if let (Some(x), Some(y)) = (int_operand(first, sc), int_operand(rhs, sc)) {
+                        if let Some(holds) = ops::int_compare(*op, x, y) {
+                            return Ok(Value::Bool(holds));
+                        }
+                    }
                     let left = match &first.kind {
                         ExprKind::Field(x, name) => self.field_ref(first, x, name, sc, out)?,
                         _ => self.eval_ref(first, sc, out)?,
@@ -524,6 +530,16 @@ impl Runtime {
             Value::Error(e) => Err(error_value_used(e, span).into()),
             _ => Ok(()),
         }
+    }
+}
+
+/// The int `e` is when it is an int literal or a variable holding an int
+/// (reading either does nothing else).
+#[inline(always)]
+fn int_operand(e: &Expr, sc: &Scope) -> Option<i64> {
+    match (&e.kind, variable(e, sc)) {
+        (ExprKind::Int(i), _) | (_, Some(Value::Int(i))) => Some(*i),
+        _ => None,
     }
 }
 
