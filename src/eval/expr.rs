@@ -16,6 +16,7 @@ use super::env::{visible_names, Scope, BUILTIN, GLOBAL};
 use super::errors::*;
 use super::flow::{Flow, R};
 use super::interp::Runtime;
+use super::iterate::{ListResults, RecordResults};
 use super::ops::{self};
 use super::value::*;
 
@@ -218,28 +219,27 @@ impl Runtime {
                 Ok(Value::record(r))
             }
             ExprKind::ListComp { elem, clauses } => {
-                let mut results = Vec::new();
+                let mut results = ListResults {
+                    elem,
+                    items: Vec::new(),
+                };
                 let mut local = self.comp_scope(sc, clauses);
-                self.comprehend(clauses, &mut local, out, &mut |me, s, o| {
-                    results.push(me.eval(elem, s, o)?);
-                    Ok(())
-                })?;
-                Ok(Value::list(results))
+                self.comprehend(clauses, &mut local, out, &mut results)?;
+                Ok(Value::list(results.items))
             }
             ExprKind::RecordComp {
                 key,
                 value,
                 clauses,
             } => {
-                let mut r = Record::default();
+                let mut results = RecordResults {
+                    key,
+                    value,
+                    record: Record::default(),
+                };
                 let mut local = self.comp_scope(sc, clauses);
-                self.comprehend(clauses, &mut local, out, &mut |me, s, o| {
-                    let kv = me.eval(key, s, o)?;
-                    let k = me.key_of(&kv, key.span)?;
-                    r.insert(k, me.eval(value, s, o)?);
-                    Ok(())
-                })?;
-                Ok(Value::record(r))
+                self.comprehend(clauses, &mut local, out, &mut results)?;
+                Ok(Value::record(results.record))
             }
             ExprKind::Unary(op, x) => {
                 let v = self.eval(x, sc, out)?;
@@ -485,7 +485,7 @@ impl Runtime {
                     let v = self.eval(expr, sc, out)?;
                     self.no_error(&v, expr.span)?;
                     match spec {
-                        None => s.push_str(&self.shown(&v, false, expr.span)?),
+                        None => self.push_shown(&mut s, &v, false, expr.span)?,
                         Some(spec) => s.push_str(
                             &super::format::apply(&v, spec, self.meter.memory_room())
                                 .map_err(|m| Diagnostic::runtime(expr.span, m))?,

@@ -25,6 +25,7 @@ use crate::syntax::span::{FileId, SourceMap, Span};
 use super::env::{Globals, Scope};
 use super::flow::{Flow, R};
 use super::limits::{Limits, Meter};
+use super::render::{display_within, Bound, Stop};
 use super::value::*;
 
 pub use super::access::slice_str;
@@ -149,8 +150,48 @@ impl Runtime {
     /// left (and, when `printed`, the output left): a value that shares
     /// structure or is huge stops at the limit, not after it.
     pub fn shown(&self, v: &Value, printed: bool, span: Span) -> R<String> {
-        super::render::display_within(v, &self.meter.bound(printed))
-            .map_err(|s| self.meter.stopped(s, printed).at(span).into())
+        let mut text = String::new();
+        self.push_shown(&mut text, v, printed, span)?;
+        Ok(text)
+    }
+
+    /// [`Runtime::shown`], appended to `text`. A scalar's text is written
+    /// in place, bounded by size alone: only a list's or record's
+    /// rendering can take long enough to need the time limit.
+    pub fn push_shown(&self, text: &mut String, v: &Value, printed: bool, span: Span) -> R<()> {
+        let room = self.meter.room(printed).saturating_sub(text.len());
+        let done = match v {
+            Value::Int(i) => {
+                let mut digits = itoa::Buffer::new();
+                let digits = digits.format(*i);
+                if digits.len() > room {
+                    Err(Stop::Size)
+                } else {
+                    text.push_str(digits);
+                    Ok(())
+                }
+            }
+            Value::Str(s) if s.byte_len() <= room => {
+                text.push_str(&s.text());
+                Ok(())
+            }
+            Value::Str(_) => Err(Stop::Size),
+            Value::Float(_) | Value::Bool(_) | Value::Null => {
+                let bound = Bound {
+                    max_bytes: room,
+                    deadline: None,
+                };
+                display_within(v, &bound).map(|t| text.push_str(&t))
+            }
+            _ => {
+                let bound = Bound {
+                    max_bytes: room,
+                    ..self.meter.bound(printed)
+                };
+                display_within(v, &bound).map(|t| text.push_str(&t))
+            }
+        };
+        done.map_err(|s| self.meter.stopped(s, printed).at(span).into())
     }
 
     /// Writes printed text (and a newline) to `out`, within the output limit.

@@ -82,32 +82,90 @@ impl Runtime {
         }
     }
 
+    /// Gives `results` one result per item the `clauses` yield.
     pub(super) fn comprehend(
         &self,
         clauses: &[CompClause],
         sc: &mut Scope,
         out: &mut dyn Write,
-        body: &mut dyn FnMut(&Runtime, &Scope, &mut dyn Write) -> R<()>,
+        results: &mut dyn Results,
     ) -> R<()> {
         let Some((first, rest)) = clauses.split_first() else {
-            return body(self, sc, out);
+            return results.add(self, sc, out);
         };
         match first {
             CompClause::If(c) => {
                 if self.eval(c, sc, out)?.into_truthy() {
-                    self.comprehend(rest, sc, out, body)?;
+                    self.comprehend(rest, sc, out, results)?;
                 }
                 Ok(())
             }
             CompClause::For { target, iter } => {
                 let it = self.eval(iter, sc, out)?;
-                for item in self.iterate(&it, iter.span)? {
+                let items = self.iterate(&it, iter.span)?;
+                if rest.is_empty() {
+                    results.expect(items.size_hint().0);
+                }
+                for item in items {
                     self.meter.tick().map_err(|d| d.at(iter.span))?;
                     self.bind(target, item, sc)?;
-                    self.comprehend(rest, sc, out, body)?;
+                    self.comprehend(rest, sc, out, results)?;
                 }
                 Ok(())
             }
         }
+    }
+}
+
+/// What a comprehension builds, one result at a time.
+pub(super) trait Results {
+    /// Room for `n` more results: the last clause is a `for` over `n`
+    /// items, each of which yields one (so the results are sized once,
+    /// not grown by doubling).
+    fn expect(&mut self, n: usize);
+
+    /// Adds the result for the names bound in `sc`.
+    fn add(&mut self, rt: &Runtime, sc: &Scope, out: &mut dyn Write) -> R<()>;
+}
+
+/// A list comprehension's results: `elem` for each item.
+pub(super) struct ListResults<'e> {
+    /// The expression each item yields.
+    pub elem: &'e Expr,
+    /// The results so far.
+    pub items: Vec<Value>,
+}
+
+impl Results for ListResults<'_> {
+    fn expect(&mut self, n: usize) {
+        self.items.reserve(n);
+    }
+
+    fn add(&mut self, rt: &Runtime, sc: &Scope, out: &mut dyn Write) -> R<()> {
+        self.items.push(rt.eval(self.elem, sc, out)?);
+        Ok(())
+    }
+}
+
+/// A record comprehension's results: `key: value` for each item.
+pub(super) struct RecordResults<'e> {
+    /// The expression of each key.
+    pub key: &'e Expr,
+    /// The expression of each value.
+    pub value: &'e Expr,
+    /// The record so far.
+    pub record: Record,
+}
+
+impl Results for RecordResults<'_> {
+    fn expect(&mut self, n: usize) {
+        self.record.reserve(n);
+    }
+
+    fn add(&mut self, rt: &Runtime, sc: &Scope, out: &mut dyn Write) -> R<()> {
+        let k = rt.eval(self.key, sc, out)?;
+        let k = rt.key_of(&k, self.key.span)?;
+        self.record.insert(k, rt.eval(self.value, sc, out)?);
+        Ok(())
     }
 }

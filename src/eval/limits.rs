@@ -144,6 +144,17 @@ impl Meter {
     /// left (and, when the text will be printed, the output left), and no
     /// later than the time limit.
     pub fn bound(&self, printed: bool) -> Bound {
+        let left = self.limits.max_time.saturating_sub(self.elapsed());
+        Bound {
+            max_bytes: self.room(printed),
+            deadline: Instant::now().checked_add(left),
+        }
+    }
+
+    /// The bytes of text a rendering may build: [`Meter::bound`] without
+    /// the deadline (reading the clock twice costs more than rendering a
+    /// number or copying a short string).
+    pub fn room(&self, printed: bool) -> usize {
         let mut max_bytes = self.memory_room();
         if crate::alloc::allocated() == 0 {
             max_bytes = usize::MAX;
@@ -151,11 +162,7 @@ impl Meter {
         if printed {
             max_bytes = max_bytes.min(self.output_room().saturating_add(1));
         }
-        let left = self.limits.max_time.saturating_sub(self.elapsed());
-        Bound {
-            max_bytes,
-            deadline: Instant::now().checked_add(left),
-        }
+        max_bytes
     }
 
     /// The limit error for a rendering that stopped at `stop` (see

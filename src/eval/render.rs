@@ -134,13 +134,7 @@ impl JsonWriter {
             Value::Bool(b) => self.push(if *b { "true" } else { "false" }),
             Value::Int(i) => {
                 // Formatted on the stack (20 digits and a sign at most).
-                let mut buf = [0u8; 24];
-                let mut cur = std::io::Cursor::new(&mut buf[..]);
-                let _ = std::io::Write::write_fmt(&mut cur, format_args!("{i}"));
-                let n = cur.position() as usize;
-                self.fits(n)?;
-                self.out.extend_from_slice(&buf[..n]);
-                Ok(())
+                self.push(itoa::Buffer::new().format(*i))
             }
             Value::Str(s) => self.string(&s.text()),
             Value::List(super::value::List::Vec(items)) => {
