@@ -26,6 +26,7 @@ use std::sync::OnceLock;
 
 pub use args::{Args, CallCx, Slot};
 pub use io::describe;
+pub use text::nth_field;
 
 use crate::diag::Diagnostic;
 use crate::eval::flow::{Flow, R};

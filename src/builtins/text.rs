@@ -241,27 +241,61 @@ fn split(cx: &mut CallCx, a: &Args) -> R<Value> {
             if sep.is_empty() {
                 return Err(cx.fail_hint("empty separator", "to split into characters use list(s)"));
             }
-            let seplen = sep.byte_len();
-            crate::search::needle::with_finder(sep.bytes(), |finder| -> R<()> {
-                let mut start = 0;
-                for pos in finder.find_iter(bytes) {
-                    if pos < start {
-                        continue;
-                    }
-                    if max.is_some_and(|m| pieces.len() >= m) {
-                        break;
-                    }
-                    pieces.push(piece(start..pos));
-                    start = pos + seplen;
-                    cx.tick(1)?;
+            let rest = each_field(bytes, sep.bytes(), |field| -> R<bool> {
+                if max.is_some_and(|m| pieces.len() >= m) {
+                    return Ok(false);
                 }
-                pieces.push(piece(start..bytes.len()));
-                Ok(())
+                pieces.push(piece(field));
+                cx.tick(1)?;
+                Ok(true)
             })?;
+            pieces.push(piece(rest..bytes.len()));
         }
     }
     cx.reserve(pieces.len() * 40)?;
     Ok(Value::list(pieces))
+}
+
+/// Walks the fields of `bytes` split on `sep` (not empty), left to right,
+/// handing `field` the range of each one that a separator ends, until it
+/// says to stop; returns where the rest (the last field) starts. A
+/// separator overlapping the one before it does not count.
+fn each_field<E>(
+    bytes: &[u8],
+    sep: &[u8],
+    mut field: impl FnMut(std::ops::Range<usize>) -> Result<bool, E>,
+) -> Result<usize, E> {
+    crate::search::needle::with_finder(sep, |finder| {
+        let mut start = 0;
+        for pos in finder.find_iter(bytes) {
+            if pos < start {
+                continue;
+            }
+            if !field(start..pos)? {
+                break;
+            }
+            start = pos + sep.len();
+        }
+        Ok(start)
+    })
+}
+
+/// The range of field `k` of `bytes` split on `sep` (not empty): the
+/// piece `split(text, sep)[k]` gives, found without cutting the others.
+/// `None` when there are not that many fields.
+pub fn nth_field(bytes: &[u8], sep: &[u8], k: usize) -> Option<std::ops::Range<usize>> {
+    let mut seen = 0;
+    let mut found = None;
+    let rest = each_field(bytes, sep, |field| {
+        if seen == k {
+            found = Some(field);
+            return Ok::<_, ()>(false);
+        }
+        seen += 1;
+        Ok(true)
+    })
+    .ok()?;
+    found.or_else(|| (seen == k).then_some(rest..bytes.len()))
 }
 
 fn join(cx: &mut CallCx, a: &Args) -> R<Value> {

@@ -28,8 +28,9 @@ pub const BUILTIN: u32 = 1 << 30;
 pub struct Globals {
     index: HashMap<Name, u32, foldhash::fast::FixedState>,
     slots: Vec<(Name, Value)>,
-    /// Whether some variable has a builtin's name.
-    hides_builtins: bool,
+    /// The builtins (by position, see [`crate::builtins::at`]) that a
+    /// variable's name hides, one bit each.
+    hidden: Vec<u64>,
 }
 
 impl Globals {
@@ -86,7 +87,13 @@ impl Globals {
             None => {
                 let i = self.slots.len() as u32;
                 hint.set(i | GLOBAL);
-                self.hides_builtins |= crate::builtins::lookup(name).is_some();
+                if let Some((b, _)) = crate::builtins::lookup_indexed(name) {
+                    let (word, bit) = (b as usize / 64, b % 64);
+                    if self.hidden.len() <= word {
+                        self.hidden.resize(word + 1, 0);
+                    }
+                    self.hidden[word] |= 1 << bit;
+                }
                 self.index.insert(name.clone(), i);
                 self.slots.push((name.clone(), value));
             }
@@ -96,6 +103,14 @@ impl Globals {
     /// The value of `name`, found through `hint`, for changing in place.
     pub fn find_mut(&mut self, name: &str, hint: &SlotHint) -> Option<&mut Value> {
         self.slot(name, hint).map(|i| &mut self.slots[i].1)
+    }
+
+    /// Whether a variable has the name (or an alias) of the builtin at
+    /// position `builtin`.
+    #[inline]
+    fn hides(&self, builtin: u32) -> bool {
+        let (word, bit) = (builtin as usize / 64, builtin % 64);
+        self.hidden.get(word).is_some_and(|w| w & (1 << bit) != 0)
     }
 
     /// All variables, sorted by name.
@@ -228,13 +243,14 @@ impl Scope<'_> {
         self.find(name, &SlotHint::default())
     }
 
-    /// Whether `name`, a builtin's name, may be a variable here.
+    /// Whether `name`, the name of the builtin at position `builtin`, may
+    /// be a variable here.
     #[inline]
-    pub fn may_hide(&self, name: &str) -> bool {
+    pub fn may_hide(&self, name: &str, builtin: u32) -> bool {
         match self {
-            Scope::Top(g) => g.hides_builtins,
+            Scope::Top(g) => g.hides(builtin),
             Scope::Local { globals, locals } => {
-                globals.hides_builtins || locals.vars.iter().any(|(n, _)| same(n, name))
+                globals.hides(builtin) || locals.vars.iter().any(|(n, _)| same(n, name))
             }
         }
     }

@@ -85,6 +85,11 @@ impl Runtime {
             ExprKind::Str(s) => Ok(Value::Str(Str::Owned(s.clone()))),
             ExprKind::Var(name, hint) => self.lookup(name, hint, e.span, sc),
             ExprKind::Binary(op, a, b) => {
+                if nested_arithmetic(a, b) {
+                    if let Some(v) = self.int_arithmetic(e, sc) {
+                        return v;
+                    }
+                }
                 let x = self.eval(a, sc, out)?;
                 let y = self.eval(b, sc, out)?;
                 match Value::int_pair(x, y) {
@@ -183,10 +188,16 @@ impl Runtime {
                 self.field(&v, name, e.span)
             }
             ExprKind::Index(x, i) => {
-                if let ExprKind::Field(inner, name) = &x.kind {
-                    if &**name == "groups" {
+                match (&x.kind, &i.kind) {
+                    (ExprKind::Field(inner, name), _) if &**name == "groups" => {
                         return self.group_of(e, x, inner, i, sc, out);
                     }
+                    (ExprKind::Call { .. } | ExprKind::Method { .. }, ExprKind::Int(k)) => {
+                        if let Some(v) = self.split_field(x, *k, sc, out) {
+                            return v;
+                        }
+                    }
+                    _ => {}
                 }
                 let v = self.eval_ref(x, sc, out)?;
                 let idx = self.eval_ref(i, sc, out)?;
@@ -296,6 +307,22 @@ impl Runtime {
                 Err(Diagnostic::runtime(e.span, "this expression did not parse").into())
             }
         }
+    }
+
+    /// `e`, an operator over others, computed at once when it is int
+    /// arithmetic over int variables and literals (see [`int_arithmetic`]);
+    /// its own step was counted on the way in, its inner operators' are
+    /// counted here.
+    #[inline(never)]
+    fn int_arithmetic(&self, e: &Expr, sc: &Scope) -> Option<R<Value>> {
+        let mut operators = 0;
+        let v = int_arithmetic(e, sc, &mut operators, 0)?;
+        Some(
+            self.meter
+                .ticks(operators - 1)
+                .map(|()| Value::Int(v))
+                .map_err(|d| d.at(e.span).into()),
+        )
     }
 
     /// `callee(args)` once the callee's value `f` is known.
@@ -543,6 +570,43 @@ fn int_operand(e: &Expr, sc: &Scope) -> Option<i64> {
     }
 }
 
+/// Operators deep that [`int_arithmetic`] looks (deeper trees take the
+/// general path, which guards the stack).
+const INT_ARITHMETIC_DEPTH: u32 = 32;
+
+/// The int that `e`, arithmetic over int variables and literals such as
+/// `(acc + i * i) % m`, gives, computed at once, with `operators` counting
+/// its operators. `None` when an operand is not an int or an operation
+/// leaves the ints' fast cases (overflow, a negative modulus, a division):
+/// the general path then evaluates `e` afresh (reading variables has no
+/// effect) and reports or handles it.
+fn int_arithmetic(e: &Expr, sc: &Scope, operators: &mut u64, depth: u32) -> Option<i64> {
+    match &e.kind {
+        ExprKind::Binary(op, a, b) if depth < INT_ARITHMETIC_DEPTH => {
+            let x = int_arithmetic(a, sc, operators, depth + 1)?;
+            let y = int_arithmetic(b, sc, operators, depth + 1)?;
+            *operators += 1;
+            ops::int_arith(*op, x, y)
+        }
+        _ => int_operand(e, sc),
+    }
+}
+
+/// Whether `a op b` is worth trying with [`int_arithmetic`]: an operator
+/// over another (over two plain operands the general path is as quick),
+/// with no operand that cannot be an int variable or literal (a call, say).
+#[inline(always)]
+fn nested_arithmetic(a: &Expr, b: &Expr) -> bool {
+    let shaped = |e: &Expr| {
+        matches!(
+            e.kind,
+            ExprKind::Var(..) | ExprKind::Int(_) | ExprKind::Binary(..)
+        )
+    };
+    let nested = |e: &Expr| matches!(e.kind, ExprKind::Binary(..));
+    (nested(a) || nested(b)) && shaped(a) && shaped(b)
+}
+
 /// The value of `e` where it lies when `e` names a variable (a name whose
 /// hint says builtin is looked up the general way).
 #[inline(always)]
@@ -557,7 +621,7 @@ fn variable<'s>(e: &Expr, sc: &'s Scope) -> Option<&'s Value> {
 /// here can hide it.
 #[inline(always)]
 pub(super) fn hinted_builtin(name: &str, h: u32, sc: &Scope) -> Option<BuiltinRef> {
-    if h & BUILTIN != 0 && h & GLOBAL == 0 && !sc.may_hide(name) {
+    if h & BUILTIN != 0 && h & GLOBAL == 0 && !sc.may_hide(name, h & !BUILTIN) {
         builtins::at(h & !BUILTIN)
     } else {
         None

@@ -21,6 +21,7 @@ mod place;
 pub mod render;
 mod shadow;
 pub mod source_ref;
+mod split_field;
 pub mod value;
 mod walk;
 

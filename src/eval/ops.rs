@@ -78,15 +78,20 @@ pub fn result_size(op: BinOp, a: &Value, b: &Value) -> usize {
 /// division, overflow and the errors to [`binary`].
 #[inline(always)]
 pub fn int_fast(op: BinOp, x: i64, y: i64) -> Option<Value> {
-    let v = match op {
-        BinOp::Add => x.checked_add(y)?,
-        BinOp::Sub => x.checked_sub(y)?,
-        BinOp::Mul => x.checked_mul(y)?,
-        BinOp::Mod if y > 0 && x >= 0 => x % y,
-        BinOp::FloorDiv if y > 0 && x >= 0 => x / y,
-        _ => return None,
-    };
-    Some(Value::Int(v))
+    int_arith(op, x, y).map(Value::Int)
+}
+
+/// [`int_fast`]'s int.
+#[inline(always)]
+pub fn int_arith(op: BinOp, x: i64, y: i64) -> Option<i64> {
+    match op {
+        BinOp::Add => x.checked_add(y),
+        BinOp::Sub => x.checked_sub(y),
+        BinOp::Mul => x.checked_mul(y),
+        BinOp::Mod if y > 0 && x >= 0 => Some(x % y),
+        BinOp::FloorDiv if y > 0 && x >= 0 => Some(x / y),
+        _ => None,
+    }
 }
 
 /// `x op y` for two ints; `None` for `in`, which [`compare_op`] rejects.

@@ -43,3 +43,11 @@ out("generators", sum(len(l) for l in ls), any(p in l for p in pats for l in ls)
 recs = [{"n": 2}, {"n": 5}]
 out("sum_fields", sum(x["n"] for x in recs), ",".join(w.upper() for w in words if len(w) > 2))
 out("iterate", list(enumerate("ab")), sum(1 for k in d), [k for k in d])
+a = -7
+b = 3
+acc = 0
+i = 0
+while i < 50:
+    acc = (acc * 31 + i * i - a) % 1000003
+    i += 1
+out("arithmetic", (a % b) * 10 + a // b, (a + 1) * (b - 5) % 4, (a * b) // (b - 1), (b * 2) % (a + 4), acc, (i - 60) % 7 * 2)

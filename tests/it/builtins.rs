@@ -297,3 +297,60 @@ fn stdlib_helpers() {
         ("peek(\"abcdef\", 1)", "a\n[... 4 characters ...]\nf"),
     ]);
 }
+
+/// `split(s, sep)[k]` finds field `k` without building the list once the
+/// call is known to be the builtin (from its second evaluation on): each
+/// form must give what indexing the whole list gives, the same error when
+/// the field is missing, and a variable called `split` must still win.
+#[test]
+fn split_then_index_gives_the_lists_item() {
+    let texts = [
+        "a || b || c",
+        "||a||",
+        "aaaa",
+        "aaa",
+        "",
+        "日本 || 語 || ",
+        "x",
+        "a,b,,c",
+    ];
+    let seps = [" || ", "||", "aa", "x", ","];
+    let forms = ["split(t, p)[K]", "t.split(p)[K]", "split(t, sep=p)[K]"];
+    let mut checked = 0;
+    for text in texts {
+        for sep in seps {
+            for k in 0..4 {
+                for form in forms {
+                    let take = form.replace('K', &k.to_string());
+                    let code = format!(
+                        "let t = {text:?}\nlet p = {sep:?}\nlet got = []\nfor r in range(3) {{ got.append({take}) }}\nprint(json(got))"
+                    );
+                    let whole = format!(
+                        "let t = {text:?}\nlet p = {sep:?}\nlet parts = split(t, p)\nlet x = parts[{k}]\nprint(json([x, x, x]))"
+                    );
+                    match (eval(&code), eval(&whole)) {
+                        (Ok(a), Ok(b)) => assert_eq!(a, b, "{code}"),
+                        (Err(a), Err(b)) => {
+                            let first = |e: &str| e.lines().next().unwrap_or("").to_string();
+                            assert_eq!(first(&a), first(&b), "{code}");
+                        }
+                        (a, b) => panic!("{code}\n{a:?}\nagainst the list: {b:?}"),
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, texts.len() * seps.len() * 4 * forms.len());
+    // A line with fewer fields after the shortcut was taken: the general
+    // path's error.
+    let short =
+        "let got = []\nfor t in [\"a,b,c\", \"a,b,c\", \"a\"] { got.append(split(t, \",\")[2]) }";
+    let err = eval(short).expect_err("the third line has no field 2");
+    assert!(err.contains("out of range"), "{err}");
+    let shadow = "let split = (t, p) => [\"mine\"]\nlet got = []\nfor r in range(3) { got.append(split(\"a,b\", \",\")[0]) }\nprint(json(got))";
+    assert_eq!(
+        eval(shadow).expect("runs"),
+        "[\"mine\",\"mine\",\"mine\"]\n"
+    );
+}
