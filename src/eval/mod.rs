@@ -18,6 +18,7 @@ pub mod limits;
 pub mod models;
 pub mod ops;
 mod place;
+pub mod record;
 pub mod render;
 mod shadow;
 pub mod source_ref;

@@ -14,8 +14,6 @@ use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use std::sync::Arc;
 
-use indexmap::IndexMap;
-
 use crate::context::source::Source;
 use crate::search::{Groups, Matcher};
 use crate::syntax::ast::{FnDef, Lambda};
@@ -550,7 +548,7 @@ impl Hash for KeyRef<'_> {
 impl indexmap::Equivalent<Key> for KeyRef<'_> {
     fn equivalent(&self, key: &Key) -> bool {
         match (self, key) {
-            (KeyRef::Str(a), Key::Str(b)) => a.as_ref() == b.as_ref(),
+            (KeyRef::Str(a), Key::Str(b)) => same_text(a, b),
             (KeyRef::Int(a), Key::Int(b)) => a == b,
             _ => false,
         }
@@ -601,14 +599,11 @@ pub fn record_field<'r>(r: &'r Record, name: &str) -> Option<&'r Value> {
     r.get(&KeyRef::Str(Cow::Borrowed(name)))
 }
 
-/// The map inside a record: in insertion order, hashed with foldhash
-/// (seeded at random per process, so keys taken from a document cannot be
-/// chosen to collide).
-pub type Record = IndexMap<Key, Value, foldhash::fast::RandomState>;
+pub use super::record::Record;
 
 /// An empty record with room for `n` entries.
 pub fn record_with_capacity(n: usize) -> Record {
-    Record::with_capacity_and_hasher(n, Default::default())
+    Record::with_capacity(n)
 }
 
 /// One search hit.
