@@ -16,7 +16,7 @@ impl Runtime {
     /// `v.name`.
     pub fn field(&self, v: &Value, name: &str, span: Span) -> R<Value> {
         match v {
-            Value::Record(r) => match record_field(r, name) {
+            Value::Record(r) => match r.field(name) {
                 Some(x) => Ok(x.clone()),
                 None => Err(missing_key(r, &Key::Str(Arc::from(name)), span).into()),
             },

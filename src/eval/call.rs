@@ -335,7 +335,7 @@ impl Runtime {
         let (name_span, span) = (*name_span, e.span);
         let r = self.eval_ref(recv, sc, out)?;
         if let Value::Record(rec) = &*r {
-            if let Some(v) = record_field(rec, name) {
+            if let Some(v) = rec.field(name) {
                 let (argv, kwargs) = self.eval_args(args, sc, out)?;
                 return self.call_value(v, argv, kwargs, sc, out, span, name_span);
             }

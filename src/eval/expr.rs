@@ -68,7 +68,7 @@ impl Runtime {
         out: &mut dyn Write,
     ) -> R<Cow<'s, Value>> {
         if let Some(Value::Record(r)) = variable(x, sc) {
-            if let Some(v) = record_field(r, name) {
+            if let Some(v) = r.field(name) {
                 self.meter.tick().map_err(|d| d.at(e.span))?;
                 return Ok(Cow::Borrowed(v));
             }

@@ -8,12 +8,13 @@
 //! (foldhash, seeded at random per process, so keys taken from a document
 //! cannot be chosen to collide).
 
+use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash};
 
+use hashbrown::Equivalent;
 use hashbrown::HashTable;
-use indexmap::Equivalent;
 
-use super::value::{Key, Value};
+use super::value::{same_text, Key, KeyRef, Value};
 
 /// Records with at most this many entries have no hash index.
 const SMALL: usize = 8;
@@ -102,6 +103,18 @@ impl Record {
         self.get_index_of(q).map(|i| &self.entries[i].1)
     }
 
+    /// The value of the string key `name` (a field, `r.name`).
+    #[inline]
+    pub fn field(&self, name: &str) -> Option<&Value> {
+        if self.index.is_some() {
+            return self.get(&KeyRef::Str(Cow::Borrowed(name)));
+        }
+        self.entries.iter().find_map(|(k, v)| match k {
+            Key::Str(s) if same_text(s, name) => Some(v),
+            _ => None,
+        })
+    }
+
     /// Whether some entry's key is `q`.
     pub fn contains_key<Q: Hash + Equivalent<Key> + ?Sized>(&self, q: &Q) -> bool {
         self.get_index_of(q).is_some()
@@ -182,11 +195,9 @@ impl FromIterator<(Key, Value)> for Record {
 
 #[cfg(test)]
 mod tests {
-    use std::borrow::Cow;
     use std::sync::Arc;
 
     use super::*;
-    use crate::eval::value::KeyRef;
 
     fn key(i: usize) -> Key {
         if i % 3 == 0 {

@@ -545,7 +545,7 @@ impl Hash for KeyRef<'_> {
     }
 }
 
-impl indexmap::Equivalent<Key> for KeyRef<'_> {
+impl hashbrown::Equivalent<Key> for KeyRef<'_> {
     fn equivalent(&self, key: &Key) -> bool {
         match (self, key) {
             (KeyRef::Str(a), Key::Str(b)) => same_text(a, b),
@@ -574,29 +574,12 @@ impl fmt::Display for Key {
     }
 }
 
-/// Records of at most this many entries are searched for a field by a
-/// scan rather than by hashing its name.
-const SCAN_FIELDS: usize = 8;
-
 /// Whether `a` and `b` are the same text, shared or not: names and record
 /// keys written in a program share one string, so the address is compared
 /// first.
 #[inline(always)]
 pub fn same_text(a: &str, b: &str) -> bool {
     std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len() || a == b
-}
-
-/// The value of field `name` of `r`: a small record (the usual row) is
-/// scanned, a larger one hashed.
-#[inline]
-pub fn record_field<'r>(r: &'r Record, name: &str) -> Option<&'r Value> {
-    if r.len() <= SCAN_FIELDS {
-        return r.iter().find_map(|(k, v)| match k {
-            Key::Str(s) if same_text(s, name) => Some(v),
-            _ => None,
-        });
-    }
-    r.get(&KeyRef::Str(Cow::Borrowed(name)))
 }
 
 pub use super::record::Record;
