@@ -342,8 +342,9 @@ impl<'src> Builder<'src> {
     }
 
     /// `x.name`.
-    pub fn field(&mut self, x: Expr, name: &str, l: usize, r: usize) -> Expr {
-        self.expr(ExprKind::Field(Box::new(x), name.into()), l, r)
+    pub fn field(&mut self, x: Expr, name: &'src str, l: usize, r: usize) -> Expr {
+        let name = self.name(name);
+        self.expr(ExprKind::Field(Box::new(x), name), l, r)
     }
 
     /// `-x`; a number literal becomes a negative literal.
