@@ -122,10 +122,13 @@ fn sort_by_keys(
         }
         pairs.into_iter().map(|(_, i)| i).collect()
     } else if let Some(strs) = all_strs(&keys) {
+        // Keys that all begin alike (lines of one format) are told apart
+        // by the bytes after what they share.
+        let shared = shared_prefix(&strs);
         let mut keyed: Vec<(u64, &[u8], usize)> = strs
             .into_iter()
             .zip(0..)
-            .map(|(s, i)| (prefix8(s), s, i))
+            .map(|(s, i)| (prefix8(&s[shared..]), &s[shared..], i))
             .collect();
         let cmp = |a: &(u64, &[u8], usize), b: &(u64, &[u8], usize)| {
             order(a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)))
@@ -162,6 +165,24 @@ fn sort_by_keys(
     };
     let mut slots: Vec<Option<Value>> = items.into_iter().map(Some).collect();
     Ok(idx.into_iter().filter_map(|i| slots[i].take()).collect())
+}
+
+/// How many bytes all of `strs` begin with.
+fn shared_prefix(strs: &[&[u8]]) -> usize {
+    let Some((first, rest)) = strs.split_first() else {
+        return 0;
+    };
+    rest.iter().fold(first.len(), |n, s| {
+        let n = n.min(s.len());
+        if first[..n] == s[..n] {
+            return n;
+        }
+        first[..n]
+            .iter()
+            .zip(s.iter())
+            .position(|(a, b)| a != b)
+            .unwrap_or(n)
+    })
 }
 
 /// The first eight bytes, zero-padded, as a big-endian number: ordered as

@@ -181,6 +181,7 @@ fn collection_builtins() {
         ("flatten([[1], [2, [3]], 4])", "[1,2,[3],4]"),
         ("pairs([1, 2, 3])", "[[1,2],[1,3],[2,3]]"),
         ("unique([1, 1.0, \"1\", 2, 1])", "[1,\"1\",2]"),
+        ("unique([3, -1, 3, 0, -1, 7])", "[3,-1,0,7]"),
         ("reverse([1, 2])", "[2,1]"),
         ("range(3)", "[0,1,2]"),
         ("range(5, 0, -2)", "[5,3,1]"),
@@ -204,6 +205,15 @@ fn function_builtins() {
         ("filter([1, 2, 3], x => x % 2 == 1)", "[1,3]"),
         ("sort([3, 1, 2])", "[1,2,3]"),
         ("sort([\"b\", \"a\"], reverse=true)", "[\"b\",\"a\"]"),
+        // Strings sharing a prefix, one of them the prefix itself.
+        (
+            "sort([\"Date: 9\", \"Date: 10\", \"Date: \", \"Date: 10\", \"Date: 1\"])",
+            "[\"Date: \",\"Date: 1\",\"Date: 10\",\"Date: 10\",\"Date: 9\"]",
+        ),
+        (
+            "sort([\"xb\", \"xa2\", \"x\", \"xa1\"], key=s => s[:2]) | join(\",\")",
+            "x,xa2,xa1,xb",
+        ),
         (
             "sort([[2, \"a\"], [1, \"b\"]], key=p => p[0])",
             "[[1,\"b\"],[2,\"a\"]]",
