@@ -256,13 +256,23 @@ fn unique(cx: &mut CallCx, a: &Args) -> R<Value> {
     let l = cx.iterable(a, 0)?;
     let items = l.to_vec();
     cx.tick(items.len() as u64)?;
-    // Ints alone: a set of plain numbers, a third the size of one of keys.
+    // One kind alone (ints, strings): a set of plain numbers or bytes,
+    // smaller and quicker to hash than one of keys of every kind.
     if items.iter().all(|x| matches!(x, Value::Int(_))) {
         let mut seen: HashSet<i64, foldhash::fast::RandomState> =
             HashSet::with_capacity_and_hasher(items.len(), Default::default());
         let fresh = items
             .iter()
             .filter(|x| matches!(x, Value::Int(i) if seen.insert(*i)));
+        return Ok(Value::list(fresh.cloned().collect()));
+    }
+    // Strings alone: a set of their bytes.
+    if items.iter().all(|x| matches!(x, Value::Str(_))) {
+        let mut seen: HashSet<&[u8], foldhash::fast::RandomState> =
+            HashSet::with_capacity_and_hasher(items.len(), Default::default());
+        let fresh = items
+            .iter()
+            .filter(|x| matches!(x, Value::Str(s) if seen.insert(s.bytes())));
         return Ok(Value::list(fresh.cloned().collect()));
     }
     let mut seen: HashSet<HashKey<'_>, foldhash::fast::RandomState> =
