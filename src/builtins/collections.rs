@@ -9,7 +9,7 @@ use super::args::{Args, CallCx};
 use super::{Builtin, Effect};
 use crate::eval::flow::R;
 use crate::eval::ops::{self, to_key};
-use crate::eval::value::{record_with_capacity, Key, List, Record, Value};
+use crate::eval::value::{Key, List, Record, Value};
 
 /// The collection builtins.
 pub const BUILTINS: &[Builtin] = &[
@@ -258,22 +258,12 @@ fn unique(cx: &mut CallCx, a: &Args) -> R<Value> {
     cx.tick(items.len() as u64)?;
     // One kind alone (ints, strings): a set of plain numbers or bytes,
     // smaller and quicker to hash than one of keys of every kind.
-    if items.iter().all(|x| matches!(x, Value::Int(_))) {
-        let mut seen: HashSet<i64, foldhash::fast::RandomState> =
-            HashSet::with_capacity_and_hasher(items.len(), Default::default());
-        let fresh = items
-            .iter()
-            .filter(|x| matches!(x, Value::Int(i) if seen.insert(*i)));
-        return Ok(Value::list(fresh.cloned().collect()));
-    }
-    // Strings alone: a set of their bytes.
-    if items.iter().all(|x| matches!(x, Value::Str(_))) {
-        let mut seen: HashSet<&[u8], foldhash::fast::RandomState> =
-            HashSet::with_capacity_and_hasher(items.len(), Default::default());
-        let fresh = items
-            .iter()
-            .filter(|x| matches!(x, Value::Str(s) if seen.insert(s.bytes())));
-        return Ok(Value::list(fresh.cloned().collect()));
+    let int = |x: &Value| match x {
+        Value::Int(i) => Some(*i),
+        _ => None,
+    };
+    if let Some(out) = unique_by(&items, int).or_else(|| unique_by(&items, str_bytes)) {
+        return Ok(Value::list(out));
     }
     let mut seen: HashSet<HashKey<'_>, foldhash::fast::RandomState> =
         HashSet::with_capacity_and_hasher(items.len(), Default::default());
@@ -296,6 +286,31 @@ fn unique(cx: &mut CallCx, a: &Args) -> R<Value> {
         }
     }
     Ok(Value::list(out))
+}
+
+/// A string's bytes.
+fn str_bytes(x: &Value) -> Option<&[u8]> {
+    match x {
+        Value::Str(s) => Some(s.bytes()),
+        _ => None,
+    }
+}
+
+/// The first of each group of equal items, in order, when every item has
+/// a `key` (items with equal keys are equal); `None` otherwise.
+fn unique_by<'v, K: std::hash::Hash + Eq>(
+    items: &'v [Value],
+    key: impl Fn(&'v Value) -> Option<K>,
+) -> Option<Vec<Value>> {
+    if !items.iter().all(|x| key(x).is_some()) {
+        return None;
+    }
+    let mut seen: HashSet<K, foldhash::fast::RandomState> =
+        HashSet::with_capacity_and_hasher(items.len(), Default::default());
+    let fresh = items
+        .iter()
+        .filter(|x| key(x).is_some_and(|k| seen.insert(k)));
+    Some(fresh.cloned().collect())
 }
 
 fn reverse(cx: &mut CallCx, a: &Args) -> R<Value> {
@@ -412,7 +427,7 @@ fn record(cx: &mut CallCx, a: &Args) -> R<Value> {
         None | Some(Value::Null) => Ok(Value::record(Record::default())),
         Some(Value::Record(r)) => Ok(Value::Record(r.clone())),
         Some(Value::List(l)) => {
-            let mut m = record_with_capacity(l.len());
+            let mut m = Record::with_capacity(l.len());
             for p in l.iter() {
                 let pair = match &p {
                     Value::List(kv) if kv.len() == 2 => kv.to_vec(),

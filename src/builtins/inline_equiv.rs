@@ -9,7 +9,7 @@ use super::*;
 use crate::context::Context;
 use crate::eval::env::Globals;
 use crate::eval::flow::Flow;
-use crate::eval::value::{record_with_capacity, Func, Key};
+use crate::eval::value::{Func, Key, Record};
 use crate::eval::{Limits, Runtime};
 
 /// What a call gave, as text: its value, or how it stopped, with what it
@@ -26,7 +26,7 @@ fn outcome(r: R<Value>, printed: Vec<u8>) -> String {
 
 /// Arguments the builtins are tried with: one of each common kind.
 fn samples() -> Vec<Value> {
-    let mut r = record_with_capacity(1);
+    let mut r = Record::with_capacity(1);
     r.insert(Key::Str("a".into()), Value::Int(1));
     vec![
         Value::Int(2),

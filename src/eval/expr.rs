@@ -86,7 +86,7 @@ impl Runtime {
             ExprKind::Var(name, hint) => self.lookup(name, hint, e.span, sc),
             ExprKind::Binary(op, a, b) => {
                 if nested_arithmetic(a, b) {
-                    if let Some(v) = self.int_arithmetic(e, sc) {
+                    if let Some(v) = self.arithmetic_at_once(e, sc) {
                         return v;
                     }
                 }
@@ -216,7 +216,7 @@ impl Runtime {
                 Ok(Value::list(v))
             }
             ExprKind::Record(entries) => {
-                let mut r = record_with_capacity(entries.len());
+                let mut r = Record::with_capacity(entries.len());
                 for (k, v) in entries {
                     let key = match k {
                         RecordKey::Fixed(n) => Key::Str(n.clone()),
@@ -314,7 +314,7 @@ impl Runtime {
     /// its own step was counted on the way in, its inner operators' are
     /// counted here.
     #[inline(never)]
-    fn int_arithmetic(&self, e: &Expr, sc: &Scope) -> Option<R<Value>> {
+    fn arithmetic_at_once(&self, e: &Expr, sc: &Scope) -> Option<R<Value>> {
         let mut operators = 0;
         let v = int_arithmetic(e, sc, &mut operators, 0)?;
         Some(

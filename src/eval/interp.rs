@@ -176,17 +176,11 @@ impl Runtime {
                 Ok(())
             }
             Value::Str(_) => Err(Stop::Size),
-            Value::Float(_) | Value::Bool(_) | Value::Null => {
-                let bound = Bound {
-                    max_bytes: room,
-                    deadline: None,
-                };
-                display_within(v, &bound).map(|t| text.push_str(&t))
-            }
             _ => {
+                let scalar = matches!(v, Value::Float(_) | Value::Bool(_) | Value::Null);
                 let bound = Bound {
                     max_bytes: room,
-                    ..self.meter.bound(printed)
+                    deadline: if scalar { None } else { self.meter.deadline() },
                 };
                 display_within(v, &bound).map(|t| text.push_str(&t))
             }

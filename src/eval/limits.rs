@@ -144,11 +144,16 @@ impl Meter {
     /// left (and, when the text will be printed, the output left), and no
     /// later than the time limit.
     pub fn bound(&self, printed: bool) -> Bound {
-        let left = self.limits.max_time.saturating_sub(self.elapsed());
         Bound {
             max_bytes: self.room(printed),
-            deadline: Instant::now().checked_add(left),
+            deadline: self.deadline(),
         }
+    }
+
+    /// When the time limit passes, if it can be told.
+    pub fn deadline(&self) -> Option<Instant> {
+        let left = self.limits.max_time.saturating_sub(self.elapsed());
+        Instant::now().checked_add(left)
     }
 
     /// The bytes of text a rendering may build: [`Meter::bound`] without

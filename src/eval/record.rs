@@ -103,7 +103,9 @@ impl Record {
         self.get_index_of(q).map(|i| &self.entries[i].1)
     }
 
-    /// The value of the string key `name` (a field, `r.name`).
+    /// The value of the string key `name` (a field, `r.name`). A small
+    /// record is scanned for it directly, without the borrowed-key
+    /// comparison [`Record::get`] makes for keys of either kind.
     #[inline]
     pub fn field(&self, name: &str) -> Option<&Value> {
         if self.index.is_some() {

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use serde_json::{Map, Number, Value as Json};
 
-use super::value::{record_with_capacity, Func, Key, Str, Value};
+use super::value::{Func, Key, Record, Str, Value};
 
 /// The text `print` writes for one value.
 pub fn display(v: &Value) -> String {
@@ -258,7 +258,7 @@ pub fn from_json(j: &Json) -> Value {
         Json::String(s) => Value::Str(Str::from_str_ref(s)),
         Json::Array(a) => Value::list(a.iter().map(from_json).collect()),
         Json::Object(o) => {
-            let mut r = record_with_capacity(o.len());
+            let mut r = Record::with_capacity(o.len());
             for (k, v) in o {
                 r.insert(Key::Str(Arc::from(k.as_str())), from_json(v));
             }

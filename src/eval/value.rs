@@ -584,11 +584,6 @@ pub fn same_text(a: &str, b: &str) -> bool {
 
 pub use super::record::Record;
 
-/// An empty record with room for `n` entries.
-pub fn record_with_capacity(n: usize) -> Record {
-    Record::with_capacity(n)
-}
-
 /// One search hit.
 pub struct MatchValue {
     /// The text that was searched.

@@ -587,14 +587,11 @@ fn long_int_chains_give_their_sum_or_their_overflow() {
     // Int arithmetic over variables is computed at once up to a depth, and
     // by the general path beyond: both must agree, and an overflow deep in
     // the chain is still reported at its operator.
-    let code = format!("let i = 3\nprint({}i)", "i + ".repeat(2000));
-    let o = run_with_stdin(&["run", "-"], &code);
-    assert_eq!(String::from_utf8_lossy(&o.stdout), "6003\n");
+    let (_, out, err) = script(&format!("let i = 3\nprint({}i)", "i + ".repeat(2000)), &[]);
+    assert_eq!(out, "6003\n", "{err}");
     let code = format!(
         "let i = 3\nlet big = 9223372036854775000\nprint({}big + i * 1000)",
         "i + ".repeat(40)
     );
-    let (status, err) = piped(&code, &[]);
-    assert_eq!(status, 1, "{err}");
-    assert!(err.contains("integer overflow in `+`"), "{err}");
+    fails_with(script(&code, &[]), 1, "integer overflow in `+`");
 }
