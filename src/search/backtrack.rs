@@ -187,6 +187,17 @@ impl Set {
     }
 }
 
+/// How a run of a [`Program`] from a given start ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The match ends here; its groups were written.
+    Match(usize),
+    /// No match starts there.
+    NoMatch,
+    /// The step budget ran out: another engine must answer.
+    GaveUp,
+}
+
 /// One instruction.
 enum Inst {
     /// These bytes.
@@ -390,6 +401,36 @@ impl Program {
         end: usize,
         out: &mut [usize],
     ) -> bool {
+        self.search(s, hay, start, end, true, out) == Outcome::Match(end)
+    }
+
+    /// The leftmost-first match that starts at `start` and ends by `end`,
+    /// found without knowing where it ends (the first path that reaches
+    /// the end of the pattern is that match), with its groups in `out` as
+    /// [`captures`](Self::captures) writes them.
+    pub(crate) fn match_from(
+        &self,
+        s: &mut Scratch,
+        hay: &[u8],
+        start: usize,
+        end: usize,
+        out: &mut [usize],
+    ) -> Outcome {
+        self.search(s, hay, start, end, false, out)
+    }
+
+    /// Runs the program from `start`, reading no byte at or past `end`
+    /// (look-around sees the whole haystack). With `to_end`, only a path
+    /// that ends at `end` is a match.
+    fn search(
+        &self,
+        s: &mut Scratch,
+        hay: &[u8],
+        start: usize,
+        end: usize,
+        to_end: bool,
+        out: &mut [usize],
+    ) -> Outcome {
         s.stack.clear();
         s.slots.clear();
         s.slots.resize(self.slots, UNSET);
@@ -400,7 +441,7 @@ impl Program {
         let mut at = start;
         loop {
             if budget == 0 {
-                return false;
+                return Outcome::GaveUp;
             }
             budget -= 1;
             let ok = match &self.insts[pc] {
@@ -480,13 +521,15 @@ impl Program {
                     pc = *t;
                     continue;
                 }
-                Inst::Match if at == end => {
+                Inst::Match if at == end || !to_end => {
                     for (i, o) in out.iter_mut().enumerate() {
                         *o = s.slots.get(i + 2).copied().unwrap_or(UNSET);
                     }
-                    return true;
+                    return Outcome::Match(at);
                 }
-                Inst::Match => return false,
+                // The first path to the end of the pattern is the
+                // leftmost-first match, and it does not end at `end`.
+                Inst::Match => return Outcome::NoMatch,
             };
             if ok {
                 pc += 1;
@@ -495,7 +538,7 @@ impl Program {
             // Backtrack to the most recent alternative.
             loop {
                 match s.stack.pop() {
-                    None => return false,
+                    None => return Outcome::NoMatch,
                     Some(Frame::Restore { slot, old }) => s.slots[slot] = old,
                     Some(Frame::Alt { pc: p, at: a }) => {
                         pc = p;
@@ -508,7 +551,7 @@ impl Program {
                         at: a,
                     }) => {
                         let Inst::Repeat { set, next, .. } = &self.insts[p - 1] else {
-                            return false;
+                            return Outcome::GaveUp;
                         };
                         let Some(b) = set.settle(hay, floor, set.back(hay, a), end, *next) else {
                             continue;
@@ -526,7 +569,7 @@ impl Program {
                     }
                     Some(Frame::TakeMore { pc: p, at: a, n }) => {
                         let Inst::Repeat { set, max, .. } = &self.insts[p] else {
-                            return false;
+                            return Outcome::GaveUp;
                         };
                         let Some(b) = set.step(hay, a, end) else {
                             continue;

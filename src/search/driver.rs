@@ -58,15 +58,15 @@ use super::matcher::{Matcher, Reach, Searcher, State};
 use super::RawMatch;
 
 /// Haystacks below this are searched sequentially.
-const PAR_MIN: usize = 4 << 20;
+pub(super) const PAR_MIN: usize = 4 << 20;
 /// Smallest chunk in the normal plan.
-const MIN_CHUNK: usize = 1 << 20;
+pub(super) const MIN_CHUNK: usize = 1 << 20;
 /// Chunk size of the first wave when a small `max` is given.
 const FIRST_WAVE: usize = 256 << 10;
 /// A `max` from which the search is expected to read most of the haystack
 /// (a bound on memory rather than a request for the first few matches): its
 /// waves start at the full chunk size.
-const LARGE_MAX: usize = 1 << 20;
+pub(super) const LARGE_MAX: usize = 1 << 20;
 /// Matches a counting worker keeps for the merge to synchronise on.
 const HEAD: usize = 256;
 
@@ -113,7 +113,7 @@ fn cap_for(len: usize, reach: Reach, end: usize) -> usize {
 
 /// Chunks from `from` of about `size` bytes, cut just after a `\n` (or at the
 /// end), at most `count` of them.
-fn plan(hay: &[u8], from: usize, size: usize, count: usize) -> Vec<(usize, usize)> {
+pub(super) fn plan(hay: &[u8], from: usize, size: usize, count: usize) -> Vec<(usize, usize)> {
     let len = hay.len();
     let mut out = Vec::new();
     let mut s = from;
@@ -458,6 +458,9 @@ pub(crate) fn find_grouped(
     max: Option<usize>,
     mode: Mode,
 ) -> (Vec<(usize, usize)>, GroupTable) {
+    if let Some(found) = super::line_walk::find_grouped(hay, m, max, mode) {
+        return found;
+    }
     let (list, _) = run(hay, m, true, max, mode);
     let width = 2 * m.group_count();
     let mut slots = vec![0; list.len() * width];

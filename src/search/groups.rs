@@ -15,7 +15,7 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, MatchKind};
 use regex_syntax::hir::Hir;
 
-use super::backtrack::{self as chars, Program};
+use super::backtrack::{self as chars, Outcome, Program};
 use super::group_table::UNSET;
 
 /// The engines, built once per pattern.
@@ -69,6 +69,29 @@ impl GroupEngines {
             backtrack: self.backtrack.create_cache(),
             pikevm: self.pikevm.create_cache(),
             caps: self.pikevm.create_captures(),
+        }
+    }
+
+    /// Whether [`match_from`](Self::match_from) can answer: the character
+    /// program takes the pattern.
+    pub(crate) fn has_program(&self) -> bool {
+        self.program.is_some()
+    }
+
+    /// The leftmost-first match starting at `start` and ending by `end`,
+    /// from the character program in one pass, with its groups in `out`
+    /// ([`Program::match_from`]); `GaveUp` without a program.
+    pub(crate) fn match_from(
+        &self,
+        s: &mut GroupScratch,
+        hay: &[u8],
+        start: usize,
+        end: usize,
+        out: &mut [usize],
+    ) -> Outcome {
+        match &self.program {
+            Some(p) => p.match_from(&mut s.program, hay, start, end, out),
+            None => Outcome::GaveUp,
         }
     }
 

@@ -33,6 +33,7 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
+use super::backtrack::Outcome;
 use super::error::SearchError;
 use super::group_table::UNSET;
 use super::groups::{slots_of, GroupEngines, GroupScratch};
@@ -151,6 +152,18 @@ impl Matcher {
 
     pub(crate) fn reach(&self) -> Reach {
         self.inner.reach
+    }
+
+    /// Whether [`Searcher::line_match`] can answer for this pattern: every
+    /// match starts a line and stays on it, and the character program
+    /// takes it.
+    pub(crate) fn walks_lines(&self) -> bool {
+        self.inner.starts_line
+            && self
+                .inner
+                .group_engines
+                .as_ref()
+                .is_some_and(GroupEngines::has_program)
     }
 
     /// A searcher with its own scratch space, for one thread.
@@ -441,6 +454,23 @@ impl Searcher<'_> {
         Some(m)
     }
 
+    /// For a pattern that [walks lines](Matcher::walks_lines): the match
+    /// that starts at line start `start` and ends by `end` (the line's
+    /// end), where it ends and its groups in `out`, found in one pass.
+    pub(crate) fn line_match(
+        &mut self,
+        hay: &[u8],
+        start: usize,
+        end: usize,
+        out: &mut [usize],
+    ) -> Outcome {
+        let Some(engines) = &self.m.inner.group_engines else {
+            return Outcome::GaveUp;
+        };
+        let scratch = self.group_scratch.get_or_insert_with(|| engines.scratch());
+        engines.match_from(scratch, hay, start, end, out)
+    }
+
     /// Fills `out` with the slots of capture groups 1.. of the match
     /// `start..end`: two a group, [`UNSET`] where a group took no part
     /// (`out` holds two per group of the pattern).
@@ -508,6 +538,22 @@ mod tests {
         assert!(!starts(r"^a\nb"));
         assert!(!starts(r"^\s+"));
         assert!(!starts(r"\Aa"));
+    }
+
+    #[test]
+    fn line_starting_patterns_with_groups_walk_lines() {
+        let walks = |p: &str| {
+            Matcher::new(&PatternSpec::Regex(p.into()), false)
+                .unwrap()
+                .walks_lines()
+        };
+        assert!(walks(r"^Date: (\d+) .* Label: (\w+)$"));
+        assert!(walks(r"^(.*)\r$"));
+        // No groups: no group engines, nothing to gain over the DFA.
+        assert!(!walks(r"^Date: \d+"));
+        assert!(!walks(r"(\w+)$"));
+        // The character program refuses it.
+        assert!(!walks(r"^(a*)*b"));
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! - `partition`: [`split_before`], [`chunk_by_chars`], [`chunk_n`].
 //! - `groups` and `backtrack`: the capture groups of a match already found;
 //!   [`GroupTable`] keeps those of a whole search in one allocation.
+//! - `line_walk`: the grouped search of a pattern whose matches start lines,
+//!   each line matched and its groups found in one pass.
 //! - [`needle`]: substring search with per-thread cached finders, for short
 //!   needles tested over and over.
 //! - [`SearchError`]: a pattern that cannot be compiled, with a hint.
@@ -37,6 +39,7 @@ mod error;
 mod group_table;
 mod groups;
 mod line_filter;
+mod line_walk;
 mod matcher;
 pub mod needle;
 mod partition;

@@ -189,6 +189,12 @@ fn check_paths(hay: &[u8], m: &Matcher, what: &str, chunk_sizes: &[usize], maxes
                 want_pairs[..max.min(want.len())],
                 "{what}: max {max}, chunk {size}"
             );
+            let got = find_all_with_chunk_size(hay, m, true, Some(max), size);
+            assert_eq!(
+                got,
+                want[..max.min(want.len())],
+                "{what}: max {max} with groups, chunk {size}"
+            );
         }
     }
     assert_eq!(
@@ -525,5 +531,67 @@ fn capture_groups_match_the_regex_crate() {
                 check_against_regex_crate(s, p, false, &m);
             }
         }
+    }
+}
+
+/// Patterns whose matches start lines: the grouped search walks their lines
+/// (one pass per line for the match and its groups), handing lines without
+/// a match, and lines where the character program gives up, to the DFA.
+const LINE_STARTING: &[&str] = &[
+    r"^Date: (\d{4}-\d{2}-\d{2}) \|\| User: (\d+) \|\| Instance: (.*) \|\| Label: (\w+)$",
+    r"^Date: (\d{4})-\d{2}-\d{2} \|\| User: (\d+) \|\| Instance: (.*) \|\| Label: (\w*)",
+    r"^(\w*)$",
+    r"^(.*)\r$",
+    r"^(?:(a)|(a))*x|^(a*)",
+    r"^(?:Date|(x)): (\S+)?",
+    r"^(\p{L}+) (\w+)",
+];
+
+/// Rows, with lines that do not match between them, blank lines, lines
+/// the character program gives up on, invalid UTF-8 and (with `last`) a
+/// last line with no `\n`.
+fn mixed_rows(garbage: bool, last: bool) -> Vec<u8> {
+    let mut out = rows().into_bytes();
+    let mut r = Rng(5);
+    let mut mixed = Vec::new();
+    for line in out.split_inclusive(|&b| b == b'\n') {
+        mixed.extend_from_slice(line);
+        match r.below(6) {
+            0 => mixed.extend_from_slice(b"\n"),
+            1 => mixed.extend_from_slice(b"not a row: Date: 2024-01-01 || User: 1\n"),
+            2 => mixed.extend_from_slice(format!("{}\n", "a".repeat(40)).as_bytes()),
+            3 if garbage => mixed.extend_from_slice(b"Date: \xFF\xFE caf\xC3 || User: 9\n"),
+            _ => {}
+        }
+    }
+    if last {
+        mixed.extend_from_slice(b"Date: 2024-01-01 || User: 3 || Instance: end || Label: last");
+    }
+    out = mixed;
+    out
+}
+
+#[test]
+fn line_walk_equals_the_sequential_search() {
+    for (garbage, last) in [(false, false), (false, true), (true, true)] {
+        let hay = mixed_rows(garbage, last);
+        for &p in LINE_STARTING {
+            let m = regex(p, false);
+            let what = format!("line walk {p:?} (garbage {garbage}, last {last})");
+            check_paths(&hay, &m, &what, &[1, 7, 300, 4096], &[1, 2, 5, 1000]);
+            if let Ok(s) = std::str::from_utf8(&hay) {
+                check_against_regex_crate(s, p, false, &m);
+            }
+        }
+    }
+    for hay in [&b""[..], b"\n", b"a\n", b"\n\n", b"x"] {
+        let m = regex(r"^(\w*)$", false);
+        check_paths(
+            hay,
+            &m,
+            &format!("line walk over {hay:?}"),
+            &[1, 2],
+            &[1, 3],
+        );
     }
 }
