@@ -389,40 +389,14 @@ impl Program {
         Some(())
     }
 
-    /// Fills `out` with the slots of groups 1.. (two a group, [`UNSET`]
-    /// where a group took no part) of the leftmost-first match `start..end`
-    /// of `hay`. False when the search gave up (or found no path to `end`,
-    /// which a true match rules out): `out` is then unspecified.
-    pub(crate) fn captures(
-        &self,
-        s: &mut Scratch,
-        hay: &[u8],
-        start: usize,
-        end: usize,
-        out: &mut [usize],
-    ) -> bool {
-        self.search(s, hay, start, end, true, out) == Outcome::Match(end)
-    }
-
-    /// The leftmost-first match that starts at `start` and ends by `end`,
-    /// found without knowing where it ends (the first path that reaches
-    /// the end of the pattern is that match), with its groups in `out` as
-    /// [`captures`](Self::captures) writes them.
-    pub(crate) fn match_from(
-        &self,
-        s: &mut Scratch,
-        hay: &[u8],
-        start: usize,
-        end: usize,
-        out: &mut [usize],
-    ) -> Outcome {
-        self.search(s, hay, start, end, false, out)
-    }
-
-    /// Runs the program from `start`, reading no byte at or past `end`
-    /// (look-around sees the whole haystack). With `to_end`, only a path
-    /// that ends at `end` is a match.
-    fn search(
+    /// The leftmost-first match that starts at `start` and ends by `end`
+    /// (no byte at or past `end` is read; look-around sees the whole
+    /// haystack), with the slots of its groups 1.. in `out` (two a group,
+    /// [`UNSET`] where a group took no part). The first path that reaches
+    /// the end of the pattern is that match, so its end need not be known;
+    /// with `to_end`, it is known to be `end` (the groups of a match already
+    /// found), and a path that ends elsewhere means the search was wrong.
+    pub(crate) fn run(
         &self,
         s: &mut Scratch,
         hay: &[u8],
@@ -613,7 +587,8 @@ mod tests {
             let m = c.get(0).unwrap();
             let mut out = vec![0; 2 * (c.len() - 1)];
             assert!(
-                prog.captures(&mut s, hay.as_bytes(), m.start(), m.end(), &mut out),
+                prog.run(&mut s, hay.as_bytes(), m.start(), m.end(), true, &mut out)
+                    == Outcome::Match(m.end()),
                 "{p:?} over {hay:?}"
             );
             let want: Vec<usize> = (1..c.len())
@@ -675,8 +650,14 @@ mod tests {
         let hay = "a".repeat(40);
         let mut out = vec![0; 6];
         let mut s = Scratch::default();
-        assert!(!p.captures(&mut s, hay.as_bytes(), 0, hay.len(), &mut out));
-        assert!(p.captures(&mut s, b"aa", 0, 2, &mut out));
+        assert_eq!(
+            p.run(&mut s, hay.as_bytes(), 0, hay.len(), true, &mut out),
+            Outcome::GaveUp
+        );
+        assert_eq!(
+            p.run(&mut s, b"aa", 0, 2, true, &mut out),
+            Outcome::Match(2)
+        );
         assert_eq!(out, [UNSET, UNSET, UNSET, UNSET, 0, 2]);
     }
 }

@@ -72,27 +72,19 @@ impl GroupEngines {
         }
     }
 
-    /// Whether [`match_from`](Self::match_from) can answer: the character
+    /// Whether [`program`](Self::program) has one: the character
     /// program takes the pattern.
     pub(crate) fn has_program(&self) -> bool {
         self.program.is_some()
     }
 
-    /// The leftmost-first match starting at `start` and ending by `end`,
-    /// from the character program in one pass, with its groups in `out`
-    /// ([`Program::match_from`]); `GaveUp` without a program.
-    pub(crate) fn match_from(
-        &self,
-        s: &mut GroupScratch,
-        hay: &[u8],
-        start: usize,
-        end: usize,
-        out: &mut [usize],
-    ) -> Outcome {
-        match &self.program {
-            Some(p) => p.match_from(&mut s.program, hay, start, end, out),
-            None => Outcome::GaveUp,
-        }
+    /// The character program, if it takes the pattern, with its scratch
+    /// space in `s`.
+    pub(crate) fn program<'a>(
+        &'a self,
+        s: &'a mut GroupScratch,
+    ) -> Option<(&'a Program, &'a mut chars::Scratch)> {
+        Some((self.program.as_ref()?, &mut s.program))
     }
 
     /// Fills `out` with the slots of groups 1.. (two a group, [`UNSET`]
@@ -112,7 +104,7 @@ impl GroupEngines {
             }
         }
         if let Some(p) = &self.program {
-            if p.captures(&mut s.program, hay, start, end, out) {
+            if p.run(&mut s.program, hay, start, end, true, out) == Outcome::Match(end) {
                 return;
             }
         }

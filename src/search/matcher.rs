@@ -468,7 +468,10 @@ impl Searcher<'_> {
             return Outcome::GaveUp;
         };
         let scratch = self.group_scratch.get_or_insert_with(|| engines.scratch());
-        engines.match_from(scratch, hay, start, end, out)
+        match engines.program(scratch) {
+            Some((p, s)) => p.run(s, hay, start, end, false, out),
+            None => Outcome::GaveUp,
+        }
     }
 
     /// Fills `out` with the slots of capture groups 1.. of the match
