@@ -72,8 +72,8 @@ impl GroupEngines {
         }
     }
 
-    /// Whether [`program`](Self::program) has one: the character
-    /// program takes the pattern.
+    /// Whether the character program takes the pattern (so that
+    /// [`program`](Self::program) gives one).
     pub(crate) fn has_program(&self) -> bool {
         self.program.is_some()
     }
