@@ -367,8 +367,8 @@ impl Runtime {
         out: &mut dyn Write,
     ) -> R<Value> {
         self.meter.tick().map_err(|d| d.at(x.span))?;
-        let v = self.eval(inner, sc, out)?;
-        let idx = match &v {
+        let v = self.eval_ref(inner, sc, out)?;
+        let idx = match &*v {
             Value::Match(m) => {
                 let idx = self.eval(i, sc, out)?;
                 if let Value::Int(n) = idx {
