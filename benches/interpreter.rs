@@ -126,6 +126,10 @@ final(count_by(rows, r => r.label)["spam"])"#,
         r#"final(lines(context[:10000000])[:20000] | map(l => replace(l, re"user_id: (\d+)", "uid=$1")) | len)"#,
     ),
     (
+        "a small map in a loop: fields of 20,000 lines",
+        r#"final([map(split(l, " | "), trim) for l in lines(context[:10000000])[:20000]] | len)"#,
+    ),
+    (
         "for each section: count records",
         r#"let best = 0
 for s in partition(context, by=re"^## ") {

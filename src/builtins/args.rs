@@ -6,6 +6,7 @@
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::io::Write;
+use std::time::{Duration, Instant};
 
 use crate::diag::{Diagnostic, Stage};
 use crate::eval::env::{Globals, Locals};
@@ -15,6 +16,10 @@ use crate::eval::render::{Bound, Stop};
 use crate::eval::value::{Func, List, Str, Value};
 use crate::search::{Matcher, PatternSpec};
 use crate::syntax::span::Span;
+
+/// How long a pure function's items run on the calling thread before the
+/// rest of them are spread over all cores (see [`CallCx::apply_each`]).
+const SERIAL_FOR: Duration = Duration::from_micros(200);
 
 /// One parameter's argument, if given: a value of its own, or a
 /// variable's read where it lies (no copy for the call).
@@ -375,14 +380,26 @@ impl CallCx<'_> {
                 return results.into_iter().try_for_each(each);
             }
         }
+        let mut iter = items.iter();
         if n < 2 || !fx.pure {
-            for x in items.iter() {
+            for x in iter {
                 each(self.call_one(f, x)?)?;
             }
             return Ok(());
         }
+        // Handing items to the other cores costs tens of microseconds (far
+        // more when their threads have gone to sleep), which a map over the
+        // few fields of a line would pay in every round of a loop: items
+        // run here, in order, until they have taken `SERIAL_FOR`, and only
+        // those left then go to all cores.
+        let started = Instant::now();
+        while started.elapsed() < SERIAL_FOR {
+            match iter.next() {
+                Some(x) => each(self.call_one(f, x)?)?,
+                None => return Ok(()),
+            }
+        }
         const BATCH: usize = 1 << 16;
-        let mut iter = items.iter();
         let (rt, globals, span) = (self.rt, self.globals, self.span);
         let depth = crate::eval::depth::current();
         loop {

@@ -77,10 +77,15 @@ pub(crate) fn find_grouped(
         let Some(&(_, end)) = chunks.last() else {
             break;
         };
-        let walked: Vec<Walked> = chunks
-            .par_iter()
-            .map_init(|| m.searcher(), |s, &chunk| walk(s, hay, chunk, width, max))
-            .collect();
+        // One chunk (a small haystack) is walked here: handing it to the
+        // pool would cost more than the walk.
+        let walked: Vec<Walked> = match chunks.as_slice() {
+            [chunk] => vec![walk(&mut m.searcher(), hay, *chunk, width, max)],
+            _ => chunks
+                .par_iter()
+                .map_init(|| m.searcher(), |s, &chunk| walk(s, hay, chunk, width, max))
+                .collect(),
+        };
         for w in walked {
             all.spans.extend(w.spans);
             all.slots.extend(w.slots);

@@ -262,6 +262,19 @@ fn function_builtins() {
         ("all([1, 0])", "false"),
         ("all([1, 2], x => x > 0)", "true"),
         ("map([[1, 2], [3, 4]], (a, b) => a + b)", "[3,7]"),
+        // A pure function's first items run on the calling thread, the
+        // rest on all cores: the results keep their order, and the error
+        // reported is the first in order, on either side of the hand-off.
+        ("map(range(300000), x => x) == range(300000)", "true"),
+        ("map(range(300000), x => x * 2) | sum", "89999700000"),
+        (
+            "map(range(300000), x => x > 3 ? x : int(\"y\" + str(x)))",
+            "ERROR cannot convert \"y0\"",
+        ),
+        (
+            "map(range(300000), x => x < 250000 ? x : int(\"x\" + str(x)))",
+            "ERROR cannot convert \"x250000\"",
+        ),
         ("sorted([2, 1])", "[1,2]"),
     ]);
 }
