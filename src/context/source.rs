@@ -33,6 +33,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Range;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use memmap2::Mmap;
@@ -80,6 +81,9 @@ pub struct Source {
     buf: Buf,
     chars: OnceLock<CharIndex>,
     lines: OnceLock<Checkpoints>,
+    /// Bytes scanned for characters without the index, counted only for
+    /// ranges longer than [`DIRECT`] (see [`Source::may_scan`]).
+    scanned: AtomicUsize,
 }
 
 impl std::fmt::Debug for Source {
@@ -150,6 +154,7 @@ impl Source {
             buf,
             chars: OnceLock::new(),
             lines: OnceLock::new(),
+            scanned: AtomicUsize::new(0),
         }
     }
 
@@ -212,6 +217,25 @@ impl Source {
         self.chars.get_or_init(|| built)
     }
 
+    /// Whether a query may scan `n` more bytes for characters instead of
+    /// building the index. Scans are what keep `context[:2000]` from
+    /// reading the whole file, but a loop that indexes a long string
+    /// character by character would scan it again at every step: once the
+    /// scans of ranges longer than [`DIRECT`] add up to the source's length
+    /// (or [`SMALL`], whichever is more), the one pass that builds the index
+    /// has been paid for, and queries use it from then on. Shorter ranges
+    /// (a line, a field) are always counted directly and not counted here.
+    fn may_scan(&self, n: usize) -> bool {
+        if n <= DIRECT {
+            return true;
+        }
+        let budget = self.len().max(SMALL);
+        self.scanned
+            .fetch_add(n, Ordering::Relaxed)
+            .saturating_add(n)
+            <= budget
+    }
+
     /// Characters in `bytes[..x]`, using the index.
     fn chars_before(&self, x: usize) -> usize {
         match self.char_index() {
@@ -228,7 +252,9 @@ impl Source {
             Some(CharIndex::Identity) => r.len(),
             _ if r.len() <= DIRECT => index::count_chars(&self.bytes()[r]),
             Some(CharIndex::Sparse(_)) => self.chars_before(r.end) - self.chars_before(r.start),
-            None if r.len() <= SMALL => index::count_chars(&self.bytes()[r]),
+            None if r.len() <= SMALL && self.may_scan(r.len()) => {
+                index::count_chars(&self.bytes()[r])
+            }
             None => self.chars_before(r.end) - self.chars_before(r.start),
         }
     }
@@ -250,6 +276,7 @@ impl Source {
         match self.chars.get() {
             Some(CharIndex::Identity) => return r.start.saturating_add(chars).min(r.end),
             Some(CharIndex::Sparse(_)) => {}
+            None if !self.may_scan(chars) => {}
             None => {
                 let window = r.start..r.end.min(r.start.saturating_add(SCAN_LIMIT));
                 if let Some(i) = index::nth_char(&bytes[window.clone()], chars) {
@@ -283,6 +310,7 @@ impl Source {
         let found = match self.chars.get() {
             Some(CharIndex::Identity) => return r.end.saturating_sub(chars).max(r.start),
             Some(CharIndex::Sparse(_)) => None,
+            None if !self.may_scan(chars) => None,
             None => {
                 let window = r.end.saturating_sub(SCAN_LIMIT).max(r.start)..r.end;
                 match index::nth_char_back(&bytes[window.clone()], chars) {
@@ -541,6 +569,31 @@ mod tests {
         body.split(|&b| b == b'\n')
             .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
             .collect()
+    }
+
+    #[test]
+    fn repeated_scans_of_a_mid_size_range_build_the_index_once_paid_for() {
+        // 300 KB, one two-byte character in every 100 bytes.
+        let text: Vec<u8> = (0..3000)
+            .flat_map(|i| format!("{:097}é\n", i).into_bytes())
+            .collect();
+        let s = src(&text);
+        let range = 1000..60_000;
+        let want = index::count_chars(&text[range.clone()]);
+        let nth = index::nth_char(&text[range.clone()], 20_000).unwrap() + range.start;
+        // Each query scans ~60 KB: the scans pass the source's length
+        // within a few rounds, and the answers never change.
+        for round in 0..10 {
+            assert_eq!(s.char_count(range.clone()), want, "round {round}");
+            assert_eq!(s.char_to_byte(range.clone(), 20_000), nth, "round {round}");
+        }
+        assert!(s.chars.get().is_some(), "the index was built");
+        // Short ranges are counted directly and never build it.
+        let small = src(&text);
+        for _ in 0..1000 {
+            assert_eq!(small.char_count(0..4000), index::count_chars(&text[..4000]));
+        }
+        assert!(small.chars.get().is_none());
     }
 
     #[test]

@@ -72,21 +72,17 @@ impl Runtime {
                 })
                 .into()),
             },
-            (Value::Str(s), Value::Int(n)) => {
-                let len = s.char_len();
-                match ops::resolve_index(*n, len) {
-                    Some(k) => {
-                        let a = s.char_to_byte(k);
-                        let b = s.char_to_byte(k + 1);
-                        Ok(Value::Str(s.sub(a..b)))
-                    }
-                    None => Err(Diagnostic::runtime(
-                        span,
-                        format!("index {n} is out of range for a string of {len} characters"),
-                    )
-                    .into()),
-                }
-            }
+            (Value::Str(s), Value::Int(n)) => match s.char_at(*n) {
+                Some(c) => Ok(Value::Str(c)),
+                None => Err(Diagnostic::runtime(
+                    span,
+                    format!(
+                        "index {n} is out of range for a string of {} characters",
+                        s.char_len()
+                    ),
+                )
+                .into()),
+            },
             (Value::Record(r), k) => {
                 let key = self.key_ref_of(k, span)?;
                 match r.get(&key) {

@@ -242,7 +242,10 @@ impl Str {
     /// Length in characters.
     pub fn char_len(&self) -> usize {
         match self {
-            Str::Owned(s) => s.chars().count(),
+            // ASCII is checked many bytes at a time: a loop that indexes a
+            // computed string character by character stays quick.
+            Str::Owned(s) if s.is_ascii() => s.len(),
+            Str::Owned(s) => count_chars(s.as_bytes()),
             Str::View(v) => v.src.char_count(v.range.clone()),
         }
     }
@@ -251,9 +254,25 @@ impl Str {
     /// byte length when `chars` is past the end.
     pub fn char_to_byte(&self, chars: usize) -> usize {
         match self {
+            Str::Owned(s) if s.is_ascii() => chars.min(s.len()),
             Str::Owned(s) => s.char_indices().nth(chars).map_or(s.len(), |(i, _)| i),
             Str::View(v) => v.src.char_to_byte(v.range.clone(), chars) - v.range.start,
         }
+    }
+
+    /// The character at index `n` (negative counts from the end), if there
+    /// is one. An ASCII string is indexed by byte, after one check of its
+    /// bytes: `s[i]` in a loop over a computed string does not count its
+    /// characters at every step.
+    pub fn char_at(&self, n: i64) -> Option<Str> {
+        if let Str::Owned(s) = self {
+            if s.is_ascii() {
+                let k = super::ops::resolve_index(n, s.len())?;
+                return Some(Str::Owned(Arc::from(&s[k..k + 1])));
+            }
+        }
+        let k = super::ops::resolve_index(n, self.char_len())?;
+        Some(self.sub(self.char_to_byte(k)..self.char_to_byte(k + 1)))
     }
 
     /// Number of characters before byte offset `byte` (relative to the string).

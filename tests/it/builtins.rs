@@ -25,6 +25,19 @@ fn check(rows: &[(&str, &str)]) {
 #[test]
 fn text_builtins() {
     check(&[
+        // Indexing by character: ASCII by byte, the rest counted.
+        ("\"héllo\"[1]", "é"),
+        ("\"héllo\"[-1]", "o"),
+        ("\"hello\"[-5]", "h"),
+        (
+            "\"abc\"[3]",
+            "ERROR index 3 is out of range for a string of 3 characters",
+        ),
+        (
+            "\"héllo\"[-6]",
+            "ERROR index -6 is out of range for a string of 5 characters",
+        ),
+        ("join([\"ab\"] * 3000, \"\")[5999]", "b"),
         ("len(\"héllo\")", "5"),
         ("len([1, 2])", "2"),
         ("len({a: 1})", "1"),
