@@ -319,8 +319,11 @@ impl Runtime {
         self.eval(&lam.body, &sc, out)
     }
 
-    /// `x.name(args)`: the field `name` of a record `x` that has one,
-    /// called; otherwise the function `name` called as `name(x, args)`.
+    /// `x.name(args)`: the field `name` of a record `x` that has one and
+    /// holds a function, called; otherwise the function `name` called as
+    /// `name(x, args)` (or, when there is none, the field, which then fails
+    /// as no function). A record used as a dict keeps its methods whatever
+    /// keys it holds: `counts.get(w, 0)` works when a counted word is `get`.
     pub(super) fn method(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<Value> {
         let ExprKind::Method {
             recv,
@@ -336,8 +339,10 @@ impl Runtime {
         let r = self.eval_ref(recv, sc, out)?;
         if let Value::Record(rec) = &*r {
             if let Some(v) = rec.field(name) {
-                let (argv, kwargs) = self.eval_args(args, sc, out)?;
-                return self.call_value(v, argv, kwargs, sc, out, span, name_span);
+                if matches!(v, Value::Func(_)) || self.method_function(name, hint, sc).is_none() {
+                    let (argv, kwargs) = self.eval_args(args, sc, out)?;
+                    return self.call_value(v, argv, kwargs, sc, out, span, name_span);
+                }
             }
         }
         if let Value::Error(err) = &*r {

@@ -39,8 +39,10 @@ impl Runtime {
         let Some(place) = expr_to_place(recv) else {
             return Ok(None);
         };
+        // A record's field that holds a function is called instead (see
+        // `method`); any other field does not hide the update.
         if let Some(Value::Record(r)) = sc.get(&place.root) {
-            if r.contains_key(&Key::Str(name.clone())) && place.path.is_empty() {
+            if place.path.is_empty() && matches!(r.field(name), Some(Value::Func(_))) {
                 return Ok(None);
             }
         }

@@ -51,3 +51,8 @@ while i < 50:
     acc = (acc * 31 + i * i - a) % 1000003
     i += 1
 out("arithmetic", (a % b) * 10 + a // b, (a + 1) * (b - 5) % 4, (a * b) // (b - 1), (b * 2) % (a + 4), acc, (i - 60) % 7 * 2)
+wc = {}
+for w in "get the items and the keys then get values update get".split():
+    wc[w] = wc.get(w, 0) + 1
+wc.update({"then": 9})
+out("dict_methods_over_counted_words", wc, sorted(wc.keys()), len(wc.items()), sum(wc.values()), wc.get("get", 0))
