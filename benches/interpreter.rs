@@ -130,6 +130,15 @@ final(count_by(rows, r => r.label)["spam"])"#,
         r#"final([map(split(l, " | "), trim) for l in lines(context[:10000000])[:20000]] | len)"#,
     ),
     (
+        "a regex with groups on each of 20,000 lines",
+        r#"let n = 0
+for l in lines(context[:10000000])[:20000] {
+  let m = find(l, re"user_id: (\d+) \| date: (\d{4})")
+  if m { n += int(m.groups[1]) }
+}
+final(n)"#,
+    ),
+    (
         "for each section: count records",
         r#"let best = 0
 for s in partition(context, by=re"^## ") {

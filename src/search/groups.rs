@@ -9,14 +9,21 @@
 //! the one already found, so its groups are the ones the regex crate would
 //! report. Each searcher keeps its own scratch space and capture slots.
 
+use std::panic::{RefUnwindSafe, UnwindSafe};
+
 use regex_automata::dfa::onepass;
 use regex_automata::nfa::thompson::{self, backtrack, pikevm, NFA};
 use regex_automata::util::captures::Captures;
+use regex_automata::util::pool::{Pool, PoolGuard};
 use regex_automata::{Anchored, Input, MatchKind};
 use regex_syntax::hir::Hir;
 
 use super::backtrack::{self as chars, Outcome, Program};
 use super::group_table::UNSET;
+
+/// Makes a searcher's scratch space.
+pub(crate) type ScratchFn =
+    Box<dyn Fn() -> GroupScratch + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
 /// The engines, built once per pattern.
 pub(crate) struct GroupEngines {
@@ -24,6 +31,10 @@ pub(crate) struct GroupEngines {
     program: Option<Program>,
     backtrack: backtrack::BoundedBacktracker,
     pikevm: pikevm::PikeVM,
+    /// Scratch spaces, reused from one search to the next (making one
+    /// zeroes the engines' tables, which would dominate a search of one
+    /// line).
+    scratches: Pool<GroupScratch, ScratchFn>,
 }
 
 /// One searcher's scratch space for [`GroupEngines`].
@@ -53,23 +64,29 @@ impl GroupEngines {
             .configure(pikevm::Config::new().match_kind(MatchKind::LeftmostFirst))
             .build_from_nfa(nfa)
             .ok()?;
+        let engines = (onepass.clone(), backtrack.clone(), pikevm.clone());
+        let make: ScratchFn = Box::new(move || {
+            let (onepass, backtrack, pikevm) = &engines;
+            GroupScratch {
+                onepass: onepass.as_ref().map(onepass::DFA::create_cache),
+                program: chars::Scratch::default(),
+                backtrack: backtrack.create_cache(),
+                pikevm: pikevm.create_cache(),
+                caps: pikevm.create_captures(),
+            }
+        });
         Some(GroupEngines {
             onepass,
             program: Program::new(hir),
             backtrack,
             pikevm,
+            scratches: Pool::new(make),
         })
     }
 
-    /// Fresh scratch space.
-    pub(crate) fn scratch(&self) -> GroupScratch {
-        GroupScratch {
-            onepass: self.onepass.as_ref().map(onepass::DFA::create_cache),
-            program: chars::Scratch::default(),
-            backtrack: self.backtrack.create_cache(),
-            pikevm: self.pikevm.create_cache(),
-            caps: self.pikevm.create_captures(),
-        }
+    /// Scratch space for one searcher, back to the pool when dropped.
+    pub(crate) fn scratch(&self) -> PoolGuard<'_, GroupScratch, ScratchFn> {
+        self.scratches.get()
     }
 
     /// Whether the character program takes the pattern (so that

@@ -29,14 +29,17 @@ use std::sync::Arc;
 use aho_corasick::{AhoCorasick, MatchKind};
 use memchr::memmem;
 use regex_automata::meta;
+use std::panic::{RefUnwindSafe, UnwindSafe};
+
 use regex_automata::util::captures::Captures;
+use regex_automata::util::pool::{Pool, PoolGuard};
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 use super::backtrack::Outcome;
 use super::error::SearchError;
 use super::group_table::UNSET;
-use super::groups::{slots_of, GroupEngines, GroupScratch};
+use super::groups::{slots_of, GroupEngines, GroupScratch, ScratchFn};
 use super::line_filter::{LineCursor, LineFilter};
 use super::PatternSpec;
 
@@ -66,8 +69,16 @@ pub(crate) enum Reach {
     Unbounded,
 }
 
+/// Makes a regex's search cache.
+type CacheFn = Box<dyn Fn() -> meta::Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
 struct Inner {
     engine: Engine,
+    /// A regex's search caches, reused from one search to the next: a
+    /// fresh cache starts its lazy DFA empty, so a regex run over one line
+    /// at a time (in a loop) would build the same states again for every
+    /// line.
+    caches: Option<Pool<meta::Cache, CacheFn>>,
     reach: Reach,
     groups: usize,
     /// Engines for the capture groups of a match (regexes with groups).
@@ -110,6 +121,7 @@ impl Matcher {
                 groups: 0,
                 group_engines: None,
                 starts_line: false,
+                caches: None,
             },
             PatternSpec::Literal(lit) => literal_regex(std::slice::from_ref(lit), ignore_case)?,
             PatternSpec::Set(lits) if lits.is_empty() => Inner {
@@ -118,6 +130,7 @@ impl Matcher {
                 groups: 0,
                 group_engines: None,
                 starts_line: false,
+                caches: None,
             },
             PatternSpec::Set(lits) if !ignore_case && lits.iter().all(|l| !l.is_empty()) => {
                 let ac = AhoCorasick::builder()
@@ -130,6 +143,7 @@ impl Matcher {
                     groups: 0,
                     group_engines: None,
                     starts_line: false,
+                    caches: None,
                 }
             }
             PatternSpec::Set(lits) => literal_regex(lits, ignore_case)?,
@@ -168,12 +182,10 @@ impl Matcher {
 
     /// A searcher with its own scratch space, for one thread.
     pub(crate) fn searcher(&self) -> Searcher<'_> {
-        let (cache, lines) = match &self.inner.engine {
-            Engine::Regex(re, filter) => (
-                Some(re.create_cache()),
-                filter.as_ref().map(LineFilter::cursor),
-            ),
-            _ => (None, None),
+        let cache = self.inner.caches.as_ref().map(Pool::get);
+        let lines = match &self.inner.engine {
+            Engine::Regex(_, filter) => filter.as_ref().map(LineFilter::cursor),
+            _ => None,
         };
         Searcher {
             m: self,
@@ -248,7 +260,10 @@ fn regex_inner(hir: &Hir, what: &str) -> Result<Inner, SearchError> {
         }
     };
     let groups = re.captures_len().saturating_sub(1);
+    let for_caches = re.clone();
+    let make: CacheFn = Box::new(move || for_caches.create_cache());
     Ok(Inner {
+        caches: Some(Pool::new(make)),
         groups,
         group_engines: if groups > 0 {
             GroupEngines::new(hir)
@@ -312,11 +327,11 @@ impl State {
 /// searcher serves one haystack (its line cursor remembers a line of it).
 pub(crate) struct Searcher<'m> {
     m: &'m Matcher,
-    cache: Option<meta::Cache>,
+    cache: Option<PoolGuard<'m, meta::Cache, CacheFn>>,
     lines: Option<LineCursor>,
     /// Scratch space for capture groups, made on the first match whose
     /// groups are asked for and reused for the next ones.
-    group_scratch: Option<GroupScratch>,
+    group_scratch: Option<PoolGuard<'m, GroupScratch, ScratchFn>>,
 }
 
 impl Searcher<'_> {
@@ -339,7 +354,7 @@ impl Searcher<'_> {
                 Some((start, end))
             }
             Engine::Regex(re, filter) => {
-                let cache = self.cache.as_mut()?;
+                let cache = &mut **self.cache.as_mut()?;
                 let mut search = |span| {
                     re.search_with(cache, &Input::new(hay).span(span))
                         .map(|m| (m.start(), m.end()))
@@ -394,7 +409,7 @@ impl Searcher<'_> {
     fn find_end(&mut self, hay: &[u8], pos: usize, cap: usize) -> Option<usize> {
         match &self.m.inner.engine {
             Engine::Regex(re, filter) => {
-                let cache = self.cache.as_mut()?;
+                let cache = &mut **self.cache.as_mut()?;
                 let mut search = |span| {
                     re.search_half_with(cache, &Input::new(hay).span(span))
                         .map(|m| m.offset())

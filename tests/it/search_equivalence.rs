@@ -595,3 +595,31 @@ fn line_walk_equals_the_sequential_search() {
         );
     }
 }
+
+/// A regex searched over many small haystacks in turn (one line at a time,
+/// as a loop does) reuses its caches and scratch space from one search to
+/// the next: every search must still give what the regex crate gives.
+#[test]
+fn one_matcher_over_many_small_haystacks() {
+    let rows = rows();
+    let text = String::from_utf8(text(41, 20_000, false)).unwrap();
+    let lines: Vec<&str> = rows
+        .lines()
+        .take(150)
+        .chain(text.lines().take(150))
+        .collect();
+    for &p in GROUPED {
+        let m = regex(p, false);
+        for line in &lines {
+            check_against_regex_crate(line, p, false, &m);
+            let first = find_first(line.as_bytes(), &m, true);
+            assert_eq!(
+                first,
+                find_all_sequential(line.as_bytes(), &m, true, None)
+                    .first()
+                    .cloned(),
+                "{p:?} over {line:?}"
+            );
+        }
+    }
+}
