@@ -22,7 +22,7 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin { sig: "trim(text, chars=null)", doc: "without leading and trailing whitespace (or the given chars)", brief: "strip whitespace (or chars)", effect: Effect::Pure, run: trim },
     Builtin { sig: "ltrim(text, chars=null)", doc: "without leading whitespace (or the given chars)", brief: "", effect: Effect::Pure, run: ltrim },
     Builtin { sig: "rtrim(text, chars=null)", doc: "without trailing whitespace (or the given chars)", brief: "", effect: Effect::Pure, run: rtrim },
-    Builtin { sig: "split(text, sep=null, max=null)", doc: "pieces between occurrences of sep (whitespace runs when sep is null), at most max splits", brief: "pieces between sep (whitespace runs if null)", effect: Effect::Pure, run: split },
+    Builtin { sig: "split(text, sep=null, max=null)", doc: "pieces between occurrences of sep (whitespace runs when sep is null; a regex splits as Python's re.split, its groups kept between the pieces, except that an empty match right after a match does not split), at most max splits", brief: "pieces between sep (whitespace runs if null)", effect: Effect::Pure, run: split },
     Builtin { sig: "join(items, sep=\"\")", doc: "the items (strings raw, others as JSON) joined with sep", brief: "items joined with sep", effect: Effect::Pure, run: join },
     Builtin { sig: "contains(x, item)", doc: "substring of a str, item of a list, key of a record", brief: "substring / list item / record key", effect: Effect::Pure, run: contains },
     Builtin { sig: "starts_with(text, prefix)", doc: "true if text starts with prefix (or any prefix of a list)", brief: "prefix test (or any of a list)", effect: Effect::Pure, run: starts_with },
@@ -212,6 +212,9 @@ fn split(cx: &mut CallCx, a: &Args) -> R<Value> {
     // empty vector to as many, through the slower path).
     let mut pieces: Vec<Value> = Vec::with_capacity(4);
     let piece = |r: std::ops::Range<usize>| Value::Str(s.sub(r));
+    if let Some(Value::Regex(re)) = a.raw(1) {
+        return split_by_regex(cx, &s, &re.matcher, max);
+    }
     match cx.opt_str(a, 1)? {
         None => {
             let mut i = 0;
@@ -253,6 +256,34 @@ fn split(cx: &mut CallCx, a: &Args) -> R<Value> {
         }
     }
     cx.reserve(pieces.len() * 40)?;
+    Ok(Value::list(pieces))
+}
+
+/// `split(text, re"...")`, as Python's `re.split`: the pieces between the
+/// matches (at most `max` of them), each match's groups (null for one that
+/// took no part) between the pieces it separates.
+fn split_by_regex(
+    cx: &mut CallCx,
+    s: &Str,
+    m: &crate::search::Matcher,
+    max: Option<usize>,
+) -> R<Value> {
+    let (hits, groups) = crate::search::find_all_grouped(s.bytes(), m, max);
+    cx.tick(hits.len() as u64)?;
+    cx.reserve((hits.len() * (1 + m.group_count()) + 1).saturating_mul(40))?;
+    let mut pieces = Vec::with_capacity(hits.len() * (1 + m.group_count()) + 1);
+    let mut start = 0;
+    for (i, &(a, b)) in hits.iter().enumerate() {
+        pieces.push(Value::Str(s.sub(start..a)));
+        pieces.extend(
+            groups
+                .row(i)
+                .iter()
+                .map(|g| g.map_or(Value::Null, |r| Value::Str(s.sub(r)))),
+        );
+        start = b;
+    }
+    pieces.push(Value::Str(s.sub(start..s.byte_len())));
     Ok(Value::list(pieces))
 }
 

@@ -56,3 +56,6 @@ for w in "get the items and the keys then get values update get".split():
     wc[w] = wc.get(w, 0) + 1
 wc.update({"then": 9})
 out("dict_methods_over_counted_words", wc, sorted(wc.keys()), len(wc.items()), sum(wc.values()), wc.get("get", 0))
+import re
+row = "Date: 2024-01-02 ||  User: 17 ||Label: x"
+out("regex_split", re.split(r"\s*\|\|\s*", row), re.split(r"(\d+)", row), re.split(r"[:|]+", row, maxsplit=2), re.split(r"(-)|(_)", "a-b_c"), re.split(",", ""), re.split(",", "a,b,"))
