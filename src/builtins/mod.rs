@@ -132,6 +132,10 @@ const ALIASES: &[(&str, &str)] = &[
     ("reversed", "reverse"),
     ("dict", "record"),
     ("length", "len"),
+    ("isdigit", "is_digit"),
+    ("isalpha", "is_alpha"),
+    ("isupper", "is_upper"),
+    ("islower", "is_lower"),
 ];
 
 /// Names models reach for that rlq does not have, with what to write.

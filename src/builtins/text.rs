@@ -19,6 +19,10 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin { sig: "tail(x, n=null)", doc: "last n characters of a str (default 2000) or items of a list (default 10)", brief: "last n chars (2000) or items (10)", effect: Effect::Pure, run: tail },
     Builtin { sig: "lower(text)", doc: "lower-cased copy", brief: "", effect: Effect::Pure, run: lower },
     Builtin { sig: "upper(text)", doc: "upper-cased copy", brief: "", effect: Effect::Pure, run: upper },
+    Builtin { sig: "is_digit(text)", doc: "true if text is not empty and all its characters are digits (Unicode numerics)", brief: "", effect: Effect::Pure, run: is_digit },
+    Builtin { sig: "is_alpha(text)", doc: "true if text is not empty and all its characters are letters", brief: "", effect: Effect::Pure, run: is_alpha },
+    Builtin { sig: "is_upper(text)", doc: "true if text has a cased character and none is lower case", brief: "", effect: Effect::Pure, run: is_upper },
+    Builtin { sig: "is_lower(text)", doc: "true if text has a cased character and none is upper case", brief: "", effect: Effect::Pure, run: is_lower },
     Builtin { sig: "trim(text, chars=null)", doc: "without leading and trailing whitespace (or the given chars)", brief: "strip whitespace (or chars)", effect: Effect::Pure, run: trim },
     Builtin { sig: "ltrim(text, chars=null)", doc: "without leading whitespace (or the given chars)", brief: "", effect: Effect::Pure, run: ltrim },
     Builtin { sig: "rtrim(text, chars=null)", doc: "without trailing whitespace (or the given chars)", brief: "", effect: Effect::Pure, run: rtrim },
@@ -124,6 +128,38 @@ fn upper(cx: &mut CallCx, a: &Args) -> R<Value> {
     let s = cx.str(a, 0)?;
     cx.reserve(s.byte_len())?;
     Ok(Value::str(s.text().to_uppercase()))
+}
+
+/// Whether `text` is not empty and every character passes `class`, as
+/// Python's `str.isdigit()` and its kin.
+fn all_chars(cx: &mut CallCx, a: &Args, class: fn(char) -> bool) -> R<Value> {
+    let s = cx.str(a, 0)?;
+    let text = s.text();
+    Ok(Value::Bool(!text.is_empty() && text.chars().all(class)))
+}
+
+/// Whether `text` has a character of case `is` and none of case `not`, as
+/// Python's `str.isupper()` and `str.islower()`.
+fn cased(cx: &mut CallCx, a: &Args, is: fn(char) -> bool, not: fn(char) -> bool) -> R<Value> {
+    let s = cx.str(a, 0)?;
+    let text = s.text();
+    Ok(Value::Bool(text.chars().any(is) && !text.chars().any(not)))
+}
+
+fn is_digit(cx: &mut CallCx, a: &Args) -> R<Value> {
+    all_chars(cx, a, char::is_numeric)
+}
+
+fn is_alpha(cx: &mut CallCx, a: &Args) -> R<Value> {
+    all_chars(cx, a, char::is_alphabetic)
+}
+
+fn is_upper(cx: &mut CallCx, a: &Args) -> R<Value> {
+    cased(cx, a, char::is_uppercase, char::is_lowercase)
+}
+
+fn is_lower(cx: &mut CallCx, a: &Args) -> R<Value> {
+    cased(cx, a, char::is_lowercase, char::is_uppercase)
 }
 
 #[derive(Clone, Copy)]

@@ -18,6 +18,15 @@ impl Runtime {
         match v {
             Value::Record(r) => match r.field(name) {
                 Some(x) => Ok(x.clone()),
+                // Python's `key=d.get`, or `d.items` without its call.
+                None if matches!(name, "get" | "items" | "keys" | "values") => Err(Diagnostic::runtime(
+                    span,
+                    format!("the record has no key `{name}`, and `r.{name}` without a call is no function"),
+                )
+                .hint(format!(
+                    "a method works only when called, as r.{name}(...); to pass a record's lookup as a function write k => r[k], e.g. max(r, key=k => r[k])"
+                ))
+                .into()),
                 None => Err(missing_key(r, &Key::Str(Arc::from(name)), span).into()),
             },
             Value::Match(m) => match name {

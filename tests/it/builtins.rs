@@ -275,6 +275,11 @@ fn function_builtins() {
         ("all([1, 0])", "false"),
         ("all([1, 2], x => x > 0)", "true"),
         ("map([[1, 2], [3, 4]], (a, b) => a + b)", "[3,7]"),
+        // Python's `key=d.get` names what to write instead.
+        (
+            "max({\"a\": 1, \"b\": 3}, key={\"a\": 1, \"b\": 3}.get)",
+            "ERROR the record has no key `get`, and `r.get` without a call is no function",
+        ),
         // A pure function's first items run on the calling thread, the
         // rest on all cores: the results keep their order, and the error
         // reported is the first in order, on either side of the hand-off.
