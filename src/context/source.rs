@@ -45,6 +45,10 @@ use super::sigbus::Watch;
 /// index.
 const SMALL: usize = 256 * 1024;
 
+/// Whole passes over a source that scans for characters may add up to
+/// before the index is built (see [`Source::may_scan`]).
+const SCAN_PASSES: usize = 4;
+
 /// How far a forward or backward character scan goes before it gives up and
 /// builds the index instead.
 const SCAN_LIMIT: usize = 8 * 1024 * 1024;
@@ -221,15 +225,18 @@ impl Source {
     /// building the index. Scans are what keep `context[:2000]` from
     /// reading the whole file, but a loop that indexes a long string
     /// character by character would scan it again at every step: once the
-    /// scans of ranges longer than [`DIRECT`] add up to the source's length
-    /// (or [`SMALL`], whichever is more), the one pass that builds the index
-    /// has been paid for, and queries use it from then on. Shorter ranges
-    /// (a line, a field) are always counted directly and not counted here.
+    /// scans of ranges longer than [`DIRECT`] add up to [`SCAN_PASSES`]
+    /// times the source's length (or [`SMALL`], whichever is more), the one
+    /// pass that builds the index has been paid for several times over, and
+    /// queries use it from then on. A program that walks the source once or
+    /// twice (`partition`, then `len` of each piece) never builds it.
+    /// Shorter ranges (a line, a field) are always counted directly and not
+    /// counted here.
     fn may_scan(&self, n: usize) -> bool {
         if n <= DIRECT {
             return true;
         }
-        let budget = self.len().max(SMALL);
+        let budget = self.len().saturating_mul(SCAN_PASSES).max(SMALL);
         self.scanned
             .fetch_add(n, Ordering::Relaxed)
             .saturating_add(n)
@@ -583,7 +590,7 @@ mod tests {
         let nth = index::nth_char(&text[range.clone()], 20_000).unwrap() + range.start;
         // Each query scans ~60 KB: the scans pass the source's length
         // within a few rounds, and the answers never change.
-        for round in 0..10 {
+        for round in 0..30 {
             assert_eq!(s.char_count(range.clone()), want, "round {round}");
             assert_eq!(s.char_to_byte(range.clone(), 20_000), nth, "round {round}");
         }
@@ -594,6 +601,17 @@ mod tests {
             assert_eq!(small.char_count(0..4000), index::count_chars(&text[..4000]));
         }
         assert!(small.chars.get().is_none());
+        // One walk over the whole source in pieces (as `partition` cuts it,
+        // then `len` of each piece) does not build it either: regression
+        // for a partition of the whole context that paid an index build.
+        let once = src(&text);
+        let mut at = 0;
+        while at < once.len() {
+            let next = once.char_to_byte(at..once.len(), 50_000);
+            once.char_count(at..next);
+            at = next;
+        }
+        assert!(once.chars.get().is_none());
     }
 
     #[test]
