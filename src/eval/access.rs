@@ -46,6 +46,13 @@ impl Runtime {
                     })
                     .into()),
             },
+            // Python's `str.lower` (as in `key=str.lower`): the builtin.
+            Value::Func(Func::Builtin(b)) if b.name() == "str" => match builtins::lookup(name) {
+                Some(f) => Ok(Value::Func(Func::Builtin(f))),
+                None => Err(Diagnostic::runtime(span, format!("strings have no method `{name}`"))
+                    .hint("str.f names the builtin f, as in sort(xs, key=str.lower)")
+                    .into()),
+            },
             Value::Error(e) => Err(error_value_used(e, span).into()),
             Value::Null => Err(Diagnostic::runtime(span, format!("`.{name}` on null"))
                 .hint("the value is null (nothing found?); check with `if x != null` or use `x ?? default`")

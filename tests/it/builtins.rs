@@ -275,6 +275,13 @@ fn function_builtins() {
         ("all([1, 0])", "false"),
         ("all([1, 2], x => x > 0)", "true"),
         ("map([[1, 2], [3, 4]], (a, b) => a + b)", "[3,7]"),
+        // Python's `str.lower` names the builtin.
+        (
+            "sort([\"b\", \"A\", \"c\"], key=str.lower)",
+            "[\"A\",\"b\",\"c\"]",
+        ),
+        ("map([\" a\", \"b \"], str.strip)", "[\"a\",\"b\"]"),
+        ("str.title", "ERROR strings have no method `title`"),
         // Python's `key=d.get` names what to write instead.
         (
             "max({\"a\": 1, \"b\": 3}, key={\"a\": 1, \"b\": 3}.get)",
