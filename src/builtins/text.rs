@@ -27,7 +27,7 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin { sig: "ltrim(text, chars=null)", doc: "without leading whitespace (or the given chars)", brief: "", effect: Effect::Pure, run: ltrim },
     Builtin { sig: "rtrim(text, chars=null)", doc: "without trailing whitespace (or the given chars)", brief: "", effect: Effect::Pure, run: rtrim },
     Builtin { sig: "split(text, sep=null, max=null)", doc: "pieces between occurrences of sep (whitespace runs when sep is null; a regex splits as Python's re.split, its groups kept between the pieces, except that an empty match right after a match does not split), at most max splits", brief: "pieces between sep (whitespace runs if null)", effect: Effect::Pure, run: split },
-    Builtin { sig: "join(items, sep=\"\")", doc: "the items (strings raw, others as JSON) joined with sep", brief: "items joined with sep", effect: Effect::Pure, run: join },
+    Builtin { sig: "join(items, sep=\"\")", doc: "the items (strings raw, others as JSON; a text gives its characters) joined with sep", brief: "items joined with sep", effect: Effect::Pure, run: join },
     Builtin { sig: "contains(x, item)", doc: "substring of a str, item of a list, key of a record", brief: "substring / list item / record key", effect: Effect::Pure, run: contains },
     Builtin { sig: "starts_with(text, prefix)", doc: "true if text starts with prefix (or any prefix of a list)", brief: "prefix test (or any of a list)", effect: Effect::Pure, run: starts_with },
     Builtin { sig: "ends_with(text, suffix)", doc: "true if text ends with suffix (or any suffix of a list)", brief: "suffix test (or any of a list)", effect: Effect::Pure, run: ends_with },
@@ -371,6 +371,13 @@ fn join(cx: &mut CallCx, a: &Args) -> R<Value> {
         (Some(Value::Str(sep)), Some(Value::List(l))) => (l.clone(), sep.clone()),
         (Some(Value::List(l)), Some(Value::Str(sep))) => (l.clone(), sep.clone()),
         (Some(Value::List(l)), None | Some(Value::Null)) => (l.clone(), Str::from_str_ref("")),
+        // A text's characters, as Python's `",".join("abc")` reads them.
+        (Some(text @ Value::Str(_)), Some(Value::Str(sep))) => {
+            match super::args::python_items(text) {
+                Some(chars) => (chars, sep.clone()),
+                None => return Err(cx.fail("cannot take the characters of the text")),
+            }
+        }
         _ => {
             let _ = cx.list(a, 0)?;
             return Err(cx.fail_hint("the separator must be a str", "join(xs, \", \")"));

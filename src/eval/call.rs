@@ -434,10 +434,12 @@ fn no_method(name: &str, recv: &Value, name_span: Span) -> Diagnostic {
     }
 }
 
-/// Whether `a.join(b)` is Python's `",".join(xs)`: the separator first,
-/// so the arguments swap.
+/// Whether `a.join(b)` is Python's `",".join(xs)` (or `",".join("abc")`,
+/// the characters of a text): the separator first, so the arguments swap.
 fn swaps_for_join(name: &str, a: &Value, b: Option<&Value>) -> bool {
-    name == "join" && matches!(a, Value::Str(_)) && matches!(b, Some(Value::List(_)))
+    name == "join"
+        && matches!(a, Value::Str(_))
+        && matches!(b, Some(Value::List(_) | Value::Str(_)))
 }
 
 /// A method call that is Python's and means something else in rlq (or

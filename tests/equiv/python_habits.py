@@ -61,3 +61,4 @@ row = "Date: 2024-01-02 ||  User: 17 ||Label: x"
 out("regex_split", re.split(r"\s*\|\|\s*", row), re.split(r"(\d+)", row), re.split(r"[:|]+", row, maxsplit=2), re.split(r"(-)|(_)", "a-b_c"), re.split(",", ""), re.split(",", "a,b,"))
 probes = ["12", "", "a1", "héllo", "ab1", " \t", "ABC1", "abc", "123", "Ab", "٣٤"]
 out("char_tests", [[p.isdigit(), p.isalpha(), p.isupper(), p.islower()] for p in probes])
+out("join_text", ",".join("abc"), "".join(reversed("abc")), "-".join(["x", "y"]))
