@@ -242,15 +242,15 @@ fn rtrim(cx: &mut CallCx, a: &Args) -> R<Value> {
 fn split(cx: &mut CallCx, a: &Args) -> R<Value> {
     let s = cx.str(a, 0)?;
     let max = cx.opt_int(a, 2)?.filter(|m| *m >= 0).map(|m| m as usize);
+    if let Some(Value::Regex(re)) = a.raw(1) {
+        return split_by_regex(cx, &s, &re.matcher, max);
+    }
     let bytes = s.bytes();
     // The pieces are made values as they are cut (no second vector), with
     // room for the few fields of a typical line (a first push would grow an
     // empty vector to as many, through the slower path).
     let mut pieces: Vec<Value> = Vec::with_capacity(4);
     let piece = |r: std::ops::Range<usize>| Value::Str(s.sub(r));
-    if let Some(Value::Regex(re)) = a.raw(1) {
-        return split_by_regex(cx, &s, &re.matcher, max);
-    }
     match cx.opt_str(a, 1)? {
         None => {
             let mut i = 0;
@@ -306,8 +306,9 @@ fn split_by_regex(
 ) -> R<Value> {
     let (hits, groups) = crate::search::find_all_grouped(s.bytes(), m, max);
     cx.tick(hits.len() as u64)?;
-    cx.reserve((hits.len() * (1 + m.group_count()) + 1).saturating_mul(40))?;
-    let mut pieces = Vec::with_capacity(hits.len() * (1 + m.group_count()) + 1);
+    let n = hits.len() * (1 + m.group_count()) + 1;
+    cx.reserve(n.saturating_mul(40))?;
+    let mut pieces = Vec::with_capacity(n);
     let mut start = 0;
     for (i, &(a, b)) in hits.iter().enumerate() {
         pieces.push(Value::Str(s.sub(start..a)));
@@ -372,12 +373,7 @@ fn join(cx: &mut CallCx, a: &Args) -> R<Value> {
         (Some(Value::List(l)), Some(Value::Str(sep))) => (l.clone(), sep.clone()),
         (Some(Value::List(l)), None | Some(Value::Null)) => (l.clone(), Str::from_str_ref("")),
         // A text's characters, as Python's `",".join("abc")` reads them.
-        (Some(text @ Value::Str(_)), Some(Value::Str(sep))) => {
-            match super::args::python_items(text) {
-                Some(chars) => (chars, sep.clone()),
-                None => return Err(cx.fail("cannot take the characters of the text")),
-            }
-        }
+        (Some(Value::Str(_)), Some(Value::Str(sep))) => (cx.iterable(a, 0)?, sep.clone()),
         _ => {
             let _ = cx.list(a, 0)?;
             return Err(cx.fail_hint("the separator must be a str", "join(xs, \", \")"));

@@ -58,9 +58,9 @@ use super::matcher::{Matcher, Reach, Searcher, State};
 use super::RawMatch;
 
 /// Haystacks below this are searched sequentially.
-pub(super) const PAR_MIN: usize = 4 << 20;
+const PAR_MIN: usize = 4 << 20;
 /// Smallest chunk in the normal plan.
-pub(super) const MIN_CHUNK: usize = 1 << 20;
+const MIN_CHUNK: usize = 1 << 20;
 /// Chunk size of the first wave when a small `max` is given.
 const FIRST_WAVE: usize = 256 << 10;
 /// A `max` from which the search is expected to read most of the haystack
@@ -108,6 +108,21 @@ fn cap_for(len: usize, reach: Reach, end: usize) -> usize {
         Reach::Line => end,
         Reach::Bounded(l) => end.saturating_add(l).min(len),
         Reach::Unbounded => len,
+    }
+}
+
+/// The size of the chunks a haystack of `len` bytes is cut into, about
+/// `per_thread` a thread; `None` when it is searched in one sequential
+/// iteration (the reference mode, or a small haystack or one thread).
+pub(super) fn chunk_size(len: usize, mode: Mode, per_thread: usize) -> Option<usize> {
+    let threads = rayon::current_num_threads().max(1);
+    match mode {
+        Mode::Sequential => None,
+        Mode::Chunked(size) => Some(size.max(1)),
+        Mode::Auto if len >= PAR_MIN && threads > 1 => {
+            Some(MIN_CHUNK.max(len.div_ceil(per_thread * threads)))
+        }
+        Mode::Auto => None,
     }
 }
 
@@ -336,21 +351,14 @@ pub(crate) fn run(
         return (Vec::new(), 0);
     }
     let threads = rayon::current_num_threads().max(1);
-    let chunk = match mode {
-        Mode::Sequential => None,
-        Mode::Chunked(size) => Some(size.max(1)),
-        Mode::Auto if hay.len() >= PAR_MIN && threads > 1 => {
-            // A worker of an unbounded pattern may read on to the end of the
-            // haystack looking for its next match, so more chunks than
-            // threads would only multiply that reading.
-            let per_thread = match m.reach() {
-                Reach::Unbounded => 1,
-                _ => 4,
-            };
-            Some(MIN_CHUNK.max(hay.len().div_ceil(per_thread * threads)))
-        }
-        Mode::Auto => None,
+    // A worker of an unbounded pattern may read on to the end of the
+    // haystack looking for its next match, so more chunks than threads
+    // would only multiply that reading.
+    let per_thread = match m.reach() {
+        Reach::Unbounded => 1,
+        _ => 4,
     };
+    let chunk = chunk_size(hay.len(), mode, per_thread);
     let Some(chunk) = chunk.filter(|_| !hay.is_empty()) else {
         return sequential(hay, m, collect, max_n);
     };

@@ -23,7 +23,7 @@
 use rayon::prelude::*;
 
 use super::backtrack::Outcome;
-use super::driver::{plan, Mode, LARGE_MAX, MIN_CHUNK, PAR_MIN};
+use super::driver::{chunk_size, plan, Mode, LARGE_MAX};
 use super::group_table::GroupTable;
 use super::matcher::{Matcher, Searcher};
 
@@ -56,11 +56,7 @@ pub(crate) fn find_grouped(
     }
     let width = 2 * m.group_count();
     let threads = rayon::current_num_threads().max(1);
-    let size = match mode {
-        Mode::Chunked(size) => size.max(1),
-        _ if hay.len() >= PAR_MIN && threads > 1 => MIN_CHUNK.max(hay.len().div_ceil(4 * threads)),
-        _ => usize::MAX,
-    };
+    let size = chunk_size(hay.len(), mode, 4).unwrap_or(usize::MAX);
     let wave = if max == usize::MAX {
         usize::MAX
     } else {

@@ -24,13 +24,12 @@
 //! how long a match can be. That decides how far past a chunk's end a
 //! parallel worker must be allowed to look.
 
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use memchr::memmem;
 use regex_automata::meta;
-use std::panic::{RefUnwindSafe, UnwindSafe};
-
 use regex_automata::util::captures::Captures;
 use regex_automata::util::pool::{Pool, PoolGuard};
 use regex_automata::{Anchored, Input};
@@ -516,10 +515,13 @@ impl Searcher<'_> {
 mod tests {
     use super::*;
 
+    /// `p` compiled as a regex.
+    fn regex(p: &str) -> Matcher {
+        Matcher::new(&PatternSpec::Regex(p.into()), false).unwrap()
+    }
+
     fn reach(p: &str) -> Reach {
-        Matcher::new(&PatternSpec::Regex(p.into()), false)
-            .unwrap()
-            .reach()
+        regex(p).reach()
     }
 
     #[test]
@@ -543,12 +545,7 @@ mod tests {
 
     #[test]
     fn line_anchored_patterns_skip_the_reverse_scan() {
-        let starts = |p: &str| {
-            Matcher::new(&PatternSpec::Regex(p.into()), false)
-                .unwrap()
-                .inner
-                .starts_line
-        };
+        let starts = |p: &str| regex(p).inner.starts_line;
         assert!(starts(r"^Date: (\d+)"));
         assert!(starts(r"^$"));
         assert!(starts(r"(?:^a|^b)c"));
@@ -560,11 +557,7 @@ mod tests {
 
     #[test]
     fn line_starting_patterns_with_groups_walk_lines() {
-        let walks = |p: &str| {
-            Matcher::new(&PatternSpec::Regex(p.into()), false)
-                .unwrap()
-                .walks_lines()
-        };
+        let walks = |p: &str| regex(p).walks_lines();
         assert!(walks(r"^Date: (\d+) .* Label: (\w+)$"));
         assert!(walks(r"^(.*)\r$"));
         // No groups: no group engines, nothing to gain over the DFA.
@@ -576,11 +569,7 @@ mod tests {
 
     #[test]
     fn group_counts() {
-        let g = |p: &str| {
-            Matcher::new(&PatternSpec::Regex(p.into()), false)
-                .unwrap()
-                .group_count()
-        };
+        let g = |p: &str| regex(p).group_count();
         assert_eq!(g("a"), 0);
         assert_eq!(g("(a)(?:b)(?P<n>c)"), 2);
         let l = Matcher::new(&PatternSpec::Literal("(x)".into()), true).unwrap();
