@@ -101,27 +101,37 @@ fn filter(cx: &mut CallCx, a: &Args) -> R<Value> {
     ))
 }
 
-/// Sorts `items` by `keys` (stable); an incomparable pair is an error.
-/// Keys that are all ints or all strings are compared directly (strings by
-/// their first eight bytes first); when the items are their own keys, equal
-/// items cannot be told apart and the sort need not be stable.
-fn sort_by_keys(
-    cx: &CallCx,
-    items: Vec<Value>,
-    keys: Vec<Value>,
-    reverse: bool,
-    keys_are_items: bool,
-) -> R<Vec<Value>> {
+/// Lists at least this long are sorted on all cores (shorter ones sort
+/// in less time than handing the work to other threads takes).
+const PARALLEL_SORT: usize = 1 << 15;
+
+/// Sorts `v` by `cmp`, keeping equal elements in order when `stable`; on
+/// all cores when it is long.
+fn sort_slice<T: Send>(v: &mut [T], stable: bool, cmp: impl Fn(&T, &T) -> Ordering + Sync) {
+    use rayon::slice::ParallelSliceMut;
+    match (v.len() >= PARALLEL_SORT, stable) {
+        (true, true) => v.par_sort_by(cmp),
+        (true, false) => v.par_sort_unstable_by(cmp),
+        (false, true) => v.sort_by(cmp),
+        (false, false) => v.sort_unstable_by(cmp),
+    }
+}
+
+/// The order of the items whose sort keys are `keys`: the index of the
+/// item that goes first, then the next (stable); an incomparable pair is
+/// an error. Keys that are all ints or all strings are compared directly
+/// (strings by their first eight bytes first); when the items are their
+/// own keys, equal items cannot be told apart and the sort need not be
+/// stable.
+fn sort_order(cx: &CallCx, keys: &[Value], reverse: bool, keys_are_items: bool) -> R<Vec<usize>> {
     let order = |o: Ordering| if reverse { o.reverse() } else { o };
-    let idx: Vec<usize> = if let Some(ints) = all_ints(&keys) {
+    let stable = !keys_are_items;
+    if let Some(ints) = all_ints(keys) {
         let mut pairs: Vec<(i64, usize)> = ints.into_iter().zip(0..).collect();
-        if keys_are_items {
-            pairs.sort_unstable_by(|a, b| order(a.0.cmp(&b.0)));
-        } else {
-            pairs.sort_by(|a, b| order(a.0.cmp(&b.0)));
-        }
-        pairs.into_iter().map(|(_, i)| i).collect()
-    } else if let Some(strs) = all_strs(&keys) {
+        sort_slice(&mut pairs, stable, |a, b| order(a.0.cmp(&b.0)));
+        return Ok(pairs.into_iter().map(|(_, i)| i).collect());
+    }
+    if let Some(strs) = all_strs(keys) {
         // Keys that all begin alike (lines of one format) are told apart
         // by the bytes after what they share.
         let shared = shared_prefix(&strs);
@@ -130,41 +140,40 @@ fn sort_by_keys(
             .zip(0..)
             .map(|(s, i)| (prefix8(&s[shared..]), &s[shared..], i))
             .collect();
-        let cmp = |a: &(u64, &[u8], usize), b: &(u64, &[u8], usize)| {
+        sort_slice(&mut keyed, stable, |a, b| {
             order(a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)))
-        };
-        if keys_are_items {
-            keyed.sort_unstable_by(cmp);
-        } else {
-            keyed.sort_by(cmp);
-        }
-        keyed.into_iter().map(|(_, _, i)| i).collect()
-    } else {
-        let failure: RefCell<Option<Flow>> = RefCell::new(None);
-        let mut idx: Vec<usize> = (0..items.len()).collect();
-        idx.sort_by(|&i, &j| {
-            let o = compare(&keys[i], &keys[j]).unwrap_or_else(|e| {
-                failure.borrow_mut().get_or_insert_with(|| {
-                    let d = crate::diag::Diagnostic::runtime(
-                        cx.span,
-                        format!("{}: {}", cx.name, e.message),
-                    );
-                    match e.hint {
-                        Some(h) => d.hint(h).into(),
-                        None => d.into(),
-                    }
-                });
-                Ordering::Equal
-            });
-            order(o)
         });
-        if let Some(f) = failure.into_inner() {
-            return Err(f);
-        }
-        idx
-    };
-    let mut slots: Vec<Option<Value>> = items.into_iter().map(Some).collect();
-    Ok(idx.into_iter().filter_map(|i| slots[i].take()).collect())
+        return Ok(keyed.into_iter().map(|(_, _, i)| i).collect());
+    }
+    let failure: RefCell<Option<Flow>> = RefCell::new(None);
+    let mut idx: Vec<usize> = (0..keys.len()).collect();
+    idx.sort_by(|&i, &j| {
+        let o = compare(&keys[i], &keys[j]).unwrap_or_else(|e| {
+            failure.borrow_mut().get_or_insert_with(|| {
+                let d = crate::diag::Diagnostic::runtime(
+                    cx.span,
+                    format!("{}: {}", cx.name, e.message),
+                );
+                match e.hint {
+                    Some(h) => d.hint(h).into(),
+                    None => d.into(),
+                }
+            });
+            Ordering::Equal
+        });
+        order(o)
+    });
+    match failure.into_inner() {
+        Some(f) => Err(f),
+        None => Ok(idx),
+    }
+}
+
+/// `items` in the order `idx` gives (each index once).
+fn in_order(mut items: Vec<Value>, idx: Vec<usize>) -> Vec<Value> {
+    idx.into_iter()
+        .map(|i| std::mem::replace(&mut items[i], Value::Null))
+        .collect()
 }
 
 /// How many bytes all of `strs` begin with.
@@ -230,26 +239,23 @@ fn sort(cx: &mut CallCx, a: &Args) -> R<Value> {
             .collect();
         if let Some(mut ints) = ints {
             cx.tick(ints.len() as u64)?;
-            ints.sort_unstable();
+            sort_slice(&mut ints, false, i64::cmp);
             if reverse {
                 ints.reverse();
             }
             return Ok(Value::list(ints.into_iter().map(Value::Int).collect()));
         }
     }
-    let keys = match &key_fn {
-        Some(f) => cx.apply_all(&xs, f)?,
-        None => xs.iter().collect(),
-    };
     let items: Vec<Value> = xs.iter().collect();
     cx.tick(items.len() as u64)?;
-    Ok(Value::list(sort_by_keys(
-        cx,
-        items,
-        keys,
-        reverse,
-        key_fn.is_none(),
-    )?))
+    let idx = match &key_fn {
+        Some(f) => {
+            let keys = cx.apply_all(&xs, f)?;
+            sort_order(cx, &keys, reverse, false)?
+        }
+        None => sort_order(cx, &items, reverse, true)?,
+    };
+    Ok(Value::list(in_order(items, idx)))
 }
 
 /// The key function's results, each checked to be usable as a record key.

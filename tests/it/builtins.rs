@@ -410,3 +410,33 @@ fn split_then_index_gives_the_lists_item() {
         "[\"mine\",\"mine\",\"mine\"]\n"
     );
 }
+
+/// Long lists are sorted on all cores: the order is still the one a sort
+/// gives (ties in input order, also in reverse), and every item is kept
+/// once. 40,000 items: above the length where the sort goes parallel.
+#[test]
+fn long_sorts_keep_order_and_ties() {
+    let code = r#"
+let n = 40000
+let recs = [{k: (i * 7919) % 97, s: f"w{(i * 7919) % 1000}", i: i} for i in range(n)]
+def ordered(xs, key, down) {
+  return all([(key(xs[j]) > key(xs[j + 1]) if down else key(xs[j]) < key(xs[j + 1]))
+              or (key(xs[j]) == key(xs[j + 1]) and xs[j].i < xs[j + 1].i)
+              for j in range(len(xs) - 1)])
+}
+def whole(xs) { return len(xs) == n and len(unique([r.i for r in xs])) == n }
+let by_int = sort(recs, key=r => r.k)
+let by_str = sort(recs, key=r => r.s, reverse=true)
+print(ordered(by_int, r => r.k, false), whole(by_int))
+print(ordered(by_str, r => r.s, true), whole(by_str))
+let strs = sort([r.s for r in recs])
+let ints = sort([r.k for r in recs], reverse=true)
+print(all([strs[j] <= strs[j + 1] for j in range(n - 1)]), len(strs), strs[0], strs[-1])
+print(all([ints[j] >= ints[j + 1] for j in range(n - 1)]), len(ints), ints[0], ints[-1])
+print(sum(ints) == sum([r.k for r in recs]), sum(map(strs, len)) == sum([len(r.s) for r in recs]))
+"#;
+    assert_eq!(
+        eval(code).unwrap(),
+        "true true\ntrue true\ntrue 40000 w0 w999\ntrue 40000 96 0\ntrue true\n"
+    );
+}
