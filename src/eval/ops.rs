@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::syntax::ast::{BinOp, CmpOp};
 
-use super::value::{Key, KeyRef, List, Str, Value};
+use super::value::{Func, Key, KeyRef, List, Str, Value};
 
 /// An operator error: a message and an optional hint.
 pub struct OpError {
@@ -406,6 +406,11 @@ impl Walk {
 
 /// `a op b` for a comparison operator.
 pub fn compare_op(op: CmpOp, a: &Value, b: &Value) -> OpResult {
+    if matches!(op, CmpOp::Eq | CmpOp::Ne) {
+        if let Some(e) = function_compared(op, a, b) {
+            return Err(e);
+        }
+    }
     let r = match op {
         CmpOp::Eq => equal(a, b),
         CmpOp::Ne => !equal(a, b),
@@ -417,6 +422,54 @@ pub fn compare_op(op: CmpOp, a: &Value, b: &Value) -> OpResult {
         CmpOp::NotIn => !contains(b, a)?,
     };
     Ok(Value::Bool(r))
+}
+
+/// The builtins that convert to a type and are named as `type(x)` names it.
+const TYPE_NAMES: [&str; 6] = ["int", "float", "str", "bool", "list", "record"];
+
+/// `==` or `!=` between a function and a value of another kind (not
+/// null), which cannot hold and is a slip: Python's `type(x) == int` most
+/// often, or a function not called.
+fn function_compared(op: CmpOp, a: &Value, b: &Value) -> Option<OpError> {
+    let (f, other) = match (a, b) {
+        (Value::Func(f), o) | (o, Value::Func(f)) if !matches!(o, Value::Func(_) | Value::Null) => {
+            (f, o)
+        }
+        _ => return None,
+    };
+    let sign = if op == CmpOp::Eq { "==" } else { "!=" };
+    let (what, hint) = match f {
+        Func::Builtin(b) if TYPE_NAMES.contains(&b.name()) && matches!(other, Value::Str(_)) => (
+            format!("the function `{}`", b.name()),
+            format!(
+                "type(x) gives the name of x's type as a str: write type(x) {sign} \"{}\"",
+                b.name()
+            ),
+        ),
+        Func::Builtin(b) => (
+            format!("the function `{}`", b.name()),
+            "a function only equals itself; call it first: f(x)".to_string(),
+        ),
+        _ => (
+            "a function".to_string(),
+            "a function only equals itself; call it first: f(x)".to_string(),
+        ),
+    };
+    Some(
+        OpError::new(format!(
+            "`{sign}` compares {what} with {}: a function never equals one",
+            with_article(other.type_name())
+        ))
+        .hint(hint),
+    )
+}
+
+/// `a str`, `an int`.
+fn with_article(type_name: &str) -> String {
+    match type_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        true => format!("an {type_name}"),
+        false => format!("a {type_name}"),
+    }
 }
 
 /// `needle in hay`: substring, list membership, or record key.

@@ -72,3 +72,8 @@ error_snapshot!(
     replace_with_a_bytes_regex,
     "print(replace(\"abc\", re\"(?-u:\\xFF)\", \"y\"))"
 );
+error_snapshot!(
+    type_compared_with_a_builtin,
+    "let v = 3\nif type(v) == int { print(\"int\") }"
+);
+error_snapshot!(function_compared_not_called, "print(len == 3)");
