@@ -583,11 +583,21 @@ const INT_ARITHMETIC_DEPTH: u32 = 32;
 fn int_arithmetic(e: &Expr, sc: &Scope, operators: &mut u64, depth: u32) -> Option<i64> {
     match &e.kind {
         ExprKind::Binary(op, a, b) if depth < INT_ARITHMETIC_DEPTH => {
-            let x = int_arithmetic(a, sc, operators, depth + 1)?;
-            let y = int_arithmetic(b, sc, operators, depth + 1)?;
+            let x = int_term(a, sc, operators, depth)?;
+            let y = int_term(b, sc, operators, depth)?;
             *operators += 1;
             ops::int_arith(*op, x, y)
         }
+        _ => int_operand(e, sc),
+    }
+}
+
+/// An operand of [`int_arithmetic`] at `depth`: a variable or literal read
+/// here (most operands are one), an operator computed one level down.
+#[inline(always)]
+fn int_term(e: &Expr, sc: &Scope, operators: &mut u64, depth: u32) -> Option<i64> {
+    match &e.kind {
+        ExprKind::Binary(..) => int_arithmetic(e, sc, operators, depth + 1),
         _ => int_operand(e, sc),
     }
 }
