@@ -80,7 +80,7 @@ pub struct CallCx<'a> {
     /// The program's globals.
     pub globals: &'a Globals,
     /// The caller's locals, inside a function.
-    pub locals: Option<&'a Locals>,
+    pub locals: Option<&'a Locals<'a>>,
     /// Where printed output goes.
     pub out: &'a mut dyn Write,
     /// The call's span.

@@ -253,7 +253,7 @@ impl Runtime {
     }
 
     /// Runs a `def`'s body in its call's scope; its value is what it returns.
-    fn run_body(&self, def: &FnDef, mut sc: Scope, out: &mut dyn Write) -> R<Value> {
+    fn run_body<'g>(&self, def: &'g FnDef, mut sc: Scope<'g>, out: &mut dyn Write) -> R<Value> {
         match self.exec_block(&def.body, &mut sc, out) {
             Ok(()) => Ok(Value::Null),
             Err(Flow::Return(v)) => Ok(v),
@@ -481,10 +481,10 @@ fn takes_by_position(d: &DefValue, n: usize) -> bool {
 }
 
 /// The locals of a call of `def` given one value per parameter, in order.
-fn positional_locals(def: &FnDef, values: impl Iterator<Item = R<Value>>) -> R<Locals> {
+fn positional_locals<'n>(def: &'n FnDef, values: impl Iterator<Item = R<Value>>) -> R<Locals<'n>> {
     let mut locals = Locals::with_capacity(def.params.len() + 2);
     for (p, v) in def.params.iter().zip(values) {
-        locals.push_param(p.name.clone(), v?);
+        locals.push_param(&p.name, v?);
     }
     Ok(locals)
 }

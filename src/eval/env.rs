@@ -6,6 +6,7 @@
 //! expression is evaluated they are shared read-only, which is what lets
 //! `map` run a function on many threads at once.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::syntax::ast::{Name, SlotHint};
@@ -127,19 +128,25 @@ impl Globals {
 }
 
 /// The locals of one function call: few, so a small vector.
+///
+/// A name bound while the call runs is borrowed from the program (the
+/// function's parameters and body outlive the call), so binding one
+/// copies no string and updates no count: a shared name's count would be
+/// updated on every call, by every thread of a `map` at once. What a
+/// lambda closes over ([`Locals::captured`]) owns its names.
 #[derive(Clone, Default)]
-pub struct Locals {
-    vars: Vec<(Name, Value)>,
+pub struct Locals<'n> {
+    vars: Vec<(Cow<'n, Name>, Value)>,
 }
 
-impl Locals {
+impl<'n> Locals<'n> {
     /// No locals.
-    pub fn new() -> Locals {
+    pub fn new() -> Locals<'n> {
         Locals::default()
     }
 
     /// Room for `n` locals.
-    pub fn with_capacity(n: usize) -> Locals {
+    pub fn with_capacity(n: usize) -> Locals<'n> {
         Locals {
             vars: Vec::with_capacity(n),
         }
@@ -147,10 +154,22 @@ impl Locals {
 
     /// A copy of these locals with room for `n` more (a call's frame over
     /// what its function captured: one allocation, not a copy and a grow).
-    pub fn with_room(&self, n: usize) -> Locals {
+    pub fn with_room(&self, n: usize) -> Locals<'n> {
         let mut vars = Vec::with_capacity(self.vars.len() + n);
         vars.extend(self.vars.iter().cloned());
         Locals { vars }
+    }
+
+    /// These locals, owning their names: what a lambda or `def` made here
+    /// closes over.
+    pub fn captured(&self) -> Locals<'static> {
+        Locals {
+            vars: self
+                .vars
+                .iter()
+                .map(|(n, v)| (Cow::Owned(Name::clone(n)), v.clone()))
+                .collect(),
+        }
     }
 
     /// The value of `name`.
@@ -192,34 +211,36 @@ impl Locals {
         self.slot(name, hint).map(|i| &mut self.vars[i].1)
     }
 
-    /// Binds `name` (rebinding replaces).
+    /// Binds `name` (rebinding replaces), owning the name.
     pub fn set(&mut self, name: Name, value: Value) {
-        self.bind(&name, &SlotHint::default(), value);
+        match self.slot(&name, &SlotHint::default()) {
+            Some(i) => self.vars[i].1 = value,
+            None => self.vars.push((Cow::Owned(name), value)),
+        }
     }
 
     /// Binds a call's next parameter. Reads search from the last binding
     /// back, so a name given twice reads as the later one, as with [`set`](Self::set).
     #[inline]
-    pub fn push_param(&mut self, name: Name, value: Value) {
-        self.vars.push((name, value));
+    pub fn push_param(&mut self, name: &'n Name, value: Value) {
+        self.vars.push((Cow::Borrowed(name), value));
     }
 
-    /// Binds `name` (rebinding replaces), found through `hint` (the name
-    /// is copied only when it is new).
+    /// Binds `name` (rebinding replaces), found through `hint`.
     #[inline]
-    pub fn bind(&mut self, name: &Name, hint: &SlotHint, value: Value) {
+    pub fn bind(&mut self, name: &'n Name, hint: &SlotHint, value: Value) {
         match self.slot(name, hint) {
             Some(i) => self.vars[i].1 = value,
             None => {
                 hint.set(self.vars.len() as u32);
-                self.vars.push((name.clone(), value));
+                self.vars.push((Cow::Borrowed(name), value));
             }
         }
     }
 
     /// All locals in binding order.
     pub fn iter(&self) -> impl Iterator<Item = (&Name, &Value)> {
-        self.vars.iter().map(|(n, v)| (n, v))
+        self.vars.iter().map(|(n, v)| (&**n, v))
     }
 }
 
@@ -232,11 +253,11 @@ pub enum Scope<'g> {
         /// The program's globals, read-only.
         globals: &'g Globals,
         /// This call's locals.
-        locals: Locals,
+        locals: Locals<'g>,
     },
 }
 
-impl Scope<'_> {
+impl<'g> Scope<'g> {
     /// The value of `name`, locals first.
     #[inline]
     pub fn get(&self, name: &str) -> Option<&Value> {
@@ -268,12 +289,15 @@ impl Scope<'_> {
 
     /// Binds `name` in this scope.
     pub fn set(&mut self, name: Name, value: Value) {
-        self.bind(&name, &SlotHint::default(), value);
+        match self {
+            Scope::Top(g) => g.set(name, value),
+            Scope::Local { locals, .. } => locals.set(name, value),
+        }
     }
 
     /// Binds `name` in this scope, found through `hint`.
     #[inline]
-    pub fn bind(&mut self, name: &Name, hint: &SlotHint, value: Value) {
+    pub fn bind(&mut self, name: &'g Name, hint: &SlotHint, value: Value) {
         match self {
             Scope::Top(g) => g.bind(name, hint, value),
             Scope::Local { locals, .. } => locals.bind(name, hint, value),
@@ -289,7 +313,7 @@ impl Scope<'_> {
             Scope::Local { globals, locals } => {
                 if locals.find(name, hint).is_none() {
                     let v = globals.find(name, hint)?.clone();
-                    locals.bind(name, hint, v);
+                    locals.set(name.clone(), v);
                 }
                 locals.find_mut(name, hint)
             }
@@ -305,7 +329,7 @@ impl Scope<'_> {
     }
 
     /// The locals, inside a call.
-    pub fn locals(&self) -> Option<&Locals> {
+    pub fn locals(&self) -> Option<&Locals<'g>> {
         match self {
             Scope::Top(_) => None,
             Scope::Local { locals, .. } => Some(locals),
@@ -313,8 +337,8 @@ impl Scope<'_> {
     }
 
     /// What a lambda created here closes over.
-    pub fn capture(&self) -> Locals {
-        self.locals().cloned().unwrap_or_default()
+    pub fn capture(&self) -> Locals<'static> {
+        self.locals().map(Locals::captured).unwrap_or_default()
     }
 }
 

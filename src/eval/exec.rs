@@ -8,21 +8,31 @@ use crate::diag::Diagnostic;
 use crate::syntax::ast::*;
 use crate::syntax::span::Span;
 
-use super::env::Scope;
+use super::env::{Locals, Scope};
 use super::flow::{Flow, R};
 use super::interp::Runtime;
 
 use super::value::*;
 
 impl Runtime {
-    pub(super) fn exec_block(&self, stmts: &[Stmt], sc: &mut Scope, out: &mut dyn Write) -> R<()> {
+    pub(super) fn exec_block<'g>(
+        &self,
+        stmts: &'g [Stmt],
+        sc: &mut Scope<'g>,
+        out: &mut dyn Write,
+    ) -> R<()> {
         for s in stmts {
             self.exec(s, sc, out)?;
         }
         Ok(())
     }
 
-    pub(super) fn exec(&self, stmt: &Stmt, sc: &mut Scope, out: &mut dyn Write) -> R<()> {
+    pub(super) fn exec<'g>(
+        &self,
+        stmt: &'g Stmt,
+        sc: &mut Scope<'g>,
+        out: &mut dyn Write,
+    ) -> R<()> {
         self.meter.tick()?;
         match &stmt.kind {
             StmtKind::Let { target, value } => {
@@ -113,7 +123,7 @@ impl Runtime {
             }
             StmtKind::Def(def) => {
                 self.check_assignable(&def.name, def.span)?;
-                let captured = sc.locals().cloned();
+                let captured = sc.locals().map(Locals::captured);
                 sc.set(
                     def.name.clone(),
                     Value::Func(Func::Def(Arc::new(DefValue {
@@ -138,7 +148,7 @@ impl Runtime {
         Ok(())
     }
 
-    pub(super) fn bind(&self, target: &Pattern, v: Value, sc: &mut Scope) -> R<()> {
+    pub(super) fn bind<'g>(&self, target: &'g Pattern, v: Value, sc: &mut Scope<'g>) -> R<()> {
         match target {
             Pattern::Name(n, span, hint) => {
                 self.check_assignable(n, *span)?;

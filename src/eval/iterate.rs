@@ -83,10 +83,10 @@ impl Runtime {
     }
 
     /// Gives `results` one result per item the `clauses` yield.
-    pub(super) fn comprehend(
+    pub(super) fn comprehend<'g>(
         &self,
-        clauses: &[CompClause],
-        sc: &mut Scope,
+        clauses: &'g [CompClause],
+        sc: &mut Scope<'g>,
         out: &mut dyn Write,
         results: &mut dyn Results,
     ) -> R<()> {

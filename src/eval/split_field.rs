@@ -62,17 +62,30 @@ impl Runtime {
             Ok(t) => t,
             Err(e) => return Some(Err(e)),
         };
-        let sep = match self.eval_ref(&sep.value, sc, out) {
-            Ok(s) => s,
-            Err(e) => return Some(Err(e)),
-        };
-        let (Value::Str(text), Value::Str(sep)) = (&*text, &*sep) else {
+        let Value::Str(text) = &*text else {
             return None;
         };
-        if sep.byte_len() == 0 {
+        // A literal separator is read where it lies: a value made of it
+        // would update the literal's shared count twice per line, which
+        // the threads of a `map` would contend for.
+        let sep_value;
+        let sep = match &sep.value.kind {
+            ExprKind::Str(s) => s.as_bytes(),
+            _ => {
+                sep_value = match self.eval_ref(&sep.value, sc, out) {
+                    Ok(s) => s,
+                    Err(e) => return Some(Err(e)),
+                };
+                match &*sep_value {
+                    Value::Str(s) => s.bytes(),
+                    _ => return None,
+                }
+            }
+        };
+        if sep.is_empty() {
             return None;
         }
-        let field = builtins::nth_field(text.bytes(), sep.bytes(), k)?;
+        let field = builtins::nth_field(text.bytes(), sep, k)?;
         Some(
             self.meter
                 .ticks(k as u64 + 2)

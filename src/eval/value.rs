@@ -512,7 +512,7 @@ impl Iterator for ListIter<'_> {
 }
 
 /// A record key: a string or an int.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
+#[derive(Clone, PartialOrd, Ord, Debug)]
 pub enum Key {
     /// A string key.
     Str(Arc<str>),
@@ -529,6 +529,21 @@ impl Key {
         }
     }
 }
+
+/// Keys written in a program share one string per name, so equal keys
+/// are most often the same string: the address is compared first.
+impl PartialEq for Key {
+    #[inline]
+    fn eq(&self, other: &Key) -> bool {
+        match (self, other) {
+            (Key::Str(a), Key::Str(b)) => same_text(a, b),
+            (Key::Int(a), Key::Int(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Key {}
 
 impl Hash for Key {
     fn hash<H: Hasher>(&self, state: &mut H) {
@@ -595,10 +610,15 @@ impl fmt::Display for Key {
 
 /// Whether `a` and `b` are the same text, shared or not: names and record
 /// keys written in a program share one string, so the address is compared
-/// first.
+/// first (after the lengths).
 #[inline(always)]
 pub fn same_text(a: &str, b: &str) -> bool {
-    std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len() || a == b
+    if a.len() != b.len() {
+        return false;
+    }
+    // Different names of one length mostly differ in their first byte:
+    // that settles it without a call to compare the rest.
+    std::ptr::eq(a.as_ptr(), b.as_ptr()) || a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 
 pub use super::record::Record;
@@ -676,7 +696,7 @@ pub struct DefValue {
     /// The definition.
     pub def: Arc<FnDef>,
     /// Locals of the enclosing function when defined inside one.
-    pub captured: Option<Locals>,
+    pub captured: Option<Locals<'static>>,
 }
 
 /// A lambda and the locals it closed over.
@@ -684,7 +704,7 @@ pub struct LambdaValue {
     /// The lambda.
     pub lambda: Arc<Lambda>,
     /// Locals of the enclosing function (empty at top level).
-    pub captured: Locals,
+    pub captured: Locals<'static>,
 }
 
 impl Func {

@@ -66,3 +66,27 @@ fn names_bound_in_one_turn_are_found_in_the_next() {
         assert_eq!(turn.output, printed, "{code}");
     }
 }
+
+#[test]
+fn a_closure_keeps_the_names_it_captured_after_its_turn_is_gone() {
+    // A call's locals borrow their names from the program; what a lambda
+    // or inner def closes over owns them, so it outlives the turn whose
+    // program defined it.
+    let mut shell = Shell::new(context_of(&sample()), Limits::default(), "test").unwrap();
+    for (code, printed) in [
+        (
+            "def make(k) {\n  let base = k * 10\n  def inner(y) { return y + base }\n  return x => inner(x) + k\n}\nlet add = make(2)",
+            "",
+        ),
+        ("print(add(1), [1, 2] | map(add))", "23 [23,24]\n"),
+        ("let base = 0\nprint(add(5), make(3)(1))", "27 34\n"),
+    ] {
+        let turn = shell.run(code);
+        assert!(
+            turn.error.is_none(),
+            "{code}: {:?}",
+            turn.error.map(|e| e.rendered)
+        );
+        assert_eq!(turn.output, printed, "{code}");
+    }
+}
