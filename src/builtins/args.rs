@@ -407,15 +407,17 @@ impl CallCx<'_> {
             if batch.is_empty() {
                 break;
             }
-            let results: Vec<R<Value>> = batch
+            let results: Vec<(R<Value>, Option<Value>)> = batch
                 .into_par_iter()
                 .map(|x| {
                     let _depth = crate::eval::depth::inherit(depth);
                     let mut sink = std::io::sink();
-                    rt.call_one(f, x, globals, None, &mut sink, span)
+                    let (x, made_here) = x.for_this_thread();
+                    (rt.call_one(f, x, globals, None, &mut sink, span), made_here)
                 })
                 .collect();
-            for r in results {
+            for (r, made_here) in results {
+                drop(made_here);
                 each(r?)?;
             }
         }

@@ -168,6 +168,15 @@ impl View {
         &self.src.bytes()[self.range.clone()]
     }
 
+    /// The same view through this thread's handle on its source (see
+    /// [`SourceRef::here`]).
+    pub fn here(&self) -> View {
+        View {
+            src: self.src.here(),
+            range: self.range.clone(),
+        }
+    }
+
     /// A sub-view by byte range relative to this view.
     pub fn sub(&self, range: Range<usize>) -> View {
         View {
@@ -508,6 +517,22 @@ impl Iterator for ListIter<'_> {
     fn size_hint(&self) -> (usize, Option<usize>) {
         let left = self.list.len().saturating_sub(self.next);
         (left, Some(left))
+    }
+}
+
+impl Value {
+    /// This value for work on another thread than the one that made it: a
+    /// string view is given that thread's handle on its source, and the
+    /// view it was comes back as the second half, to be dropped on the
+    /// thread that made it. Items cut from the context on one thread and
+    /// used and dropped on the others would make every thread update the
+    /// count of one handle, and read the source through its cache line.
+    /// Any other value is moved as it is.
+    pub fn for_this_thread(self) -> (Value, Option<Value>) {
+        match &self {
+            Value::Str(Str::View(v)) => (Value::Str(Str::View(v.here())), Some(self)),
+            _ => (self, None),
+        }
     }
 }
 

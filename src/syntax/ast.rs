@@ -31,10 +31,15 @@ impl SlotHint {
         self.0.load(Ordering::Relaxed)
     }
 
-    /// Remembers where the name was found.
+    /// Remembers where the name was found. A hint that already says so
+    /// is not written again: the threads of a `map` run the same program,
+    /// and a store, even of the same value, would take its cache line from
+    /// the others at every call.
     #[inline]
     pub fn set(&self, slot: u32) {
-        self.0.store(slot, Ordering::Relaxed);
+        if self.get() != slot {
+            self.0.store(slot, Ordering::Relaxed);
+        }
     }
 }
 
