@@ -117,11 +117,11 @@ fn vars(cx: &mut CallCx, _: &Args) -> R<Value> {
         {
             continue;
         }
-        r.insert(Key::Str(name.clone()), Value::str(describe(v)));
+        r.insert(Key::Str(name.clone().into()), Value::str(describe(v)));
     }
     if let Some(l) = cx.locals {
         for (name, v) in l.iter() {
-            r.insert(Key::Str(name.clone()), Value::str(describe(v)));
+            r.insert(Key::Str(name.clone().into()), Value::str(describe(v)));
         }
     }
     Ok(Value::record(r))

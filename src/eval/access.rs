@@ -1,7 +1,5 @@
 //! Access: fields, indexing and slicing of values.
 
-use std::sync::Arc;
-
 use crate::builtins::{self};
 use crate::diag::Diagnostic;
 use crate::syntax::span::Span;
@@ -27,7 +25,7 @@ impl Runtime {
                     "a method works only when called, as r.{name}(...); to pass a record's lookup as a function write k => r[k], e.g. max(r, key=k => r[k])"
                 ))
                 .into()),
-                None => Err(missing_key(r, &Key::Str(Arc::from(name)), span).into()),
+                None => Err(missing_key(r, &Key::Str(name.into()), span).into()),
             },
             Value::Match(m) => match name {
                 "text" => Ok(Value::Str(m.text())),

@@ -31,7 +31,7 @@ impl Runtime {
                     return Ok(None);
                 };
                 match &v {
-                    Value::Record(r) if r.get(&Key::Str(name.clone())).is_none() => Ok(None),
+                    Value::Record(r) if r.field(name).is_none() => Ok(None),
                     _ => self.field(&v, name, e.span).map(Some),
                 }
             }

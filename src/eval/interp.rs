@@ -97,6 +97,7 @@ impl Runtime {
                 range: 0..len,
             })),
         );
+        let (name, text) = (KeyText::intern("name"), KeyText::intern("text"));
         let docs = self
             .context
             .docs
@@ -104,11 +105,11 @@ impl Runtime {
             .map(|d| {
                 let mut r = Record::default();
                 r.insert(
-                    Key::Str(Arc::from("name")),
+                    Key::Str(name.clone()),
                     Value::Str(Str::Owned(d.name.clone())),
                 );
                 r.insert(
-                    Key::Str(Arc::from("text")),
+                    Key::Str(text.clone()),
                     Value::Str(Str::View(View {
                         src: src.clone(),
                         range: d.range.clone(),

@@ -197,7 +197,6 @@ impl FromIterator<(Key, Value)> for Record {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
 
@@ -205,7 +204,7 @@ mod tests {
         if i % 3 == 0 {
             Key::Int(i as i64)
         } else {
-            Key::Str(Arc::from(format!("k{i}")))
+            Key::Str(format!("k{i}").as_str().into())
         }
     }
 

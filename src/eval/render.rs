@@ -3,7 +3,6 @@
 //! values to and from JSON (`json`, `parse_json`, `--json`, sub-call
 //! replies with `json=true`).
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::{Map, Number, Value as Json};
@@ -260,7 +259,7 @@ pub fn from_json(j: &Json) -> Value {
         Json::Object(o) => {
             let mut r = Record::with_capacity(o.len());
             for (k, v) in o {
-                r.insert(Key::Str(Arc::from(k.as_str())), from_json(v));
+                r.insert(Key::Str(k.as_str().into()), from_json(v));
             }
             Value::record(r)
         }

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use crate::context::source::Source;
 use crate::search::{Groups, Matcher};
 use crate::syntax::ast::{FnDef, Lambda};
+pub use crate::syntax::key_text::KeyText;
 
 use super::env::Locals;
 use super::source_ref::SourceRef;
@@ -540,7 +541,7 @@ impl Value {
 #[derive(Clone, PartialOrd, Ord, Debug)]
 pub enum Key {
     /// A string key.
-    Str(Arc<str>),
+    Str(KeyText),
     /// An int key.
     Int(i64),
 }
@@ -549,7 +550,7 @@ impl Key {
     /// The key as a value.
     pub fn to_value(&self) -> Value {
         match self {
-            Key::Str(s) => Value::Str(Str::Owned(s.clone())),
+            Key::Str(s) => Value::Str(Str::Owned(s.to_shared())),
             Key::Int(i) => Value::Int(*i),
         }
     }
@@ -618,7 +619,7 @@ impl KeyRef<'_> {
     /// The owned key.
     pub fn to_key(&self) -> Key {
         match self {
-            KeyRef::Str(s) => Key::Str(Arc::from(s.as_ref())),
+            KeyRef::Str(s) => Key::Str(KeyText::from(s.as_ref())),
             KeyRef::Int(i) => Key::Int(*i),
         }
     }

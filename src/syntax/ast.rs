@@ -9,6 +9,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
+use super::key_text::KeyText;
 use super::span::Span;
 
 /// A variable, field or function name.
@@ -235,7 +236,7 @@ pub struct Arg {
 #[derive(Debug, Clone)]
 pub enum RecordKey {
     /// `name: v` or `"any key": v` (always a string key).
-    Fixed(Name),
+    Fixed(KeyText),
     /// `[k]: v`, a computed key.
     Computed(Expr),
 }

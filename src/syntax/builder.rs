@@ -19,6 +19,7 @@ use super::ast::{
     Pattern, Place, PlaceStep, RecordKey, SlotHint, StmtKind, UnOp,
 };
 use super::fstring;
+use super::key_text::KeyText;
 use super::literal;
 use super::span::{FileId, Span};
 use super::token::Token;
@@ -373,8 +374,8 @@ impl<'src> Builder<'src> {
         for (key, value) in entries {
             let paren = self.parenthesised(&key);
             let key = match key.kind {
-                ExprKind::Var(name, _) => RecordKey::Fixed(name),
-                ExprKind::Str(s) => RecordKey::Fixed(s),
+                ExprKind::Var(name, _) => RecordKey::Fixed(KeyText::intern(&name)),
+                ExprKind::Str(s) => RecordKey::Fixed(KeyText::intern(&s)),
                 ExprKind::List(mut items) if items.len() == 1 && !paren => {
                     RecordKey::Computed(items.pop().expect("one item"))
                 }
@@ -385,7 +386,7 @@ impl<'src> Builder<'src> {
                         format!("{} cannot be a record key", describe(&key.kind)),
                         "a key is a name (`{name: 1}`), a string (`{\"any key\": 1}`) or a computed `[expr]` (`{[k]: 1}`)",
                     );
-                    RecordKey::Fixed("".into())
+                    RecordKey::Fixed(KeyText::intern(""))
                 }
             };
             out.push((key, value));

@@ -10,6 +10,7 @@ pub mod builder;
 pub mod dump;
 pub mod fstring;
 pub mod habits;
+pub mod key_text;
 pub mod layout;
 pub mod literal;
 pub mod parser;

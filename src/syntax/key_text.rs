@@ -1,0 +1,142 @@
+//! The text of a string record key, and the interning of the keys a
+//! program writes (`{name: v}`, `{"any key": v}`).
+//!
+//! A record literal inside a `map` is built once per item on every thread;
+//! if its keys were shared strings, each record would add to (and later
+//! take from) the same reference counts, and the threads would take turns
+//! at their cache lines. A key written in a program is instead interned
+//! for the life of the process: copying it is copying a pointer.
+//! Interning is bounded (short keys, and a total), so a long-running
+//! server that sees many programs keeps a bounded set; past the bound a
+//! key is a shared string again, which behaves the same, only slower.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::{Arc, Mutex};
+
+/// Keys longer than this are not interned.
+const LONGEST_INTERNED: usize = 64;
+/// The most text interned in a process, in bytes.
+const INTERNED_BUDGET: usize = 1 << 20;
+
+/// The text of a string record key.
+#[derive(Clone)]
+pub enum KeyText {
+    /// A key written in a program, interned for the life of the process.
+    Interned(&'static str),
+    /// A computed key (or one past the interning bound).
+    Shared(Arc<str>),
+}
+
+impl KeyText {
+    /// The key written as `text` in a program: interned when it is short
+    /// and the process's budget allows.
+    pub fn intern(text: &str) -> KeyText {
+        static INTERNED: Mutex<(BTreeSet<&'static str>, usize)> = Mutex::new((BTreeSet::new(), 0));
+        if text.len() > LONGEST_INTERNED {
+            return KeyText::Shared(Arc::from(text));
+        }
+        // A poisoned lock only means a panic elsewhere; the set is whole.
+        let mut interned = INTERNED.lock().unwrap_or_else(|e| e.into_inner());
+        let (set, used) = &mut *interned;
+        if let Some(&kept) = set.get(text) {
+            return KeyText::Interned(kept);
+        }
+        if *used + text.len() > INTERNED_BUDGET {
+            return KeyText::Shared(Arc::from(text));
+        }
+        let kept: &'static str = Box::leak(Box::from(text));
+        set.insert(kept);
+        *used += text.len();
+        KeyText::Interned(kept)
+    }
+
+    /// The text as a shared string (a copy when it is interned).
+    pub fn to_shared(&self) -> Arc<str> {
+        match self {
+            KeyText::Interned(s) => Arc::from(*s),
+            KeyText::Shared(s) => s.clone(),
+        }
+    }
+}
+
+impl Deref for KeyText {
+    type Target = str;
+
+    #[inline]
+    fn deref(&self) -> &str {
+        match self {
+            KeyText::Interned(s) => s,
+            KeyText::Shared(s) => s,
+        }
+    }
+}
+
+impl From<Arc<str>> for KeyText {
+    fn from(s: Arc<str>) -> KeyText {
+        KeyText::Shared(s)
+    }
+}
+
+impl From<&str> for KeyText {
+    fn from(s: &str) -> KeyText {
+        KeyText::Shared(Arc::from(s))
+    }
+}
+
+impl PartialOrd for KeyText {
+    fn partial_cmp(&self, other: &KeyText) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for KeyText {
+    fn cmp(&self, other: &KeyText) -> std::cmp::Ordering {
+        (**self).cmp(&**other)
+    }
+}
+
+impl PartialEq for KeyText {
+    fn eq(&self, other: &KeyText) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for KeyText {}
+
+impl fmt::Debug for KeyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl fmt::Display for KeyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_written_twice_is_interned_once() {
+        let (KeyText::Interned(a), KeyText::Interned(b)) =
+            (KeyText::intern("label"), KeyText::intern("label"))
+        else {
+            panic!("a short key is interned");
+        };
+        assert!(std::ptr::eq(a, b));
+    }
+
+    #[test]
+    fn a_long_key_stays_shared_and_reads_the_same() {
+        let long = "k".repeat(LONGEST_INTERNED + 1);
+        let key = KeyText::intern(&long);
+        assert!(matches!(key, KeyText::Shared(_)));
+        assert_eq!(&*key, long);
+        assert_eq!(key, KeyText::from(long.as_str()));
+    }
+}
