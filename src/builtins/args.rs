@@ -167,18 +167,18 @@ impl CallCx<'_> {
     }
 
     /// Parameter `i` as a string.
-    pub fn str(&self, args: &Args, i: usize) -> R<Str> {
+    pub fn str<'v>(&self, args: &'v Args, i: usize) -> R<&'v Str> {
         match self.required(args, i)? {
-            Value::Str(s) => Ok(s.clone()),
+            Value::Str(s) => Ok(s),
             other => Err(self.wrong(i, "a str", other)),
         }
     }
 
     /// Optional parameter `i` as a string.
-    pub fn opt_str(&self, args: &Args, i: usize) -> R<Option<Str>> {
+    pub fn opt_str<'v>(&self, args: &'v Args, i: usize) -> R<Option<&'v Str>> {
         match args.get(i) {
             None => Ok(None),
-            Some(Value::Str(s)) => Ok(Some(s.clone())),
+            Some(Value::Str(s)) => Ok(Some(s)),
             Some(other) => Err(self.wrong(i, "a str", other)),
         }
     }

@@ -83,7 +83,7 @@ fn grep(cx: &mut CallCx, a: &Args) -> R<Value> {
     Ok(Value::List(List::from_vec(
         hits.into_iter()
             .enumerate()
-            .map(|(i, h)| to_match(&hay, h, groups.row(i), around, cx))
+            .map(|(i, h)| to_match(hay, h, groups.row(i), around, cx))
             .collect(),
     )))
 }
@@ -107,7 +107,7 @@ fn find(cx: &mut CallCx, a: &Args) -> R<Value> {
     let m = cx.pattern(a, 1, ic)?;
     let (hits, groups) = search::find_all_grouped(hay.bytes(), &m, Some(1));
     Ok(match hits.first() {
-        Some(&h) => to_match(&hay, h, groups.row(0), 0, cx),
+        Some(&h) => to_match(hay, h, groups.row(0), 0, cx),
         None => Value::Null,
     })
 }

@@ -243,7 +243,7 @@ fn split(cx: &mut CallCx, a: &Args) -> R<Value> {
     let s = cx.str(a, 0)?;
     let max = cx.opt_int(a, 2)?.filter(|m| *m >= 0).map(|m| m as usize);
     if let Some(Value::Regex(re)) = a.raw(1) {
-        return split_by_regex(cx, &s, &re.matcher, max);
+        return split_by_regex(cx, s, &re.matcher, max);
     }
     let bytes = s.bytes();
     // The pieces are made values as they are cut (no second vector), with
