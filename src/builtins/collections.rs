@@ -348,10 +348,14 @@ fn unique_by<'v, K: std::hash::Hash + Eq>(
     }
     let mut seen: HashSet<K, foldhash::fast::RandomState> =
         HashSet::with_capacity_and_hasher(items.len(), Default::default());
-    let fresh = items
-        .iter()
-        .filter(|x| key(x).is_some_and(|k| seen.insert(k)));
-    Some(fresh.cloned().collect())
+    // Which items are fresh first, then their copies: a copy of a string
+    // is an atomic increment, which would wait at every item for the set's
+    // stores (most of them cache misses) to complete.
+    let fresh: Vec<usize> = (0..items.len())
+        .filter(|&i| key(&items[i]).is_some_and(|k| seen.insert(k)))
+        .collect();
+    drop(seen);
+    Some(fresh.into_iter().map(|i| items[i].clone()).collect())
 }
 
 fn reverse(cx: &mut CallCx, a: &Args) -> R<Value> {
