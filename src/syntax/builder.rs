@@ -19,7 +19,7 @@ use super::ast::{
     Pattern, Place, PlaceStep, RecordKey, SlotHint, StmtKind, UnOp,
 };
 use super::fstring;
-use super::key_text::KeyText;
+use super::key_text::{self, KeyText};
 use super::literal;
 use super::span::{FileId, Span};
 use super::token::Token;
@@ -69,7 +69,10 @@ impl<'src> Builder<'src> {
 
     /// The shared [`Name`] for the identifier `n`.
     pub fn name(&mut self, n: &'src str) -> Name {
-        self.names.entry(n).or_insert_with(|| Name::from(n)).clone()
+        self.names
+            .entry(n)
+            .or_insert_with(|| key_text::intern_name(n))
+            .clone()
     }
 
     /// The span `l..r` in this file.

@@ -1,24 +1,59 @@
-//! The text of a string record key, and the interning of the keys a
-//! program writes (`{name: v}`, `{"any key": v}`).
+//! The text of a string record key, and the interning of the names a
+//! program writes (variables, fields, record keys: `{name: v}`,
+//! `{"any key": v}`, `r.name`).
 //!
 //! A record literal inside a `map` is built once per item on every thread;
 //! if its keys were shared strings, each record would add to (and later
 //! take from) the same reference counts, and the threads would take turns
 //! at their cache lines. A key written in a program is instead interned
-//! for the life of the process: copying it is copying a pointer.
-//! Interning is bounded (short keys, and a total), so a long-running
-//! server that sees many programs keeps a bounded set; past the bound a
-//! key is a shared string again, which behaves the same, only slower.
+//! for the life of the process: copying it is copying a pointer. Names are
+//! interned in the same table, so the field a program reads (`r.name`) and
+//! the key its record literal wrote are one string, and finding the field
+//! compares addresses. Interning is bounded (short names, and a total), so
+//! a long-running server that sees many programs keeps a bounded set;
+//! past the bound a name is a string of its own, which behaves the same,
+//! only slower.
 
 use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
-/// Keys longer than this are not interned.
+/// Names longer than this are not interned.
 const LONGEST_INTERNED: usize = 64;
 /// The most text interned in a process, in bytes.
 const INTERNED_BUDGET: usize = 1 << 20;
+
+/// The interned names, each kept for the life of the process, and the
+/// bytes they hold.
+static INTERNED: Mutex<(BTreeSet<Arc<str>>, usize)> = Mutex::new((BTreeSet::new(), 0));
+
+/// The process's one string for the name `text` (a string of its own when
+/// it is too long, or the budget is spent), and whether it is interned.
+fn interned(text: &str) -> (Arc<str>, bool) {
+    if text.len() > LONGEST_INTERNED {
+        return (Arc::from(text), false);
+    }
+    // A poisoned lock only means a panic elsewhere; the set is whole.
+    let mut interned = INTERNED.lock().unwrap_or_else(|e| e.into_inner());
+    let (set, used) = &mut *interned;
+    if let Some(kept) = set.get(text) {
+        return (kept.clone(), true);
+    }
+    if *used + text.len() > INTERNED_BUDGET {
+        return (Arc::from(text), false);
+    }
+    let kept: Arc<str> = Arc::from(text);
+    set.insert(kept.clone());
+    *used += text.len();
+    (kept, true)
+}
+
+/// The name `text` as written in a program: the process's one string for
+/// it while interning lasts.
+pub fn intern_name(text: &str) -> Arc<str> {
+    interned(text).0
+}
 
 /// The text of a string record key.
 #[derive(Clone)]
@@ -31,25 +66,19 @@ pub enum KeyText {
 
 impl KeyText {
     /// The key written as `text` in a program: interned when it is short
-    /// and the process's budget allows.
+    /// and the process's budget allows (the same string as the name
+    /// `text`, see [`intern_name`]).
     pub fn intern(text: &str) -> KeyText {
-        static INTERNED: Mutex<(BTreeSet<&'static str>, usize)> = Mutex::new((BTreeSet::new(), 0));
-        if text.len() > LONGEST_INTERNED {
-            return KeyText::Shared(Arc::from(text));
+        match interned(text) {
+            (kept, true) => {
+                // SAFETY: the set of interned names holds a count on `kept`
+                // for the rest of the process and never removes it, so its
+                // text is never freed or moved.
+                let text: &'static str = unsafe { &*Arc::as_ptr(&kept) };
+                KeyText::Interned(text)
+            }
+            (own, false) => KeyText::Shared(own),
         }
-        // A poisoned lock only means a panic elsewhere; the set is whole.
-        let mut interned = INTERNED.lock().unwrap_or_else(|e| e.into_inner());
-        let (set, used) = &mut *interned;
-        if let Some(&kept) = set.get(text) {
-            return KeyText::Interned(kept);
-        }
-        if *used + text.len() > INTERNED_BUDGET {
-            return KeyText::Shared(Arc::from(text));
-        }
-        let kept: &'static str = Box::leak(Box::from(text));
-        set.insert(kept);
-        *used += text.len();
-        KeyText::Interned(kept)
     }
 
     /// The text as a shared string (a copy when it is interned).
@@ -129,6 +158,14 @@ mod tests {
             panic!("a short key is interned");
         };
         assert!(std::ptr::eq(a, b));
+    }
+
+    #[test]
+    fn a_key_and_the_name_of_its_field_are_one_string() {
+        let (KeyText::Interned(key), name) = (KeyText::intern("user"), intern_name("user")) else {
+            panic!("a short key is interned");
+        };
+        assert!(std::ptr::eq(key.as_ptr(), name.as_ptr()));
     }
 
     #[test]
