@@ -367,16 +367,19 @@ impl Runtime {
         out: &mut dyn Write,
     ) -> R<Value> {
         self.meter.tick().map_err(|d| d.at(x.span))?;
+        // `m.groups[0]`: a match variable and an int index, read in place.
+        if let (Some(Value::Match(m)), Some(n)) = (variable(inner, sc), int_operand(i, sc)) {
+            if let Some(k) = ops::resolve_index(n, m.groups.len()) {
+                return Ok(m.group(k));
+            }
+        }
         let v = self.eval_ref(inner, sc, out)?;
         let idx = match &*v {
             Value::Match(m) => {
                 let idx = self.eval(i, sc, out)?;
                 if let Value::Int(n) = idx {
                     if let Some(k) = ops::resolve_index(n, m.groups.len()) {
-                        return Ok(m
-                            .groups
-                            .get(k)
-                            .map_or(Value::Null, |r| Value::Str(m.hay.sub(r))));
+                        return Ok(m.group(k));
                     }
                 }
                 idx

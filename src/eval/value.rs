@@ -879,6 +879,14 @@ impl MatchValue {
         self.hay.sub(self.hay.line_around(self.range.start))
     }
 
+    /// Capture group `k` (an index below the number of groups): its text,
+    /// or null when it did not take part.
+    pub fn group(&self, k: usize) -> Value {
+        self.groups
+            .get(k)
+            .map_or(Value::Null, |r| Value::Str(self.hay.sub(r)))
+    }
+
     /// Capture groups: text, or null where a group did not take part.
     pub fn groups(&self) -> Vec<Value> {
         self.groups
