@@ -17,6 +17,7 @@ use super::errors::*;
 use super::flow::{Flow, R};
 use super::interp::Runtime;
 use super::iterate::{ListResults, RecordResults};
+use super::literal_here::literal_here;
 use super::ops::{self};
 use super::value::*;
 
@@ -29,7 +30,7 @@ impl Runtime {
         match &e.kind {
             ExprKind::Var(name, hint) => self.lookup(name, hint, e.span, sc),
             ExprKind::Int(i) => Ok(Value::Int(*i)),
-            ExprKind::Str(s) => Ok(Value::Str(Str::Owned(s.clone()))),
+            ExprKind::Str(s) => Ok(Value::Str(Str::Owned(literal_here(s)))),
             ExprKind::Null => Ok(Value::Null),
             ExprKind::Bool(b) => Ok(Value::Bool(*b)),
             ExprKind::Float(f) => Ok(Value::Float(*f)),
@@ -82,7 +83,7 @@ impl Runtime {
             ExprKind::Bool(b) => Ok(Value::Bool(*b)),
             ExprKind::Int(i) => Ok(Value::Int(*i)),
             ExprKind::Float(f) => Ok(Value::Float(*f)),
-            ExprKind::Str(s) => Ok(Value::Str(Str::Owned(s.clone()))),
+            ExprKind::Str(s) => Ok(Value::Str(Str::Owned(literal_here(s)))),
             ExprKind::Var(name, hint) => self.lookup(name, hint, e.span, sc),
             ExprKind::Binary(op, a, b) => {
                 if nested_arithmetic(a, b) {
