@@ -139,6 +139,10 @@ for l in lines(context[:10000000])[:20000] {
 final(n)"#,
     ),
     (
+        "a parallel filter with a regex and a string literal, 200,000 lines",
+        r#"final(filter(lines(context[:30000000])[:200000], l => find(l, re"user_id: 4\d+") != null or contains(l, "harbor")) | len)"#,
+    ),
+    (
         "for each section: count records",
         r#"let best = 0
 for s in partition(context, by=re"^## ") {

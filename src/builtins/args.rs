@@ -242,10 +242,12 @@ impl CallCx<'_> {
 
     /// Parameter `i` as a search pattern: a string (literal), a list of
     /// strings (any of them), or a regex.
-    pub fn pattern(&self, args: &Args, i: usize, ignore_case: bool) -> R<Matcher> {
+    pub fn pattern<'v>(&self, args: &'v Args, i: usize, ignore_case: bool) -> R<Cow<'v, Matcher>> {
         let spec = match self.required(args, i)? {
             Value::Str(s) => PatternSpec::Literal(s.text().into_owned()),
-            Value::Regex(r) if !ignore_case => return Ok(r.matcher.clone()),
+            // Lent, not copied: a copy would add to the count of a matcher
+            // that the threads of a `map` share.
+            Value::Regex(r) if !ignore_case => return Ok(Cow::Borrowed(&r.matcher)),
             Value::Regex(r) => PatternSpec::Regex(r.source.to_string()),
             Value::List(l) => {
                 let mut lits = Vec::with_capacity(l.len());
@@ -275,11 +277,13 @@ impl CallCx<'_> {
                 ))
             }
         };
-        Matcher::new(&spec, ignore_case).map_err(|e| {
-            Diagnostic::runtime(self.span, format!("{}: {e}", self.name))
-                .hint(e.hint())
-                .into()
-        })
+        Matcher::new(&spec, ignore_case)
+            .map(Cow::Owned)
+            .map_err(|e| {
+                Diagnostic::runtime(self.span, format!("{}: {e}", self.name))
+                    .hint(e.hint())
+                    .into()
+            })
     }
 
     /// Calls `f` with one argument.

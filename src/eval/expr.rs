@@ -17,8 +17,8 @@ use super::errors::*;
 use super::flow::{Flow, R};
 use super::interp::Runtime;
 use super::iterate::{ListResults, RecordResults};
-use super::literal_here::literal_here;
 use super::ops::{self};
+use super::thread_copies::literal_here;
 use super::value::*;
 
 impl Runtime {
@@ -205,7 +205,7 @@ impl Runtime {
                 self.index(&v, &idx, e.span)
             }
             ExprKind::Regex(src) => self
-                .regex(src)
+                .regex_literal(src)
                 .map(Value::Regex)
                 .map_err(|d| d.at(e.span).into()),
             ExprKind::FString(parts) => self.fstring(parts, sc, out),

@@ -198,7 +198,14 @@ impl Runtime {
         ok.map_err(|e| Diagnostic::runtime(span, format!("cannot write output: {e}")).into())
     }
 
-    /// A compiled regex for a `re"..."` literal or `regex(s)`, cached by source.
+    /// The compiled `re"..."` literal `src`: this thread's copy (see
+    /// [`super::thread_copies`]), made from [`Self::regex`] the first time.
+    pub fn regex_literal(&self, src: &Arc<str>) -> Result<Arc<RegexValue>, Diagnostic> {
+        super::thread_copies::regex_here(src, || self.regex(src))
+    }
+
+    /// A compiled regex for `regex(s)` or a literal, cached by source in
+    /// the runtime's table.
     pub fn regex(&self, src: &Arc<str>) -> Result<Arc<RegexValue>, Diagnostic> {
         let mut cache = self.regexes.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(r) = cache.get(src) {

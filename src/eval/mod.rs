@@ -15,7 +15,6 @@ pub mod format;
 pub mod interp;
 mod iterate;
 pub mod limits;
-mod literal_here;
 pub mod models;
 pub mod ops;
 mod place;
@@ -24,6 +23,7 @@ pub mod render;
 mod shadow;
 pub mod source_ref;
 mod split_field;
+mod thread_copies;
 pub mod value;
 mod walk;
 
