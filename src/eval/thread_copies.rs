@@ -66,8 +66,8 @@ pub fn literal_here(text: &Arc<str>) -> Arc<str> {
 }
 
 /// This thread's compiled regex literal `source`, if it has one; else
-/// `compile()`'s, whose matcher this thread's copy shares (a copy of its
-/// own keeps its count out of the other threads' way).
+/// `compile()`'s, whose compiled pattern this thread's copy shares, with a
+/// count and search caches of its own.
 pub fn regex_here<E>(
     source: &Arc<str>,
     mut compile: impl FnMut() -> Result<Arc<RegexValue>, E>,
@@ -76,7 +76,7 @@ pub fn regex_here<E>(
     let own = copy_here(&REGEXES, source, || match compile() {
         Ok(shared) => Some(Arc::new(RegexValue::new(
             shared.source.clone(),
-            shared.matcher.clone(),
+            shared.matcher.with_own_caches(),
         ))),
         Err(e) => {
             failed = Some(e);

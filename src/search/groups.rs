@@ -10,6 +10,7 @@
 //! report. Each searcher keeps its own scratch space and capture slots.
 
 use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::sync::Arc;
 
 use regex_automata::dfa::onepass;
 use regex_automata::nfa::thompson::{self, backtrack, pikevm, NFA};
@@ -28,13 +29,33 @@ pub(crate) type ScratchFn =
 /// The engines, built once per pattern.
 pub(crate) struct GroupEngines {
     onepass: Option<onepass::DFA>,
-    program: Option<Program>,
+    program: Option<Arc<Program>>,
     backtrack: backtrack::BoundedBacktracker,
     pikevm: pikevm::PikeVM,
     /// Scratch spaces, reused from one search to the next (making one
     /// zeroes the engines' tables, which would dominate a search of one
     /// line).
     scratches: Pool<GroupScratch, ScratchFn>,
+}
+
+/// A pool of scratch spaces for the engines `onepass`, `backtrack` and
+/// `pikevm`.
+fn scratch_pool(
+    onepass: &Option<onepass::DFA>,
+    backtrack: &backtrack::BoundedBacktracker,
+    pikevm: &pikevm::PikeVM,
+) -> Pool<GroupScratch, ScratchFn> {
+    let engines = (onepass.clone(), backtrack.clone(), pikevm.clone());
+    Pool::new(Box::new(move || {
+        let (onepass, backtrack, pikevm) = &engines;
+        GroupScratch {
+            onepass: onepass.as_ref().map(onepass::DFA::create_cache),
+            program: chars::Scratch::default(),
+            backtrack: backtrack.create_cache(),
+            pikevm: pikevm.create_cache(),
+            caps: pikevm.create_captures(),
+        }
+    }))
 }
 
 /// One searcher's scratch space for [`GroupEngines`].
@@ -64,24 +85,26 @@ impl GroupEngines {
             .configure(pikevm::Config::new().match_kind(MatchKind::LeftmostFirst))
             .build_from_nfa(nfa)
             .ok()?;
-        let engines = (onepass.clone(), backtrack.clone(), pikevm.clone());
-        let make: ScratchFn = Box::new(move || {
-            let (onepass, backtrack, pikevm) = &engines;
-            GroupScratch {
-                onepass: onepass.as_ref().map(onepass::DFA::create_cache),
-                program: chars::Scratch::default(),
-                backtrack: backtrack.create_cache(),
-                pikevm: pikevm.create_cache(),
-                caps: pikevm.create_captures(),
-            }
-        });
         Some(GroupEngines {
+            scratches: scratch_pool(&onepass, &backtrack, &pikevm),
             onepass,
-            program: Program::new(hir),
+            program: Program::new(hir).map(Arc::new),
             backtrack,
             pikevm,
-            scratches: Pool::new(make),
         })
+    }
+
+    /// The same engines with a pool of scratch spaces of their own, for a
+    /// thread that searches with them often (a pool serves the thread that
+    /// made it first, and the others through a lock).
+    pub(crate) fn with_own_scratches(&self) -> GroupEngines {
+        GroupEngines {
+            onepass: self.onepass.clone(),
+            program: self.program.clone(),
+            backtrack: self.backtrack.clone(),
+            pikevm: self.pikevm.clone(),
+            scratches: scratch_pool(&self.onepass, &self.backtrack, &self.pikevm),
+        }
     }
 
     /// Scratch space for one searcher, back to the pool when dropped.
@@ -101,7 +124,7 @@ impl GroupEngines {
         &'a self,
         s: &'a mut GroupScratch,
     ) -> Option<(&'a Program, &'a mut chars::Scratch)> {
-        Some((self.program.as_ref()?, &mut s.program))
+        Some((self.program.as_deref()?, &mut s.program))
     }
 
     /// Fills `out` with the slots of groups 1.. (two a group, [`UNSET`]

@@ -26,6 +26,7 @@ use super::error::SearchError;
 use super::matcher::Reach;
 
 /// The relaxed regex that picks the lines a full search must look at.
+#[derive(Clone)]
 pub(super) struct LineFilter {
     relaxed: meta::Regex,
 }

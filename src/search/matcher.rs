@@ -46,6 +46,7 @@ use super::PatternSpec;
 const MAX_BOUNDED: usize = 1 << 20;
 
 /// What a pattern is compiled from.
+#[derive(Clone)]
 enum Engine {
     /// Matches nothing (an empty literal set).
     Never,
@@ -111,6 +112,29 @@ impl std::fmt::Debug for Matcher {
 }
 
 impl Matcher {
+    /// The same compiled pattern with caches and scratch spaces of its own,
+    /// for a thread that searches with it often: a cache pool serves the
+    /// thread that took from it first, and the others through a lock.
+    pub fn with_own_caches(&self) -> Matcher {
+        let inner = &self.inner;
+        Matcher {
+            inner: Arc::new(Inner {
+                caches: match &inner.engine {
+                    Engine::Regex(re, _) => Some(cache_pool(re)),
+                    _ => None,
+                },
+                engine: inner.engine.clone(),
+                reach: inner.reach,
+                groups: inner.groups,
+                group_engines: inner
+                    .group_engines
+                    .as_ref()
+                    .map(GroupEngines::with_own_scratches),
+                starts_line: inner.starts_line,
+            }),
+        }
+    }
+
     /// Compiles a pattern. `ignore_case` applies to literals and sets too.
     pub fn new(spec: &PatternSpec, ignore_case: bool) -> Result<Matcher, SearchError> {
         let inner = match spec {
@@ -259,10 +283,8 @@ fn regex_inner(hir: &Hir, what: &str) -> Result<Inner, SearchError> {
         }
     };
     let groups = re.captures_len().saturating_sub(1);
-    let for_caches = re.clone();
-    let make: CacheFn = Box::new(move || for_caches.create_cache());
     Ok(Inner {
-        caches: Some(Pool::new(make)),
+        caches: Some(cache_pool(&re)),
         groups,
         group_engines: if groups > 0 {
             GroupEngines::new(hir)
@@ -274,6 +296,12 @@ fn regex_inner(hir: &Hir, what: &str) -> Result<Inner, SearchError> {
             && hir.properties().look_set_prefix().contains(Look::StartLF),
         reach,
     })
+}
+
+/// A pool of search caches for `re`.
+fn cache_pool(re: &meta::Regex) -> Pool<meta::Cache, CacheFn> {
+    let re = re.clone();
+    Pool::new(Box::new(move || re.create_cache()))
 }
 
 /// True when some match of `hir` could contain a `\n` byte. Conservative: a

@@ -623,3 +623,25 @@ fn one_matcher_over_many_small_haystacks() {
         }
     }
 }
+
+/// A matcher with caches of its own (a thread's copy of a regex literal)
+/// finds what the regex crate finds, used from two threads at once.
+#[test]
+fn matchers_with_caches_of_their_own_agree_across_threads() {
+    let rows = rows();
+    let lines: Vec<&str> = rows.lines().take(200).collect();
+    for &p in GROUPED {
+        let shared = regex(p, false);
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                let own = shared.with_own_caches();
+                let lines = &lines;
+                s.spawn(move || {
+                    for line in lines {
+                        check_against_regex_crate(line, p, false, &own);
+                    }
+                });
+            }
+        });
+    }
+}
