@@ -2,13 +2,13 @@
 """The markdown table of a bench.py results file (medians, paired ratios).
 
 Usage: report.py RESULTS.json [OUT.md]
-Without OUT.md the table goes to stdout; with it, the table replaces the part
+Without OUT.md (or with -) the table goes to stdout; with it, the table replaces the part
 of OUT.md between "<!-- BEGIN GENERATED: interpreter -->" and
 "<!-- END GENERATED: interpreter -->" (appended when the markers are absent)."""
 import io, json, statistics as st, sys, os
 
 res = json.load(open(sys.argv[1]))
-out_path = sys.argv[2] if len(sys.argv) > 2 else None
+out_path = sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] != "-" else None
 sys.stdout = table = io.StringIO()
 med = st.median
 

@@ -197,7 +197,6 @@ impl FromIterator<(Key, Value)> for Record {
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
 
     fn key(i: usize) -> Key {
