@@ -14,8 +14,9 @@
 //!   bytes (nothing counted) and once with one where every piece must be
 //!   counted (272k-token input limit).
 //!
-//! `cargo bench --bench subcalls` (add `-- --runs N` for more runs, and
-//! `-- --before PATH` to time another rlmq binary on the dispatch too).
+//! `cargo bench --bench subcalls` (add `-- --runs N` for more runs,
+//! `-- --before PATH` to time another rlmq binary on the dispatch too, and
+//! `-- --model NAME` for that model's dispatch alone, e.g. under a profiler).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -210,18 +211,27 @@ fn dispatch(context: &Path, model: &str, runs: usize, before: Option<&PathBuf>) 
 }
 
 fn main() {
-    token_count_speed();
+    let only = arg("--model");
+    if only.is_none() {
+        token_count_speed();
+    }
     let runs: usize = arg("--runs").and_then(|n| n.parse().ok()).unwrap_or(7);
     let before = arg("--before").map(PathBuf::from);
     let dir = std::env::temp_dir().join(format!("rlmq-bench-dispatch-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let context = dir.join("context.txt");
     std::fs::write(&context, common::generate_vec(PIECES * PIECE_CHARS, 12)).expect("context");
-    for model in ["gpt-4.1-mini", "gpt-5-mini"] {
+    let models = ["gpt-4.1-mini", "gpt-5-mini"];
+    for model in models
+        .iter()
+        .filter(|m| only.as_ref().is_none_or(|o| o == *m))
+    {
         dispatch(&context, model, runs.min(5), before.as_ref());
     }
     let _ = std::fs::remove_dir_all(&dir);
-    fan_out(runs);
+    if only.is_none() {
+        fan_out(runs);
+    }
 }
 
 fn fan_out(runs: usize) {

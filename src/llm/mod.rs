@@ -19,6 +19,7 @@
 //! - [`usage`]: per-call and total spend;
 //! - [`wire`]: OpenAI-compatible and Anthropic request/reply shapes;
 //! - [`json_str`]: the strings of request bodies, escaped fast;
+//! - [`body_pool`]: request-body buffers used again;
 //! - [`http`]: concurrency limit, timeouts, retries with backoff;
 //! - [`cache`]: crash-safe reply files;
 //! - [`trace`]: JSON-lines audit trail;
@@ -30,6 +31,7 @@
 //! - [`mock`]: the scripted test server.
 
 pub mod ascii_pretoken;
+pub mod body_pool;
 pub mod budget;
 pub mod cache;
 pub mod config;

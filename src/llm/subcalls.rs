@@ -28,6 +28,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::body_pool::BODIES;
 use super::budget::{Budget, BudgetLimits, BudgetView};
 use super::cache::{Cache, Entry, KeyParts};
 use super::config::LlmConfig;
@@ -541,11 +542,14 @@ impl SubCalls {
             max_tokens,
             cache: is_root,
         };
-        let body = bytes::Bytes::from(wire::body(
+        let mut body = BODIES.take();
+        wire::body(
             self.config.provider,
             &self.config.base_url,
             request,
-        ));
+            &mut body,
+        );
+        let body = BODIES.share(body);
         let seed = u64::from_str_radix(&key[..16], 16).unwrap_or(0);
         let sent = match &self.recording {
             Some(rec) => {

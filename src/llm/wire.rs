@@ -74,17 +74,18 @@ pub fn url(provider: Provider, base: &str) -> String {
     }
 }
 
-/// The JSON body, written straight from the borrowed texts into the
-/// request's bytes (one pass over each text, escaping as it copies):
+/// The JSON body, written into `out` (emptied first) straight from the
+/// borrowed texts (one pass over each text, escaping as it copies):
 /// compact, keys in a fixed order, strings escaped as `serde_json` escapes
 /// them.
-pub fn body(provider: Provider, base: &str, r: Request<'_>) -> Vec<u8> {
+pub fn body(provider: Provider, base: &str, r: Request<'_>, out: &mut Vec<u8>) {
     let texts: usize =
         r.history.iter().map(|m| m.content.len()).sum::<usize>() + r.system.len() + r.message.len();
     // Room for the texts, a little escaping and the framing.
-    let mut out = Vec::with_capacity(texts + texts / 64 + 256 + 64 * r.history.len());
+    out.clear();
+    out.reserve(texts + texts / 64 + 256 + 64 * r.history.len());
     out.extend_from_slice(b"{\"model\":");
-    json_str::write(&mut out, r.model);
+    json_str::write(out, r.model);
     let all = r
         .history
         .iter()
@@ -93,10 +94,10 @@ pub fn body(provider: Provider, base: &str, r: Request<'_>) -> Vec<u8> {
     match provider {
         Provider::OpenAi => {
             out.extend_from_slice(b",\"messages\":[");
-            message(&mut out, "system", r.system, false);
+            message(out, "system", r.system, false);
             for (role, text) in all {
                 out.push(b',');
-                message(&mut out, role_name(role), text, false);
+                message(out, role_name(role), text, false);
             }
             out.extend_from_slice(match is_openai_host(base) {
                 true => b"],\"max_completion_tokens\":",
@@ -108,7 +109,7 @@ pub fn body(provider: Provider, base: &str, r: Request<'_>) -> Vec<u8> {
             out.extend_from_slice(b",\"max_tokens\":");
             out.extend_from_slice(r.max_tokens.to_string().as_bytes());
             out.extend_from_slice(b",\"system\":");
-            content(&mut out, r.system, r.cache);
+            content(out, r.system, r.cache);
             out.extend_from_slice(b",\"messages\":[");
             // Breakpoints (with `cache`): the last two user messages.
             let users = all.clone().filter(|(role, _)| *role == Role::User).count();
@@ -119,13 +120,12 @@ pub fn body(provider: Provider, base: &str, r: Request<'_>) -> Vec<u8> {
                 }
                 user += usize::from(role == Role::User);
                 let marked = r.cache && role == Role::User && user + 2 > users;
-                message(&mut out, role_name(role), text, marked);
+                message(out, role_name(role), text, marked);
             }
             out.push(b']');
         }
     }
     out.push(b'}');
-    out
 }
 
 fn role_name(role: Role) -> &'static str {
@@ -285,7 +285,14 @@ mod tests {
 
     /// The body as a JSON value.
     fn body(provider: Provider, base: &str, r: Request<'_>) -> Value {
-        serde_json::from_slice(&super::body(provider, base, r)).unwrap()
+        serde_json::from_str(&written(provider, base, r)).unwrap()
+    }
+
+    /// The body as written, into a buffer that held another.
+    fn written(provider: Provider, base: &str, r: Request<'_>) -> String {
+        let mut out = b"an earlier body".to_vec();
+        super::body(provider, base, r, &mut out);
+        String::from_utf8(out).unwrap()
     }
 
     fn req() -> Request<'static> {
@@ -365,7 +372,7 @@ mod tests {
             role: Role::User,
             content: "q".into(),
         }];
-        let one = String::from_utf8(super::body(
+        let one = written(
             Provider::OpenAi,
             "http://127.0.0.1:1/v1",
             Request {
@@ -374,13 +381,12 @@ mod tests {
                 cache: true,
                 ..req()
             },
-        ))
-        .unwrap();
+        );
         history.push(ChatMessage {
             role: Role::Assistant,
             content: "a".into(),
         });
-        let two = String::from_utf8(super::body(
+        let two = written(
             Provider::OpenAi,
             "http://127.0.0.1:1/v1",
             Request {
@@ -389,8 +395,7 @@ mod tests {
                 cache: true,
                 ..req()
             },
-        ))
-        .unwrap();
+        );
         let cut = one.find(r#"}],"max_tokens""#).unwrap() + 1;
         assert!(two.starts_with(&one[..cut]), "{one}\n{two}");
     }
@@ -412,7 +417,6 @@ mod tests {
             message: "tab\there \\ 🎉",
             ..req()
         };
-        let text = |p, base, r| String::from_utf8(super::body(p, base, r)).unwrap();
         let want = json!({
             "model": "m",
             "messages": [
@@ -424,7 +428,7 @@ mod tests {
             "max_tokens": 10,
         });
         assert_eq!(
-            text(Provider::OpenAi, "http://127.0.0.1:1/v1", r),
+            written(Provider::OpenAi, "http://127.0.0.1:1/v1", r),
             want.to_string()
         );
         let marked =
@@ -441,7 +445,7 @@ mod tests {
         });
         let cached = Request { cache: true, ..r };
         assert_eq!(
-            text(Provider::Anthropic, "http://127.0.0.1:1", cached),
+            written(Provider::Anthropic, "http://127.0.0.1:1", cached),
             want.to_string()
         );
     }
