@@ -12,7 +12,9 @@
 //!   runs; the figure is the median of rlmq's time over the client's (goal:
 //!   at most 1.3). Once with a model whose window holds a piece by its
 //!   bytes (nothing counted) and once with one where every piece must be
-//!   counted (272k-token input limit).
+//!   counted (272k-token input limit); and once more with the first
+//!   model and `--no-cache`, which writes no reply files (the plain client
+//!   writes none either).
 //!
 //! `cargo bench --bench subcalls` (add `-- --runs N` for more runs,
 //! `-- --before PATH` to time another rlmq binary on the dispatch too, and
@@ -84,12 +86,25 @@ const PIECES: u64 = 101;
 const PIECE_CHARS: u64 = 700_000;
 const DISPATCH_KEY: &str = "bench-key";
 
-/// Runs `rlmq run` mapping `llm()` over the pieces of `context`; its wall
-/// time and the number of requests the server got.
-fn time_rlmq(bin: &Path, server: &MockServer, context: &Path, model: &str) -> (f64, u64) {
-    let cache = std::env::temp_dir().join(format!("rlmq-bench-cache-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&cache);
+/// Runs `rlmq run` mapping `llm()` over the pieces of `context`, caching
+/// replies in `cache` (a new directory) or, with `None`, not at all; its
+/// wall time and the number of requests the server got.
+///
+/// Each run's cache stays until the benchmark ends: files deleted just
+/// before cost the next run's file creations a search for recently freed
+/// inodes (ext4 without a journal), a cost of the benchmark, not of rlmq.
+fn time_rlmq(
+    bin: &Path,
+    server: &MockServer,
+    context: &Path,
+    model: &str,
+    cache: Option<&Path>,
+) -> (f64, u64) {
     let before = server.count();
+    let cache_args = match cache {
+        Some(dir) => vec!["--cache-dir".as_ref(), dir.as_os_str()],
+        None => vec!["--no-cache".as_ref()],
+    };
     let t = Instant::now();
     let out = Command::new(bin)
         .args(["run", "-e"])
@@ -98,15 +113,14 @@ fn time_rlmq(bin: &Path, server: &MockServer, context: &Path, model: &str) -> (f
         ))
         .arg("--context")
         .arg(context)
-        .args(["--model", model, "--cache-dir"])
-        .arg(&cache)
+        .args(["--model", model])
+        .args(cache_args)
         .env("OPENAI_BASE_URL", server.openai_url())
         .env("OPENAI_API_KEY", DISPATCH_KEY)
         .env_remove("ANTHROPIC_API_KEY")
         .output()
         .expect("run rlmq");
     let secs = t.elapsed().as_secs_f64();
-    let _ = std::fs::remove_dir_all(&cache);
     assert!(
         out.status.success(),
         "{}",
@@ -163,8 +177,15 @@ fn median(xs: &mut [f64]) -> f64 {
     xs[xs.len() / 2]
 }
 
-/// The dispatch benchmark for `model` (see the module doc).
-fn dispatch(context: &Path, model: &str, runs: usize, before: Option<&PathBuf>) {
+/// The dispatch benchmark for `model` (see the module doc); the runs'
+/// caches go in `dir`, or with `cached` false there are none.
+fn dispatch(
+    dir: &Path,
+    context: &Path,
+    (model, cached): (&str, bool),
+    runs: usize,
+    before: Option<&PathBuf>,
+) {
     let bin = Path::new(env!("CARGO_BIN_EXE_rlmq"));
     let (mut ours, mut plain, mut ratios, mut old) = (vec![], vec![], vec![], vec![]);
     for run in 0..runs {
@@ -174,7 +195,8 @@ fn dispatch(context: &Path, model: &str, runs: usize, before: Option<&PathBuf>) 
                 .rule(Rule::text("ok", "ok")),
         )
         .expect("mock server");
-        let (secs, sent) = time_rlmq(bin, &server, context, model);
+        let cache = |who: &str| cached.then(|| dir.join(format!("cache-{model}-{run}-{who}")));
+        let (secs, sent) = time_rlmq(bin, &server, context, model, cache("rlmq").as_deref());
         let bodies: Vec<bytes::Bytes> = server
             .requests()
             .iter()
@@ -182,12 +204,13 @@ fn dispatch(context: &Path, model: &str, runs: usize, before: Option<&PathBuf>) 
             .collect();
         let reference = time_plain(&server, &bodies, 16);
         let mut line = format!(
-            "run {run}: {model}: rlmq {secs:.2} s, plain client {reference:.2} s ({sent} requests, {:.1} MB), ratio {:.2}",
+            "run {run}: {model}{}: rlmq {secs:.2} s, plain client {reference:.2} s ({sent} requests, {:.1} MB), ratio {:.2}",
+            if cached { "" } else { " (--no-cache)" },
             bodies.iter().map(|b| b.len()).sum::<usize>() as f64 / 1e6,
             secs / reference
         );
         if let Some(b) = before {
-            let (s, _) = time_rlmq(b, &server, context, model);
+            let (s, _) = time_rlmq(b, &server, context, model, cache("before").as_deref());
             line.push_str(&format!(", before {s:.2} s"));
             old.push(s);
         }
@@ -196,8 +219,9 @@ fn dispatch(context: &Path, model: &str, runs: usize, before: Option<&PathBuf>) 
         plain.push(reference);
         ratios.push(secs / reference);
     }
+    let cache = if cached { "" } else { "_no_cache" };
     let mut line = format!(
-        "subcalls/dispatch_{PIECES}x{PIECE_CHARS}_{model}: median rlmq {:.2} s, plain client {:.2} s, ratio {:.2} (min {:.2}, max {:.2}) over {runs} runs",
+        "subcalls/dispatch_{PIECES}x{PIECE_CHARS}_{model}{cache}: median rlmq {:.2} s, plain client {:.2} s, ratio {:.2} (min {:.2}, max {:.2}) over {runs} runs",
         median(&mut ours),
         median(&mut plain),
         median(&mut ratios),
@@ -221,12 +245,16 @@ fn main() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let context = dir.join("context.txt");
     std::fs::write(&context, common::generate_vec(PIECES * PIECE_CHARS, 12)).expect("context");
-    let models = ["gpt-4.1-mini", "gpt-5-mini"];
-    for model in models
-        .iter()
-        .filter(|m| only.as_ref().is_none_or(|o| o == *m))
+    let cases = [
+        ("gpt-4.1-mini", true),
+        ("gpt-4.1-mini", false),
+        ("gpt-5-mini", true),
+    ];
+    for case in cases
+        .into_iter()
+        .filter(|(m, _)| only.as_ref().is_none_or(|o| o == m))
     {
-        dispatch(&context, model, runs.min(5), before.as_ref());
+        dispatch(&dir, &context, case, runs.min(5), before.as_ref());
     }
     let _ = std::fs::remove_dir_all(&dir);
     if only.is_none() {

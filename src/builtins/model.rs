@@ -83,10 +83,10 @@ fn llm(cx: &mut CallCx, a: &Args) -> R<Value> {
     // The text goes straight from the context into the message: one copy.
     let req = match a.get(1) {
         Some(Value::Str(s)) => match simdutf8::basic::from_utf8(s.bytes()) {
-            Ok(text) => CallRequest::new(prompt).text(text),
-            Err(_) => CallRequest::new(prompt).text(s.text()),
+            Ok(text) => CallRequest::about(&prompt, text),
+            Err(_) => CallRequest::about(&prompt, &s.text()),
         },
-        Some(other) => CallRequest::new(prompt).text(cx.render(other, display_within)?),
+        Some(other) => CallRequest::about(&prompt, &cx.render(other, display_within)?),
         None => CallRequest::new(prompt),
     };
     let req = CallRequest {
@@ -108,7 +108,9 @@ fn llm(cx: &mut CallCx, a: &Args) -> R<Value> {
         ..req
     };
     let site = req.site.clone();
-    match calls.call(&req) {
+    let answer = calls.call(&req);
+    req.give_back();
+    match answer {
         Ok(reply) if json => Ok(reply.json.as_ref().map_or(Value::Null, from_json)),
         Ok(reply) => Ok(Value::str(reply.text)),
         Err(e) => failed(cx, e, site),

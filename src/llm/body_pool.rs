@@ -6,14 +6,15 @@
 //! such a `map`. Here a body's buffer comes back when the request is done
 //! with it (the last clone of its [`Bytes`] dropped, on whatever thread)
 //! and the next body is written into it. A pool keeps at most its bound of
-//! buffer capacity; a buffer that would exceed it is freed.
+//! buffer capacity; a buffer that would exceed it is freed. The text of a
+//! call's message is written into one of these buffers too.
 
 use std::sync::Mutex;
 
 use bytes::Bytes;
 
 /// The process's pool of body buffers.
-pub static BODIES: BodyPool = BodyPool::new(32 << 20);
+pub static BODIES: BodyPool = BodyPool::new(64 << 20);
 
 /// Idle body buffers, at most `keep` bytes of them.
 pub struct BodyPool {
@@ -39,16 +40,22 @@ impl BodyPool {
         }
     }
 
-    /// An empty buffer to write a body into: the one given back last, or a
-    /// new one.
-    pub fn take(&self) -> Vec<u8> {
+    /// An empty buffer with room for `size` bytes: the smallest idle one
+    /// that has it, or a new one (growing a used buffer would copy its old
+    /// bytes for nothing).
+    pub fn take(&self, size: usize) -> Vec<u8> {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        match idle.buffers.pop() {
-            Some(buffer) => {
+        let best = (idle.buffers.iter().enumerate())
+            .filter(|(_, b)| b.capacity() >= size)
+            .min_by_key(|(_, b)| b.capacity())
+            .map(|(i, _)| i);
+        match best {
+            Some(i) => {
+                let buffer = idle.buffers.swap_remove(i);
                 idle.bytes -= buffer.capacity();
                 buffer
             }
-            None => Vec::new(),
+            None => Vec::with_capacity(size),
         }
     }
 
@@ -59,7 +66,7 @@ impl BodyPool {
     }
 
     /// Keeps `buffer` for a later body, if the bound allows.
-    fn give_back(&self, mut buffer: Vec<u8>) {
+    pub fn give_back(&self, mut buffer: Vec<u8>) {
         let size = buffer.capacity();
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if size > 0 && idle.bytes + size <= self.keep {
@@ -99,7 +106,7 @@ mod tests {
     #[test]
     fn a_body_s_buffer_is_written_again_once_its_request_is_done_with_it() {
         let pool = pool(1 << 20);
-        let mut first = pool.take();
+        let mut first = pool.take(100_000);
         first.extend_from_slice(&[7u8; 100_000]);
         let address = first.as_ptr();
         let body = pool.share(first);
@@ -107,9 +114,9 @@ mod tests {
         assert_eq!(&body[..3], &[7, 7, 7]);
         drop(body);
         // Still held by the clone: the next buffer is a new one.
-        assert_eq!(pool.take().capacity(), 0);
+        assert!(pool.idle.lock().unwrap().buffers.is_empty());
         drop(copy);
-        let again = pool.take();
+        let again = pool.take(50_000);
         assert!(again.is_empty() && again.capacity() >= 100_000);
         assert_eq!(again.as_ptr(), address);
     }
@@ -119,8 +126,19 @@ mod tests {
         let pool = pool(150_000);
         drop(pool.share(Vec::with_capacity(100_000)));
         drop(pool.share(Vec::with_capacity(100_000)));
-        let kept = pool.take();
-        assert!(kept.capacity() >= 100_000);
-        assert_eq!(pool.take().capacity(), 0, "the second buffer was freed");
+        let idle = pool.idle.lock().unwrap();
+        assert_eq!(idle.buffers.len(), 1, "the second buffer was freed");
+        assert!(idle.bytes >= 100_000 && idle.bytes <= 150_000);
+    }
+
+    #[test]
+    fn a_buffer_too_small_for_the_next_body_stays_idle() {
+        let pool = pool(1 << 20);
+        pool.give_back(Vec::with_capacity(10));
+        pool.give_back(Vec::with_capacity(1000));
+        pool.give_back(Vec::with_capacity(100));
+        assert_eq!(pool.take(50).capacity(), 100);
+        assert!(pool.take(5000).capacity() >= 5000);
+        assert_eq!(pool.idle.lock().unwrap().buffers.len(), 2);
     }
 }

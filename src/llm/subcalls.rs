@@ -94,6 +94,24 @@ impl CallRequest {
         self
     }
 
+    /// A call with `prompt` about `text`, the message written into a
+    /// buffer from the body pool ([`BODIES`]), so that a big piece's
+    /// message costs no fresh pages; [`CallRequest::give_back`] returns the
+    /// buffer once the call is answered.
+    pub fn about(prompt: &str, text: &str) -> CallRequest {
+        let room = prompt.len() + 2 + text.len();
+        // The pool's buffers are empty, so this is never an error.
+        let message = String::from_utf8(BODIES.take(room)).unwrap_or_default();
+        let mut req = CallRequest::new(message);
+        req.message.push_str(prompt);
+        req.text(text)
+    }
+
+    /// Returns the message's buffer to the body pool.
+    pub fn give_back(self) {
+        BODIES.give_back(self.message.into_bytes());
+    }
+
     /// Sets the call site (builder style).
     pub fn site(mut self, site: impl Into<String>) -> CallRequest {
         self.site = site.into();
@@ -542,7 +560,7 @@ impl SubCalls {
             max_tokens,
             cache: is_root,
         };
-        let mut body = BODIES.take();
+        let mut body = BODIES.take(wire::room(&request));
         wire::body(
             self.config.provider,
             &self.config.base_url,

@@ -74,16 +74,21 @@ pub fn url(provider: Provider, base: &str) -> String {
     }
 }
 
+/// Bytes a body for `r` most likely fits in: its texts, a little escaping
+/// and the framing.
+pub fn room(r: &Request<'_>) -> usize {
+    let texts: usize =
+        r.history.iter().map(|m| m.content.len()).sum::<usize>() + r.system.len() + r.message.len();
+    texts + texts / 64 + 256 + 64 * r.history.len()
+}
+
 /// The JSON body, written into `out` (emptied first) straight from the
 /// borrowed texts (one pass over each text, escaping as it copies):
 /// compact, keys in a fixed order, strings escaped as `serde_json` escapes
 /// them.
 pub fn body(provider: Provider, base: &str, r: Request<'_>, out: &mut Vec<u8>) {
-    let texts: usize =
-        r.history.iter().map(|m| m.content.len()).sum::<usize>() + r.system.len() + r.message.len();
-    // Room for the texts, a little escaping and the framing.
     out.clear();
-    out.reserve(texts + texts / 64 + 256 + 64 * r.history.len());
+    out.reserve(room(&r));
     out.extend_from_slice(b"{\"model\":");
     json_str::write(out, r.model);
     let all = r
