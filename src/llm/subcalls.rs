@@ -20,6 +20,7 @@
 //! tokio runtime too (it never calls `block_on`), though blocking a worker
 //! there is the caller's choice.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -485,24 +486,26 @@ impl SubCalls {
         if self.interrupted() {
             return Outcome::failed(interruption("was not sent"));
         }
-        let keyed;
-        let key = KeyParts {
-            provider: self.config.provider.name(),
-            base_url: &self.config.base_url,
-            model,
-            system,
-            max_tokens,
-            json: req.json,
-            message: match history {
-                None => message,
-                Some(h) => {
-                    keyed = conversation_key(h, message);
-                    &keyed
-                }
-            },
-        }
-        .key();
-        if let Some(entry) = self.cache.as_ref().and_then(|c| c.get(&key)) {
+        // The cache key hashes the whole message: only with a cache.
+        let key = self.cache.as_ref().map(|_| {
+            KeyParts {
+                provider: self.config.provider.name(),
+                base_url: &self.config.base_url,
+                model,
+                system,
+                max_tokens,
+                json: req.json,
+                message: &match history {
+                    None => Cow::Borrowed(message),
+                    Some(h) => Cow::Owned(conversation_key(h, message)),
+                },
+            }
+            .key()
+        });
+        let cached = (self.cache.as_ref())
+            .zip(key.as_deref())
+            .and_then(|(c, k)| c.get(k));
+        if let Some(entry) = cached {
             self.totals.hit(entry.input_tokens);
             let free = CallUsage {
                 cost_usd: Some(0.0),
@@ -568,7 +571,10 @@ impl SubCalls {
             &mut body,
         );
         let body = BODIES.share(body);
-        let seed = u64::from_str_radix(&key[..16], 16).unwrap_or(0);
+        // Retries' jitter: from the key, else the call's number.
+        let seed = (key.as_deref())
+            .and_then(|k| u64::from_str_radix(k.get(..16)?, 16).ok())
+            .unwrap_or(id);
         let sent = match &self.recording {
             Some(rec) => {
                 let hashed = match is_root {
@@ -627,7 +633,9 @@ impl SubCalls {
                         ..Outcome::failed(e)
                     };
                 }
-                self.store(id, key, model, &reply.text, &usage);
+                if let Some(key) = key {
+                    self.store(id, key, model, &reply.text, &usage);
+                }
                 Outcome::answered(reply.text, usage, false, retries, req.json)
             }
             Err(Failed {
