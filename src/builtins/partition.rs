@@ -200,7 +200,7 @@ fn doc_of(cx: &mut CallCx, a: &Args) -> R<Value> {
     cx.str(a, 0)?;
     Ok(
         match context_view(cx, a).and_then(|v| cx.rt.context.doc_at(v.range.start)) {
-            Some(d) => Value::Str(Str::Owned(d.name.clone())),
+            Some(d) => Value::Str(Str::Owned(d.name.clone().into())),
             None => Value::Null,
         },
     )

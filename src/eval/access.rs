@@ -35,7 +35,7 @@ impl Runtime {
                 "context_line" => Ok(Value::Int(m.context_line() as i64)),
                 "line_text" => Ok(Value::Str(m.line_text())),
                 "groups" => Ok(Value::list(m.groups())),
-                "doc" => Ok(m.doc.as_ref().map_or(Value::Null, |d| Value::Str(Str::Owned(d.clone())))),
+                "doc" => Ok(m.doc.as_ref().map_or(Value::Null, |d| Value::Str(Str::Owned(d.clone().into())))),
                 "around" => Ok(Value::Str(m.around_text())),
                 other => Err(Diagnostic::runtime(span, format!("a match has no field `{other}`"))
                     .hint(match other {

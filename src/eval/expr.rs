@@ -30,7 +30,7 @@ impl Runtime {
         match &e.kind {
             ExprKind::Var(name, hint) => self.lookup(name, hint, e.span, sc),
             ExprKind::Int(i) => Ok(Value::Int(*i)),
-            ExprKind::Str(s) => Ok(Value::Str(Str::Owned(literal_here(s)))),
+            ExprKind::Str(s) => Ok(string_literal(s)),
             ExprKind::Null => Ok(Value::Null),
             ExprKind::Bool(b) => Ok(Value::Bool(*b)),
             ExprKind::Float(f) => Ok(Value::Float(*f)),
@@ -83,7 +83,7 @@ impl Runtime {
             ExprKind::Bool(b) => Ok(Value::Bool(*b)),
             ExprKind::Int(i) => Ok(Value::Int(*i)),
             ExprKind::Float(f) => Ok(Value::Float(*f)),
-            ExprKind::Str(s) => Ok(Value::Str(Str::Owned(literal_here(s)))),
+            ExprKind::Str(s) => Ok(string_literal(s)),
             ExprKind::Var(name, hint) => self.lookup(name, hint, e.span, sc),
             ExprKind::Binary(op, a, b) => {
                 if nested_arithmetic(a, b) {
@@ -631,6 +631,16 @@ fn variable<'s>(e: &Expr, sc: &'s Scope) -> Option<&'s Value> {
     }
 }
 
+/// The value of the string literal `s`: the interned text itself, or
+/// this thread's copy of a long one (see [`literal_here`]).
+#[inline(always)]
+fn string_literal(s: &KeyText) -> Value {
+    Value::Str(Str::Owned(match s {
+        KeyText::Interned(_) => s.clone(),
+        KeyText::Shared(long) => KeyText::Shared(literal_here(long)),
+    }))
+}
+
 /// The builtin `name` is, when the hint `h` points at one and no variable
 /// here can hide it.
 #[inline(always)]
@@ -657,4 +667,23 @@ fn bad_key(v: &Value, span: Span) -> Flow {
     )
     .hint("convert the key with str(k)")
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_string_literal_is_its_interned_text_and_a_long_one_a_counted_copy() {
+        let short = KeyText::intern("harbor");
+        let Value::Str(Str::Owned(KeyText::Interned(s))) = string_literal(&short) else {
+            panic!("a short literal evaluates to its interned text");
+        };
+        assert!(std::ptr::eq(s, &*short));
+        let long = KeyText::intern(&"x".repeat(100));
+        let Value::Str(Str::Owned(KeyText::Shared(s))) = string_literal(&long) else {
+            panic!("a long literal is not interned");
+        };
+        assert_eq!(&*s, &*long);
+    }
 }

@@ -106,7 +106,7 @@ impl Runtime {
                 let mut r = Record::default();
                 r.insert(
                     Key::Str(name.clone()),
-                    Value::Str(Str::Owned(d.name.clone())),
+                    Value::Str(Str::Owned(d.name.clone().into())),
                 );
                 r.insert(
                     Key::Str(text.clone()),

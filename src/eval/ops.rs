@@ -497,7 +497,7 @@ pub fn contains(hay: &Value, needle: &Value) -> Result<bool, OpError> {
 /// A value as a record key (strings and ints; bools and whole floats as ints).
 pub fn to_key(v: &Value) -> Option<Key> {
     match v {
-        Value::Str(Str::Owned(s)) => Some(Key::Str(s.clone().into())),
+        Value::Str(Str::Owned(s)) => Some(Key::Str(s.clone())),
         other => key_ref(other).map(|k| k.to_key()),
     }
 }

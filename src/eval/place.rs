@@ -78,7 +78,7 @@ impl Runtime {
         for step in &place.path {
             keys.push(match step {
                 PlaceStep::Index(e) => (self.eval(e, sc, out)?, e.span),
-                PlaceStep::Field(n, s) => (Value::Str(Str::Owned(n.clone())), *s),
+                PlaceStep::Field(n, s) => (Value::Str(Str::Owned(n.clone().into())), *s),
             });
         }
         match sc.find_mut(&place.root, &place.root_hint) {

@@ -139,8 +139,9 @@ impl Value {
 /// A string: owned text or a zero-copy view of a source.
 #[derive(Clone)]
 pub enum Str {
-    /// A small computed string.
-    Owned(Arc<str>),
+    /// A small string: computed (counted), or a literal of the program
+    /// (interned).
+    Owned(KeyText),
     /// A byte range of a source (the context, or a large computed string).
     View(View),
 }
@@ -196,7 +197,7 @@ impl Str {
         if s.len() > VIEW_THRESHOLD {
             Str::View(View::of_owned(s.into_bytes()))
         } else {
-            Str::Owned(Arc::from(s))
+            Str::Owned(KeyText::Shared(Arc::from(s)))
         }
     }
 
@@ -205,7 +206,7 @@ impl Str {
         if s.len() > VIEW_THRESHOLD {
             Str::from_string(s.to_string())
         } else {
-            Str::Owned(Arc::from(s))
+            Str::Owned(KeyText::Shared(Arc::from(s)))
         }
     }
 
@@ -278,7 +279,7 @@ impl Str {
         if let Str::Owned(s) = self {
             if s.is_ascii() {
                 let k = super::ops::resolve_index(n, s.len())?;
-                return Some(Str::Owned(Arc::from(&s[k..k + 1])));
+                return Some(Str::Owned(KeyText::Shared(Arc::from(&s[k..k + 1]))));
             }
         }
         let k = super::ops::resolve_index(n, self.char_len())?;
@@ -303,7 +304,9 @@ impl Str {
         match self {
             Str::Owned(s) => {
                 let bytes = &s.as_bytes()[range];
-                Str::Owned(Arc::from(String::from_utf8_lossy(bytes).as_ref()))
+                Str::Owned(KeyText::Shared(Arc::from(
+                    String::from_utf8_lossy(bytes).as_ref(),
+                )))
             }
             Str::View(v) => Str::View(v.sub(range)),
         }
@@ -550,7 +553,7 @@ impl Key {
     /// The key as a value.
     pub fn to_value(&self) -> Value {
         match self {
-            Key::Str(s) => Value::Str(Str::Owned(s.to_shared())),
+            Key::Str(s) => Value::Str(Str::Owned(s.clone())),
             Key::Int(i) => Value::Int(*i),
         }
     }

@@ -329,8 +329,9 @@ pub enum ExprKind {
     Int(i64),
     /// A float literal.
     Float(f64),
-    /// A string literal (escapes resolved).
-    Str(Arc<str>),
+    /// A string literal (escapes resolved), interned for the process when
+    /// short (see [`KeyText`]), so that evaluating it counts no reference.
+    Str(KeyText),
     /// `re"..."`: the regex source.
     Regex(Arc<str>),
     /// `f"..."`.

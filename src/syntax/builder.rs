@@ -157,8 +157,8 @@ impl<'src> Builder<'src> {
         }
         let kind = match merged.as_slice() {
             _ if formatted => ExprKind::FString(merged),
-            [] => ExprKind::Str("".into()),
-            [FStringPart::Text(s)] => ExprKind::Str(s.clone()),
+            [] => ExprKind::Str(KeyText::intern("")),
+            [FStringPart::Text(s)] => ExprKind::Str(KeyText::intern(s)),
             _ => ExprKind::FString(merged),
         };
         self.expr(kind, l, r)
@@ -378,7 +378,7 @@ impl<'src> Builder<'src> {
             let paren = self.parenthesised(&key);
             let key = match key.kind {
                 ExprKind::Var(name, _) => RecordKey::Fixed(KeyText::intern(&name)),
-                ExprKind::Str(s) => RecordKey::Fixed(KeyText::intern(&s)),
+                ExprKind::Str(s) => RecordKey::Fixed(s),
                 ExprKind::List(mut items) if items.len() == 1 && !paren => {
                     RecordKey::Computed(items.pop().expect("one item"))
                 }
