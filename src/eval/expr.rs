@@ -634,10 +634,10 @@ fn variable<'s>(e: &Expr, sc: &'s Scope) -> Option<&'s Value> {
 /// The value of the string literal `s`: the interned text itself, or
 /// this thread's copy of a long one (see [`literal_here`]).
 #[inline(always)]
-fn string_literal(s: &KeyText) -> Value {
+fn string_literal(s: &SharedStr) -> Value {
     Value::Str(Str::Owned(match s {
-        KeyText::Interned(_) => s.clone(),
-        KeyText::Shared(long) => KeyText::Shared(literal_here(long)),
+        SharedStr::Interned(_) => s.clone(),
+        SharedStr::Counted(long) => SharedStr::Counted(literal_here(long)),
     }))
 }
 
@@ -675,13 +675,13 @@ mod tests {
 
     #[test]
     fn a_short_string_literal_is_its_interned_text_and_a_long_one_a_counted_copy() {
-        let short = KeyText::intern("harbor");
-        let Value::Str(Str::Owned(KeyText::Interned(s))) = string_literal(&short) else {
+        let short = SharedStr::intern("harbor");
+        let Value::Str(Str::Owned(SharedStr::Interned(s))) = string_literal(&short) else {
             panic!("a short literal evaluates to its interned text");
         };
         assert!(std::ptr::eq(s, &*short));
-        let long = KeyText::intern(&"x".repeat(100));
-        let Value::Str(Str::Owned(KeyText::Shared(s))) = string_literal(&long) else {
+        let long = SharedStr::intern(&"x".repeat(100));
+        let Value::Str(Str::Owned(SharedStr::Counted(s))) = string_literal(&long) else {
             panic!("a long literal is not interned");
         };
         assert_eq!(&*s, &*long);

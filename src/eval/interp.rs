@@ -97,7 +97,7 @@ impl Runtime {
                 range: 0..len,
             })),
         );
-        let (name, text) = (KeyText::intern("name"), KeyText::intern("text"));
+        let (name, text) = (SharedStr::intern("name"), SharedStr::intern("text"));
         let docs = self
             .context
             .docs

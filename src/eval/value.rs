@@ -17,7 +17,7 @@ use std::sync::Arc;
 use crate::context::source::Source;
 use crate::search::{Groups, Matcher};
 use crate::syntax::ast::{FnDef, Lambda};
-pub use crate::syntax::key_text::KeyText;
+pub use crate::syntax::shared_str::SharedStr;
 
 use super::env::Locals;
 use super::source_ref::SourceRef;
@@ -141,7 +141,7 @@ impl Value {
 pub enum Str {
     /// A small string: computed (counted), or a literal of the program
     /// (interned).
-    Owned(KeyText),
+    Owned(SharedStr),
     /// A byte range of a source (the context, or a large computed string).
     View(View),
 }
@@ -197,7 +197,7 @@ impl Str {
         if s.len() > VIEW_THRESHOLD {
             Str::View(View::of_owned(s.into_bytes()))
         } else {
-            Str::Owned(KeyText::Shared(Arc::from(s)))
+            Str::Owned(SharedStr::Counted(Arc::from(s)))
         }
     }
 
@@ -206,7 +206,7 @@ impl Str {
         if s.len() > VIEW_THRESHOLD {
             Str::from_string(s.to_string())
         } else {
-            Str::Owned(KeyText::Shared(Arc::from(s)))
+            Str::Owned(SharedStr::Counted(Arc::from(s)))
         }
     }
 
@@ -279,7 +279,7 @@ impl Str {
         if let Str::Owned(s) = self {
             if s.is_ascii() {
                 let k = super::ops::resolve_index(n, s.len())?;
-                return Some(Str::Owned(KeyText::Shared(Arc::from(&s[k..k + 1]))));
+                return Some(Str::Owned(SharedStr::Counted(Arc::from(&s[k..k + 1]))));
             }
         }
         let k = super::ops::resolve_index(n, self.char_len())?;
@@ -304,7 +304,7 @@ impl Str {
         match self {
             Str::Owned(s) => {
                 let bytes = &s.as_bytes()[range];
-                Str::Owned(KeyText::Shared(Arc::from(
+                Str::Owned(SharedStr::Counted(Arc::from(
                     String::from_utf8_lossy(bytes).as_ref(),
                 )))
             }
@@ -544,7 +544,7 @@ impl Value {
 #[derive(Clone, PartialOrd, Ord, Debug)]
 pub enum Key {
     /// A string key.
-    Str(KeyText),
+    Str(SharedStr),
     /// An int key.
     Int(i64),
 }
@@ -622,7 +622,7 @@ impl KeyRef<'_> {
     /// The owned key.
     pub fn to_key(&self) -> Key {
         match self {
-            KeyRef::Str(s) => Key::Str(KeyText::from(s.as_ref())),
+            KeyRef::Str(s) => Key::Str(SharedStr::from(s.as_ref())),
             KeyRef::Int(i) => Key::Int(*i),
         }
     }

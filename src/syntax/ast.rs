@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use super::key_text::KeyText;
+use super::shared_str::SharedStr;
 use super::span::Span;
 
 /// A variable, field or function name.
@@ -236,7 +236,7 @@ pub struct Arg {
 #[derive(Debug, Clone)]
 pub enum RecordKey {
     /// `name: v` or `"any key": v` (always a string key).
-    Fixed(KeyText),
+    Fixed(SharedStr),
     /// `[k]: v`, a computed key.
     Computed(Expr),
 }
@@ -330,8 +330,8 @@ pub enum ExprKind {
     /// A float literal.
     Float(f64),
     /// A string literal (escapes resolved), interned for the process when
-    /// short (see [`KeyText`]), so that evaluating it counts no reference.
-    Str(KeyText),
+    /// short (see [`SharedStr`]), so that evaluating it counts no reference.
+    Str(SharedStr),
     /// `re"..."`: the regex source.
     Regex(Arc<str>),
     /// `f"..."`.

@@ -19,8 +19,8 @@ use super::ast::{
     Pattern, Place, PlaceStep, RecordKey, SlotHint, StmtKind, UnOp,
 };
 use super::fstring;
-use super::key_text::{self, KeyText};
 use super::literal;
+use super::shared_str::{self, SharedStr};
 use super::span::{FileId, Span};
 use super::token::Token;
 use crate::diag::Diagnostic;
@@ -71,7 +71,7 @@ impl<'src> Builder<'src> {
     pub fn name(&mut self, n: &'src str) -> Name {
         self.names
             .entry(n)
-            .or_insert_with(|| key_text::intern_name(n))
+            .or_insert_with(|| shared_str::intern_name(n))
             .clone()
     }
 
@@ -157,8 +157,8 @@ impl<'src> Builder<'src> {
         }
         let kind = match merged.as_slice() {
             _ if formatted => ExprKind::FString(merged),
-            [] => ExprKind::Str(KeyText::intern("")),
-            [FStringPart::Text(s)] => ExprKind::Str(KeyText::intern(s)),
+            [] => ExprKind::Str(SharedStr::intern("")),
+            [FStringPart::Text(s)] => ExprKind::Str(SharedStr::intern(s)),
             _ => ExprKind::FString(merged),
         };
         self.expr(kind, l, r)
@@ -377,7 +377,7 @@ impl<'src> Builder<'src> {
         for (key, value) in entries {
             let paren = self.parenthesised(&key);
             let key = match key.kind {
-                ExprKind::Var(name, _) => RecordKey::Fixed(KeyText::intern(&name)),
+                ExprKind::Var(name, _) => RecordKey::Fixed(SharedStr::intern(&name)),
                 ExprKind::Str(s) => RecordKey::Fixed(s),
                 ExprKind::List(mut items) if items.len() == 1 && !paren => {
                     RecordKey::Computed(items.pop().expect("one item"))
@@ -389,7 +389,7 @@ impl<'src> Builder<'src> {
                         format!("{} cannot be a record key", describe(&key.kind)),
                         "a key is a name (`{name: 1}`), a string (`{\"any key\": 1}`) or a computed `[expr]` (`{[k]: 1}`)",
                     );
-                    RecordKey::Fixed(KeyText::intern(""))
+                    RecordKey::Fixed(SharedStr::intern(""))
                 }
             };
             out.push((key, value));

@@ -10,11 +10,11 @@ pub mod builder;
 pub mod dump;
 pub mod fstring;
 pub mod habits;
-pub mod key_text;
 pub mod layout;
 pub mod literal;
 pub mod parser;
 pub mod report;
+pub mod shared_str;
 pub mod span;
 pub mod token;
 

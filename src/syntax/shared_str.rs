@@ -16,7 +16,7 @@
 //! only slower.
 //!
 //! String literals are interned in the same table, and a string value
-//! holds a [`KeyText`]: evaluating `"harbor"` in a loop, or passing it to
+//! holds a [`SharedStr`]: evaluating `"harbor"` in a loop, or passing it to
 //! a builtin, copies a pointer and updates no count (an atomic increment
 //! and decrement per evaluation were a tenth of a loop over lines).
 
@@ -64,83 +64,83 @@ pub fn intern_name(text: &str) -> Arc<str> {
 /// The text of a string record key or of a small string value: interned
 /// (a program's literal) or counted (computed).
 #[derive(Clone)]
-pub enum KeyText {
+pub enum SharedStr {
     /// A key or literal written in a program, interned for the life of the
     /// process.
     Interned(&'static str),
     /// A computed key or string (or one past the interning bound).
-    Shared(Arc<str>),
+    Counted(Arc<str>),
 }
 
-impl KeyText {
+impl SharedStr {
     /// The key written as `text` in a program: interned when it is short
     /// and the process's budget allows (the same string as the name
     /// `text`, see [`intern_name`]).
-    pub fn intern(text: &str) -> KeyText {
+    pub fn intern(text: &str) -> SharedStr {
         match interned(text) {
             (kept, true) => {
                 // SAFETY: the set of interned names holds a count on `kept`
                 // for the rest of the process and never removes it, so its
                 // text is never freed or moved.
                 let text: &'static str = unsafe { &*Arc::as_ptr(&kept) };
-                KeyText::Interned(text)
+                SharedStr::Interned(text)
             }
-            (own, false) => KeyText::Shared(own),
+            (own, false) => SharedStr::Counted(own),
         }
     }
 }
 
-impl Deref for KeyText {
+impl Deref for SharedStr {
     type Target = str;
 
     #[inline]
     fn deref(&self) -> &str {
         match self {
-            KeyText::Interned(s) => s,
-            KeyText::Shared(s) => s,
+            SharedStr::Interned(s) => s,
+            SharedStr::Counted(s) => s,
         }
     }
 }
 
-impl From<Arc<str>> for KeyText {
-    fn from(s: Arc<str>) -> KeyText {
-        KeyText::Shared(s)
+impl From<Arc<str>> for SharedStr {
+    fn from(s: Arc<str>) -> SharedStr {
+        SharedStr::Counted(s)
     }
 }
 
-impl From<&str> for KeyText {
-    fn from(s: &str) -> KeyText {
-        KeyText::Shared(Arc::from(s))
+impl From<&str> for SharedStr {
+    fn from(s: &str) -> SharedStr {
+        SharedStr::Counted(Arc::from(s))
     }
 }
 
-impl PartialOrd for KeyText {
-    fn partial_cmp(&self, other: &KeyText) -> Option<std::cmp::Ordering> {
+impl PartialOrd for SharedStr {
+    fn partial_cmp(&self, other: &SharedStr) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl Ord for KeyText {
-    fn cmp(&self, other: &KeyText) -> std::cmp::Ordering {
+impl Ord for SharedStr {
+    fn cmp(&self, other: &SharedStr) -> std::cmp::Ordering {
         (**self).cmp(&**other)
     }
 }
 
-impl PartialEq for KeyText {
-    fn eq(&self, other: &KeyText) -> bool {
+impl PartialEq for SharedStr {
+    fn eq(&self, other: &SharedStr) -> bool {
         **self == **other
     }
 }
 
-impl Eq for KeyText {}
+impl Eq for SharedStr {}
 
-impl fmt::Debug for KeyText {
+impl fmt::Debug for SharedStr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
     }
 }
 
-impl fmt::Display for KeyText {
+impl fmt::Display for SharedStr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self)
     }
@@ -152,8 +152,8 @@ mod tests {
 
     #[test]
     fn a_key_written_twice_is_interned_once() {
-        let (KeyText::Interned(a), KeyText::Interned(b)) =
-            (KeyText::intern("label"), KeyText::intern("label"))
+        let (SharedStr::Interned(a), SharedStr::Interned(b)) =
+            (SharedStr::intern("label"), SharedStr::intern("label"))
         else {
             panic!("a short key is interned");
         };
@@ -162,7 +162,8 @@ mod tests {
 
     #[test]
     fn a_key_and_the_name_of_its_field_are_one_string() {
-        let (KeyText::Interned(key), name) = (KeyText::intern("user"), intern_name("user")) else {
+        let (SharedStr::Interned(key), name) = (SharedStr::intern("user"), intern_name("user"))
+        else {
             panic!("a short key is interned");
         };
         assert!(std::ptr::eq(key.as_ptr(), name.as_ptr()));
@@ -171,9 +172,9 @@ mod tests {
     #[test]
     fn a_long_key_stays_shared_and_reads_the_same() {
         let long = "k".repeat(LONGEST_INTERNED + 1);
-        let key = KeyText::intern(&long);
-        assert!(matches!(key, KeyText::Shared(_)));
+        let key = SharedStr::intern(&long);
+        assert!(matches!(key, SharedStr::Counted(_)));
         assert_eq!(&*key, long);
-        assert_eq!(key, KeyText::from(long.as_str()));
+        assert_eq!(key, SharedStr::from(long.as_str()));
     }
 }
