@@ -126,15 +126,13 @@ impl Meter {
 
     /// How many more bytes the script's values may hold.
     pub fn memory_room(&self) -> usize {
-        self.limits
-            .max_memory
-            .saturating_sub(crate::alloc::allocated())
+        self.limits.max_memory.saturating_sub(held())
     }
 
     /// Fails if holding `extra` more bytes would pass the memory limit.
     pub fn check_memory(&self, extra: usize) -> Result<(), Diagnostic> {
-        let held = crate::alloc::allocated();
-        if held > 0 && held.saturating_add(extra) > self.limits.max_memory {
+        let counted = crate::alloc::allocated() > 0;
+        if counted && held().saturating_add(extra) > self.limits.max_memory {
             return Err(self.memory_error());
         }
         Ok(())
@@ -257,4 +255,11 @@ impl Meter {
 
 fn limit(message: String) -> Diagnostic {
     Diagnostic::new(Stage::Limit, message)
+}
+
+/// Heap bytes the run holds: all the counting allocator reports, less the
+/// idle request-body buffers kept for the next sub-call (memory no value
+/// holds, and which a `map` of sub-calls leaves behind).
+fn held() -> usize {
+    crate::alloc::allocated().saturating_sub(crate::llm::body_pool::BODIES.idle_bytes())
 }

@@ -9,6 +9,7 @@
 //! buffer capacity; a buffer that would exceed it is freed. The text of a
 //! call's message is written into one of these buffers too.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use bytes::Bytes;
@@ -20,6 +21,8 @@ pub static BODIES: BodyPool = BodyPool::new(64 << 20);
 pub struct BodyPool {
     idle: Mutex<Idle>,
     keep: usize,
+    /// The idle buffers' capacity, readable without the lock.
+    idle_bytes: AtomicUsize,
 }
 
 /// The idle buffers and their total capacity.
@@ -37,7 +40,15 @@ impl BodyPool {
                 bytes: 0,
             }),
             keep,
+            idle_bytes: AtomicUsize::new(0),
         }
+    }
+
+    /// Bytes of heap the idle buffers hold: memory no value of a script
+    /// holds, which its memory limit does not count (see
+    /// [`crate::eval::limits`]).
+    pub fn idle_bytes(&self) -> usize {
+        self.idle_bytes.load(Ordering::Relaxed)
     }
 
     /// An empty buffer with room for `size` bytes: the smallest idle one
@@ -53,6 +64,7 @@ impl BodyPool {
             Some(i) => {
                 let buffer = idle.buffers.swap_remove(i);
                 idle.bytes -= buffer.capacity();
+                self.idle_bytes.store(idle.bytes, Ordering::Relaxed);
                 buffer
             }
             None => Vec::with_capacity(size),
@@ -73,6 +85,7 @@ impl BodyPool {
             buffer.clear();
             idle.bytes += size;
             idle.buffers.push(buffer);
+            self.idle_bytes.store(idle.bytes, Ordering::Relaxed);
         }
     }
 }
@@ -129,6 +142,7 @@ mod tests {
         let idle = pool.idle.lock().unwrap();
         assert_eq!(idle.buffers.len(), 1, "the second buffer was freed");
         assert!(idle.bytes >= 100_000 && idle.bytes <= 150_000);
+        assert_eq!(pool.idle_bytes(), idle.bytes);
     }
 
     #[test]
@@ -140,5 +154,6 @@ mod tests {
         assert_eq!(pool.take(50).capacity(), 100);
         assert!(pool.take(5000).capacity() >= 5000);
         assert_eq!(pool.idle.lock().unwrap().buffers.len(), 2);
+        assert_eq!(pool.idle_bytes(), 1010);
     }
 }
