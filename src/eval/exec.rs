@@ -77,7 +77,7 @@ impl Runtime {
                 otherwise,
             } => {
                 for (cond, body) in branches {
-                    if self.eval(cond, sc, out)?.into_truthy() {
+                    if self.holds(cond, sc, out)? {
                         return self.exec_block(body, sc, out);
                     }
                 }
@@ -102,7 +102,7 @@ impl Runtime {
                 Ok(())
             }
             StmtKind::While { cond, body } => {
-                while self.eval(cond, sc, out)?.into_truthy() {
+                while self.holds(cond, sc, out)? {
                     self.meter.tick().map_err(|d| d.at(stmt.span))?;
                     match self.exec_block(body, sc, out) {
                         Ok(()) | Err(Flow::Continue) => {}

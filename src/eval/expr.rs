@@ -56,6 +56,27 @@ impl Runtime {
         }
     }
 
+    /// Whether the condition `e` (of an `if` or a `while`) holds: its
+    /// value's truthiness, with one comparison of two ints decided without
+    /// making a value. A value comes back from [`Self::eval`] through
+    /// memory, which the caller reads back before the store has settled (a
+    /// stall on each test of a tight loop); a bool comes back in a register.
+    #[inline]
+    pub(super) fn holds(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<bool> {
+        if let ExprKind::Compare(first, rest) = &e.kind {
+            if let [(op, rhs)] = rest.as_slice() {
+                if let (Some(x), Some(y)) = (int_operand(first, sc), int_operand(rhs, sc)) {
+                    if let Some(holds) = ops::int_compare(*op, x, y) {
+                        // The step `eval` would count for the comparison.
+                        self.meter.tick().map_err(|d| d.at(e.span))?;
+                        return Ok(holds);
+                    }
+                }
+            }
+        }
+        Ok(self.eval(e, sc, out)?.into_truthy())
+    }
+
     /// [`Self::eval_ref`] of `e`, which is `x.name`: the field where it
     /// lies when `x` is a record variable that has it (a filter's
     /// `r.label == "x"` copies nothing).

@@ -230,6 +230,18 @@ fn limits_stop_runaway_scripts() {
     assert!(err.contains("--max-time"), "{err}");
 }
 
+#[test]
+fn a_runaway_loop_whose_test_compares_two_ints_stops_at_the_step_limit() {
+    // Such a test is decided without making a value; it must still count.
+    let code = "let i = 0\nlet n = 10\nwhile i < n { }";
+    let (code, _, err) = run(&["run", "-e", code, "--max-steps", "100000"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--max-steps"), "{err}");
+    let code = "let i = 0\nwhile i < 3 { if i >= 0 { i += 1 } }\nprint(i)";
+    let (c, out, err) = run(&["run", "-e", code]);
+    assert_eq!((c, out.trim()), (0, "3"), "{err}");
+}
+
 /// Every long flag of every subcommand.
 fn cli_flags() -> std::collections::BTreeSet<String> {
     use clap::CommandFactory;
