@@ -64,14 +64,10 @@ impl Runtime {
     #[inline]
     pub(super) fn holds(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<bool> {
         if let ExprKind::Compare(first, rest) = &e.kind {
-            if let [(op, rhs)] = rest.as_slice() {
-                if let (Some(x), Some(y)) = (int_operand(first, sc), int_operand(rhs, sc)) {
-                    if let Some(holds) = ops::int_compare(*op, x, y) {
-                        // The step `eval` would count for the comparison.
-                        self.meter.tick().map_err(|d| d.at(e.span))?;
-                        return Ok(holds);
-                    }
-                }
+            if let Some(holds) = ints_compared(first, rest, sc) {
+                // The step `eval` would count for the comparison.
+                self.meter.tick().map_err(|d| d.at(e.span))?;
+                return Ok(holds);
             }
         }
         Ok(self.eval(e, sc, out)?.into_truthy())
@@ -139,15 +135,12 @@ impl Runtime {
                 self.eval(b, sc, out)
             }
             ExprKind::Compare(first, rest) => {
+                if let Some(holds) = ints_compared(first, rest, sc) {
+                    return Ok(Value::Bool(holds));
+                }
                 if let [(op, rhs)] = rest.as_slice() {
-                    // One comparison (a loop's test, a filter's): two ints
-                    // (variables or literals) compared at once, other
-                    // variables read where they lie.
-                    if let (Some(x), Some(y)) = (int_operand(first, sc), int_operand(rhs, sc)) {
-                        if let Some(holds) = ops::int_compare(*op, x, y) {
-                            return Ok(Value::Bool(holds));
-                        }
-                    }
+                    // One comparison (a filter's test): variables read
+                    // where they lie.
                     let left = match &first.kind {
                         ExprKind::Field(x, name) => self.field_ref(first, x, name, sc, out)?,
                         _ => self.eval_ref(first, sc, out)?,
@@ -650,6 +643,14 @@ fn variable<'s>(e: &Expr, sc: &'s Scope) -> Option<&'s Value> {
         ExprKind::Var(name, hint) if hint.get() & BUILTIN == 0 => sc.find(name, hint),
         _ => None,
     }
+}
+
+/// One comparison of two ints (variables or literals), `first` then
+/// `rest`, decided at once: a loop's test, a filter's.
+#[inline(always)]
+fn ints_compared(first: &Expr, rest: &[(CmpOp, Expr)], sc: &Scope) -> Option<bool> {
+    let [(op, rhs)] = rest else { return None };
+    ops::int_compare(*op, int_operand(first, sc)?, int_operand(rhs, sc)?)
 }
 
 /// The value of the string literal `s`: the interned text itself, or

@@ -206,7 +206,7 @@ impl Str {
         if s.len() > VIEW_THRESHOLD {
             Str::from_string(s.to_string())
         } else {
-            Str::Owned(SharedStr::Counted(Arc::from(s)))
+            Str::Owned(s.into())
         }
     }
 
@@ -279,7 +279,7 @@ impl Str {
         if let Str::Owned(s) = self {
             if s.is_ascii() {
                 let k = super::ops::resolve_index(n, s.len())?;
-                return Some(Str::Owned(SharedStr::Counted(Arc::from(&s[k..k + 1]))));
+                return Some(Str::Owned(s[k..k + 1].into()));
             }
         }
         let k = super::ops::resolve_index(n, self.char_len())?;
@@ -304,9 +304,7 @@ impl Str {
         match self {
             Str::Owned(s) => {
                 let bytes = &s.as_bytes()[range];
-                Str::Owned(SharedStr::Counted(Arc::from(
-                    String::from_utf8_lossy(bytes).as_ref(),
-                )))
+                Str::Owned(String::from_utf8_lossy(bytes).as_ref().into())
             }
             Str::View(v) => Str::View(v.sub(range)),
         }
@@ -892,13 +890,7 @@ impl MatchValue {
 
     /// Capture groups: text, or null where a group did not take part.
     pub fn groups(&self) -> Vec<Value> {
-        self.groups
-            .iter()
-            .map(|g| match g {
-                Some(r) => Value::Str(self.hay.sub(r)),
-                None => Value::Null,
-            })
-            .collect()
+        (0..self.groups.len()).map(|k| self.group(k)).collect()
     }
 
     /// The `around` lines before, the line, and the `around` lines after,

@@ -19,26 +19,17 @@ pub static BODIES: BodyPool = BodyPool::new(64 << 20);
 
 /// Idle body buffers, at most `keep` bytes of them.
 pub struct BodyPool {
-    idle: Mutex<Idle>,
+    idle: Mutex<Vec<Vec<u8>>>,
     keep: usize,
-    /// The idle buffers' capacity, readable without the lock.
+    /// The idle buffers' capacity (changed under the lock, read without).
     idle_bytes: AtomicUsize,
-}
-
-/// The idle buffers and their total capacity.
-struct Idle {
-    buffers: Vec<Vec<u8>>,
-    bytes: usize,
 }
 
 impl BodyPool {
     /// An empty pool that keeps at most `keep` bytes of buffers.
     pub const fn new(keep: usize) -> BodyPool {
         BodyPool {
-            idle: Mutex::new(Idle {
-                buffers: Vec::new(),
-                bytes: 0,
-            }),
+            idle: Mutex::new(Vec::new()),
             keep,
             idle_bytes: AtomicUsize::new(0),
         }
@@ -56,15 +47,15 @@ impl BodyPool {
     /// bytes for nothing).
     pub fn take(&self, size: usize) -> Vec<u8> {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        let best = (idle.buffers.iter().enumerate())
+        let best = (idle.iter().enumerate())
             .filter(|(_, b)| b.capacity() >= size)
             .min_by_key(|(_, b)| b.capacity())
             .map(|(i, _)| i);
         match best {
             Some(i) => {
-                let buffer = idle.buffers.swap_remove(i);
-                idle.bytes -= buffer.capacity();
-                self.idle_bytes.store(idle.bytes, Ordering::Relaxed);
+                let buffer = idle.swap_remove(i);
+                self.idle_bytes
+                    .fetch_sub(buffer.capacity(), Ordering::Relaxed);
                 buffer
             }
             None => Vec::with_capacity(size),
@@ -81,11 +72,10 @@ impl BodyPool {
     pub fn give_back(&self, mut buffer: Vec<u8>) {
         let size = buffer.capacity();
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        if size > 0 && idle.bytes + size <= self.keep {
+        if size > 0 && self.idle_bytes() + size <= self.keep {
             buffer.clear();
-            idle.bytes += size;
-            idle.buffers.push(buffer);
-            self.idle_bytes.store(idle.bytes, Ordering::Relaxed);
+            self.idle_bytes.fetch_add(size, Ordering::Relaxed);
+            idle.push(buffer);
         }
     }
 }
@@ -127,7 +117,7 @@ mod tests {
         assert_eq!(&body[..3], &[7, 7, 7]);
         drop(body);
         // Still held by the clone: the next buffer is a new one.
-        assert!(pool.idle.lock().unwrap().buffers.is_empty());
+        assert!(pool.idle.lock().unwrap().is_empty());
         drop(copy);
         let again = pool.take(50_000);
         assert!(again.is_empty() && again.capacity() >= 100_000);
@@ -140,9 +130,9 @@ mod tests {
         drop(pool.share(Vec::with_capacity(100_000)));
         drop(pool.share(Vec::with_capacity(100_000)));
         let idle = pool.idle.lock().unwrap();
-        assert_eq!(idle.buffers.len(), 1, "the second buffer was freed");
-        assert!(idle.bytes >= 100_000 && idle.bytes <= 150_000);
-        assert_eq!(pool.idle_bytes(), idle.bytes);
+        assert_eq!(idle.len(), 1, "the second buffer was freed");
+        assert_eq!(pool.idle_bytes(), idle[0].capacity());
+        assert!(pool.idle_bytes() >= 100_000 && pool.idle_bytes() <= 150_000);
     }
 
     #[test]
@@ -153,7 +143,7 @@ mod tests {
         pool.give_back(Vec::with_capacity(100));
         assert_eq!(pool.take(50).capacity(), 100);
         assert!(pool.take(5000).capacity() >= 5000);
-        assert_eq!(pool.idle.lock().unwrap().buffers.len(), 2);
+        assert_eq!(pool.idle.lock().unwrap().len(), 2);
         assert_eq!(pool.idle_bytes(), 1010);
     }
 }
