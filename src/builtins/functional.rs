@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::cmp::Ordering;
 
 use super::args::{fail_hint_at, Args, CallCx};
+use super::str_order::str_order;
 use super::{Builtin, Effect};
 use crate::eval::flow::{Flow, R};
 use crate::eval::ops::{compare, key_ref, to_key};
@@ -119,8 +120,8 @@ fn sort_slice<T: Send>(v: &mut [T], stable: bool, cmp: impl Fn(&T, &T) -> Orderi
 
 /// The order of the items whose sort keys are `keys`: the index of the
 /// item that goes first, then the next (stable); an incomparable pair is
-/// an error. Keys that are all ints or all strings are compared directly
-/// (strings by their first eight bytes first); when the items are their
+/// an error. Keys that are all ints are compared directly, all strings by
+/// their bytes a few words at a time ([`str_order`]); when the items are their
 /// own keys, equal items cannot be told apart and the sort need not be
 /// stable.
 fn sort_order(cx: &CallCx, keys: &[Value], reverse: bool, keys_are_items: bool) -> R<Vec<usize>> {
@@ -131,19 +132,8 @@ fn sort_order(cx: &CallCx, keys: &[Value], reverse: bool, keys_are_items: bool) 
         sort_slice(&mut pairs, stable, |a, b| order(a.0.cmp(&b.0)));
         return Ok(pairs.into_iter().map(|(_, i)| i).collect());
     }
-    if let Some(strs) = all_strs(keys) {
-        // Keys that all begin alike (lines of one format) are told apart
-        // by the bytes after what they share.
-        let shared = shared_prefix(&strs);
-        let mut keyed: Vec<(u64, &[u8], usize)> = strs
-            .into_iter()
-            .zip(0..)
-            .map(|(s, i)| (prefix8(&s[shared..]), &s[shared..], i))
-            .collect();
-        sort_slice(&mut keyed, stable, |a, b| {
-            order(a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)))
-        });
-        return Ok(keyed.into_iter().map(|(_, _, i)| i).collect());
+    if let Some(order) = all_strs(keys).and_then(|strs| str_order(&strs, reverse)) {
+        return Ok(order);
     }
     let failure: RefCell<Option<Flow>> = RefCell::new(None);
     let mut idx: Vec<usize> = (0..keys.len()).collect();
@@ -174,33 +164,6 @@ fn in_order(mut items: Vec<Value>, idx: Vec<usize>) -> Vec<Value> {
     idx.into_iter()
         .map(|i| std::mem::replace(&mut items[i], Value::Null))
         .collect()
-}
-
-/// How many bytes all of `strs` begin with.
-fn shared_prefix(strs: &[&[u8]]) -> usize {
-    let Some((first, rest)) = strs.split_first() else {
-        return 0;
-    };
-    rest.iter().fold(first.len(), |n, s| {
-        let n = n.min(s.len());
-        if first[..n] == s[..n] {
-            return n;
-        }
-        first[..n]
-            .iter()
-            .zip(s.iter())
-            .position(|(a, b)| a != b)
-            .unwrap_or(n)
-    })
-}
-
-/// The first eight bytes, zero-padded, as a big-endian number: ordered as
-/// the strings are, except that equal numbers leave the order open.
-fn prefix8(s: &[u8]) -> u64 {
-    let mut buf = [0u8; 8];
-    let n = s.len().min(8);
-    buf[..n].copy_from_slice(&s[..n]);
-    u64::from_be_bytes(buf)
 }
 
 /// The keys as ints, when every one is an int.

@@ -17,6 +17,7 @@ mod io;
 mod model;
 mod partition;
 mod search;
+mod str_order;
 mod text;
 
 use std::borrow::Cow;
