@@ -189,10 +189,17 @@ impl Runtime {
                 // count of its shared value goes up and down per call
                 // (which threads mapping the same function would fight over).
                 if let ExprKind::Var(name, hint) = &callee.kind {
-                    if hint.get() & BUILTIN == 0 {
+                    let h = hint.get();
+                    if h & BUILTIN == 0 {
                         if let Some(f) = sc.find(name, hint) {
                             return self.call_found(f, callee, args, sc, out, e.span);
                         }
+                    } else if let Some(b) = hinted_builtin(name, h, sc) {
+                        // Made here, not returned by `eval`: a value
+                        // returned comes back through memory, and reading
+                        // it right after the callee's stores stalls.
+                        let f = Value::Func(Func::Builtin(b));
+                        return self.call_found(&f, callee, args, sc, out, e.span);
                     }
                 }
                 let f = self.eval(callee, sc, out)?;
