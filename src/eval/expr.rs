@@ -42,8 +42,10 @@ impl Runtime {
     }
 
     /// The value of `e`, a variable's read where it lies (no copy), any
-    /// other computed.
-    #[inline]
+    /// other computed. Inlined where it is used, so that a variable's
+    /// reference stays in a register: a value returned comes back through
+    /// memory, and reading it right after the callee's stores stalls.
+    #[inline(always)]
     pub(super) fn eval_ref<'s>(
         &self,
         e: &Expr,
@@ -52,8 +54,14 @@ impl Runtime {
     ) -> R<Cow<'s, Value>> {
         match variable(e, sc) {
             Some(v) => Ok(Cow::Borrowed(v)),
-            None => self.eval(e, sc, out).map(Cow::Owned),
+            None => self.eval_owned(e, sc, out),
         }
+    }
+
+    /// [`Self::eval_ref`] of an expression that is not a variable.
+    #[inline(never)]
+    fn eval_owned<'s>(&self, e: &Expr, sc: &'s Scope, out: &mut dyn Write) -> R<Cow<'s, Value>> {
+        self.eval(e, sc, out).map(Cow::Owned)
     }
 
     /// Whether the condition `e` (of an `if` or a `while`) holds: its
