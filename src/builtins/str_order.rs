@@ -81,10 +81,12 @@ impl Entry {
     /// both windows are full (so the strings go on and may still differ).
     #[inline]
     fn tied_and_full(&self, other: &Entry, reverse: bool) -> bool {
-        let full = if reverse { WIDE as u64 ^ HELD_FLIP } else { WIDE as u64 };
-        self.window == other.window
-            && self.held_idx >> 32 == full
-            && other.held_idx >> 32 == full
+        let full = if reverse {
+            WIDE as u64 ^ HELD_FLIP
+        } else {
+            WIDE as u64
+        };
+        self.window == other.window && self.held_idx >> 32 == full && other.held_idx >> 32 == full
     }
 }
 
@@ -270,7 +272,9 @@ mod tests {
         let owned: Vec<Vec<u8>> = (0..PARALLEL + 5000)
             .map(|_| {
                 let len = (next() % 21) as usize;
-                (0..len).map(|_| [0u8, 1, b'a', 0xff][(next() % 4) as usize]).collect()
+                (0..len)
+                    .map(|_| [0u8, 1, b'a', 0xff][(next() % 4) as usize])
+                    .collect()
             })
             .collect();
         let strs: Vec<&[u8]> = owned.iter().map(|s| &s[..]).collect();

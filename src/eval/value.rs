@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::context::source::Source;
 use crate::search::{Groups, Matcher};
@@ -371,8 +371,18 @@ pub enum List {
 pub struct LinesOf {
     /// The text.
     pub text: View,
-    /// How many lines it has.
-    pub count: usize,
+    /// How many lines it has, counted when first asked: a loop over the
+    /// lines reads the text once, not a second time to count them first.
+    count: OnceLock<usize>,
+}
+
+impl LinesOf {
+    /// How many lines there are.
+    pub fn count(&self) -> usize {
+        *self
+            .count
+            .get_or_init(|| self.text.src.line_count(self.text.range.clone()))
+    }
 }
 
 impl List {
@@ -383,8 +393,10 @@ impl List {
 
     /// The lines of `text`, lazily.
     pub fn lines_of(text: View) -> List {
-        let count = text.src.line_count(text.range.clone());
-        List::Lines(Arc::new(LinesOf { text, count }))
+        List::Lines(Arc::new(LinesOf {
+            text,
+            count: OnceLock::new(),
+        }))
     }
 
     /// An address identifying this list's storage: two lists with one
@@ -400,7 +412,7 @@ impl List {
     pub fn len(&self) -> usize {
         match self {
             List::Vec(v) => v.len(),
-            List::Lines(l) => l.count,
+            List::Lines(l) => l.count(),
         }
     }
 
@@ -490,12 +502,14 @@ impl Iterator for ListIter<'_> {
                 item
             }
             List::Lines(l) => {
-                if self.next >= l.count {
-                    return None;
-                }
                 let bytes = l.text.src.bytes();
                 let end_all = l.text.range.end;
                 let start = self.lines_pos.unwrap_or(l.text.range.start);
+                // Past the last line's terminator, or at the end of a text
+                // whose last line has none: as `lines()` counts.
+                if start >= end_all {
+                    return None;
+                }
                 let nl = memchr::memchr(b'\n', &bytes[start..end_all]).map(|i| start + i);
                 let (line_end, next_start) = match nl {
                     Some(i) => (i, i + 1),
@@ -921,6 +935,52 @@ impl MatchValue {
         match start {
             Some(s) => self.hay.sub(s..end.max(s)),
             None => self.line_text(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::source::Source;
+
+    fn texts(list: impl Iterator<Item = Value>) -> Vec<String> {
+        list.map(|v| match v {
+            Value::Str(s) => s.text().to_string(),
+            other => panic!("not a string: {}", other.type_name()),
+        })
+        .collect()
+    }
+
+    #[test]
+    fn lines_walked_in_order_are_the_lines_counted_and_indexed() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\nb\r\n",
+            "\n\n",
+            "x\n\ny\n\n",
+        ] {
+            // A view of the middle of a larger source, and of all of it.
+            let padded = format!("<<{text}>>");
+            for (whole, range) in [(text, 0..text.len()), (&padded[..], 2..2 + text.len())] {
+                let src = SourceRef::new(Arc::new(Source::from_vec(whole.as_bytes().to_vec())));
+                let walked = texts(
+                    List::lines_of(View {
+                        src: src.clone(),
+                        range: range.clone(),
+                    })
+                    .iter(),
+                );
+                let list = List::lines_of(View { src, range });
+                let indexed = texts((0..list.len()).filter_map(|i| list.get(i)));
+                let expected: Vec<String> = text.lines().map(str::to_string).collect();
+                assert_eq!(walked, expected, "walked {text:?}");
+                assert_eq!(indexed, expected, "indexed {text:?}");
+            }
         }
     }
 }
