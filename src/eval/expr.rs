@@ -41,8 +41,8 @@ impl Runtime {
         }
     }
 
-    /// The value of `e`, a variable's read where it lies (no copy), any
-    /// other computed. Inlined where it is used, so that a variable's
+    /// The value of `e`, a variable's read where it lies (no copy), a
+    /// literal made in place, any other computed. Inlined where it is used, so that a variable's
     /// reference stays in a register: a value returned comes back through
     /// memory, and reading it right after the callee's stores stalls.
     #[inline(always)]
@@ -52,6 +52,11 @@ impl Runtime {
         sc: &'s Scope,
         out: &mut dyn Write,
     ) -> R<Cow<'s, Value>> {
+        match &e.kind {
+            ExprKind::Str(s) => return Ok(Cow::Owned(string_literal(s))),
+            ExprKind::Int(i) => return Ok(Cow::Owned(Value::Int(*i))),
+            _ => {}
+        }
         match variable(e, sc) {
             Some(v) => Ok(Cow::Borrowed(v)),
             None => self.eval_owned(e, sc, out),
@@ -69,16 +74,45 @@ impl Runtime {
     /// making a value. A value comes back from [`Self::eval`] through
     /// memory, which the caller reads back before the store has settled (a
     /// stall on each test of a tight loop); a bool comes back in a register.
+    /// `and` and `or` are decided the same way, each side a condition of
+    /// its own (their value is one of the sides, so its truthiness is
+    /// theirs).
     #[inline]
     pub(super) fn holds(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<bool> {
-        if let ExprKind::Compare(first, rest) = &e.kind {
-            if let Some(holds) = ints_compared(first, rest, sc) {
-                // The step `eval` would count for the comparison.
-                self.meter.tick().map_err(|d| d.at(e.span))?;
-                return Ok(holds);
+        match &e.kind {
+            ExprKind::Compare(first, rest) => {
+                if let Some(holds) = ints_compared(first, rest, sc) {
+                    // The step `eval` would count for the comparison.
+                    self.meter.tick().map_err(|d| d.at(e.span))?;
+                    return Ok(holds);
+                }
             }
+            ExprKind::And(a, b) => return self.both_hold(e, a, b, true, sc, out),
+            ExprKind::Or(a, b) => return self.both_hold(e, a, b, false, sc, out),
+            _ => {}
         }
         Ok(self.eval(e, sc, out)?.into_truthy())
+    }
+
+    /// [`Self::holds`] of `e`, which is `a and b` (`all`) or `a or b`,
+    /// with the step and the nesting `eval` would count for it.
+    #[inline(never)]
+    fn both_hold(
+        &self,
+        e: &Expr,
+        a: &Expr,
+        b: &Expr,
+        all: bool,
+        sc: &Scope,
+        out: &mut dyn Write,
+    ) -> R<bool> {
+        self.meter.tick().map_err(|d| d.at(e.span))?;
+        super::depth::nest(e.span, || {
+            if self.holds(a, sc, out)? != all {
+                return Ok(!all);
+            }
+            self.holds(b, sc, out)
+        })
     }
 
     /// [`Self::eval_ref`] of `e`, which is `x.name`: the field where it
@@ -186,7 +220,7 @@ impl Runtime {
                 then,
                 otherwise,
             } => {
-                if self.eval(cond, sc, out)?.into_truthy() {
+                if self.holds(cond, sc, out)? {
                     self.eval(then, sc, out)
                 } else {
                     self.eval(otherwise, sc, out)

@@ -95,7 +95,7 @@ impl Runtime {
         };
         match first {
             CompClause::If(c) => {
-                if self.eval(c, sc, out)?.into_truthy() {
+                if self.holds(c, sc, out)? {
                     self.comprehend(rest, sc, out, results)?;
                 }
                 Ok(())

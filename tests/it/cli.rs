@@ -242,6 +242,33 @@ fn a_runaway_loop_whose_test_compares_two_ints_stops_at_the_step_limit() {
     assert_eq!((c, out.trim()), (0, "3"), "{err}");
 }
 
+#[test]
+fn and_and_or_in_a_condition_decide_as_their_values_would() {
+    // Conditions decide `and` and `or` side by side, without making the
+    // value; it must be the truthiness of the value they give.
+    let code = r#"
+let vals = [0, 1, "", "x", [], [0], null, 2 > 1, 1 > 2]
+let wrong = 0
+for a in vals {
+  for b in vals {
+    let by_if = 0
+    if a and b or not a and b { by_if = 1 }
+    let by_cond = (a or b) and a ? 1 : 0
+    let kept = len([x for x in [1] if a and not b or b and a])
+    if by_if != (1 if bool(a and b or not a and b) else 0) { wrong += 1 }
+    if by_cond != (1 if bool((a or b) and a) else 0) { wrong += 1 }
+    if kept != (1 if bool(a and not b or b and a) else 0) { wrong += 1 }
+  }
+}
+print(wrong)
+"#;
+    let (c, out, err) = run(&["run", "-e", code]);
+    assert_eq!((c, out.trim()), (0, "0"), "{err}");
+    let deep = format!("if {}true {{ print(\"deep\") }}", "1 < 2 and ".repeat(1400));
+    let (c, out, err) = run(&["run", "-e", &deep]);
+    assert_eq!((c, out.trim()), (0, "deep"), "{err}");
+}
+
 /// Every long flag of every subcommand.
 fn cli_flags() -> std::collections::BTreeSet<String> {
     use clap::CommandFactory;
