@@ -74,17 +74,34 @@ impl Runtime {
                 None => Err(self.unknown_name(&place.root, place.root_span, sc).into()),
             };
         }
-        let mut keys = Vec::with_capacity(place.path.len());
-        for step in &place.path {
-            keys.push(match step {
-                PlaceStep::Index(e) => (self.eval(e, sc, out)?, e.span),
-                PlaceStep::Field(n, s) => (Value::Str(Str::Owned(n.clone().into())), *s),
-            });
-        }
+        // One step (`counts[u] = ...`) is the common case: its key needs
+        // no list of its own.
+        let (one, many);
+        let keys: &[(Value, Span)] = match &place.path[..] {
+            [step] => {
+                one = [self.place_key(step, sc, out)?];
+                &one
+            }
+            steps => {
+                many = steps
+                    .iter()
+                    .map(|step| self.place_key(step, sc, out))
+                    .collect::<R<Vec<_>>>()?;
+                &many
+            }
+        };
         match sc.find_mut(&place.root, &place.root_hint) {
-            Some(root) => set_path(root, &keys, f),
+            Some(root) => set_path(root, keys, f),
             None => Err(self.unknown_name(&place.root, place.root_span, sc).into()),
         }
+    }
+
+    /// The key a step of a place goes through, and where it is written.
+    fn place_key(&self, step: &PlaceStep, sc: &Scope, out: &mut dyn Write) -> R<(Value, Span)> {
+        Ok(match step {
+            PlaceStep::Index(e) => (self.eval(e, sc, out)?, e.span),
+            PlaceStep::Field(n, s) => (Value::Str(Str::Owned(n.clone().into())), *s),
+        })
     }
 }
 
