@@ -400,18 +400,58 @@ fn range(cx: &mut CallCx, a: &Args) -> R<Value> {
 
 fn sum(cx: &mut CallCx, a: &Args) -> R<Value> {
     let l = cx.iterable(a, 0)?;
-    let mut acc = a.get(1).cloned().unwrap_or(Value::Int(0));
-    for x in l.iter() {
-        if !matches!(x, Value::Int(_) | Value::Float(_) | Value::Bool(_)) {
-            return Err(cx.fail_hint(
-                format!("can only add numbers, got {}", x.type_name()),
-                "convert first: sum(xs | map(x => int(x)))",
-            ));
+    let start = a.get(1).cloned().unwrap_or(Value::Int(0));
+    match l.as_slice() {
+        Some(items) => add_all(cx, start, items.iter()),
+        None => add_all(cx, start, l.iter()),
+    }
+}
+
+/// `acc` plus each of `items`, numbers only. Ints are added as machine
+/// ints while the sum and every item are ints and the sum fits; the
+/// general addition (and its errors) takes over from the first that is not.
+fn add_all<V: std::borrow::Borrow<Value>>(
+    cx: &CallCx,
+    mut acc: Value,
+    mut items: impl Iterator<Item = V>,
+) -> R<Value> {
+    if let Value::Int(mut total) = acc {
+        let mut first_other = None;
+        for x in items.by_ref() {
+            match x.borrow() {
+                Value::Int(i) => match total.checked_add(*i) {
+                    Some(t) => total = t,
+                    None => {
+                        first_other = Some(x);
+                        break;
+                    }
+                },
+                _ => {
+                    first_other = Some(x);
+                    break;
+                }
+            }
         }
-        acc = ops::binary(crate::syntax::ast::BinOp::Add, &acc, &x)
-            .map_err(|e| cx.fail(e.message))?;
+        acc = Value::Int(total);
+        if let Some(x) = first_other {
+            acc = add_one(cx, &acc, x.borrow())?;
+        }
+    }
+    for x in items {
+        acc = add_one(cx, &acc, x.borrow())?;
     }
     Ok(acc)
+}
+
+/// `acc + x` for `sum`, with its error for an item that is not a number.
+fn add_one(cx: &CallCx, acc: &Value, x: &Value) -> R<Value> {
+    if !matches!(x, Value::Int(_) | Value::Float(_) | Value::Bool(_)) {
+        return Err(cx.fail_hint(
+            format!("can only add numbers, got {}", x.type_name()),
+            "convert first: sum(xs | map(x => int(x)))",
+        ));
+    }
+    ops::binary(crate::syntax::ast::BinOp::Add, acc, x).map_err(|e| cx.fail(e.message))
 }
 
 fn record_arg(cx: &CallCx, a: &Args, i: usize) -> R<Arc<Record>> {

@@ -192,15 +192,9 @@ fn sort(cx: &mut CallCx, a: &Args) -> R<Value> {
     let reverse = cx.bool(a, 2, false);
     let key_fn = cx.opt_func(a, 1)?;
     if key_fn.is_none() {
-        // Ints sorted as themselves need no permutation of the items.
-        let ints: Option<Vec<i64>> = xs
-            .iter()
-            .map(|x| match x {
-                Value::Int(i) => Some(i),
-                _ => None,
-            })
-            .collect();
-        if let Some(mut ints) = ints {
+        // Ints sorted as themselves need no permutation of the items (a
+        // list of lines holds none).
+        if let Some(mut ints) = xs.as_slice().and_then(all_ints) {
             cx.tick(ints.len() as u64)?;
             sort_slice(&mut ints, false, i64::cmp);
             if reverse {

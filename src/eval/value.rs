@@ -435,6 +435,15 @@ impl List {
         }
     }
 
+    /// The items where they lie, for a list of values (a list of lines
+    /// has none until made).
+    pub fn as_slice(&self) -> Option<&[Value]> {
+        match self {
+            List::Vec(v) => Some(v),
+            List::Lines(_) => None,
+        }
+    }
+
     /// All items, materialised (cheap for `Vec`).
     pub fn to_vec(&self) -> Arc<Vec<Value>> {
         match self {

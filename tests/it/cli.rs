@@ -269,6 +269,29 @@ print(wrong)
     assert_eq!((c, out.trim()), (0, "deep"), "{err}");
 }
 
+#[test]
+fn sum_adds_ints_as_ints_until_an_item_or_the_total_is_not_one() {
+    // Ints are summed as machine ints; a float, a bool, a start value or
+    // an overflow hands over to the general addition and its errors.
+    let code = "print(sum([1, 2, 3]), sum([1, 2.5, True]), sum([1, 2], 10), sum([]), sum([0.5], 1), sum(range(5)))";
+    let (c, out, err) = run(&["run", "-e", code]);
+    assert_eq!((c, out.trim()), (0, "6 4.5 13 0 1.5 10"), "{err}");
+    for code in [
+        "sum([9223372036854775807, 1])",
+        "sum([-9223372036854775807, -1, -1])",
+    ] {
+        let (c, _, err) = run(&["run", "-e", code]);
+        assert_eq!(c, 1, "{code}");
+        assert!(
+            err.contains("sum: integer overflow in `+`"),
+            "{code}: {err}"
+        );
+    }
+    let (c, _, err) = run(&["run", "-e", "sum([1, \"a\"])"]);
+    assert_eq!(c, 1);
+    assert!(err.contains("can only add numbers, got str"), "{err}");
+}
+
 /// Every long flag of every subcommand.
 fn cli_flags() -> std::collections::BTreeSet<String> {
     use clap::CommandFactory;
