@@ -10,9 +10,6 @@ static ALLOC: rlmq::alloc::CountingAlloc = rlmq::alloc::CountingAlloc;
 const STACK: usize = rlmq::eval::fanout::WORKER_STACK;
 
 fn main() -> ExitCode {
-    let _ = rayon::ThreadPoolBuilder::new()
-        .stack_size(64 << 20)
-        .build_global();
     let worker = std::thread::Builder::new()
         .name("rlmq".into())
         .stack_size(STACK)

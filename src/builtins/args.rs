@@ -12,6 +12,7 @@ use crate::diag::{Diagnostic, Stage};
 use crate::eval::env::{Globals, Locals};
 use crate::eval::flow::{Flow, R};
 use crate::eval::interp::Runtime;
+use crate::eval::map_pool;
 use crate::eval::render::{Bound, Stop};
 use crate::eval::value::{Func, List, Str, Value};
 use crate::search::{Matcher, PatternSpec};
@@ -411,15 +412,17 @@ impl CallCx<'_> {
             if batch.is_empty() {
                 break;
             }
-            let results: Vec<(R<Value>, Option<Value>)> = batch
-                .into_par_iter()
-                .map(|x| {
-                    let _depth = crate::eval::depth::inherit(depth);
-                    let mut sink = std::io::sink();
-                    let (x, made_here) = x.for_this_thread();
-                    (rt.call_one(f, x, globals, None, &mut sink, span), made_here)
-                })
-                .collect();
+            let results: Vec<(R<Value>, Option<Value>)> = map_pool::install(|| {
+                batch
+                    .into_par_iter()
+                    .map(|x| {
+                        let _depth = crate::eval::depth::inherit(depth);
+                        let mut sink = std::io::sink();
+                        let (x, made_here) = x.for_this_thread();
+                        (rt.call_one(f, x, globals, None, &mut sink, span), made_here)
+                    })
+                    .collect()
+            });
             for (r, made_here) in results {
                 drop(made_here);
                 each(r?)?;

@@ -15,6 +15,7 @@ pub mod format;
 pub mod interp;
 mod iterate;
 pub mod limits;
+pub mod map_pool;
 pub mod models;
 pub mod ops;
 mod place;
