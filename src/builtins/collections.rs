@@ -407,38 +407,23 @@ fn sum(cx: &mut CallCx, a: &Args) -> R<Value> {
     }
 }
 
-/// `acc` plus each of `items`, numbers only. Ints are added as machine
-/// ints while the sum and every item are ints and the sum fits; the
-/// general addition (and its errors) takes over from the first that is not.
+/// `acc` plus each of `items`, numbers only: ints as machine ints while
+/// the sum and the item are ints and the sum fits, else the general
+/// addition (and its errors).
 fn add_all<V: std::borrow::Borrow<Value>>(
     cx: &CallCx,
     mut acc: Value,
-    mut items: impl Iterator<Item = V>,
+    items: impl Iterator<Item = V>,
 ) -> R<Value> {
-    if let Value::Int(mut total) = acc {
-        let mut first_other = None;
-        for x in items.by_ref() {
-            match x.borrow() {
-                Value::Int(i) => match total.checked_add(*i) {
-                    Some(t) => total = t,
-                    None => {
-                        first_other = Some(x);
-                        break;
-                    }
-                },
-                _ => {
-                    first_other = Some(x);
-                    break;
-                }
-            }
-        }
-        acc = Value::Int(total);
-        if let Some(x) = first_other {
-            acc = add_one(cx, &acc, x.borrow())?;
-        }
-    }
     for x in items {
-        acc = add_one(cx, &acc, x.borrow())?;
+        let x = x.borrow();
+        acc = match (&acc, x) {
+            (Value::Int(t), Value::Int(i)) => match t.checked_add(*i) {
+                Some(t) => Value::Int(t),
+                None => add_one(cx, &acc, x)?,
+            },
+            _ => add_one(cx, &acc, x)?,
+        };
     }
     Ok(acc)
 }
