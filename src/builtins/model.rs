@@ -80,14 +80,16 @@ fn llm(cx: &mut CallCx, a: &Args) -> R<Value> {
         None => return Err(cx.fail("missing the prompt")),
     };
     let json = cx.bool(a, 3, false);
-    // The text goes straight from the context into the message: one copy.
+    // The text stays where it is (a piece of the context, say) until it
+    // is escaped into the request body: one copy.
+    let req = CallRequest::new(prompt);
     let req = match a.get(1) {
         Some(Value::Str(s)) => match simdutf8::basic::from_utf8(s.bytes()) {
-            Ok(text) => CallRequest::about(&prompt, text),
-            Err(_) => CallRequest::about(&prompt, &s.text()),
+            Ok(text) => req.text(text),
+            Err(_) => req.text(s.text().into_owned()),
         },
-        Some(other) => CallRequest::about(&prompt, &cx.render(other, display_within)?),
-        None => CallRequest::new(prompt),
+        Some(other) => req.text(cx.render(other, display_within)?),
+        None => req,
     };
     let req = CallRequest {
         model: cx.opt_str(a, 2)?.map(|s| s.text().into_owned()),
@@ -108,9 +110,7 @@ fn llm(cx: &mut CallCx, a: &Args) -> R<Value> {
         ..req
     };
     let site = req.site.clone();
-    let answer = calls.call(&req);
-    req.give_back();
-    match answer {
+    match calls.call(&req) {
         Ok(reply) if json => Ok(reply.json.as_ref().map_or(Value::Null, from_json)),
         Ok(reply) => Ok(Value::str(reply.text)),
         Err(e) => failed(cx, e, site),

@@ -6,8 +6,7 @@
 //! such a `map`. Here a body's buffer comes back when the request is done
 //! with it (the last clone of its [`Bytes`] dropped, on whatever thread)
 //! and the next body is written into it. A pool keeps at most its bound of
-//! buffer capacity; a buffer that would exceed it is freed. The text of a
-//! call's message is written into one of these buffers too.
+//! buffer capacity; a buffer that would exceed it is freed.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -44,7 +43,9 @@ impl BodyPool {
 
     /// An empty buffer with room for `size` bytes: the smallest idle one
     /// that has it, or a new one (growing a used buffer would copy its old
-    /// bytes for nothing).
+    /// bytes for nothing) with the room of `size`'s class, so that the
+    /// pieces of a `map`, a few bytes apart in size, reuse each other's
+    /// buffers.
     pub fn take(&self, size: usize) -> Vec<u8> {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         let best = (idle.iter().enumerate())
@@ -58,7 +59,7 @@ impl BodyPool {
                     .fetch_sub(buffer.capacity(), Ordering::Relaxed);
                 buffer
             }
-            None => Vec::with_capacity(size),
+            None => Vec::with_capacity(size_class(size)),
         }
     }
 
@@ -78,6 +79,13 @@ impl BodyPool {
             idle.push(buffer);
         }
     }
+}
+
+/// The room of `size`'s class: `size` rounded up to the next of eight
+/// steps between two powers of two (at most an eighth more than asked).
+fn size_class(size: usize) -> usize {
+    let step = (size.checked_next_power_of_two().unwrap_or(size) / 16).max(64);
+    size.checked_next_multiple_of(step).unwrap_or(size)
 }
 
 /// A body that goes back to its pool when dropped.
@@ -122,6 +130,33 @@ mod tests {
         let again = pool.take(50_000);
         assert!(again.is_empty() && again.capacity() >= 100_000);
         assert_eq!(again.as_ptr(), address);
+    }
+
+    #[test]
+    fn bodies_a_few_bytes_apart_reuse_one_buffer() {
+        let pool = pool(8 << 20);
+        let mut last = None;
+        for size in [700_000, 700_120, 699_870, 711_000, 703_333] {
+            let mut body = pool.take(size);
+            body.resize(size, b'x');
+            if let Some(address) = last {
+                assert_eq!(body.as_ptr(), address, "{size}");
+            }
+            last = Some(body.as_ptr());
+            drop(pool.share(body));
+        }
+    }
+
+    #[test]
+    fn a_size_class_is_at_most_an_eighth_more_than_the_size() {
+        for size in (0..5000).chain([65_537, 700_000, 1 << 20, (1 << 20) + 1, usize::MAX / 3]) {
+            let class = size_class(size);
+            assert!(
+                class >= size && class - size <= (size / 8).max(64),
+                "{size} -> {class}"
+            );
+        }
+        assert_eq!(size_class(usize::MAX), usize::MAX);
     }
 
     #[test]

@@ -26,9 +26,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 
 use super::error::LlmError;
+use super::message::Message;
 
 /// What goes into a cache key.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy)]
 pub struct KeyParts<'a> {
     /// `openai` or `anthropic`.
     pub provider: &'a str,
@@ -43,7 +44,7 @@ pub struct KeyParts<'a> {
     /// Whether a JSON reply was asked for.
     pub json: bool,
     /// The full user message.
-    pub message: &'a str,
+    pub message: Message<'a>,
 }
 
 impl KeyParts<'_> {
@@ -57,18 +58,22 @@ impl KeyParts<'_> {
         let mut h = blake3::Hasher::new();
         h.update(b"rlmq-cache-v2");
         let max_tokens = self.max_tokens.to_le_bytes();
-        let parts: [&[u8]; 7] = [
+        let parts: [&[u8]; 6] = [
             self.provider.as_bytes(),
             self.base_url.as_bytes(),
             self.model.as_bytes(),
             self.system.as_bytes(),
             &max_tokens,
             &[u8::from(self.json)],
-            self.message.as_bytes(),
         ];
         for part in parts {
             h.update(&(part.len() as u64).to_le_bytes());
             h.update(part);
+        }
+        // The message's parts in turn: the hash of the joined message.
+        h.update(&(self.message.len() as u64).to_le_bytes());
+        for part in self.message.parts() {
+            h.update(part.as_bytes());
         }
         h.finalize().to_hex().to_string()
     }
@@ -165,8 +170,23 @@ mod tests {
             system: "s",
             max_tokens: 10,
             json: false,
-            message,
+            message: Message::whole(message),
         }
+    }
+
+    #[test]
+    fn a_message_in_parts_has_the_key_of_the_joined_message() {
+        let joined = parts("Summarize.\n\nthe text");
+        let in_parts = KeyParts {
+            message: Message::about("Summarize.", "the text"),
+            ..joined
+        };
+        assert_eq!(in_parts.key(), joined.key());
+        let other = KeyParts {
+            message: Message::about("Summarize", "the text"),
+            ..joined
+        };
+        assert_ne!(other.key(), joined.key());
     }
 
     #[test]

@@ -63,9 +63,23 @@ fn special(b: u8) -> bool {
 
 /// Appends `s` as a JSON string, quotes included.
 pub fn write(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
+    write_joined(out, [s]);
+}
+
+/// Appends `parts`, joined, as one JSON string, quotes included (no joined
+/// copy of the parts is made).
+pub fn write_joined<'a>(out: &mut Vec<u8>, parts: impl IntoIterator<Item = &'a str> + Clone) {
+    let len: usize = parts.clone().into_iter().map(str::len).sum();
+    out.reserve(len + 2);
     out.push(b'"');
+    for part in parts {
+        push_escaped(out, part.as_bytes());
+    }
+    out.push(b'"');
+}
+
+/// Appends `bytes` escaped, without quotes.
+fn push_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut i = 0;
     while let Some(block) = bytes.get(i..i + BLOCK) {
         let block: &[u8; BLOCK] = block.try_into().expect("a whole block");
@@ -86,7 +100,6 @@ pub fn write(out: &mut Vec<u8>, s: &str) {
             false => out.push(b),
         }
     }
-    out.push(b'"');
 }
 
 /// Appends the escape of `b`, a byte that needs one.
@@ -164,6 +177,13 @@ mod tests {
                 serde_json::to_string(&t).unwrap(),
                 "{t:?}"
             );
+            // Cut anywhere on a character boundary, the parts escape as
+            // the whole does.
+            for cut in (0..=t.len()).filter(|&i| t.is_char_boundary(i)).step_by(7) {
+                let mut joined = Vec::new();
+                write_joined(&mut joined, [&t[..cut], "", &t[cut..]]);
+                assert_eq!(joined, serde_json::to_vec(&t).unwrap(), "{t:?} at {cut}");
+            }
         }
     }
 }

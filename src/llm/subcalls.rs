@@ -35,6 +35,7 @@ use super::cache::{Cache, Entry, KeyParts};
 use super::config::LlmConfig;
 use super::error::{CallError, CallErrorKind, LlmError};
 use super::http::{Failed, Http, RetryNote, Sent};
+use super::message::Message;
 use super::models::{Encoding, ModelInfo};
 use super::progress::{Progress, ProgressGuard};
 use super::recording::Recording;
@@ -45,17 +46,16 @@ use super::{json_reply, tokens, wire, DEFAULT_SYSTEM, JSON_INSTRUCTION};
 
 /// One `llm()` call as the interpreter describes it.
 ///
-/// The user message is kept whole (the prompt, then a blank line and the
-/// text when there is one), so a text is copied once, into the message, on
-/// its way from the context to the request body.
+/// The user message is the prompt, then a blank line and the text when
+/// there is one. The text is borrowed where the program holds it (a piece
+/// of the mapped context, say), so it is copied once, into the request
+/// body, on its way from the context to the wire.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CallRequest {
-    /// The user message; build it with [`CallRequest::new`] and
-    /// [`CallRequest::text`].
-    pub message: String,
-    /// Where the text starts in `message` (after the prompt and a blank
-    /// line), when there is one.
-    pub text_start: Option<usize>,
+pub struct CallRequest<'a> {
+    /// The instruction.
+    pub prompt: String,
+    /// The text the call is about, if any.
+    pub text: Option<Cow<'a, str>>,
     /// Model; the configured sub-model when `None`.
     pub model: Option<String>,
     /// System prompt; `prompts/sub.md` when `None`.
@@ -75,66 +75,35 @@ pub struct CallRequest {
     pub deadline: Option<Instant>,
 }
 
-impl CallRequest {
+impl<'a> CallRequest<'a> {
     /// A call with `prompt` and no text, at depth 0.
-    pub fn new(prompt: impl Into<String>) -> CallRequest {
+    pub fn new(prompt: impl Into<String>) -> CallRequest<'a> {
         CallRequest {
-            message: prompt.into(),
+            prompt: prompt.into(),
             ..CallRequest::default()
         }
     }
 
     /// Sets the text, sent after a blank line (builder style).
-    pub fn text(mut self, text: impl AsRef<str>) -> CallRequest {
-        let text = text.as_ref();
-        self.message.truncate(self.prompt().len());
-        self.message.reserve_exact(2 + text.len());
-        self.message.push_str("\n\n");
-        self.text_start = Some(self.message.len());
-        self.message.push_str(text);
-        self
-    }
-
-    /// A call with `prompt` about `text`, the message written into a
-    /// buffer from the body pool ([`BODIES`]), so that a big piece's
-    /// message costs no fresh pages; [`CallRequest::give_back`] returns the
-    /// buffer once the call is answered.
-    pub fn about(prompt: &str, text: &str) -> CallRequest {
-        let room = prompt.len() + 2 + text.len();
-        // The pool's buffers are empty, so this is never an error.
-        let message = String::from_utf8(BODIES.take(room)).unwrap_or_default();
-        let mut req = CallRequest::new(message);
-        req.message.push_str(prompt);
-        req.text(text)
-    }
-
-    /// Returns the message's buffer to the body pool.
-    pub fn give_back(self) {
-        BODIES.give_back(self.message.into_bytes());
+    pub fn text(self, text: impl Into<Cow<'a, str>>) -> CallRequest<'a> {
+        CallRequest {
+            text: Some(text.into()),
+            ..self
+        }
     }
 
     /// Sets the call site (builder style).
-    pub fn site(mut self, site: impl Into<String>) -> CallRequest {
+    pub fn site(mut self, site: impl Into<String>) -> CallRequest<'a> {
         self.site = site.into();
         self
     }
 
-    /// The instruction.
-    pub fn prompt(&self) -> &str {
-        self.text_start
-            .and_then(|i| self.message.get(..i.saturating_sub(2)))
-            .unwrap_or(&self.message)
-    }
-
-    /// The text the call is about, if any.
-    pub fn text_part(&self) -> Option<&str> {
-        self.text_start.and_then(|i| self.message.get(i..))
-    }
-
-    /// The user message: the prompt, then a blank line and the text when
-    /// there is one.
-    pub fn message(&self) -> &str {
-        &self.message
+    /// The user message, in its parts.
+    pub fn message(&self) -> Message<'_> {
+        match &self.text {
+            Some(text) => Message::about(&self.prompt, text),
+            None => Message::whole(&self.prompt),
+        }
     }
 }
 
@@ -443,7 +412,9 @@ impl SubCalls {
             _ => self.config.root_model.as_str(),
         };
         let (history, message) = match req.messages.split_last() {
-            Some((last, history)) if last.role == Role::User => (history, last.content.as_str()),
+            Some((last, history)) if last.role == Role::User => {
+                (history, Message::whole(&last.content))
+            }
             _ => return Err(CallError::new(
                 CallErrorKind::BadReply,
                 "a root-model conversation must end with a user message (internal error in rlmq)",
@@ -478,7 +449,7 @@ impl SubCalls {
         req: &CallRequest,
         model: &str,
         system: &str,
-        message: &str,
+        message: Message<'_>,
         history: Option<&[ChatMessage]>,
         max_tokens: u64,
     ) -> Outcome {
@@ -486,6 +457,8 @@ impl SubCalls {
         if self.interrupted() {
             return Outcome::failed(interruption("was not sent"));
         }
+        // A root turn is cached and hashed under its whole conversation.
+        let conversation = history.map(|h| conversation_key(h, &message.joined()));
         // The cache key hashes the whole message: only with a cache.
         let key = self.cache.as_ref().map(|_| {
             KeyParts {
@@ -495,9 +468,9 @@ impl SubCalls {
                 system,
                 max_tokens,
                 json: req.json,
-                message: &match history {
-                    None => Cow::Borrowed(message),
-                    Some(h) => Cow::Owned(conversation_key(h, message)),
+                message: match &conversation {
+                    None => message,
+                    Some(c) => Message::whole(c),
                 },
             }
             .key()
@@ -517,21 +490,19 @@ impl SubCalls {
         let info = self.config.model_info(model);
         let limit = input_limit(&info, max_tokens);
         let history = history.unwrap_or_default();
-        let mut texts: Vec<&str> = Vec::with_capacity(history.len() + 2);
+        let mut texts: Vec<&str> = Vec::with_capacity(history.len() + 1);
         texts.push(system);
         texts.extend(history.iter().map(|m| m.content.as_str()));
-        texts.push(message);
         let framing = tokens::FRAMING_TOKENS * (history.len() as u64 + 1);
         // A token or USD limit needs the real count to reserve; otherwise
         // only the size check does, and only when the bytes could fail it.
         let exact =
             self.budget.limits().max_tokens.is_some() || self.budget.limits().max_usd.is_some();
-        let Some(input) = input_count(model, &texts, req.text_start, framing, limit, exact) else {
+        let Some(input) = input_count(model, &texts, message, framing, limit, exact) else {
             let e = match is_root {
-                false => self.too_large(model, system, message, limit, max_tokens),
+                false => self.too_large(model, system, &message.joined(), limit, max_tokens),
                 true => {
-                    let about = texts
-                        .iter()
+                    let about = (texts.iter().copied().chain(message.parts()))
                         .map(|t| tokens::estimate(model, t))
                         .sum::<u64>();
                     conversation_too_large(
@@ -578,10 +549,8 @@ impl SubCalls {
         let sent = match &self.recording {
             Some(rec) => {
                 let hashed = match is_root {
-                    false => hex::encode(Sha256::digest(message.as_bytes())),
-                    true => hex::encode(Sha256::digest(
-                        conversation_key(history, message).as_bytes(),
-                    )),
+                    false => sha256_hex(message.parts()),
+                    true => sha256_hex(conversation.as_deref()),
                 };
                 rec.answer(is_root, model, &hashed, req.parent)
             }
@@ -593,7 +562,10 @@ impl SubCalls {
                 // and the usage says so.
                 let input_tokens = reply.input_tokens.unwrap_or_else(|| match input.counted {
                     true => input.tokens,
-                    false => texts.iter().map(|t| tokens::count(model, t)).sum::<u64>() + framing,
+                    false => {
+                        let all = texts.iter().map(|t| tokens::count(model, t)).sum::<u64>();
+                        all + tokens::count(model, &message.joined()) + framing
+                    }
                 });
                 let output_tokens = reply
                     .output_tokens
@@ -797,7 +769,7 @@ impl SubCalls {
         id: u64,
         req: &CallRequest,
         model: &str,
-        message: &str,
+        message: Message<'_>,
         history: Option<&[ChatMessage]>,
         started: Instant,
         outcome: Outcome,
@@ -809,19 +781,19 @@ impl SubCalls {
         if let Some(t) = &self.trace {
             let (prompt, text_head, text_chars) = match history {
                 None => (
-                    Some(head(req.prompt(), TRACE_PROMPT_CHARS)),
-                    req.text_part().map(|x| head(x, TRACE_TEXT_CHARS)),
-                    req.text_part().map(|x| x.chars().count()),
+                    Some(head(&req.prompt, TRACE_PROMPT_CHARS)),
+                    req.text.as_deref().map(|x| head(x, TRACE_TEXT_CHARS)),
+                    req.text.as_deref().map(|x| x.chars().count()),
                 ),
                 Some(_) => (None, None, None),
             };
             let (event, hashed, chars) = match history {
-                None => ("subcall", None, message.chars().count()),
+                None => ("subcall", None, message.char_count()),
                 Some(h) => (
                     "root",
-                    Some(conversation_key(h, message)),
+                    Some(conversation_key(h, &message.joined())),
                     h.iter().map(|m| m.content.chars().count()).sum::<usize>()
-                        + message.chars().count(),
+                        + message.char_count(),
                 ),
             };
             t.event(json!({
@@ -831,7 +803,10 @@ impl SubCalls {
                 "depth": req.depth,
                 "site": req.site,
                 "model": model,
-                "prompt_sha256": hex::encode(Sha256::digest(hashed.as_deref().unwrap_or(message).as_bytes())),
+                "prompt_sha256": match &hashed {
+                    Some(conversation) => sha256_hex([conversation.as_str()]),
+                    None => sha256_hex(message.parts()),
+                },
                 "prompt_chars": chars,
                 "prompt": prompt,
                 "text_head": text_head,
@@ -1098,6 +1073,15 @@ fn head(s: &str, n: usize) -> String {
     }
 }
 
+/// SHA-256, in hex, of `parts` joined.
+fn sha256_hex<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
 /// The text a conversation is cached and hashed under: every message with
 /// its role, as JSON, so that no two conversations share it.
 fn conversation_key(history: &[ChatMessage], last: &str) -> String {
@@ -1134,22 +1118,21 @@ struct InputCount {
     counted: bool,
 }
 
-/// The input tokens of `texts` (system prompt, history, message) plus
-/// `framing`, or `None` when they pass `limit`. Without `exact`, texts
-/// whose bytes fit are not counted: their byte bound stands in. The last
-/// text's part from `text_start` on may have been counted already (see
-/// [`tokens::count_within_after`]).
+/// The input tokens of `texts` (system prompt, history), then `message`,
+/// plus `framing`, or `None` when they pass `limit`. Without `exact`, texts
+/// whose bytes fit are not counted: their byte bound stands in, and the
+/// message is never joined. The message's text may have been counted
+/// already (see [`tokens::count_within_after`]).
 fn input_count(
     model: &str,
     texts: &[&str],
-    text_start: Option<usize>,
+    message: Message<'_>,
     framing: u64,
     limit: u64,
     exact: bool,
 ) -> Option<InputCount> {
-    let bound = texts
-        .iter()
-        .map(|t| tokens::upper_bound(model, t.len()))
+    let bound = (texts.iter().map(|t| t.len()).chain([message.len()]))
+        .map(|len| tokens::upper_bound(model, len))
         .fold(framing, u64::saturating_add);
     if bound <= limit && !exact {
         return Some(InputCount {
@@ -1158,13 +1141,15 @@ fn input_count(
         });
     }
     let mut total = framing;
-    for (i, t) in texts.iter().enumerate() {
-        let left = limit.checked_sub(total)?;
-        total += match text_start {
-            Some(at) if i + 1 == texts.len() => tokens::count_within_after(model, t, at, left)?,
-            _ => tokens::count_within(model, t, left)?,
-        };
+    for t in texts {
+        total += tokens::count_within(model, t, limit.checked_sub(total)?)?;
     }
+    let left = limit.checked_sub(total)?;
+    let whole = message.joined();
+    total += match message.text_start() {
+        Some(at) => tokens::count_within_after(model, &whole, at, left)?,
+        None => tokens::count_within(model, &whole, left)?,
+    };
     Some(InputCount {
         tokens: total,
         counted: true,

@@ -24,6 +24,7 @@ use serde_json::Value;
 
 use super::config::{ApiKey, Provider};
 use super::json_str;
+use super::message::Message;
 
 /// Who wrote a message of a conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,7 +59,7 @@ pub struct Request<'a> {
     /// sub-call).
     pub history: &'a [ChatMessage],
     /// The last user message.
-    pub message: &'a str,
+    pub message: Message<'a>,
     /// Reply limit in tokens.
     pub max_tokens: u64,
     /// Mark prompt-cache breakpoints (Anthropic; a growing conversation).
@@ -94,12 +95,12 @@ pub fn body(provider: Provider, base: &str, r: Request<'_>, out: &mut Vec<u8>) {
     let all = r
         .history
         .iter()
-        .map(|m| (m.role, m.content.as_str()))
+        .map(|m| (m.role, Message::whole(&m.content)))
         .chain(std::iter::once((Role::User, r.message)));
     match provider {
         Provider::OpenAi => {
             out.extend_from_slice(b",\"messages\":[");
-            message(out, "system", r.system, false);
+            message(out, "system", Message::whole(r.system), false);
             for (role, text) in all {
                 out.push(b',');
                 message(out, role_name(role), text, false);
@@ -114,7 +115,7 @@ pub fn body(provider: Provider, base: &str, r: Request<'_>, out: &mut Vec<u8>) {
             out.extend_from_slice(b",\"max_tokens\":");
             out.extend_from_slice(r.max_tokens.to_string().as_bytes());
             out.extend_from_slice(b",\"system\":");
-            content(out, r.system, r.cache);
+            content(out, Message::whole(r.system), r.cache);
             out.extend_from_slice(b",\"messages\":[");
             // Breakpoints (with `cache`): the last two user messages.
             let users = all.clone().filter(|(role, _)| *role == Role::User).count();
@@ -141,7 +142,7 @@ fn role_name(role: Role) -> &'static str {
 }
 
 /// `{"role": role, "content": text}`.
-fn message(out: &mut Vec<u8>, role: &str, text: &str, marked: bool) {
+fn message(out: &mut Vec<u8>, role: &str, text: Message<'_>, marked: bool) {
     out.extend_from_slice(b"{\"role\":");
     json_str::write(out, role);
     out.extend_from_slice(b",\"content\":");
@@ -151,12 +152,12 @@ fn message(out: &mut Vec<u8>, role: &str, text: &str, marked: bool) {
 
 /// A text: a plain string, or (`marked`) one text block marked as an
 /// Anthropic prompt-cache breakpoint.
-fn content(out: &mut Vec<u8>, text: &str, marked: bool) {
+fn content(out: &mut Vec<u8>, text: Message<'_>, marked: bool) {
     if !marked {
-        return json_str::write(out, text);
+        return json_str::write_joined(out, text.parts());
     }
     out.extend_from_slice(b"[{\"type\":\"text\",\"text\":");
-    json_str::write(out, text);
+    json_str::write_joined(out, text.parts());
     out.extend_from_slice(b",\"cache_control\":{\"type\":\"ephemeral\"}}]");
 }
 
@@ -305,7 +306,7 @@ mod tests {
             model: "m",
             system: "sys",
             history: &[],
-            message: "hi",
+            message: Message::whole("hi"),
             max_tokens: 10,
             cache: false,
         }
@@ -382,7 +383,7 @@ mod tests {
             "http://127.0.0.1:1/v1",
             Request {
                 history: &[],
-                message: "q",
+                message: Message::whole("q"),
                 cache: true,
                 ..req()
             },
@@ -396,7 +397,7 @@ mod tests {
             "http://127.0.0.1:1/v1",
             Request {
                 history: &history,
-                message: "next",
+                message: Message::whole("next"),
                 cache: true,
                 ..req()
             },
@@ -419,7 +420,7 @@ mod tests {
         ];
         let r = Request {
             history: &history,
-            message: "tab\there \\ 🎉",
+            message: Message::about("tab\there", "\\ 🎉"),
             ..req()
         };
         let want = json!({
@@ -428,7 +429,7 @@ mod tests {
                 {"role": "system", "content": "sys"},
                 {"role": "user", "content": "q \"1\"\n"},
                 {"role": "assistant", "content": "a\u{1}é"},
-                {"role": "user", "content": "tab\there \\ 🎉"},
+                {"role": "user", "content": "tab\there\n\n\\ 🎉"},
             ],
             "max_tokens": 10,
         });
@@ -445,7 +446,7 @@ mod tests {
             "messages": [
                 {"role": "user", "content": marked("q \"1\"\n")},
                 {"role": "assistant", "content": "a\u{1}é"},
-                {"role": "user", "content": marked("tab\there \\ 🎉")},
+                {"role": "user", "content": marked("tab\there\n\n\\ 🎉")},
             ],
         });
         let cached = Request { cache: true, ..r };

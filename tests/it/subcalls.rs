@@ -38,7 +38,7 @@ fn config(server: &MockServer, dir: &Path) -> LlmConfig {
     c
 }
 
-fn labelled(i: usize) -> CallRequest {
+fn labelled(i: usize) -> CallRequest<'static> {
     CallRequest::new("What is the label? Reply with the label only.")
         .text(format!(
             "Some filler text about item {i}.\nLabel: L{i}\nMore filler."
@@ -546,7 +546,10 @@ fn anthropic_protocol_end_to_end() {
     assert!(r.headers.contains_key("x-api-key"));
     assert_eq!(r.body["max_tokens"], 321);
     assert_eq!(r.system.as_deref(), Some(DEFAULT_SYSTEM));
-    assert_eq!(r.last_user.as_deref(), Some(labelled(7).message()));
+    assert_eq!(
+        r.last_user.as_deref(),
+        Some(labelled(7).message().joined().as_ref())
+    );
 }
 
 #[test]
