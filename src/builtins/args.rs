@@ -369,10 +369,12 @@ impl CallCx<'_> {
                 drop(plan);
                 drop(texts);
                 let _progress = calls.progress_start(needed);
-                // Twice the requests in flight: while as many items as the
-                // backend's semaphore lets through wait on the network, the
-                // others prepare their next request or store their reply.
-                let workers = calls.config().concurrency.saturating_mul(2);
+                // The requests in flight and one more per core: while as
+                // many items as the backend's semaphore lets through wait on
+                // the network, the others prepare their next request or
+                // store their reply. No more: each holds its request body.
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                let workers = calls.config().concurrency.saturating_add(cores);
                 let results = crate::eval::fanout::apply_concurrently(
                     self.rt,
                     &all,
