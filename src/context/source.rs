@@ -16,7 +16,8 @@
 //! (pure ASCII, or Latin-1 bytes) keeps no character index: byte offsets are
 //! character offsets. Queries on small ranges, and queries near the start or
 //! the end of a large one (`context[:2000]`, `context[-2000:]`), just scan
-//! and never build an index.
+//! and never build an index; a walk over most of a large source
+//! (`partition(size=…)`) builds it first ([`Source::prepare_char_walk`]).
 //!
 //! # Memory maps and truncation
 //!
@@ -221,6 +222,19 @@ impl Source {
         self.chars.get_or_init(|| built)
     }
 
+    /// Builds the character index now, unless it exists, for a caller about
+    /// to walk `range` character by character from start to end
+    /// (`partition(size=…)`), when the range is long and most of the
+    /// source: the index's one pass runs on every core, where the walk's
+    /// own scans would run on one. A short range, or a small part of a
+    /// large source, is scanned as before.
+    pub fn prepare_char_walk(&self, range: Range<usize>) {
+        let r = self.clamp(range);
+        if r.len() > SCAN_LIMIT && r.len() >= self.len() / 2 {
+            self.char_index();
+        }
+    }
+
     /// Whether a query may scan `n` more bytes for characters instead of
     /// building the index. Scans are what keep `context[:2000]` from
     /// reading the whole file, but a loop that indexes a long string
@@ -228,8 +242,7 @@ impl Source {
     /// scans of ranges longer than [`DIRECT`] add up to [`SCAN_PASSES`]
     /// times the source's length (or [`SMALL`], whichever is more), the one
     /// pass that builds the index has been paid for several times over, and
-    /// queries use it from then on. A program that walks the source once or
-    /// twice (`partition`, then `len` of each piece) never builds it.
+    /// queries use it from then on.
     /// Shorter ranges (a line, a field) are always counted directly and not
     /// counted here.
     fn may_scan(&self, n: usize) -> bool {

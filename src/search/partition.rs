@@ -36,6 +36,7 @@ pub fn chunk_by_chars(src: &Source, range: Range<usize>, max_chars: usize) -> Ve
     let mut pos = range.start.min(end);
     let max = max_chars.max(1);
     let bytes = src.bytes();
+    src.prepare_char_walk(pos..end);
     let mut out = Vec::new();
     while pos < end {
         let limit = src.char_to_byte(pos..end, max);
@@ -123,6 +124,46 @@ mod tests {
         assert_eq!(all, vec![0..s.len()]);
         assert!(chunk_by_chars(&s, 3..3, 5).is_empty());
         assert_eq!(chunk_by_chars(&s, 0..3, 0).len(), 3);
+    }
+
+    /// `chunk_by_chars` done by walking characters one at a time.
+    fn chunk_by_chars_naive(text: &str, max: usize) -> Vec<Range<usize>> {
+        let (mut out, mut pos) = (Vec::new(), 0);
+        while pos < text.len() {
+            let limit = (text[pos..].char_indices().nth(max)).map_or(text.len(), |(i, _)| pos + i);
+            if limit == text.len() {
+                out.push(pos..limit);
+                break;
+            }
+            let cut = text[pos..limit].rfind('\n').map_or(limit, |i| pos + i + 1);
+            out.push(pos..cut);
+            pos = cut;
+        }
+        out
+    }
+
+    #[test]
+    fn chunk_by_chars_over_a_large_source_cuts_as_a_character_walk_does() {
+        // Past the scan limit, so the character index is built first.
+        let line = "naïve café — 東京 line of text\n";
+        let text = line.repeat(9 * 1024 * 1024 / line.len() + 1) + "tail without newline ééé";
+        let s = Source::from_vec(text.clone().into_bytes());
+        for max in [1000, 65_536, 700_000] {
+            assert_eq!(
+                chunk_by_chars(&s, 0..s.len(), max),
+                chunk_by_chars_naive(&text, max)
+            );
+        }
+        assert!(s.index_heap_bytes() > 0, "the index was built");
+        // A small part of a fresh copy is scanned, and cut the same way.
+        let s = Source::from_vec(text.clone().into_bytes());
+        let part = 3 * line.len()..9000 * line.len();
+        let cut: Vec<Range<usize>> = chunk_by_chars_naive(&text[part.clone()], 5000)
+            .into_iter()
+            .map(|r| r.start + part.start..r.end + part.start)
+            .collect();
+        assert_eq!(chunk_by_chars(&s, part, 5000), cut);
+        assert_eq!(s.index_heap_bytes(), 0, "no index for a small part");
     }
 
     #[test]
