@@ -84,10 +84,7 @@ fn llm(cx: &mut CallCx, a: &Args) -> R<Value> {
     // is escaped into the request body: one copy.
     let req = CallRequest::new(prompt);
     let req = match a.get(1) {
-        Some(Value::Str(s)) => match simdutf8::basic::from_utf8(s.bytes()) {
-            Ok(text) => req.text(text),
-            Err(_) => req.text(s.text().into_owned()),
-        },
+        Some(Value::Str(s)) => req.text(s.text()),
         Some(other) => req.text(cx.render(other, display_within)?),
         None => req,
     };

@@ -205,50 +205,57 @@ fn escape(out: &mut Vec<u8>, b: u8) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_block_scans_agree_with_a_byte_at_a_time() {
-        let mut block = [b'a'; BLOCK];
-        for at in 0..BLOCK {
+    /// A scan for the first byte of an `N`-byte chunk that needs escaping.
+    type Scan<const N: usize> = fn(&[u8; N]) -> Option<usize>;
+
+    /// Checks each of `scans` against a byte-at-a-time scan: every byte
+    /// value at every offset of an `N`-byte chunk, alone and followed by a
+    /// quote; and a line break at every offset with a quote at every
+    /// offset after it (a second special byte changes nothing).
+    fn agree_with_a_byte_at_a_time<const N: usize>(scans: &[Scan<N>]) {
+        let check = |chunk: &[u8; N]| {
+            let want = chunk.iter().position(|&x| special(x));
+            for scan in scans {
+                assert_eq!(scan(chunk), want, "{chunk:?}");
+            }
+        };
+        let mut chunk = [b'a'; N];
+        for at in 0..N {
             for b in 0..=255u8 {
-                block[at] = b;
-                let want = block.iter().position(|&x| special(x));
-                assert_eq!(first_special_swar(&block), want, "{b:#x} at {at}");
-                #[cfg(target_arch = "x86_64")]
-                assert_eq!(first_special_sse2(&block), want, "{b:#x} at {at}");
-                // A second special byte after the first changes nothing.
-                if at + 1 < BLOCK {
-                    block[at + 1] = b'"';
-                    let want = block.iter().position(|&x| special(x));
-                    assert_eq!(first_special_swar(&block), want);
-                    #[cfg(target_arch = "x86_64")]
-                    assert_eq!(first_special_sse2(&block), want);
-                    block[at + 1] = b'a';
+                chunk[at] = b;
+                check(&chunk);
+                if at + 1 < N {
+                    chunk[at + 1] = b'"';
+                    check(&chunk);
+                    chunk[at + 1] = b'a';
                 }
             }
-            block[at] = b'a';
+            chunk[at] = b'\n';
+            for later in at + 1..N {
+                chunk[later] = b'"';
+                check(&chunk);
+                chunk[later] = b'a';
+            }
+            chunk[at] = b'a';
         }
     }
 
     #[test]
+    fn the_block_scans_agree_with_a_byte_at_a_time() {
+        agree_with_a_byte_at_a_time::<BLOCK>(&[
+            first_special_swar,
+            #[cfg(target_arch = "x86_64")]
+            first_special_sse2,
+        ]);
+    }
+
+    #[test]
     fn the_stride_scans_agree_with_a_byte_at_a_time() {
-        let mut stride = [b'a'; STRIDE];
-        for at in 0..STRIDE {
-            for b in 0..=255u8 {
-                stride[at] = b;
-                let want = stride.iter().position(|&x| special(x));
-                assert_eq!(first_special_in_stride_by_blocks(&stride), want);
-                #[cfg(target_arch = "x86_64")]
-                assert_eq!(first_special_in_stride(&stride), want, "{b:#x} at {at}");
-            }
-            // A second special byte further on changes nothing.
-            stride[at] = b'\n';
-            for later in at + 1..STRIDE {
-                stride[later] = b'"';
-                assert_eq!(first_special_in_stride(&stride), Some(at));
-                stride[later] = b'a';
-            }
-            stride[at] = b'a';
-        }
+        agree_with_a_byte_at_a_time::<STRIDE>(&[
+            first_special_in_stride_by_blocks,
+            #[cfg(target_arch = "x86_64")]
+            first_special_in_stride,
+        ]);
     }
 
     #[test]

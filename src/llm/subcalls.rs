@@ -21,6 +21,7 @@
 //! there is the caller's choice.
 
 use std::borrow::Cow;
+use std::cell::LazyCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -457,8 +458,10 @@ impl SubCalls {
         if self.interrupted() {
             return Outcome::failed(interruption("was not sent"));
         }
-        // A root turn is cached and hashed under its whole conversation.
-        let conversation = history.map(|h| conversation_key(h, &message.joined()));
+        // A root turn is cached and hashed under its whole conversation,
+        // written only when there is a cache or a recording to ask.
+        let conversation =
+            LazyCell::new(|| history.map(|h| conversation_key(h, &message.joined())));
         // The cache key hashes the whole message: only with a cache.
         let key = self.cache.as_ref().map(|_| {
             KeyParts {
@@ -468,7 +471,7 @@ impl SubCalls {
                 system,
                 max_tokens,
                 json: req.json,
-                message: match &conversation {
+                message: match &*conversation {
                     None => message,
                     Some(c) => Message::whole(c),
                 },
