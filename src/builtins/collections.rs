@@ -9,7 +9,7 @@ use super::args::{Args, CallCx};
 use super::{Builtin, Effect};
 use crate::eval::flow::R;
 use crate::eval::ops::{self, to_key};
-use crate::eval::value::{Key, List, Record, Value};
+use crate::eval::value::{IntRange, Key, List, Record, Value};
 
 /// The collection builtins.
 pub const BUILTINS: &[Builtin] = &[
@@ -388,14 +388,11 @@ fn range(cx: &mut CallCx, a: &Args) -> R<Value> {
     if count > 100_000_000 {
         return Err(cx.fail(format!("range of {count} numbers is too long")));
     }
-    cx.reserve(count as usize * 32)?;
-    cx.tick(count as u64)?;
-    Ok(Value::list(
-        // Every item lies between start and stop, so it fits in 64 bits.
-        (0..count)
-            .map(|i| Value::Int((start + i * step) as i64))
-            .collect(),
-    ))
+    Ok(Value::List(List::Range(Arc::new(IntRange {
+        start: start as i64,
+        step: step as i64,
+        len: count as usize,
+    }))))
 }
 
 fn sum(cx: &mut CallCx, a: &Args) -> R<Value> {
@@ -553,7 +550,13 @@ const CHAR_ITEM_BYTES: usize = 64;
 fn list(cx: &mut CallCx, a: &Args) -> R<Value> {
     match a.raw(0) {
         None | Some(Value::Null) => Ok(Value::list(Vec::new())),
-        Some(Value::List(l)) => Ok(Value::List(List::Vec(l.to_vec()))),
+        Some(Value::List(l)) => {
+            if l.as_slice().is_none() {
+                // A lazy list (lines, a range) is made here, item by item.
+                cx.reserve(l.len().saturating_mul(std::mem::size_of::<Value>()))?;
+            }
+            Ok(Value::List(List::Vec(l.to_vec())))
+        }
         Some(Value::Str(s)) => {
             // One value and one small string per character, reserved before
             // any is made.

@@ -88,18 +88,15 @@ impl Runtime {
             }
             StmtKind::For { target, iter, body } => {
                 let it = self.eval(iter, sc, out)?;
-                let items = self.iterate(&it, iter.span)?;
-                for item in items {
-                    // Every iteration counts, an empty body's too.
-                    self.meter.tick().map_err(|d| d.at(stmt.span))?;
-                    self.bind(target, item, sc)?;
-                    match self.exec_block(body, sc, out) {
-                        Ok(()) | Err(Flow::Continue) => {}
-                        Err(Flow::Break) => break,
-                        Err(other) => return Err(other),
+                match &it {
+                    // A list's items (lines, most often) through its own
+                    // iterator, called directly rather than through a box.
+                    Value::List(l) => self.run_for(stmt, target, body, l.iter(), sc, out),
+                    _ => {
+                        let items = self.iterate(&it, iter.span)?;
+                        self.run_for(stmt, target, body, items, sc, out)
                     }
                 }
-                Ok(())
             }
             StmtKind::While { cond, body } => {
                 while self.holds(cond, sc, out)? {
@@ -137,6 +134,29 @@ impl Runtime {
                 Err(Diagnostic::runtime(stmt.span, "this statement did not parse").into())
             }
         }
+    }
+
+    /// The iterations of a `for` loop over `items`.
+    fn run_for<'g>(
+        &self,
+        stmt: &Stmt,
+        target: &'g Pattern,
+        body: &'g [Stmt],
+        items: impl Iterator<Item = Value>,
+        sc: &mut Scope<'g>,
+        out: &mut dyn Write,
+    ) -> R<()> {
+        for item in items {
+            // Every iteration counts, an empty body's too.
+            self.meter.tick().map_err(|d| d.at(stmt.span))?;
+            self.bind(target, item, sc)?;
+            match self.exec_block(body, sc, out) {
+                Ok(()) | Err(Flow::Continue) => {}
+                Err(Flow::Break) => break,
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(())
     }
 
     /// Fails when `name` is one of the program's inputs.

@@ -81,9 +81,11 @@ impl Runtime {
     pub(super) fn holds(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<bool> {
         match &e.kind {
             ExprKind::Compare(first, rest) => {
-                if let Some(holds) = ints_compared(first, rest, sc) {
-                    // The step `eval` would count for the comparison.
-                    self.meter.tick().map_err(|d| d.at(e.span))?;
+                let mut operators = 0;
+                if let Some(holds) = ints_compared(first, rest, sc, &mut operators) {
+                    // The steps `eval` would count for the comparison and
+                    // its operands' operators.
+                    self.meter.ticks(1 + operators).map_err(|d| d.at(e.span))?;
                     return Ok(holds);
                 }
             }
@@ -177,7 +179,11 @@ impl Runtime {
                 self.eval(b, sc, out)
             }
             ExprKind::Compare(first, rest) => {
-                if let Some(holds) = ints_compared(first, rest, sc) {
+                let mut operators = 0;
+                if let Some(holds) = ints_compared(first, rest, sc, &mut operators) {
+                    if operators > 0 {
+                        self.meter.ticks(operators).map_err(|d| d.at(e.span))?;
+                    }
                     return Ok(Value::Bool(holds));
                 }
                 if let [(op, rhs)] = rest.as_slice() {
@@ -694,12 +700,20 @@ fn variable<'s>(e: &Expr, sc: &'s Scope) -> Option<&'s Value> {
     }
 }
 
-/// One comparison of two ints (variables or literals), `first` then
-/// `rest`, decided at once: a loop's test, a filter's.
+/// One comparison of two ints, `first` then `rest`, decided at once (a
+/// loop's test, a filter's, `i % 3 == 0`): each side a variable, a literal
+/// or [`int_arithmetic`] over them, whose operators are added to
+/// `operators`. The sides' values never leave registers.
 #[inline(always)]
-fn ints_compared(first: &Expr, rest: &[(CmpOp, Expr)], sc: &Scope) -> Option<bool> {
+fn ints_compared(
+    first: &Expr,
+    rest: &[(CmpOp, Expr)],
+    sc: &Scope,
+    operators: &mut u64,
+) -> Option<bool> {
     let [(op, rhs)] = rest else { return None };
-    ops::int_compare(*op, int_operand(first, sc)?, int_operand(rhs, sc)?)
+    let x = int_term(first, sc, operators, 0)?;
+    ops::int_compare(*op, x, int_term(rhs, sc, operators, 0)?)
 }
 
 /// The value of the string literal `s`: the interned text itself, or

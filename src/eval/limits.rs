@@ -230,9 +230,11 @@ impl Meter {
         Ok(())
     }
 
-    /// Steps counted so far (batched: may lag by a few hundred per thread).
+    /// Steps counted so far: all of this thread's, and those of other
+    /// threads (a `map`'s workers) up to the last batch each flushed.
     pub fn steps(&self) -> u64 {
-        self.steps.load(Ordering::Relaxed)
+        let pending = PENDING.try_with(|p| u64::from(p.get())).unwrap_or(0);
+        self.steps.load(Ordering::Relaxed) + pending
     }
 
     /// Time since the run started.
@@ -247,6 +249,7 @@ impl Meter {
     pub fn restart(&self) {
         self.interrupt.store(false, Ordering::Relaxed);
         self.steps.store(0, Ordering::Relaxed);
+        let _ = PENDING.try_with(|p| p.set(0));
         self.output.store(0, Ordering::Relaxed);
         let now = self.base.elapsed().as_nanos().min(u64::MAX as u128) as u64;
         self.start_ns.store(now, Ordering::Relaxed);

@@ -36,6 +36,9 @@ impl Runtime {
         ) {
             return Ok(None);
         }
+        if let Some(done) = self.append_to_variable(recv, name, args, sc, out) {
+            return done.map(Some);
+        }
         let Some(place) = expr_to_place(recv) else {
             return Ok(None);
         };
@@ -52,6 +55,40 @@ impl Runtime {
             mutate(name, slot, &argv, &kwargs).map_err(|m| Diagnostic::runtime(span, m).into())
         })?;
         Ok(Some(()))
+    }
+
+    /// `xs.append(x)` where `xs` is a variable holding a list (the common
+    /// case: an accumulator in a loop): `x` goes straight onto the list, as
+    /// the general path would put it, with no place built and no vector of
+    /// arguments. `None` for any other call.
+    #[inline]
+    fn append_to_variable(
+        &self,
+        recv: &Expr,
+        name: &str,
+        args: &[Arg],
+        sc: &mut Scope,
+        out: &mut dyn Write,
+    ) -> Option<R<()>> {
+        let (ExprKind::Var(root, hint), [Arg { name: None, value }]) = (&recv.kind, args) else {
+            return None;
+        };
+        if name != "append" || !matches!(sc.find(root, hint), Some(Value::List(_))) {
+            return None;
+        }
+        let item = match self.eval(value, sc, out) {
+            Ok(item) => item,
+            Err(flow) => return Some(Err(flow)),
+        };
+        if let Err(flow) = self.check_assignable(root, recv.span) {
+            return Some(Err(flow));
+        }
+        // An expression changes no variable, so `xs` still holds a list.
+        match sc.find_mut(root, hint) {
+            Some(Value::List(l)) => l.make_mut().push(item),
+            _ => unreachable!("an expression changed a variable"),
+        }
+        Some(Ok(()))
     }
 
     /// Runs `f` on the value at `place`, in place: the variable's value (or

@@ -357,7 +357,8 @@ impl fmt::Debug for Str {
     }
 }
 
-/// A list: materialised values, or the lines of a text produced on demand.
+/// A list: materialised values, or the lines of a text or the ints of a
+/// range, produced on demand.
 #[derive(Clone)]
 pub enum List {
     /// Values in order.
@@ -365,6 +366,29 @@ pub enum List {
     /// The lines of a view, produced on demand (`lines(context)` on a large
     /// file costs one newline count, not one value per line).
     Lines(Arc<LinesOf>),
+    /// The ints of a `range()`, made as they are read (a loop over
+    /// `range(n)` holds no list of n ints).
+    Range(Arc<IntRange>),
+}
+
+/// The ints `start`, `start + step`, … of a `range()`, `len` of them.
+pub struct IntRange {
+    /// The first int.
+    pub start: i64,
+    /// The difference between neighbours (never zero).
+    pub step: i64,
+    /// How many ints there are.
+    pub len: usize,
+}
+
+impl IntRange {
+    /// Int `i` (which must be below `len`). Every item lies between the
+    /// range's bounds, so the wrapped sum is the exact one even where
+    /// `i * step` alone would overflow.
+    #[inline]
+    pub fn at(&self, i: usize) -> i64 {
+        self.start.wrapping_add((i as i64).wrapping_mul(self.step))
+    }
 }
 
 /// The lines of a view, as a lazy list.
@@ -405,6 +429,7 @@ impl List {
         match self {
             List::Vec(v) => Arc::as_ptr(v) as *const u8 as usize,
             List::Lines(l) => Arc::as_ptr(l) as *const u8 as usize,
+            List::Range(r) => Arc::as_ptr(r) as *const u8 as usize,
         }
     }
 
@@ -413,6 +438,7 @@ impl List {
         match self {
             List::Vec(v) => v.len(),
             List::Lines(l) => l.count(),
+            List::Range(r) => r.len,
         }
     }
 
@@ -432,6 +458,7 @@ impl List {
                     range: r,
                 })))
             }
+            List::Range(r) => (i < r.len).then(|| Value::Int(r.at(i))),
         }
     }
 
@@ -440,7 +467,7 @@ impl List {
     pub fn as_slice(&self) -> Option<&[Value]> {
         match self {
             List::Vec(v) => Some(v),
-            List::Lines(_) => None,
+            List::Lines(_) | List::Range(_) => None,
         }
     }
 
@@ -448,7 +475,7 @@ impl List {
     pub fn to_vec(&self) -> Arc<Vec<Value>> {
         match self {
             List::Vec(v) => v.clone(),
-            List::Lines(_) => Arc::new(self.iter().collect()),
+            List::Lines(_) | List::Range(_) => Arc::new(self.iter().collect()),
         }
     }
 
@@ -456,12 +483,12 @@ impl List {
     /// and shared items are copied first, so other holders never see the
     /// change.
     pub fn make_mut(&mut self) -> &mut Vec<Value> {
-        if let List::Lines(_) = self {
+        if !matches!(self, List::Vec(_)) {
             *self = List::Vec(self.to_vec());
         }
         match self {
             List::Vec(v) => Arc::make_mut(v),
-            List::Lines(_) => unreachable!("materialised above"),
+            List::Lines(_) | List::Range(_) => unreachable!("materialised above"),
         }
     }
 
@@ -470,6 +497,11 @@ impl List {
         match self {
             List::Vec(v) => List::from_vec(v[range].to_vec()),
             List::Lines(_) => List::from_vec(range.filter_map(|i| self.get(i)).collect()),
+            List::Range(r) => List::Range(Arc::new(IntRange {
+                start: r.at(range.start),
+                step: r.step,
+                len: range.len(),
+            })),
         }
     }
 
@@ -479,6 +511,7 @@ impl List {
             list: Cow::Borrowed(self),
             next: 0,
             lines_pos: None,
+            here: None,
         }
     }
 
@@ -489,6 +522,7 @@ impl List {
             list: Cow::Owned(self),
             next: 0,
             lines_pos: None,
+            here: None,
         }
     }
 }
@@ -498,6 +532,9 @@ pub struct ListIter<'a> {
     list: Cow<'a, List>,
     next: usize,
     lines_pos: Option<usize>,
+    /// The handle the lines' views hold, taken on the thread that walks
+    /// them when it takes the first (see [`SourceRef::here`]).
+    here: Option<SourceRef>,
 }
 
 impl Iterator for ListIter<'_> {
@@ -531,10 +568,19 @@ impl Iterator for ListIter<'_> {
                 };
                 self.lines_pos = Some(next_start);
                 self.next += 1;
+                let src = self.here.get_or_insert_with(|| l.text.src.here());
                 Some(Value::Str(Str::View(View {
-                    src: l.text.src.here(),
+                    src: src.clone(),
                     range: start..line_end,
                 })))
+            }
+            List::Range(r) => {
+                let i = self.next;
+                if i >= r.len {
+                    return None;
+                }
+                self.next += 1;
+                Some(Value::Int(r.at(i)))
             }
         }
     }
@@ -959,6 +1005,55 @@ mod tests {
             other => panic!("not a string: {}", other.type_name()),
         })
         .collect()
+    }
+
+    fn ints(list: impl Iterator<Item = Value>) -> Vec<i64> {
+        list.map(|v| match v {
+            Value::Int(i) => i,
+            other => panic!("not an int: {}", other.type_name()),
+        })
+        .collect()
+    }
+
+    /// A range walked, indexed and sliced gives the ints a list of the
+    /// same ints gives, near the ends of the int range too (where
+    /// `i * step` alone overflows).
+    #[test]
+    fn a_range_reads_as_the_list_of_its_ints() {
+        let (min, max) = (i64::MIN + 1, i64::MAX);
+        for (start, step, len) in [
+            (0, 1, 0),
+            (0, 1, 7),
+            (5, -2, 6),
+            (-3, 4, 5),
+            (min, 1 << 62, 4),
+            (max, -(1 << 62), 4),
+            (max - 10, 3, 4),
+        ] {
+            let range = List::Range(Arc::new(IntRange { start, step, len }));
+            let expected: Vec<i64> = (0..len as i128)
+                .map(|i| (i128::from(start) + i * i128::from(step)) as i64)
+                .collect();
+            let list = List::from_vec(expected.iter().map(|&i| Value::Int(i)).collect());
+            assert_eq!(range.len(), len);
+            assert_eq!(ints(range.iter()), expected, "walked {start} {step} {len}");
+            assert_eq!(ints(range.clone().into_values()), expected);
+            assert_eq!(ints((0..len + 1).filter_map(|i| range.get(i))), expected);
+            assert_eq!(ints(range.to_vec().iter().cloned()), expected);
+            for a in 0..=len {
+                for b in a..=len {
+                    assert_eq!(
+                        ints(range.slice(a..b).iter()),
+                        ints(list.slice(a..b).iter()),
+                        "slice {a}..{b} of {start} {step} {len}"
+                    );
+                }
+            }
+            let mut grown = range.clone();
+            grown.make_mut().push(Value::Int(1));
+            assert_eq!(grown.len(), len + 1);
+            assert_eq!(range.len(), len, "the range itself is unchanged");
+        }
     }
 
     #[test]

@@ -128,3 +128,8 @@ fn issue_block_matches_python_on_a_generated_multi_mb_text() {
 fn python_habits_match_python() {
     compare("python_habits", &sample());
 }
+
+#[test]
+fn loop_forms_match_python() {
+    compare("loop_forms", &sample());
+}

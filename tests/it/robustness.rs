@@ -221,7 +221,8 @@ fn allocating_builtins_meet_the_memory_limit_before_allocating() {
         "let s = \"x\" * 8000000\nlet t = s + s + s",
         "print(f\"{1:>90000000}\")",
         "let s = \"x \" * 1000000\nwords(s)",
-        "let xs = range(50000000)",
+        // A range is made as it is read; a list of it is made at once.
+        "let xs = list(range(50000000))",
     ];
     for code in cases {
         fails_with(script(code, &["--max-memory", "24"]), 1, "memory");
@@ -240,6 +241,36 @@ fn every_loop_form_meets_the_step_limit() {
     ];
     for code in cases {
         fails_with(script(code, &["--max-steps", "1000"]), 1, "steps");
+    }
+}
+
+/// Comparisons of int arithmetic are decided without making values; they
+/// count the steps the general path counts. Each loop runs once against
+/// an int (decided at once) and once against the equal float (the general
+/// path): same output, same steps.
+#[test]
+fn int_comparisons_decided_at_once_count_every_step() {
+    let loops = [
+        "let n = 0\nfor i in range(5000) {\n  if (i * 3 + 1) % 7 == RHS { n += 1 }\n}\nprint(n)",
+        "let i = 0\nwhile i * 2 < RHS { i += 1 }\nprint(i)",
+        "print(len([i for i in range(3000) if i % 5 - 1 >= RHS]))",
+        "let i = 4\nlet ok = i * i - 7 == RHS\nprint(ok)",
+    ];
+    for (template, int, float) in loops
+        .iter()
+        .zip(["2", "9000", "3", "9"])
+        .zip(["2.0", "9000.0", "3.0", "9.0"])
+        .map(|((t, i), f)| (t, i, f))
+    {
+        let report = |rhs: &str| {
+            let (code, out, err) = script(&template.replace("RHS", rhs), &["--json"]);
+            assert_eq!(code, 0, "{err}");
+            let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+            (v["output"].clone(), v["steps"].as_u64().expect("steps"))
+        };
+        let (at_once, general) = (report(int), report(float));
+        assert_eq!(at_once, general, "{template}");
+        assert!(at_once.1 > 0, "{template}");
     }
 }
 
