@@ -339,23 +339,17 @@ fn unique_dense_ints(items: &[Value]) -> Option<Vec<Value>> {
 
 /// The first of each group of equal items, in order, when every item has
 /// a `key` (items with equal keys are equal); `None` otherwise.
-fn unique_by<'v, K: std::hash::Hash + Eq>(
+fn unique_by<'v, K: std::hash::Hash + Eq + Sync>(
     items: &'v [Value],
     key: impl Fn(&'v Value) -> Option<K>,
 ) -> Option<Vec<Value>> {
-    if !items.iter().all(|x| key(x).is_some()) {
-        return None;
-    }
-    let mut seen: HashSet<K, foldhash::fast::RandomState> =
-        HashSet::with_capacity_and_hasher(items.len(), Default::default());
-    // Which items are fresh first, then their copies: a copy of a string
-    // is an atomic increment, which would wait at every item for the set's
-    // stores (most of them cache misses) to complete.
-    let fresh: Vec<usize> = (0..items.len())
-        .filter(|&i| key(&items[i]).is_some_and(|k| seen.insert(k)))
-        .collect();
-    drop(seen);
-    Some(fresh.into_iter().map(|i| items[i].clone()).collect())
+    let keys: Vec<K> = items.iter().map(key).collect::<Option<_>>()?;
+    // Which items are first of their key, then their copies: a copy of a
+    // string is an atomic increment, which would wait at every item for
+    // the table's stores (most of them cache misses) to complete.
+    let firsts = super::distinct::first_of_each(&keys);
+    drop(keys);
+    Some(firsts.into_iter().map(|i| items[i].clone()).collect())
 }
 
 fn reverse(cx: &mut CallCx, a: &Args) -> R<Value> {

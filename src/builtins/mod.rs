@@ -10,6 +10,7 @@
 mod args;
 mod collections;
 mod convert;
+mod distinct;
 mod functional;
 #[cfg(test)]
 mod inline_equiv;

@@ -194,6 +194,14 @@ impl Runtime {
                         _ => self.eval_ref(first, sc, out)?,
                     };
                     self.no_error(&left, first.span)?;
+                    // A string against a literal (`r.label == "x"`): the
+                    // bytes compared, with no value made for the literal.
+                    if let (Value::Str(s), ExprKind::Str(lit), CmpOp::Eq | CmpOp::Ne) =
+                        (&*left, &rhs.kind, op)
+                    {
+                        let same = s.bytes() == lit.as_bytes();
+                        return Ok(Value::Bool(same == (*op == CmpOp::Eq)));
+                    }
                     let right = self.eval_ref(rhs, sc, out)?;
                     if let (Value::Int(x), Value::Int(y)) = (&*left, &*right) {
                         if let Some(holds) = ops::int_compare(*op, *x, *y) {

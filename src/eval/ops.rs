@@ -305,7 +305,9 @@ const MEMO_AFTER: u32 = 4096;
 #[derive(Default)]
 struct Walk {
     visited: u32,
-    same: std::collections::HashSet<(usize, usize)>,
+    /// Unseeded: made for every `==`, where a seeded hasher's set-up would
+    /// cost more than most comparisons (the keys are addresses, not text).
+    same: std::collections::HashSet<(usize, usize), foldhash::fast::FixedState>,
 }
 
 impl Walk {

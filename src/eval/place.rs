@@ -83,12 +83,17 @@ impl Runtime {
         if let Err(flow) = self.check_assignable(root, recv.span) {
             return Some(Err(flow));
         }
-        // An expression changes no variable, so `xs` still holds a list.
-        match sc.find_mut(root, hint) {
-            Some(Value::List(l)) => l.make_mut().push(item),
-            _ => unreachable!("an expression changed a variable"),
-        }
-        Some(Ok(()))
+        // An expression reads variables and changes none: `xs` still
+        // holds the list found above.
+        Some(match sc.find_mut(root, hint) {
+            Some(Value::List(l)) => {
+                l.make_mut().push(item);
+                Ok(())
+            }
+            _ => {
+                Err(Diagnostic::runtime(recv.span, format!("`{root}` is no longer a list")).into())
+            }
+        })
     }
 
     /// Runs `f` on the value at `place`, in place: the variable's value (or
