@@ -36,18 +36,18 @@ impl Runtime {
         self.meter.tick()?;
         match &stmt.kind {
             StmtKind::Let { target, value } => {
-                let v = self.eval(value, sc, out)?;
+                let v = self.eval_stored(value, sc, out)?;
                 self.bind(target, v, sc)
             }
             StmtKind::SetPlace { place, value } => {
-                let v = self.eval(value, sc, out)?;
+                let v = self.eval_stored(value, sc, out)?;
                 self.update_place(place, sc, out, |slot| {
                     *slot = v;
                     Ok(())
                 })
             }
             StmtKind::AugAssign { place, op, value } => {
-                let rhs = self.eval(value, sc, out)?;
+                let rhs = self.eval_stored(value, sc, out)?;
                 let op = *op;
                 let span = stmt.span;
                 self.update_place(place, sc, out, |slot| {

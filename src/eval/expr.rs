@@ -63,6 +63,29 @@ impl Runtime {
         }
     }
 
+    /// [`Self::eval`] of the value a statement stores (`x = …`, `x += …`):
+    /// an int literal, or int arithmetic over int variables and literals
+    /// ([`int_arithmetic`], with the steps `eval` would count), is made
+    /// here, in registers. A value `eval` returns comes back through
+    /// memory, and the store that follows reads it back before the
+    /// callee's writes have settled (a stall on every assignment of a
+    /// loop).
+    #[inline(always)]
+    pub(super) fn eval_stored(&self, e: &Expr, sc: &Scope, out: &mut dyn Write) -> R<Value> {
+        match &e.kind {
+            ExprKind::Int(i) => return Ok(Value::Int(*i)),
+            ExprKind::Binary(..) => {
+                let mut operators = 0;
+                if let Some(v) = int_arithmetic(e, sc, &mut operators, 0) {
+                    self.meter.ticks(operators).map_err(|d| d.at(e.span))?;
+                    return Ok(Value::Int(v));
+                }
+            }
+            _ => {}
+        }
+        self.eval(e, sc, out)
+    }
+
     /// [`Self::eval_ref`] of an expression that is not a variable.
     #[inline(never)]
     fn eval_owned<'s>(&self, e: &Expr, sc: &'s Scope, out: &mut dyn Write) -> R<Cow<'s, Value>> {
