@@ -71,7 +71,7 @@ pub const BUILTINS: &[Builtin] = &[
     },
     Builtin {
         sig: "range(a, b=null, step=1)",
-        doc: "range(n) is 0..n-1; range(a, b) is a..b-1",
+        doc: "range(n) is 0..n-1; range(a, b) is a..b-1; its ints are made as they are read (a loop over `range(n)` holds no list of n ints)",
         brief: "as Python's",
         effect: Effect::Pure,
         run: range,
