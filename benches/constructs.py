@@ -153,7 +153,8 @@ def main():
             (statistics.median(t) - b) / args.n * 1e9 for t, b in zip(times[name], base)
         )
         ratio = f"{theirs / ours:.2f}" if ours > 0.5 else "–"
-        print(f"| {name} | `{rlq_body}` | {ours:.0f} | {theirs:.0f} | {ratio} |")
+        body = rlq_body.replace("|", "\\|")
+        print(f"| {name} | `{body}` | {ours:.0f} | {theirs:.0f} | {ratio} |")
 
 
 if __name__ == "__main__":

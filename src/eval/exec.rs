@@ -88,12 +88,12 @@ impl Runtime {
             }
             StmtKind::For { target, iter, body } => {
                 let it = self.eval(iter, sc, out)?;
-                match &it {
+                match it {
                     // A list's items (lines, most often) through its own
                     // iterator, called directly rather than through a box.
-                    Value::List(l) => self.run_for(stmt, target, body, l.iter(), sc, out),
-                    _ => {
-                        let items = self.iterate(&it, iter.span)?;
+                    Value::List(l) => self.run_for(stmt, target, body, l.into_values(), sc, out),
+                    other => {
+                        let items = self.iterate(other, iter.span)?;
                         self.run_for(stmt, target, body, items, sc, out)
                     }
                 }

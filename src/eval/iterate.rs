@@ -33,14 +33,13 @@ fn utf8_len(bytes: &[u8]) -> Option<usize> {
 impl Runtime {
     /// The items a `for` loop or comprehension walks: a list's items, a
     /// string's characters, a record's keys.
-    pub fn iterate(&self, v: &Value, span: Span) -> R<Box<dyn Iterator<Item = Value> + '_>> {
+    pub fn iterate(&self, v: Value, span: Span) -> R<Box<dyn Iterator<Item = Value> + '_>> {
         Ok(match v {
             // Items are made one at a time, as the loop takes them: a
             // loop over a huge list or text holds no second copy of it,
             // and lines are walked in order, never looked up by index.
-            Value::List(l) => Box::new(l.clone().into_values()),
+            Value::List(l) => Box::new(l.into_values()),
             Value::Str(s) => {
-                let s = s.clone();
                 let mut at = 0;
                 Box::new(std::iter::from_fn(move || {
                     let rest = s.bytes().get(at..)?;
@@ -53,7 +52,7 @@ impl Runtime {
             Value::Record(r) => {
                 Box::new(r.keys().map(Key::to_value).collect::<Vec<_>>().into_iter())
             }
-            Value::Error(e) => return Err(error_value_used(e, span).into()),
+            Value::Error(e) => return Err(error_value_used(&e, span).into()),
             other => {
                 return Err(Diagnostic::runtime(
                     span,
@@ -102,7 +101,7 @@ impl Runtime {
             }
             CompClause::For { target, iter } => {
                 let it = self.eval(iter, sc, out)?;
-                let items = self.iterate(&it, iter.span)?;
+                let items = self.iterate(it, iter.span)?;
                 if rest.is_empty() {
                     results.expect(items.size_hint().0);
                 }

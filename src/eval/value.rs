@@ -515,14 +515,49 @@ impl List {
         }
     }
 
-    /// An iterator that holds the list (a `for` loop over a value that the
-    /// loop's body may rebind).
-    pub fn into_values(self) -> ListIter<'static> {
-        ListIter {
-            list: Cow::Owned(self),
+    /// The items of a list given up: moved out when nothing else holds
+    /// them (a list just made, as `split(line, sep)` gives), else made or
+    /// copied one at a time as [`List::iter`] makes them.
+    pub fn into_values(self) -> Items {
+        let list = match self {
+            List::Vec(v) => match Arc::try_unwrap(v) {
+                Ok(items) => return Items::Moved(items.into_iter()),
+                Err(shared) => List::Vec(shared),
+            },
+            other => other,
+        };
+        Items::Walked(ListIter {
+            list: Cow::Owned(list),
             next: 0,
             lines_pos: None,
             here: None,
+        })
+    }
+}
+
+/// The items of a list given up (see [`List::into_values`]).
+pub enum Items {
+    /// Moved out of a list nothing else held.
+    Moved(std::vec::IntoIter<Value>),
+    /// Made or copied from a list, one at a time.
+    Walked(ListIter<'static>),
+}
+
+impl Iterator for Items {
+    type Item = Value;
+
+    #[inline]
+    fn next(&mut self) -> Option<Value> {
+        match self {
+            Items::Moved(items) => items.next(),
+            Items::Walked(items) => items.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            Items::Moved(items) => items.size_hint(),
+            Items::Walked(items) => items.size_hint(),
         }
     }
 }
