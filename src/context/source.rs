@@ -154,6 +154,20 @@ impl Source {
         Source::with_buf(Buf::Owned(bytes))
     }
 
+    /// Appends `more` to a buffer of its own (`false`, changing nothing,
+    /// for a mapped file). The indexes built over the old bytes are
+    /// dropped; `&mut self` means nothing else reads the source meanwhile.
+    pub fn append(&mut self, more: &[u8]) -> bool {
+        let Buf::Owned(bytes) = &mut self.buf else {
+            return false;
+        };
+        bytes.extend_from_slice(more);
+        self.chars = OnceLock::new();
+        self.lines = OnceLock::new();
+        *self.scanned.get_mut() = 0;
+        true
+    }
+
     fn with_buf(buf: Buf) -> Source {
         Source {
             buf,

@@ -57,6 +57,13 @@ impl Runtime {
                             return Ok(());
                         }
                     }
+                    if let (BinOp::Add, Value::Str(s), Value::Str(t)) = (op, &mut *slot, &rhs) {
+                        let size = s.byte_len().saturating_add(t.byte_len());
+                        self.meter.check_memory(size).map_err(|d| d.at(span))?;
+                        if s.append_in_place(t) {
+                            return Ok(());
+                        }
+                    }
                     *slot = self.binary(op, slot, &rhs, span, value.span, span)?;
                     Ok(())
                 })

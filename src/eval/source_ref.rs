@@ -40,6 +40,12 @@ impl SourceRef {
         Arc::ptr_eq(&*self.0, src)
     }
 
+    /// The source, for changing, when this handle is the only one on it
+    /// and no other thread's handle shares it.
+    pub fn get_mut(&mut self) -> Option<&mut Source> {
+        Arc::get_mut(&mut self.0).and_then(Arc::get_mut)
+    }
+
     /// A handle on the same source for a view made on this thread: the
     /// thread's own handle, made the first time it cuts from this source.
     /// A thread keeps the handles of the last [`KEPT`] sources it cut from

@@ -201,6 +201,28 @@ impl Str {
         }
     }
 
+    /// Appends `more` where this string lies, when that needs no copy of
+    /// it: this is a large computed string (a view of a buffer of its own,
+    /// running to the buffer's end) that nothing else holds, and `more` is
+    /// valid UTF-8 (so the bytes are those `self + more` would give).
+    /// `s += t` in a loop is then linear, as Python's is in a function.
+    /// `false`, changing nothing, otherwise.
+    pub fn append_in_place(&mut self, more: &Str) -> bool {
+        let Str::View(v) = self else {
+            return false;
+        };
+        let add = more.bytes();
+        let valid = matches!(more, Str::Owned(_)) || simdutf8::basic::from_utf8(add).is_ok();
+        if !valid || v.range.end != v.src.len() {
+            return false;
+        }
+        let appended = v.src.get_mut().is_some_and(|src| src.append(add));
+        if appended {
+            v.range.end += add.len();
+        }
+        appended
+    }
+
     /// A string from a `&str`.
     pub fn from_str_ref(s: &str) -> Str {
         if s.len() > VIEW_THRESHOLD {
@@ -1048,6 +1070,25 @@ mod tests {
             other => panic!("not an int: {}", other.type_name()),
         })
         .collect()
+    }
+
+    /// `s += t` grows a large string nothing else holds where it lies (a
+    /// loop of appends is linear), and copies one that is held elsewhere
+    /// or small.
+    #[test]
+    fn a_large_string_nothing_else_holds_grows_in_place() {
+        let more = Str::from_str_ref("é!");
+        let mut s = Str::from_string("x".repeat(VIEW_THRESHOLD + 1));
+        assert!(s.append_in_place(&more));
+        assert_eq!(s.byte_len(), VIEW_THRESHOLD + 4);
+        assert!(s.text().ends_with("xé!"));
+        let copy = s.clone();
+        assert!(!s.append_in_place(&more), "a copy holds it");
+        drop(copy);
+        assert!(s.append_in_place(&more));
+        assert!(s.text().ends_with("é!é!"));
+        let mut small = Str::from_str_ref("abc");
+        assert!(!small.append_in_place(&more), "a small string is copied");
     }
 
     /// A range walked, indexed and sliced gives the ints a list of the

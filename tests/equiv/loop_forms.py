@@ -52,3 +52,14 @@ while i * i < 500:
         count += 1
     i += 1
 out("compare_loops", odd, count, i)
+text = ""
+snapshot = ""
+counts = []
+for i in range(30000):
+    text += f"line {i} é\n"
+    if i == 20000:
+        snapshot = text
+        counts.append(len(text))
+        counts.append(len(text.split("\n")) - 1)
+text += "end"
+out("concat", len(text), len(snapshot), counts, text[-12:], snapshot[-10:], len(text.split("\n")), text[150000:150020])
