@@ -75,6 +75,9 @@ impl Runtime {
         match &e.kind {
             ExprKind::Int(i) => return Ok(Value::Int(*i)),
             ExprKind::Binary(..) => {
+                // Not through `arithmetic_at_once`: it is kept out of line
+                // for `eval`'s sake, and its value would come back through
+                // memory.
                 let mut operators = 0;
                 if let Some(v) = int_arithmetic(e, sc, &mut operators, 0) {
                     self.meter.ticks(operators).map_err(|d| d.at(e.span))?;

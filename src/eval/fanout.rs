@@ -5,11 +5,10 @@
 //! concurrency and one more per core (so that preparing a request and
 //! storing a reply overlap the network wait); the backend's semaphore
 //! bounds the requests in flight across the whole call tree, nested maps
-//! included. Each item
-//! prints into its own buffer; buffers and results come back in input
-//! order, so the output is the same as a sequential run. A script error in
-//! one item stops the others from starting new items, and the error of the
-//! earliest failing item is reported.
+//! included. Each item prints into its own buffer; buffers and results
+//! come back in input order, so the output is the same as a sequential
+//! run. A script error in one item stops the others from starting new
+//! items, and the error of the earliest failing item is reported.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -201,22 +201,23 @@ impl Str {
         }
     }
 
-    /// Appends `more` where this string lies, when that needs no copy of
-    /// it: this is a large computed string (a view of a buffer of its own,
-    /// running to the buffer's end) that nothing else holds, and `more` is
-    /// valid UTF-8 (so the bytes are those `self + more` would give).
-    /// `s += t` in a loop is then linear, as Python's is in a function.
-    /// `false`, changing nothing, otherwise.
+    /// Appends the text of `more` (as `self + more` takes it) where this
+    /// string lies, when that needs no copy of it: this is a large computed
+    /// string (a view of a buffer of its own, running to the buffer's end)
+    /// that nothing else holds. `s += t` in a loop is then linear, as
+    /// Python's is in a function. `false`, changing nothing, otherwise.
     pub fn append_in_place(&mut self, more: &Str) -> bool {
         let Str::View(v) = self else {
             return false;
         };
-        let add = more.bytes();
-        let valid = matches!(more, Str::Owned(_)) || simdutf8::basic::from_utf8(add).is_ok();
-        if !valid || v.range.end != v.src.len() {
+        if v.range.end != v.src.len() {
             return false;
         }
-        let appended = v.src.get_mut().is_some_and(|src| src.append(add));
+        let add = more.text();
+        let appended = v
+            .src
+            .get_mut()
+            .is_some_and(|src| src.append(add.as_bytes()));
         if appended {
             v.range.end += add.len();
         }
