@@ -103,6 +103,15 @@ impl Http {
             // A local server must never be reached through a proxy.
             builder = builder.no_proxy();
         }
+        if is_plain_http(&config.base_url) {
+            // Nothing is sent over TLS, so the system's root certificates
+            // (hundreds of files, read and parsed before the first call)
+            // are not loaded; a redirect to https is refused, not met
+            // with a certificate error.
+            builder = builder
+                .tls_certs_only([])
+                .redirect(reqwest::redirect::Policy::custom(plain_redirects));
+        }
         let client = builder
             .build()
             .map_err(|e| LlmError::Setup(format!("cannot create the HTTP client: {e}")))?;
@@ -276,6 +285,13 @@ impl Http {
     }
 
     fn transport(&self, e: &reqwest::Error, timeout: Duration) -> Attempt {
+        if e.is_redirect() {
+            // Where the server sends us does not change on a retry.
+            return Attempt::Final {
+                kind: CallErrorKind::Connect,
+                detail: Some(self.quote(&cause(e))),
+            };
+        }
         let (kind, reason) = if e.is_timeout() {
             (
                 CallErrorKind::Timeout,
@@ -341,6 +357,7 @@ impl Http {
                 };
                 format!("{base} rejected the call with HTTP {status}{said}; {advice}")
             }
+            CallErrorKind::Connect => format!("{base} could not be reached{said}"),
             _ => format!(
                 "the reply from {base} could not be read{said}; check that the base URL serves the {} API",
                 self.provider.name()
@@ -451,6 +468,26 @@ fn splitmix64(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     x ^ (x >> 31)
+}
+
+/// Whether `base` is an `http://` URL (no TLS needed to reach it).
+fn is_plain_http(base: &str) -> bool {
+    reqwest::Url::parse(base).is_ok_and(|url| url.scheme() == "http")
+}
+
+/// Redirects of a client without TLS roots: followed as reqwest follows
+/// them (at most ten), except to `https://`, which it could not verify.
+fn plain_redirects(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect::Action {
+    if attempt.url().scheme() != "http" {
+        let to = shown_url(attempt.url().as_str());
+        return attempt.error(format!(
+            "the server redirects to {to}; set the base URL (OPENAI_BASE_URL / ANTHROPIC_BASE_URL) to that address"
+        ));
+    }
+    match attempt.previous().len() {
+        0..10 => attempt.follow(),
+        _ => attempt.error("too many redirects"),
+    }
 }
 
 fn is_loopback(base: &str) -> bool {

@@ -836,3 +836,84 @@ fn call_many_keeps_input_order_under_the_concurrency_limit() {
     assert!(server.max_in_flight() > 1 && server.max_in_flight() <= 8);
     assert!(sub.call_many(&[]).is_empty());
 }
+
+/// A server on 127.0.0.1 that answers every request with a 307 to
+/// `location`; the requests it got.
+fn redirecting_server(location: String) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    let got = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = Arc::clone(&got);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let mut reader = BufReader::new(stream);
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+                if line == "\r\n" {
+                    let mut body = vec![0; length];
+                    let _ = reader.read_exact(&mut body);
+                    count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let reply = format!(
+                        "HTTP/1.1 307 Temporary Redirect\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n"
+                    );
+                    let _ = reader.get_mut().write_all(reply.as_bytes());
+                    length = 0;
+                }
+            }
+        }
+    });
+    (base, got)
+}
+
+#[test]
+fn a_plain_http_endpoint_follows_http_redirects_and_refuses_https_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // The key is not sent on to another host (reqwest drops it), so the
+    // server redirected to asks for none.
+    let open =
+        MockRules::new()
+            .models([MODEL])
+            .rule(Rule::template("label", r"Label: (\w+)", "$1"));
+    let server = MockServer::start(open).unwrap();
+    // A client without TLS roots still follows a redirect to http.
+    let (base, got) = redirecting_server(format!("{}/chat/completions", server.openai_url()));
+    let mut moved = config(&server, dir.path()).without_cache();
+    moved.base_url = base;
+    let reply = SubCalls::new(moved).unwrap().call(&labelled(7)).unwrap();
+    assert_eq!(reply.text, "L7");
+    assert_eq!(got.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // A redirect to https is refused on the first attempt, in one line that
+    // names where to point the base URL, and never retried.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let to = format!(
+        "https://{}/v1/chat/completions",
+        closed.local_addr().unwrap()
+    );
+    let (base, got) = redirecting_server(to.clone());
+    let mut secure = config(&server, dir.path()).without_cache();
+    secure.base_url = base;
+    secure.retries = 3;
+    let e = SubCalls::new(secure)
+        .unwrap()
+        .call(&labelled(8))
+        .unwrap_err();
+    assert_eq!(e.kind, CallErrorKind::Connect);
+    assert_eq!(e.retries, 0);
+    assert_eq!(got.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let message = e.to_string();
+    assert!(message.contains(&format!("redirects to {to}")), "{message}");
+    assert!(message.contains("set the base URL"), "{message}");
+    assert!(
+        !message.contains('\n') && !message.contains(KEY),
+        "{message}"
+    );
+}
