@@ -10,11 +10,15 @@
 //!   the same concurrency) sending the very bodies rlmq sent, recorded by
 //!   the server, to the same server answering at once. Paired, interleaved
 //!   runs; the figure is the median of rlmq's time over the client's (goal:
-//!   at most 1.3). Once with a model whose window holds a piece by its
-//!   bytes (nothing counted) and once with one where every piece must be
-//!   counted (272k-token input limit); and once more with the first
-//!   model and `--no-cache`, which writes no reply files (the plain client
-//!   writes none either).
+//!   at most 1.3). Beside it, the same over a plain client that makes the
+//!   bodies itself from the file, as a program without rlmq must: it
+//!   reads and decodes the context, cuts it as `partition` does and writes
+//!   each body with `serde_json` (checked to be the bodies rlmq sent).
+//!   Once with a model whose window holds a piece by its bytes (nothing
+//!   counted) and once with one where every piece must be counted
+//!   (272k-token input limit); and once more with the first model and
+//!   `--no-cache`, which writes no reply files (the plain clients write
+//!   none either).
 //!
 //! `cargo bench --bench subcalls` (add `-- --runs N` for more runs,
 //! `-- --before PATH` to time another rlmq binary on the dispatch too, and
@@ -172,6 +176,91 @@ fn time_plain(server: &MockServer, bodies: &[bytes::Bytes], concurrency: usize) 
     })
 }
 
+/// The pieces of `text` as `partition(t, size=chars)` cuts them: at most
+/// `chars` characters, cut just after the last newline among them (or at
+/// `chars` when there is none).
+fn pieces(text: &str, chars: usize) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let Some((end, _)) = rest.char_indices().nth(chars) else {
+            out.push(rest);
+            break;
+        };
+        let cut = rest[..end].rfind('\n').map_or(end, |nl| nl + 1);
+        out.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    out
+}
+
+/// The other reference: a plain client that makes the bodies itself, as a
+/// program without rlmq would. Timed from the start: it reads and decodes
+/// `context`, cuts it as `partition` does, and in each of its tasks writes
+/// the body (`template`, a body rlmq sent, with this piece's text in the
+/// user message) with `serde_json` and sends it. The wall time and the
+/// bodies it sent (for the check that they are rlmq's).
+fn time_plain_from_file(
+    server: &MockServer,
+    context: &Path,
+    template: &serde_json::Value,
+    concurrency: usize,
+) -> (f64, Vec<Vec<u8>>) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let url = format!("{}/chat/completions", server.openai_url());
+    let template = Arc::new(template.clone());
+    rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client");
+        let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
+        let t = Instant::now();
+        let text: Arc<str> = std::fs::read_to_string(context).expect("context").into();
+        let cuts: Vec<(usize, usize)> = pieces(&text, PIECE_CHARS as usize)
+            .iter()
+            .map(|p| {
+                let start = p.as_ptr() as usize - text.as_ptr() as usize;
+                (start, start + p.len())
+            })
+            .collect();
+        let tasks: Vec<_> = cuts
+            .into_iter()
+            .map(|(start, end)| {
+                let (client, url, sem) = (client.clone(), url.clone(), sem.clone());
+                let (text, template) = (text.clone(), template.clone());
+                tokio::spawn(async move {
+                    let _permit = sem.acquire().await.expect("permit");
+                    let mut body = (*template).clone();
+                    body["messages"][1]["content"] =
+                        format!("Summarize.\n\n{}", &text[start..end]).into();
+                    let body = serde_json::to_vec(&body).expect("body");
+                    let r = client
+                        .post(url)
+                        .bearer_auth(DISPATCH_KEY)
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await
+                        .expect("send");
+                    assert!(r.status().is_success(), "{}", r.status());
+                    r.bytes().await.expect("reply");
+                    body
+                })
+            })
+            .collect();
+        let mut sent = Vec::new();
+        for task in tasks {
+            sent.push(task.await.expect("task"));
+        }
+        (t.elapsed().as_secs_f64(), sent)
+    })
+}
+
 fn median(xs: &mut [f64]) -> f64 {
     xs.sort_by(f64::total_cmp);
     xs[xs.len() / 2]
@@ -188,6 +277,7 @@ fn dispatch(
 ) {
     let bin = Path::new(env!("CARGO_BIN_EXE_rlmq"));
     let (mut ours, mut plain, mut ratios, mut old) = (vec![], vec![], vec![], vec![]);
+    let (mut made, mut made_ratios) = (vec![], vec![]);
     for run in 0..runs {
         let server = MockServer::start(
             MockRules::new()
@@ -197,17 +287,24 @@ fn dispatch(
         .expect("mock server");
         let cache = |who: &str| cached.then(|| dir.join(format!("cache-{model}-{run}-{who}")));
         let (secs, sent) = time_rlmq(bin, &server, context, model, cache("rlmq").as_deref());
-        let bodies: Vec<bytes::Bytes> = server
-            .requests()
+        let recorded = server.requests();
+        let bodies: Vec<bytes::Bytes> = recorded
             .iter()
             .map(|r| serde_json::to_vec(&r.body).expect("body").into())
             .collect();
         let reference = time_plain(&server, &bodies, 16);
+        let template = &recorded[0].body;
+        let (from_file, mut made_bodies) = time_plain_from_file(&server, context, template, 16);
+        let mut theirs = bodies.iter().map(|b| b.to_vec()).collect::<Vec<_>>();
+        theirs.sort();
+        made_bodies.sort();
+        assert!(made_bodies == theirs, "the client that makes its bodies made others than rlmq sent");
         let mut line = format!(
-            "run {run}: {model}{}: rlmq {secs:.2} s, plain client {reference:.2} s ({sent} requests, {:.1} MB), ratio {:.2}",
+            "run {run}: {model}{}: rlmq {secs:.2} s, plain client {reference:.2} s ({sent} requests, {:.1} MB), ratio {:.2}; making its bodies {from_file:.2} s, ratio {:.2}",
             if cached { "" } else { " (--no-cache)" },
             bodies.iter().map(|b| b.len()).sum::<usize>() as f64 / 1e6,
-            secs / reference
+            secs / reference,
+            secs / from_file
         );
         if let Some(b) = before {
             let (s, _) = time_rlmq(b, &server, context, model, cache("before").as_deref());
@@ -218,6 +315,8 @@ fn dispatch(
         ours.push(secs);
         plain.push(reference);
         ratios.push(secs / reference);
+        made.push(from_file);
+        made_ratios.push(secs / from_file);
     }
     let cache = if cached { "" } else { "_no_cache" };
     let mut line = format!(
@@ -228,6 +327,11 @@ fn dispatch(
         ratios[0],
         ratios[ratios.len() - 1]
     );
+    line.push_str(&format!(
+        "; a client making its bodies from the file {:.2} s, ratio {:.2}",
+        median(&mut made),
+        median(&mut made_ratios)
+    ));
     if !old.is_empty() {
         line.push_str(&format!(", before: median {:.2} s", median(&mut old)));
     }
