@@ -121,13 +121,19 @@ fn tail(cx: &mut CallCx, a: &Args) -> R<Value> {
 fn lower(cx: &mut CallCx, a: &Args) -> R<Value> {
     let s = cx.str(a, 0)?;
     cx.reserve(s.byte_len())?;
-    Ok(Value::str(s.text().to_lowercase()))
+    let text = s.text();
+    Ok(Value::Str(
+        Str::ascii_case(&text, false).unwrap_or_else(|| Str::from_string(text.to_lowercase())),
+    ))
 }
 
 fn upper(cx: &mut CallCx, a: &Args) -> R<Value> {
     let s = cx.str(a, 0)?;
     cx.reserve(s.byte_len())?;
-    Ok(Value::str(s.text().to_uppercase()))
+    let text = s.text();
+    Ok(Value::Str(
+        Str::ascii_case(&text, true).unwrap_or_else(|| Str::from_string(text.to_uppercase())),
+    ))
 }
 
 /// Whether `text` is not empty and every character passes `class`, as

@@ -118,10 +118,7 @@ pub fn binary(op: BinOp, a: &Value, b: &Value) -> OpResult {
             binary(op, &bool_to_int(a), &bool_to_int(b))
         }
         (Str(x), Str(y)) if op == BinOp::Add => {
-            let mut s = String::with_capacity(x.byte_len() + y.byte_len());
-            s.push_str(&x.text());
-            s.push_str(&y.text());
-            Ok(Value::Str(super::value::Str::from_string(s)))
+            Ok(Value::Str(super::value::Str::concat(&x.text(), &y.text())))
         }
         (List(x), List(y)) if op == BinOp::Add => {
             let mut v = Vec::with_capacity(x.len() + y.len());

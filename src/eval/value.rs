@@ -188,6 +188,49 @@ impl View {
     }
 }
 
+/// `parts` joined in one `Arc<str>`, allocated at its exact size.
+fn joined_arc(parts: &[&str]) -> Arc<str> {
+    let len = parts.iter().map(|p| p.len()).sum();
+    let mut buf = Arc::<[u8]>::new_uninit_slice(len);
+    let dst = Arc::get_mut(&mut buf).expect("a new Arc has no other owner");
+    let mut at = 0;
+    for part in parts {
+        // SAFETY: `dst` has room for the parts' lengths summed, and `at`
+        // plus this part's length is at most that sum.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                part.as_ptr(),
+                dst.as_mut_ptr().add(at).cast::<u8>(),
+                part.len(),
+            );
+        }
+        at += part.len();
+    }
+    // SAFETY: the loop wrote every byte of `buf`.
+    let bytes = unsafe { buf.assume_init() };
+    // SAFETY: strings joined whole are UTF-8.
+    unsafe { utf8_arc(bytes) }
+}
+
+/// Changes the case of the ASCII letters of `bytes`.
+fn change_case(bytes: &mut [u8], upper: bool) {
+    match upper {
+        true => bytes.make_ascii_uppercase(),
+        false => bytes.make_ascii_lowercase(),
+    }
+}
+
+/// `bytes` as an `Arc<str>`, without a copy.
+///
+/// # Safety
+/// `bytes` must be UTF-8.
+unsafe fn utf8_arc(bytes: Arc<[u8]>) -> Arc<str> {
+    debug_assert!(std::str::from_utf8(&bytes).is_ok());
+    // SAFETY: `str` and `[u8]` have the same layout, and the caller
+    // vouches that the bytes are UTF-8.
+    unsafe { Arc::from_raw(Arc::into_raw(bytes) as *const str) }
+}
+
 /// Views shorter than this are checked for ASCII before UTF-8.
 const SHORT: usize = 64;
 
@@ -222,6 +265,37 @@ impl Str {
             v.range.end += add.len();
         }
         appended
+    }
+
+    /// `a` then `b`, as `a + b`: a short result made in one allocation of
+    /// its size (no `String` built first and copied), a long one a view
+    /// of a buffer of its own.
+    pub fn concat(a: &str, b: &str) -> Str {
+        if a.len() + b.len() > VIEW_THRESHOLD {
+            return Str::from_string([a, b].concat());
+        }
+        Str::Owned(SharedStr::Counted(joined_arc(&[a, b])))
+    }
+
+    /// `text` in upper (`upper`) or lower case when it is ASCII: a short
+    /// result in one allocation of its size. `None` for other text, whose
+    /// case change can change its length.
+    pub fn ascii_case(text: &str, upper: bool) -> Option<Str> {
+        if !text.is_ascii() {
+            return None;
+        }
+        if text.len() > VIEW_THRESHOLD {
+            let mut bytes = text.as_bytes().to_vec();
+            change_case(&mut bytes, upper);
+            return Some(Str::View(View::of_owned(bytes)));
+        }
+        let mut bytes: Arc<[u8]> = Arc::from(text.as_bytes());
+        change_case(
+            Arc::get_mut(&mut bytes).expect("a new Arc has no other owner"),
+            upper,
+        );
+        // SAFETY: ASCII with its letters' case changed is ASCII.
+        Some(Str::Owned(SharedStr::Counted(unsafe { utf8_arc(bytes) })))
     }
 
     /// A string from a `&str`.
@@ -1076,6 +1150,34 @@ mod tests {
     /// `s += t` grows a large string nothing else holds where it lies (a
     /// loop of appends is linear), and copies one that is held elsewhere
     /// or small.
+    #[test]
+    fn a_joined_or_case_changed_string_is_the_one_std_makes() {
+        let big = "é".repeat(VIEW_THRESHOLD / 2);
+        for (a, b) in [
+            ("", ""),
+            ("ab", ""),
+            ("", "東"),
+            ("héllo ", "wörld 🎉"),
+            (&*big, "x"),
+        ] {
+            let joined = Str::concat(a, b);
+            assert_eq!(joined.text(), format!("{a}{b}"));
+            assert_eq!(
+                matches!(joined, Str::View(_)),
+                a.len() + b.len() > VIEW_THRESHOLD
+            );
+        }
+        let long = "Mixed Case ASCII. ".repeat(VIEW_THRESHOLD / 8);
+        for text in ["", "Label: HUMAN 42", &*long] {
+            let upper = Str::ascii_case(text, true).expect("ASCII");
+            let lower = Str::ascii_case(text, false).expect("ASCII");
+            assert_eq!(upper.text(), text.to_uppercase());
+            assert_eq!(lower.text(), text.to_lowercase());
+        }
+        // Other text changes length with its case: left to std.
+        assert!(Str::ascii_case("straße", true).is_none());
+    }
+
     #[test]
     fn a_large_string_nothing_else_holds_grows_in_place() {
         let more = Str::from_str_ref("é!");
