@@ -298,7 +298,10 @@ fn dispatch(
         let mut theirs = bodies.iter().map(|b| b.to_vec()).collect::<Vec<_>>();
         theirs.sort();
         made_bodies.sort();
-        assert!(made_bodies == theirs, "the client that makes its bodies made others than rlmq sent");
+        assert!(
+            made_bodies == theirs,
+            "the client that makes its bodies made others than rlmq sent"
+        );
         let mut line = format!(
             "run {run}: {model}{}: rlmq {secs:.2} s, plain client {reference:.2} s ({sent} requests, {:.1} MB), ratio {:.2}; making its bodies {from_file:.2} s, ratio {:.2}",
             if cached { "" } else { " (--no-cache)" },
