@@ -40,6 +40,9 @@ impl Runtime {
                 self.bind(target, v, sc)
             }
             StmtKind::SetPlace { place, value } => {
+                if let Some(done) = self.count_into_record(place, value, sc) {
+                    return done;
+                }
                 let v = self.eval_stored(value, sc, out)?;
                 self.update_place(place, sc, out, |slot| {
                     *slot = v;

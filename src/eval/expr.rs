@@ -771,6 +771,53 @@ pub(super) fn hinted_builtin(name: &str, h: u32, sc: &Scope) -> Option<BuiltinRe
     }
 }
 
+/// A call written `f(x, rest…)` or `x.f(rest…)`, taken apart.
+pub(super) struct ReceiverCall<'e> {
+    /// `x`: the first argument, or the receiver.
+    pub recv: &'e Expr,
+    /// The arguments after `x`.
+    pub rest: &'e [Arg],
+    /// The name called.
+    pub name: &'e Name,
+    /// Where `name` was found last.
+    pub hint: &'e SlotHint,
+    /// Written `x.f(…)`: a field `f` of a record `x` is called instead.
+    pub method: bool,
+}
+
+/// `e` as a [`ReceiverCall`], when it is a call of a name whose first
+/// argument is given by position, or a method call.
+pub(super) fn receiver_call(e: &Expr) -> Option<ReceiverCall<'_>> {
+    match &e.kind {
+        ExprKind::Call { callee, args, .. } => match (&callee.kind, args.split_first()) {
+            (ExprKind::Var(name, hint), Some((first, rest))) if first.name.is_none() => {
+                Some(ReceiverCall {
+                    recv: &first.value,
+                    rest,
+                    name,
+                    hint,
+                    method: false,
+                })
+            }
+            _ => None,
+        },
+        ExprKind::Method {
+            recv,
+            name,
+            args,
+            hint,
+            ..
+        } => Some(ReceiverCall {
+            recv,
+            rest: args,
+            name,
+            hint,
+            method: true,
+        }),
+        _ => None,
+    }
+}
+
 /// The builtin called `name`, remembered in `hint` for the next time.
 pub(super) fn builtin_named(name: &str, hint: &SlotHint) -> Option<BuiltinRef> {
     let (i, b) = builtins::lookup_indexed(name)?;

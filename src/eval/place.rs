@@ -96,6 +96,68 @@ impl Runtime {
         })
     }
 
+    /// `d[k] = get(d, k, a) + b` or `d[k] = d.get(k, a) + b` (a count kept
+    /// in a loop), where `d` is a
+    /// variable holding a record, `k` a variable holding a str or int key
+    /// and `a`, `b` int literals: the key is looked up once and the count
+    /// set where it lies, with no call made and no value copied, and with
+    /// the general path's steps (the sum's and the call's). `None` for any
+    /// other statement, and when the entry holds no int or the sum would
+    /// overflow, so that the general path runs and says so.
+    pub(super) fn count_into_record(
+        &self,
+        place: &Place,
+        value: &Expr,
+        sc: &mut Scope,
+    ) -> Option<R<()>> {
+        let count = counted(place, value, sc)?;
+        let key = match sc.find(count.key.0, count.key.1)? {
+            v @ (Value::Str(_) | Value::Int(_)) => v.clone(),
+            _ => return None,
+        };
+        let key_ref = ops::key_ref(&key)?;
+        let Some(Value::Record(r)) = sc.find(&place.root, &place.root_hint) else {
+            return None;
+        };
+        if count.method && r.field("get").is_some() {
+            return None;
+        }
+        let at = r.get_index_of(&key_ref);
+        let sum = match at {
+            Some(i) => match r.get_index(i)? {
+                (_, Value::Int(n)) => *n,
+                _ => return None,
+            },
+            None => count.start,
+        }
+        .checked_add(count.step)?;
+        let ExprKind::Binary(_, call, _) = &value.kind else {
+            return None;
+        };
+        for span in [value.span, call.span] {
+            if let Err(d) = self.meter.tick() {
+                return Some(Err(d.at(span).into()));
+            }
+        }
+        if let Err(flow) = self.check_assignable(&place.root, place.root_span) {
+            return Some(Err(flow));
+        }
+        // The statement read variables and changed none: `d` still holds
+        // the record found above, and `at` is still the key's position.
+        let Some(Value::Record(r)) = sc.find_mut(&place.root, &place.root_hint) else {
+            return None;
+        };
+        let r = Arc::make_mut(r);
+        match at.and_then(|i| r.get_index_mut(i)) {
+            Some((_, v)) => *v = Value::Int(sum),
+            None => {
+                let key = ops::to_key(&key).unwrap_or_else(|| key_ref.to_key());
+                r.insert(key, Value::Int(sum));
+            }
+        }
+        Some(Ok(()))
+    }
+
     /// Runs `f` on the value at `place`, in place: the variable's value (or
     /// the item or key inside it) is changed where it lives, so a value with
     /// a single owner is updated without a copy; a shared one is copied once
@@ -145,6 +207,58 @@ impl Runtime {
             PlaceStep::Field(n, s) => (Value::Str(Str::Owned(n.clone().into())), *s),
         })
     }
+}
+
+/// A count kept in a record, as [`Runtime::count_into_record`] takes it.
+struct Count<'p> {
+    /// The key's variable and its hint.
+    key: (&'p Name, &'p SlotHint),
+    /// The default of `get`: the count of a new key before the step.
+    start: i64,
+    /// What the statement adds.
+    step: i64,
+    /// Written `d.get(k, a)`: a field `get` of the record would be called
+    /// instead.
+    method: bool,
+}
+
+/// The parts of `d[k] = get(d, k, a) + b` (or `d.get(k, a) + b`) with
+/// `get` the builtin and `a`, `b` int literals.
+fn counted<'p>(place: &'p Place, value: &Expr, sc: &Scope) -> Option<Count<'p>> {
+    let [PlaceStep::Index(key)] = &place.path[..] else {
+        return None;
+    };
+    let ExprKind::Var(k, key_hint) = &key.kind else {
+        return None;
+    };
+    let ExprKind::Binary(BinOp::Add, call, step) = &value.kind else {
+        return None;
+    };
+    let ExprKind::Int(step) = step.kind else {
+        return None;
+    };
+    let call = super::expr::receiver_call(call)?;
+    let [k2, start] = call.rest else {
+        return None;
+    };
+    let (ExprKind::Var(d, _), ExprKind::Var(k2, _), ExprKind::Int(start), None, None) = (
+        &call.recv.kind,
+        &k2.value.kind,
+        &start.value.kind,
+        &k2.name,
+        &start.name,
+    ) else {
+        return None;
+    };
+    let (name, hint, method) = (call.name, call.hint, call.method);
+    let is_get =
+        super::expr::hinted_builtin(name, hint.get(), sc).is_some_and(|b| b.name() == "get");
+    (is_get && *d == place.root && k2 == k).then_some(Count {
+        key: (k, key_hint),
+        start: *start,
+        step,
+        method,
+    })
 }
 
 pub(super) fn expr_to_place(e: &Expr) -> Option<Place> {

@@ -122,6 +122,11 @@ impl Record {
         self.get_index_of(q).is_some()
     }
 
+    /// The entry at position `i`.
+    pub fn get_index(&self, i: usize) -> Option<(&Key, &Value)> {
+        self.entries.get(i).map(|(k, v)| (k, v))
+    }
+
     /// The entry at position `i`, its value for changing in place.
     pub fn get_index_mut(&mut self, i: usize) -> Option<(&Key, &mut Value)> {
         self.entries.get_mut(i).map(|(k, v)| (&*k, v))

@@ -15,7 +15,7 @@ use crate::builtins;
 use crate::syntax::ast::*;
 
 use super::env::Scope;
-use super::expr::hinted_builtin;
+use super::expr::{hinted_builtin, receiver_call};
 use super::flow::R;
 use super::interp::Runtime;
 use super::value::Value;
@@ -31,24 +31,9 @@ impl Runtime {
         out: &mut dyn Write,
     ) -> Option<R<Value>> {
         let k = usize::try_from(k).ok()?;
-        let (text, sep, name, hint) = match &x.kind {
-            ExprKind::Call { callee, args, .. } => match (&callee.kind, args.as_slice()) {
-                (ExprKind::Var(name, hint), [text, sep]) if text.name.is_none() => {
-                    (&text.value, sep, name, hint)
-                }
-                _ => return None,
-            },
-            ExprKind::Method {
-                recv,
-                name,
-                args,
-                hint,
-                ..
-            } => match args.as_slice() {
-                [sep] => (&**recv, sep, name, hint),
-                _ => return None,
-            },
-            _ => return None,
+        let call = receiver_call(x)?;
+        let ([sep], text, name, hint) = (call.rest, call.recv, call.name, call.hint) else {
+            return None;
         };
         if &**name != "split"
             || sep.name.as_deref().is_some_and(|n| n != "sep")

@@ -274,6 +274,60 @@ fn int_comparisons_decided_at_once_count_every_step() {
     }
 }
 
+/// `d[k] = get(d, k, 0) + 1` takes a path of its own; written with the
+/// default and the step in variables it takes the general one. Both give
+/// the same output and count the same steps: new and old keys, int keys,
+/// an alias that must not see the change, an entry that is not an int, a
+/// `get` of the program's own, the method form (also on a record whose
+/// field `get` is called instead), and an overflow.
+#[test]
+fn a_count_kept_in_a_record_counts_as_the_general_path_does() {
+    let program = "\
+let START = 0
+let STEP = 1
+let d = {}
+let alias = d
+for i in range(300) {
+  let k = str(i % 7)
+  d[k] = get(d, k, START) + STEP
+  let j = i % 3
+  d[j] = get(d, j, START) + STEP
+}
+let f = {x: 1.5}
+for k in [\"x\", \"x\", \"y\"] { f[k] = get(f, k, START) + STEP }
+print(d, len(alias), f)
+let m = {}
+for k in [\"p\", \"q\", \"p\"] { m[k] = m.get(k, START) + STEP }
+let g = {get: (k, x) => 50}
+for k in [\"z\"] { g[k] = g.get(k, START) + STEP }
+print(m, g[\"z\"])
+def shadowed() {
+  let get = (r, k, x) => 100
+  let e = {}
+  for k in [\"a\", \"a\"] { e[k] = get(e, k, START) + STEP }
+  return e
+}
+print(shadowed())
+let big = {m: 9223372036854775806}
+for k in [\"m\", \"m\"] { big[k] = get(big, k, START) + STEP }
+";
+    let report = |literals: bool| {
+        let code = match literals {
+            true => program.replace("START)", "0)").replace("+ STEP", "+ 1"),
+            false => program.to_string(),
+        };
+        let (status, out, err) = script(&code, &["--json"]);
+        assert_eq!(status, 1, "{err}");
+        assert!(err.contains("integer overflow"), "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        (v["output"].clone(), v["steps"].as_u64().expect("steps"))
+    };
+    let (own, general) = (report(true), report(false));
+    assert_eq!(own, general);
+    let printed = own.0.as_str().unwrap();
+    assert!(printed.contains("100") && printed.contains("51"), "{own:?}");
+}
+
 #[test]
 fn every_loop_form_meets_the_time_limit() {
     let cases = [
