@@ -417,12 +417,15 @@ impl CallCx<'_> {
             let results: Vec<(R<Value>, Option<Value>)> = map_pool::install(|| {
                 batch
                     .into_par_iter()
-                    .map(|x| {
-                        let _depth = crate::eval::depth::inherit(depth);
-                        let mut sink = std::io::sink();
-                        let (x, made_here) = x.for_this_thread();
-                        (rt.call_one(f, x, globals, None, &mut sink, span), made_here)
-                    })
+                    .map_init(
+                        || rt.meter.settling(),
+                        |_, x| {
+                            let _depth = crate::eval::depth::inherit(depth);
+                            let mut sink = std::io::sink();
+                            let (x, made_here) = x.for_this_thread();
+                            (rt.call_one(f, x, globals, None, &mut sink, span), made_here)
+                        },
+                    )
                     .collect()
             });
             for (r, made_here) in results {

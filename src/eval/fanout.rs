@@ -50,16 +50,19 @@ pub fn apply_concurrently(
     };
     std::thread::scope(|scope| {
         for _ in 0..workers.clamp(1, n.max(1)) {
-            let work = || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n || stop.load(Ordering::Relaxed) {
-                    break;
+            let work = || {
+                let _settle = rt.meter.settling();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n || stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let (r, buf) = run_item(i);
+                    if r.is_err() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some((r, buf));
                 }
-                let (r, buf) = run_item(i);
-                if r.is_err() {
-                    stop.store(true, Ordering::Relaxed);
-                }
-                *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some((r, buf));
             };
             let spawned = std::thread::Builder::new()
                 .stack_size(WORKER_STACK)

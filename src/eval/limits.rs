@@ -39,6 +39,15 @@ impl Default for Limits {
 
 const BATCH: u32 = 1024;
 
+/// See [`Meter::settling`].
+pub struct Settling<'m>(&'m Meter);
+
+impl Drop for Settling<'_> {
+    fn drop(&mut self) {
+        self.0.settle();
+    }
+}
+
 thread_local! {
     static PENDING: Cell<u32> = const { Cell::new(0) };
 }
@@ -230,8 +239,25 @@ impl Meter {
         Ok(())
     }
 
-    /// Steps counted so far: all of this thread's, and those of other
-    /// threads (a `map`'s workers) up to the last batch each flushed.
+    /// Adds the steps this thread has counted but not yet flushed to the
+    /// shared total: a worker of a parallel `map` calls it when its part
+    /// of the work ends, so that the total does not depend on how the
+    /// items fell to threads (no limit is checked here).
+    pub fn settle(&self) {
+        let pending = PENDING.try_with(|p| p.replace(0)).unwrap_or(0);
+        if pending > 0 {
+            self.steps.fetch_add(u64::from(pending), Ordering::Relaxed);
+        }
+    }
+
+    /// A guard that [settles](Self::settle) this thread's steps when it
+    /// is dropped: held by a worker for the part of a parallel run it does.
+    pub fn settling(&self) -> Settling<'_> {
+        Settling(self)
+    }
+
+    /// Steps counted so far: all of this thread's, and every step of the
+    /// workers of the parallel work done (each settles when its part ends).
     pub fn steps(&self) -> u64 {
         let pending = PENDING.try_with(|p| u64::from(p.get())).unwrap_or(0);
         self.steps.load(Ordering::Relaxed) + pending

@@ -223,3 +223,33 @@ fn usage_the_server_did_not_report_is_marked_estimated() {
     let end = events.iter().find(|e| e["event"] == "end").unwrap();
     assert_eq!(end["totals"]["estimated_calls"], 2);
 }
+
+/// Regression: the steps a `map`'s workers counted since their last batch
+/// were lost when they ended, so `--json`'s `"steps"` (and where
+/// `--max-steps` stops a run) changed with how the items fell to threads.
+#[test]
+fn the_steps_of_a_map_of_calls_do_not_depend_on_its_threads() {
+    let s = server("mock-small");
+    let code = "\
+def work(i) {
+  let t = 0
+  for j in range(i * 30) { t += j }
+  return t + len(llm(\"?\", str(i)))
+}
+final(sum(map(range(40), work)))";
+    let steps = |concurrency: &str| {
+        let o = run(
+            &s,
+            "mock-small",
+            sample(),
+            code,
+            &["--json", "--no-cache", "--concurrency", concurrency],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        assert_eq!(v["final"], 9_231_380, "{v}");
+        v["steps"].as_u64().expect("steps")
+    };
+    let all: Vec<u64> = ["1", "3", "16", "16"].iter().map(|c| steps(c)).collect();
+    assert!(all.iter().all(|&n| n == all[0]), "{all:?}");
+}

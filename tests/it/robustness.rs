@@ -328,6 +328,32 @@ for k in [\"m\", \"m\"] { big[k] = get(big, k, START) + STEP }
     assert!(printed.contains("100") && printed.contains("51"), "{own:?}");
 }
 
+/// Regression: the steps a parallel `map`'s pool threads counted since
+/// their last batch were never added up, so `--json`'s `"steps"` (and where
+/// `--max-steps` stops a run) changed from run to run and with the number
+/// of threads.
+#[test]
+fn the_steps_of_a_parallel_map_do_not_depend_on_its_threads() {
+    let code = "\
+let ys = map(range(200000), x => x * 2 + 1)
+let zs = filter(ys, y => y % 3 == 0)
+let ks = sort(zs, key=z => -z)
+print(len(ys), len(zs), ks[0])";
+    let steps = |threads: &str| {
+        let o = rlmq()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["run", "-e", code, "--json"])
+            .output()
+            .expect("run rlmq");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        assert_eq!(v["output"], "200000 66667 399999\n");
+        v["steps"].as_u64().expect("steps")
+    };
+    let all: Vec<u64> = ["1", "2", "4", "4"].iter().map(|t| steps(t)).collect();
+    assert!(all.iter().all(|&n| n == all[0]), "{all:?}");
+}
+
 #[test]
 fn every_loop_form_meets_the_time_limit() {
     let cases = [
