@@ -97,13 +97,13 @@ impl Runtime {
     }
 
     /// `d[k] = get(d, k, a) + b` or `d[k] = d.get(k, a) + b` (a count kept
-    /// in a loop), where `d` is a
-    /// variable holding a record, `k` a variable holding a str or int key
-    /// and `a`, `b` int literals: the key is looked up once and the count
-    /// set where it lies, with no call made and no value copied, and with
-    /// the general path's steps (the sum's and the call's). `None` for any
-    /// other statement, and when the entry holds no int or the sum would
-    /// overflow, so that the general path runs and says so.
+    /// in a loop), where `d` is a variable holding a record, `k` a variable
+    /// holding a str or int key and `a`, `b` int literals: the key is looked
+    /// up once and the count set where it lies, with no call made and no
+    /// value copied, and with the general path's steps (the sum's and the
+    /// call's). `None`, before any step is counted, for any other statement
+    /// and when the entry holds no int or the sum would overflow, so that
+    /// the general path runs and says so.
     pub(super) fn count_into_record(
         &self,
         place: &Place,
@@ -111,12 +111,15 @@ impl Runtime {
         sc: &mut Scope,
     ) -> Option<R<()>> {
         let count = counted(place, value, sc)?;
+        let ExprKind::Binary(_, call, _) = &value.kind else {
+            return None;
+        };
         let key = match sc.find(count.key.0, count.key.1)? {
             v @ (Value::Str(_) | Value::Int(_)) => v.clone(),
             _ => return None,
         };
         let key_ref = ops::key_ref(&key)?;
-        let Some(Value::Record(r)) = sc.find(&place.root, &place.root_hint) else {
+        let Some(Value::Record(r)) = sc.find_mut(&place.root, &place.root_hint) else {
             return None;
         };
         if count.method && r.field("get").is_some() {
@@ -131,9 +134,6 @@ impl Runtime {
             None => count.start,
         }
         .checked_add(count.step)?;
-        let ExprKind::Binary(_, call, _) = &value.kind else {
-            return None;
-        };
         for span in [value.span, call.span] {
             if let Err(d) = self.meter.tick() {
                 return Some(Err(d.at(span).into()));
@@ -142,11 +142,6 @@ impl Runtime {
         if let Err(flow) = self.check_assignable(&place.root, place.root_span) {
             return Some(Err(flow));
         }
-        // The statement read variables and changed none: `d` still holds
-        // the record found above, and `at` is still the key's position.
-        let Some(Value::Record(r)) = sc.find_mut(&place.root, &place.root_hint) else {
-            return None;
-        };
         let r = Arc::make_mut(r);
         match at.and_then(|i| r.get_index_mut(i)) {
             Some((_, v)) => *v = Value::Int(sum),

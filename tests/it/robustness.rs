@@ -279,7 +279,8 @@ fn int_comparisons_decided_at_once_count_every_step() {
 /// the same output and count the same steps: new and old keys, int keys,
 /// an alias that must not see the change, an entry that is not an int, a
 /// `get` of the program's own, the method form (also on a record whose
-/// field `get` is called instead), and an overflow.
+/// field `get` is called instead), a local and a global record counted
+/// inside a call, and an overflow.
 #[test]
 fn a_count_kept_in_a_record_counts_as_the_general_path_does() {
     let program = "\
@@ -301,6 +302,15 @@ for k in [\"p\", \"q\", \"p\"] { m[k] = m.get(k, START) + STEP }
 let g = {get: (k, x) => 50}
 for k in [\"z\"] { g[k] = g.get(k, START) + STEP }
 print(m, g[\"z\"])
+def tally(ks) {
+  let t = {}
+  for k in ks {
+    t[k] = get(t, k, START) + STEP
+    d[k] = get(d, k, START) + STEP
+  }
+  return [t, d]
+}
+print(tally([\"a\", \"b\", \"a\"]), d)
 def shadowed() {
   let get = (r, k, x) => 100
   let e = {}
