@@ -72,6 +72,7 @@ CONSTRUCTS = [
     ("record get", "get(d, k, 0)", "d.get(k, 0)"),
     ("record set", "d[k] = i", "d[k] = i"),
     ("record count update", "d[k] = get(d, k, 0) + 1", "d[k] = d.get(k, 0) + 1"),
+    ("record count update, ??", "d[k] = (d[k] ?? 0) + 1", "d[k] = d.get(k, 0) + 1"),
     ("append", "xs.append(i)", "xs.append(i)"),
     ("list literal", "[i, k]", "[i, k]"),
     ("record literal", "{a: i, b: k}", '{"a": i, "b": k}'),
@@ -82,7 +83,7 @@ CONSTRUCTS = [
 
 # The bodies that are statements already (besides `if`).
 STATEMENTS = {"let y = 1", "y = 1", "m += 1", "d[k] = i", "d[k] = get(d, k, 0) + 1",
-              "d[k] = d.get(k, 0) + 1", "xs.append(i)"}
+              "d[k] = (d[k] ?? 0) + 1", "d[k] = d.get(k, 0) + 1", "xs.append(i)"}
 
 
 def statement(body, rlq):

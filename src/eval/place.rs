@@ -96,12 +96,12 @@ impl Runtime {
         })
     }
 
-    /// `d[k] = get(d, k, a) + b` or `d[k] = d.get(k, a) + b` (a count kept
-    /// in a loop), where `d` is a variable holding a record, `k` a variable
-    /// holding a str or int key and `a`, `b` int literals: the key is looked
-    /// up once and the count set where it lies, with no call made and no
-    /// value copied, and with the general path's steps (the sum's and the
-    /// call's). `None`, before any step is counted, for any other statement
+    /// `d[k] = get(d, k, a) + b`, `d[k] = d.get(k, a) + b` or
+    /// `d[k] = (d[k] ?? a) + b` (a count kept in a loop), where `d` is a
+    /// variable holding a record, `k` a variable holding a str or int key
+    /// and `a`, `b` int literals: the key is looked up once and the count
+    /// set where it lies, with no call made and no value copied, and with
+    /// the general path's steps. `None`, before any step is counted, for any other statement
     /// and when the entry holds no int or the sum would overflow, so that
     /// the general path runs and says so.
     pub(super) fn count_into_record(
@@ -111,9 +111,6 @@ impl Runtime {
         sc: &mut Scope,
     ) -> Option<R<()>> {
         let count = counted(place, value, sc)?;
-        let ExprKind::Binary(_, call, _) = &value.kind else {
-            return None;
-        };
         let key = match sc.find(count.key.0, count.key.1)? {
             v @ (Value::Str(_) | Value::Int(_)) => v.clone(),
             _ => return None,
@@ -134,9 +131,9 @@ impl Runtime {
             None => count.start,
         }
         .checked_add(count.step)?;
-        for span in [value.span, call.span] {
+        for span in &count.spans[..count.steps] {
             if let Err(d) = self.meter.tick() {
-                return Some(Err(d.at(span).into()));
+                return Some(Err(d.at(*span).into()));
             }
         }
         if let Err(flow) = self.check_assignable(&place.root, place.root_span) {
@@ -208,51 +205,71 @@ impl Runtime {
 struct Count<'p> {
     /// The key's variable and its hint.
     key: (&'p Name, &'p SlotHint),
-    /// The default of `get`: the count of a new key before the step.
+    /// The default: the count of a new key before the step.
     start: i64,
     /// What the statement adds.
     step: i64,
     /// Written `d.get(k, a)`: a field `get` of the record would be called
     /// instead.
     method: bool,
+    /// Where the general path counts its steps, in its order: the sum,
+    /// then the read of the count (`get(…)`, or `??` and its `d[k]`).
+    spans: [Span; 3],
+    /// How many of `spans` it counts.
+    steps: usize,
 }
 
-/// The parts of `d[k] = get(d, k, a) + b` (or `d.get(k, a) + b`) with
-/// `get` the builtin and `a`, `b` int literals.
-fn counted<'p>(place: &'p Place, value: &Expr, sc: &Scope) -> Option<Count<'p>> {
+/// The parts of `d[k] = get(d, k, a) + b`, `d[k] = d.get(k, a) + b` or
+/// `d[k] = (d[k] ?? a) + b`, with `get` the builtin and `a`, `b` int
+/// literals.
+fn counted<'p>(place: &'p Place, value: &'p Expr, sc: &Scope) -> Option<Count<'p>> {
     let [PlaceStep::Index(key)] = &place.path[..] else {
         return None;
     };
     let ExprKind::Var(k, key_hint) = &key.kind else {
         return None;
     };
-    let ExprKind::Binary(BinOp::Add, call, step) = &value.kind else {
+    let ExprKind::Binary(BinOp::Add, read, step) = &value.kind else {
         return None;
     };
     let ExprKind::Int(step) = step.kind else {
         return None;
     };
-    let call = super::expr::receiver_call(call)?;
-    let [k2, start] = call.rest else {
+    let (d, k2, start, method, spans, steps) = match &read.kind {
+        ExprKind::Coalesce(x, start) => {
+            let ExprKind::Index(d, k2) = &x.kind else {
+                return None;
+            };
+            let spans = [value.span, read.span, x.span];
+            (&**d, &**k2, &**start, false, spans, 3)
+        }
+        _ => {
+            let call = super::expr::receiver_call(read)?;
+            let ([k2, start], false) = (call.rest, call.rest.iter().any(|a| a.name.is_some()))
+            else {
+                return None;
+            };
+            let is_get = super::expr::hinted_builtin(call.name, call.hint.get(), sc)
+                .is_some_and(|b| b.name() == "get");
+            if !is_get {
+                return None;
+            }
+            let spans = [value.span, read.span, read.span];
+            (call.recv, &k2.value, &start.value, call.method, spans, 2)
+        }
+    };
+    let (ExprKind::Var(d, _), ExprKind::Var(k2, _), ExprKind::Int(start)) =
+        (&d.kind, &k2.kind, &start.kind)
+    else {
         return None;
     };
-    let (ExprKind::Var(d, _), ExprKind::Var(k2, _), ExprKind::Int(start), None, None) = (
-        &call.recv.kind,
-        &k2.value.kind,
-        &start.value.kind,
-        &k2.name,
-        &start.name,
-    ) else {
-        return None;
-    };
-    let (name, hint, method) = (call.name, call.hint, call.method);
-    let is_get =
-        super::expr::hinted_builtin(name, hint.get(), sc).is_some_and(|b| b.name() == "get");
-    (is_get && *d == place.root && k2 == k).then_some(Count {
+    (*d == place.root && k2 == k).then_some(Count {
         key: (k, key_hint),
         start: *start,
         step,
         method,
+        spans,
+        steps,
     })
 }
 

@@ -274,7 +274,8 @@ fn int_comparisons_decided_at_once_count_every_step() {
     }
 }
 
-/// `d[k] = get(d, k, 0) + 1` takes a path of its own; written with the
+/// `d[k] = get(d, k, 0) + 1` (and `d.get(k, 0) + 1`, `(d[k] ?? 0) + 1`)
+/// takes a path of its own; written with the
 /// default and the step in variables it takes the general one. Both give
 /// the same output and count the same steps: new and old keys, int keys,
 /// an alias that must not see the change, an entry that is not an int, a
@@ -297,6 +298,13 @@ for i in range(300) {
 let f = {x: 1.5}
 for k in [\"x\", \"x\", \"y\"] { f[k] = get(f, k, START) + STEP }
 print(d, len(alias), f)
+let q = {n: null}
+for k in [\"n\", \"n\", \"o\", \"o\", \"x\"] { q[k] = (q[k] ?? START) + STEP }
+for i in range(50) {
+  let j = i % 4
+  q[j] = (q[j] ?? START) + STEP
+}
+print(q)
 let m = {}
 for k in [\"p\", \"q\", \"p\"] { m[k] = m.get(k, START) + STEP }
 let g = {get: (k, x) => 50}
