@@ -240,18 +240,18 @@ impl Meter {
     }
 
     /// Adds the steps this thread has counted but not yet flushed to the
-    /// shared total: a worker of a parallel `map` calls it when its part
-    /// of the work ends, so that the total does not depend on how the
-    /// items fell to threads (no limit is checked here).
-    pub fn settle(&self) {
+    /// shared total (no limit is checked here): see [`Self::settling`].
+    fn settle(&self) {
         let pending = PENDING.try_with(|p| p.replace(0)).unwrap_or(0);
         if pending > 0 {
             self.steps.fetch_add(u64::from(pending), Ordering::Relaxed);
         }
     }
 
-    /// A guard that [settles](Self::settle) this thread's steps when it
-    /// is dropped: held by a worker for the part of a parallel run it does.
+    /// A guard that adds this thread's unflushed steps to the shared total
+    /// when it is dropped: held by a worker of a parallel `map` for its
+    /// part of the work, so that the total does not depend on how the
+    /// items fell to threads.
     pub fn settling(&self) -> Settling<'_> {
         Settling(self)
     }

@@ -101,9 +101,9 @@ impl Runtime {
     /// variable holding a record, `k` a variable holding a str or int key
     /// and `a`, `b` int literals: the key is looked up once and the count
     /// set where it lies, with no call made and no value copied, and with
-    /// the general path's steps. `None`, before any step is counted, for any other statement
-    /// and when the entry holds no int or the sum would overflow, so that
-    /// the general path runs and says so.
+    /// the general path's steps. `None`, before any step is counted, for
+    /// any other statement and when the entry holds no int or the sum
+    /// would overflow, so that the general path runs and says so.
     pub(super) fn count_into_record(
         &self,
         place: &Place,
@@ -245,13 +245,12 @@ fn counted<'p>(place: &'p Place, value: &'p Expr, sc: &Scope) -> Option<Count<'p
         }
         _ => {
             let call = super::expr::receiver_call(read)?;
-            let ([k2, start], false) = (call.rest, call.rest.iter().any(|a| a.name.is_some()))
-            else {
+            let [k2, start] = call.rest else {
                 return None;
             };
             let is_get = super::expr::hinted_builtin(call.name, call.hint.get(), sc)
                 .is_some_and(|b| b.name() == "get");
-            if !is_get {
+            if !is_get || k2.name.is_some() || start.name.is_some() {
                 return None;
             }
             let spans = [value.span, read.span, read.span];

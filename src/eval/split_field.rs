@@ -32,9 +32,10 @@ impl Runtime {
     ) -> Option<R<Value>> {
         let k = usize::try_from(k).ok()?;
         let call = receiver_call(x)?;
-        let ([sep], text, name, hint) = (call.rest, call.recv, call.name, call.hint) else {
+        let [sep] = call.rest else {
             return None;
         };
+        let (text, name, hint) = (call.recv, call.name, call.hint);
         if &**name != "split"
             || sep.name.as_deref().is_some_and(|n| n != "sep")
             || !reads_only(text)
