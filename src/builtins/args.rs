@@ -409,25 +409,44 @@ impl CallCx<'_> {
         const BATCH: usize = 1 << 16;
         let (rt, globals, span) = (self.rt, self.globals, self.span);
         let depth = crate::eval::depth::current();
+        let run = |x: Value| {
+            let _depth = crate::eval::depth::inherit(depth);
+            let mut sink = std::io::sink();
+            let (x, made_here) = x.for_this_thread();
+            (rt.call_one(f, x, globals, None, &mut sink, span), made_here)
+        };
+        // A list whose items are made on demand from shared parts (a
+        // `grep`'s matches) has each made on the thread that runs it.
+        let made_by_workers = matches!(items, List::Matches(_));
+        let mut next = n - iter.size_hint().0;
         loop {
-            let batch: Vec<Value> = iter.by_ref().take(BATCH).collect();
-            if batch.is_empty() {
-                break;
-            }
-            let results: Vec<(R<Value>, Option<Value>)> = map_pool::install(|| {
-                batch
-                    .into_par_iter()
-                    .map_init(
-                        || rt.meter.settling(),
-                        |_, x| {
-                            let _depth = crate::eval::depth::inherit(depth);
-                            let mut sink = std::io::sink();
-                            let (x, made_here) = x.for_this_thread();
-                            (rt.call_one(f, x, globals, None, &mut sink, span), made_here)
-                        },
-                    )
-                    .collect()
-            });
+            let results: Vec<(R<Value>, Option<Value>)> = if made_by_workers {
+                let batch = next..(next + BATCH).min(n);
+                next = batch.end;
+                if batch.is_empty() {
+                    break;
+                }
+                map_pool::install(|| {
+                    batch
+                        .into_par_iter()
+                        .map_init(
+                            || rt.meter.settling(),
+                            |_, i| run(items.get(i).unwrap_or(Value::Null)),
+                        )
+                        .collect()
+                })
+            } else {
+                let batch: Vec<Value> = iter.by_ref().take(BATCH).collect();
+                if batch.is_empty() {
+                    break;
+                }
+                map_pool::install(|| {
+                    batch
+                        .into_par_iter()
+                        .map_init(|| rt.meter.settling(), |_, x| run(x))
+                        .collect()
+                })
+            };
             for (r, made_here) in results {
                 drop(made_here);
                 each(r?)?;

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use super::args::{str_list, Args, CallCx};
 use super::{Builtin, Effect};
 use crate::eval::flow::R;
-use crate::eval::value::{List, MatchValue, Str, Value};
-use crate::search::{self, Groups};
+use crate::eval::value::{List, MatchesOf, Str, Value};
+use crate::search;
 
 /// The search builtins.
 pub const BUILTINS: &[Builtin] = &[
@@ -23,41 +23,11 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin { sig: "replace(text, old, new, max=null)", doc: "text with occurrences of old (a str or a regex; $1 names groups) replaced by new", brief: "replace str or regex ($1 = group)", effect: Effect::Pure, run: replace },
 ];
 
-/// The match value of `start..end` of `hay`.
-fn to_match(
-    hay: &Str,
-    (start, end): (usize, usize),
-    groups: Groups,
-    around: usize,
-    cx: &CallCx,
-) -> Value {
-    let context = &cx.rt.context;
-    let mut doc_range = None;
-    let doc = match hay.as_view() {
-        Some(v) if v.src.is(&context.source) => {
-            if context.docs.len() > 1 {
-                context.doc_at(v.range.start + start).map(|d| {
-                    doc_range = Some(d.range.clone());
-                    d.name.clone()
-                })
-            } else {
-                context.docs.first().map(|d| d.name.clone())
-            }
-        }
-        _ => None,
-    };
-    Value::Match(Arc::new(MatchValue {
-        hay: hay.clone(),
-        range: start..end,
-        groups,
-        around,
-        doc,
-        doc_range,
-    }))
+/// Memory `grep`'s list holds per match of a pattern with `groups` capture
+/// groups, for the memory limit: the match's bounds and its groups'.
+fn match_bytes(groups: usize) -> usize {
+    16 * (1 + groups)
 }
-
-/// Memory held per match value of `grep`, for the memory limit.
-const MATCH_BYTES: usize = 96;
 /// Memory held per string or group list of `findall`.
 const FOUND_BYTES: usize = 48;
 
@@ -76,16 +46,13 @@ fn grep(cx: &mut CallCx, a: &Args) -> R<Value> {
     let m = cx.pattern(a, 1, ic)?;
     let around = cx.int(a, 3, Some(0))?.max(0) as usize;
     let max = cx.opt_int(a, 4)?.map(|n| n.max(0) as usize);
+    let each = match_bytes(m.group_count());
     let (hits, groups) =
-        search::find_all_grouped(hay.bytes(), &m, Some(collect_at_most(cx, max, MATCH_BYTES)));
-    cx.reserve(hits.len().saturating_mul(MATCH_BYTES))?;
+        search::find_all_grouped(hay.bytes(), &m, Some(collect_at_most(cx, max, each)));
+    cx.reserve(hits.len().saturating_mul(each))?;
     cx.tick(hits.len() as u64)?;
-    Ok(Value::List(List::from_vec(
-        hits.into_iter()
-            .enumerate()
-            .map(|(i, h)| to_match(hay, h, groups.row(i), around, cx))
-            .collect(),
-    )))
+    let matches = MatchesOf::new(hay.clone(), hits, groups, around, &cx.rt.context);
+    Ok(Value::List(List::Matches(Arc::new(matches))))
 }
 
 fn count(cx: &mut CallCx, a: &Args) -> R<Value> {
@@ -107,7 +74,9 @@ fn find(cx: &mut CallCx, a: &Args) -> R<Value> {
     let m = cx.pattern(a, 1, ic)?;
     let (hits, groups) = search::find_all_grouped(hay.bytes(), &m, Some(1));
     Ok(match hits.first() {
-        Some(&h) => to_match(hay, h, groups.row(0), 0, cx),
+        Some(&h) => MatchesOf::new(hay.clone(), vec![h], groups, 0, &cx.rt.context)
+            .get(0)
+            .unwrap_or(Value::Null),
         None => Value::Null,
     })
 }

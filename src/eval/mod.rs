@@ -16,6 +16,7 @@ pub mod interp;
 mod iterate;
 pub mod limits;
 pub mod map_pool;
+mod matches;
 pub mod models;
 pub mod ops;
 mod place;

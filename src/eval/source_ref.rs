@@ -40,6 +40,11 @@ impl SourceRef {
         Arc::ptr_eq(&*self.0, src)
     }
 
+    /// Whether this handle and `other` are on one source.
+    pub fn same_source(&self, other: &SourceRef) -> bool {
+        Arc::ptr_eq(&*self.0, &*other.0)
+    }
+
     /// The source, for changing, when this handle is the only one on it
     /// and no other thread's handle shares it.
     pub fn get_mut(&mut self) -> Option<&mut Source> {

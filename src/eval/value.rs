@@ -20,6 +20,7 @@ use crate::syntax::ast::{FnDef, Lambda};
 pub use crate::syntax::shared_str::SharedStr;
 
 use super::env::Locals;
+pub use super::matches::MatchesOf;
 use super::source_ref::SourceRef;
 use crate::builtins::BuiltinRef;
 
@@ -422,7 +423,15 @@ pub fn count_chars(bytes: &[u8]) -> usize {
 }
 
 impl PartialEq for Str {
+    /// Equal bytes; two views of one range of one source are equal at
+    /// once (the match values of one search are made anew each time they
+    /// are read, each with a view of the whole text searched).
     fn eq(&self, other: &Str) -> bool {
+        if let (Str::View(a), Str::View(b)) = (self, other) {
+            if a.range == b.range && a.src.same_source(&b.src) {
+                return true;
+            }
+        }
         self.bytes() == other.bytes()
     }
 }
@@ -466,6 +475,9 @@ pub enum List {
     /// The ints of a `range()`, made as they are read (a loop over
     /// `range(n)` holds no list of n ints).
     Range(Arc<IntRange>),
+    /// The matches of a `grep`, made as they are read (see
+    /// [`MatchesOf`]).
+    Matches(Arc<MatchesOf>),
 }
 
 /// The ints `start`, `start + step`, … of a `range()`, `len` of them.
@@ -527,6 +539,7 @@ impl List {
             List::Vec(v) => Arc::as_ptr(v) as *const u8 as usize,
             List::Lines(l) => Arc::as_ptr(l) as *const u8 as usize,
             List::Range(r) => Arc::as_ptr(r) as *const u8 as usize,
+            List::Matches(m) => Arc::as_ptr(m) as *const u8 as usize,
         }
     }
 
@@ -536,6 +549,7 @@ impl List {
             List::Vec(v) => v.len(),
             List::Lines(l) => l.count(),
             List::Range(r) => r.len,
+            List::Matches(m) => m.len(),
         }
     }
 
@@ -556,6 +570,7 @@ impl List {
                 })))
             }
             List::Range(r) => (i < r.len).then(|| Value::Int(r.at(i))),
+            List::Matches(m) => m.get(i),
         }
     }
 
@@ -564,7 +579,7 @@ impl List {
     pub fn as_slice(&self) -> Option<&[Value]> {
         match self {
             List::Vec(v) => Some(v),
-            List::Lines(_) | List::Range(_) => None,
+            List::Lines(_) | List::Range(_) | List::Matches(_) => None,
         }
     }
 
@@ -572,7 +587,7 @@ impl List {
     pub fn to_vec(&self) -> Arc<Vec<Value>> {
         match self {
             List::Vec(v) => v.clone(),
-            List::Lines(_) | List::Range(_) => Arc::new(self.iter().collect()),
+            List::Lines(_) | List::Range(_) | List::Matches(_) => Arc::new(self.iter().collect()),
         }
     }
 
@@ -585,7 +600,9 @@ impl List {
         }
         match self {
             List::Vec(v) => Arc::make_mut(v),
-            List::Lines(_) | List::Range(_) => unreachable!("materialised above"),
+            List::Lines(_) | List::Range(_) | List::Matches(_) => {
+                unreachable!("materialised above")
+            }
         }
     }
 
@@ -593,7 +610,9 @@ impl List {
     pub fn slice(&self, range: Range<usize>) -> List {
         match self {
             List::Vec(v) => List::from_vec(v[range].to_vec()),
-            List::Lines(_) => List::from_vec(range.filter_map(|i| self.get(i)).collect()),
+            List::Lines(_) | List::Matches(_) => {
+                List::from_vec(range.filter_map(|i| self.get(i)).collect())
+            }
             List::Range(r) => List::Range(Arc::new(IntRange {
                 start: r.at(range.start),
                 step: r.step,
@@ -713,6 +732,11 @@ impl Iterator for ListIter<'_> {
                 }
                 self.next += 1;
                 Some(Value::Int(r.at(i)))
+            }
+            List::Matches(m) => {
+                let item = m.get(self.next);
+                self.next += 1;
+                item
             }
         }
     }

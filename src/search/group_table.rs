@@ -1,13 +1,14 @@
-//! Capture groups of many matches, kept in one shared allocation.
+//! Capture groups of many matches, kept in one flat allocation.
 //!
 //! A search that reports groups for a million matches would otherwise make
 //! a million small vectors. [`GroupTable`] holds every match's group bounds
 //! in one flat array (two slots per group, [`UNSET`] where a group took no
-//! part), and [`Groups`] is one match's row of it: cloning it only counts a
-//! reference.
+//! part); [`Groups`] is one match's row, copied out when its match value
+//! is made. A row of its own, rather than a counted share of the table,
+//! lets the threads of a `map` make and drop match values without all
+//! updating one shared count.
 
 use std::ops::Range;
-use std::sync::Arc;
 
 /// A slot of a group that took no part in its match.
 pub(crate) const UNSET: usize = usize::MAX;
@@ -15,38 +16,29 @@ pub(crate) const UNSET: usize = usize::MAX;
 /// The groups of a list of matches, `per` groups each, in match order.
 #[derive(Clone, Debug, Default)]
 pub struct GroupTable {
-    slots: Option<Arc<Vec<usize>>>,
+    slots: Vec<usize>,
     per: usize,
 }
 
 /// The capture groups 1.. of one match: a row of a [`GroupTable`].
 #[derive(Clone, Debug, Default)]
 pub struct Groups {
-    slots: Option<Arc<Vec<usize>>>,
-    /// Where the row's first slot is.
-    first: usize,
-    /// How many groups the row has.
-    len: usize,
+    /// Two slots per group.
+    slots: Box<[usize]>,
 }
 
 impl GroupTable {
     /// A table over `slots` (two per group, `per` groups a match).
     pub(crate) fn new(slots: Vec<usize>, per: usize) -> GroupTable {
-        GroupTable {
-            slots: (per > 0).then(|| Arc::new(slots)),
-            per,
-        }
+        GroupTable { slots, per }
     }
 
     /// The groups of match `i` (none if the table has no groups or no
     /// such row).
     pub fn row(&self, i: usize) -> Groups {
-        match &self.slots {
-            Some(s) if (i + 1) * 2 * self.per <= s.len() => Groups {
-                slots: Some(s.clone()),
-                first: i * 2 * self.per,
-                len: self.per,
-            },
+        let width = 2 * self.per;
+        match self.slots.get(i * width..(i + 1) * width) {
+            Some(row) if width > 0 => Groups { slots: row.into() },
             _ => Groups::default(),
         }
     }
@@ -55,28 +47,24 @@ impl GroupTable {
 impl Groups {
     /// The number of groups.
     pub fn len(&self) -> usize {
-        self.len
+        self.slots.len() / 2
     }
 
     /// True when the pattern has no groups.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.slots.is_empty()
     }
 
     /// The bounds of group `i` (0 for the first group), or `None` when it
     /// took no part in the match or there is no such group.
     pub fn get(&self, i: usize) -> Option<Range<usize>> {
-        let s = self.slots.as_ref()?;
-        if i >= self.len {
-            return None;
-        }
-        let (a, b) = (s[self.first + 2 * i], s[self.first + 2 * i + 1]);
+        let (a, b) = (*self.slots.get(2 * i)?, *self.slots.get(2 * i + 1)?);
         (a != UNSET && b != UNSET).then_some(a..b)
     }
 
     /// Every group's bounds, in order.
     pub fn iter(&self) -> impl Iterator<Item = Option<Range<usize>>> + '_ {
-        (0..self.len).map(|i| self.get(i))
+        (0..self.len()).map(|i| self.get(i))
     }
 }
 

@@ -724,3 +724,74 @@ fn long_int_chains_give_their_sum_or_their_overflow() {
     );
     fails_with(script(&code, &[]), 1, "integer overflow in `+`");
 }
+
+#[test]
+fn a_grep_list_made_on_demand_reads_as_the_list_of_its_matches() {
+    // Three documents, so that each match names its own; every fifth line
+    // leaves the third group unset.
+    let dir = tempfile::tempdir().unwrap();
+    for d in 0..3 {
+        let text: String = (0..40_000)
+            .map(|i| {
+                let x = if i % 5 == 0 { " x" } else { "" };
+                format!("w{} {}{x}\nfiller {i}\n", (i * 7 + d) % 13, i % 1000)
+            })
+            .collect();
+        std::fs::write(dir.path().join(format!("doc{d}.txt")), text).unwrap();
+    }
+    let code = "\
+let ms = grep(context, re\"^(w\\d+) (\\d+)( x)?$\", around=1)
+let xs = [m for m in ms]
+let f = m => [m.text, m.start, m.end, m.line, m.line_text, m.groups, m.doc, m.around]
+print(len(ms), len(xs), ms == xs)
+print(f(ms[0]) == f(xs[0]), f(ms[-1]) == f(xs[-1]), map(ms[3:7], f) == map(xs[3:7], f))
+let a = map(ms, f)
+print(a == map(xs, f), len(a))
+print(filter(ms, m => m.groups[2] != null) == filter(xs, m => m.groups[2] != null))
+print(sort(ms, key=m => int(m.groups[1]))[9].text == sort(xs, key=m => int(m.groups[1]))[9].text)
+print(str(ms[1]) == str(xs[1]), count_by(ms, m => m.doc) == count_by(xs, m => m.doc))
+print(a[0], a[-1])";
+    let context = dir.path().to_str().unwrap();
+    let report = |threads: &str| {
+        let o = rlmq()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["run", "-e", code, "--context", context, "--json"])
+            .output()
+            .expect("run rlmq");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        (
+            v["output"].as_str().unwrap().to_string(),
+            v["steps"].as_u64(),
+        )
+    };
+    let (out, steps) = report("1");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[..6],
+        [
+            "120000 120000 true",
+            "true true true",
+            "true 120000",
+            "true",
+            "true",
+            "true true",
+        ],
+        "{out}"
+    );
+    // What the list of match values that `grep` made before gave.
+    assert_eq!(
+        lines[6],
+        r#"["w0 0 x",0,6,1,"w0 0 x",["w0","0"," x"],"doc0.txt","w0 0 x\nfiller 0"] ["w1 999",2429147,2429153,79999,"w1 999",["w1","999",null],"doc2.txt","filler 39998\nw1 999\nfiller 39999"]"#
+    );
+    for threads in ["2", "4"] {
+        assert_eq!(report(threads), (out.clone(), steps), "{threads} threads");
+    }
+    // The list holds the matches' bounds, not a value per match: 120,000
+    // matches fit in 25 MiB (a list of match values needed about 30).
+    let (status, out, err) = script(
+        "print(len(grep(context, re\"^(w\\d+) (\\d+)( x)?$\")))",
+        &["--context", context, "--max-memory", "25"],
+    );
+    assert_eq!((status, out.as_str()), (0, "120000\n"), "{err}");
+}
