@@ -388,6 +388,9 @@ pub(crate) fn run(
                 |s, &c| scan_chunk(s, hay, reach, c, store, limit),
             )
             .collect();
+        if let Some(list) = &mut merger.list {
+            list.reserve(results.iter().map(|r| r.hits.len()).sum());
+        }
         for r in &results {
             merger.merge(r, &mut s);
         }

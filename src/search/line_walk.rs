@@ -82,6 +82,12 @@ pub(crate) fn find_grouped(
                 .map_init(|| m.searcher(), |s, &chunk| walk(s, hay, chunk, width, max))
                 .collect(),
         };
+        // Room for the wave at once: growing by doubling would copy what
+        // is already in, into fresh pages, about once more in all.
+        all.spans
+            .reserve(walked.iter().map(|w| w.spans.len()).sum());
+        all.slots
+            .reserve(walked.iter().map(|w| w.slots.len()).sum());
         for w in walked {
             all.spans.extend(w.spans);
             all.slots.extend(w.slots);
