@@ -18,7 +18,7 @@ use super::flow::{Flow, R};
 use super::interp::Runtime;
 use super::iterate::{ListResults, RecordResults};
 use super::ops::{self};
-use super::thread_copies::literal_here;
+use super::thread_copies::string_here;
 use super::value::*;
 
 impl Runtime {
@@ -751,12 +751,12 @@ fn ints_compared(
 }
 
 /// The value of the string literal `s`: the interned text itself, or
-/// this thread's copy of a long one (see [`literal_here`]).
+/// this thread's copy of a long one (see [`string_here`]).
 #[inline(always)]
 fn string_literal(s: &SharedStr) -> Value {
     Value::Str(Str::Owned(match s {
         SharedStr::Interned(_) => s.clone(),
-        SharedStr::Counted(long) => SharedStr::Counted(literal_here(long)),
+        SharedStr::Counted(long) => SharedStr::Counted(string_here(long)),
     }))
 }
 

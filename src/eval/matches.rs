@@ -9,12 +9,12 @@
 //! over the list frees each one as soon as its item is done, and makes it
 //! on the thread that runs the item.
 
-use std::cell::RefCell;
 use std::sync::Arc;
 
 use crate::context::Context;
 use crate::search::GroupTable;
 
+use super::thread_copies::string_here;
 use super::value::{MatchValue, Str, Value};
 
 /// The matches of one search of `hay`, made into values as they are read.
@@ -71,10 +71,10 @@ impl MatchesOf {
         };
         let mut doc_range = None;
         let doc = self.context.as_ref().and_then(|c| match c.docs.len() {
-            0 | 1 => c.docs.first().map(|d| name_here(&d.name)),
+            0 | 1 => c.docs.first().map(|d| string_here(&d.name)),
             _ => c.doc_at(hay.as_view()?.range.start + start).map(|d| {
                 doc_range = Some(d.range.clone());
-                name_here(&d.name)
+                string_here(&d.name)
             }),
         });
         Some(Value::Match(Arc::new(MatchValue {
@@ -86,26 +86,4 @@ impl MatchesOf {
             doc_range,
         })))
     }
-}
-
-thread_local! {
-    /// The document name this thread last gave a match, and its own copy.
-    static NAME_HERE: RefCell<Option<(Arc<str>, Arc<str>)>> = const { RefCell::new(None) };
-}
-
-/// This thread's copy of a document's `name` (made when the thread turns to
-/// another document): the matches it makes count references to it alone.
-fn name_here(name: &Arc<str>) -> Arc<str> {
-    let own = NAME_HERE.try_with(|kept| {
-        let mut kept = kept.try_borrow_mut().ok()?;
-        if let Some((shared, own)) = &*kept {
-            if Arc::ptr_eq(shared, name) {
-                return Some(own.clone());
-            }
-        }
-        let own: Arc<str> = Arc::from(&**name);
-        *kept = Some((name.clone(), own.clone()));
-        Some(own)
-    });
-    own.ok().flatten().unwrap_or_else(|| name.clone())
 }

@@ -1,5 +1,6 @@
 //! Copies, kept per thread, of values a program shares: its string
-//! literals and its compiled regex literals.
+//! literals, its compiled regex literals, and the names of the context's
+//! documents that its matches carry.
 //!
 //! A literal (`contains(l, "harbor")`, `find(l, re"\d+")`) is one shared
 //! value in the program, and each evaluation added to its count. The
@@ -55,10 +56,11 @@ fn copy_here<T: Clone>(
         .flatten()
 }
 
-/// The string literal `text` for a value made here: this thread's copy of
-/// it on a worker thread of the pool, the program's string elsewhere.
+/// A shared string `text` (a string literal, a document's name) for a
+/// value made here: this thread's copy of it on a worker thread of the
+/// pool, the shared string elsewhere.
 #[inline]
-pub fn literal_here(text: &Arc<str>) -> Arc<str> {
+pub fn string_here(text: &Arc<str>) -> Arc<str> {
     if rayon::current_thread_index().is_none() {
         return text.clone();
     }
@@ -99,14 +101,14 @@ mod tests {
     fn a_worker_counts_on_its_own_copy_and_the_caller_on_the_program_string() {
         let text: Arc<str> = Arc::from("harbor");
         assert!(
-            Arc::ptr_eq(&literal_here(&text), &text),
+            Arc::ptr_eq(&string_here(&text), &text),
             "the calling thread"
         );
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()
             .unwrap();
-        let (a, b) = pool.install(|| (literal_here(&text), literal_here(&text)));
+        let (a, b) = pool.install(|| (string_here(&text), string_here(&text)));
         assert!(!Arc::ptr_eq(&a, &text), "a worker's copy");
         assert!(Arc::ptr_eq(&a, &b), "made once per worker");
         assert_eq!(&*a, "harbor");
