@@ -207,6 +207,49 @@ impl Runtime {
         }))
     }
 
+    /// Calls `l` with every argument given by position in `args`, one per
+    /// parameter, when each parameter is a plain name that may be bound:
+    /// the arguments are evaluated in the caller's scope and bound straight
+    /// into the call's, with no vector of them. (Binding such a name cannot
+    /// fail, so binding each argument as it comes is the general path's
+    /// evaluating them all first.) `None` for any other call.
+    pub(super) fn call_lambda_direct(
+        &self,
+        l: &LambdaValue,
+        args: &[Arg],
+        sc: &Scope,
+        out: &mut dyn Write,
+        span: Span,
+    ) -> Option<R<Value>> {
+        let lam = &l.lambda;
+        let plain = |p: &Pattern| match p {
+            Pattern::Name(n, ..) => !crate::check::INPUTS.contains(&&**n),
+            _ => false,
+        };
+        if args.len() != lam.params.len()
+            || args.iter().any(|a| a.name.is_some())
+            || !lam.params.iter().all(plain)
+        {
+            return None;
+        }
+        let mut callee = Scope::Local {
+            globals: sc.globals(),
+            locals: l.captured.with_room(lam.params.len()),
+        };
+        for (p, a) in lam.params.iter().zip(args) {
+            let v = match self.eval(&a.value, sc, out) {
+                Ok(v) => v,
+                Err(flow) => return Some(Err(flow)),
+            };
+            if let Pattern::Name(n, _, hint) = p {
+                callee.bind(n, hint, v);
+            }
+        }
+        Some(super::depth::enter(true, span, || {
+            self.eval(&lam.body, &callee, out)
+        }))
+    }
+
     /// `b(args)` with every argument given by position to a builtin that
     /// [takes them inline](builtins::BuiltinRef::takes_inline): evaluated
     /// into slots on the stack, with no vector built. `None` when the call

@@ -448,6 +448,11 @@ impl Runtime {
                     return result;
                 }
             }
+            Value::Func(Func::Lambda(l)) => {
+                if let Some(result) = self.call_lambda_direct(l, args, sc, out, span) {
+                    return result;
+                }
+            }
             Value::Func(Func::Builtin(b)) => {
                 if let Some(result) = self.call_builtin_inline(*b, args, sc, out, span) {
                     return result;
