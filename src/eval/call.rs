@@ -296,9 +296,31 @@ impl Runtime {
     }
 
     /// Runs a `def`'s body in its call's scope; its value is what it returns.
+    ///
+    /// A body that ends in `return e` (most do) evaluates `e` here, with
+    /// the step `exec` counts for the statement, rather than as an early
+    /// exit back through the block.
     fn run_body<'g>(&self, def: &'g FnDef, mut sc: Scope<'g>, out: &mut dyn Write) -> R<Value> {
-        match self.exec_block(&def.body, &mut sc, out) {
-            Ok(()) => Ok(Value::Null),
+        let done = match def.body.split_last() {
+            Some((
+                Stmt {
+                    kind: StmtKind::Return(e),
+                    ..
+                },
+                before,
+            )) => self.exec_block(before, &mut sc, out).and_then(|()| {
+                self.meter.tick()?;
+                match e {
+                    Some(e) => self.eval(e, &sc, out),
+                    None => Ok(Value::Null),
+                }
+            }),
+            _ => self
+                .exec_block(&def.body, &mut sc, out)
+                .map(|()| Value::Null),
+        };
+        match done {
+            Ok(v) => Ok(v),
             Err(Flow::Return(v)) => Ok(v),
             Err(Flow::Break | Flow::Continue) => {
                 Err(Diagnostic::runtime(def.span, "`break` or `continue` outside a loop").into())

@@ -795,3 +795,38 @@ print(a[0], a[-1])";
     );
     assert_eq!((status, out.as_str()), (0, "120000\n"), "{err}");
 }
+
+#[test]
+fn a_def_ending_in_return_counts_the_steps_its_block_did() {
+    // A body's last `return e` is evaluated where the call returns, not as
+    // an early exit through the block; the steps are those the block took
+    // (1048: what the build before this path counted).
+    let code = "\
+def one(x) { return x + 1 }
+def bare(x) { print(x)
+  return }
+def looped(n) {
+  let t = 0
+  for i in range(n) { t += i }
+  return t
+}
+def early(n) {
+  if n < 2 { return n }
+  return early(n - 1) + early(n - 2)
+}
+def none(x) { let y = x }
+def nested(x) { return one(one(x)) * looped(3) }
+def inner(xs) {
+  def sq(v) { return v * v }
+  return [sq(v) for v in xs]
+}
+print(one(1), bare(2), looped(5), early(10), none(3), nested(4), inner([1, 2, 3]))";
+    let o = rlmq()
+        .args(["run", "-e", code, "--json"])
+        .output()
+        .expect("run rlmq");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["output"], "2\n2 null 10 55 null 18 [1,4,9]\n");
+    assert_eq!(v["steps"], 1048);
+}
