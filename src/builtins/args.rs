@@ -12,6 +12,7 @@ use crate::diag::{Diagnostic, Stage};
 use crate::eval::env::{Globals, Locals};
 use crate::eval::flow::{Flow, R};
 use crate::eval::interp::Runtime;
+use crate::eval::limits::Meter;
 use crate::eval::map_pool;
 use crate::eval::render::{Bound, Stop};
 use crate::eval::value::{Func, List, Str, Value};
@@ -420,32 +421,21 @@ impl CallCx<'_> {
         let made_by_workers = matches!(items, List::Matches(_));
         let mut next = n - iter.size_hint().0;
         loop {
-            let results: Vec<(R<Value>, Option<Value>)> = if made_by_workers {
+            let results = if made_by_workers {
                 let batch = next..(next + BATCH).min(n);
                 next = batch.end;
                 if batch.is_empty() {
                     break;
                 }
-                map_pool::install(|| {
-                    batch
-                        .into_par_iter()
-                        .map_init(
-                            || rt.meter.settling(),
-                            |_, i| run(items.get(i).unwrap_or(Value::Null)),
-                        )
-                        .collect()
+                on_all_cores(batch.into_par_iter(), &rt.meter, |i| {
+                    run(items.get(i).unwrap_or(Value::Null))
                 })
             } else {
                 let batch: Vec<Value> = iter.by_ref().take(BATCH).collect();
                 if batch.is_empty() {
                     break;
                 }
-                map_pool::install(|| {
-                    batch
-                        .into_par_iter()
-                        .map_init(|| rt.meter.settling(), |_, x| run(x))
-                        .collect()
-                })
+                on_all_cores(batch.into_par_iter(), &rt.meter, run)
             };
             for (r, made_here) in results {
                 drop(made_here);
@@ -454,6 +444,16 @@ impl CallCx<'_> {
         }
         Ok(())
     }
+}
+
+/// `run` over one batch of a pure `map`'s items on all cores, the results
+/// in item order; each worker adds the steps it counted when its part ends.
+fn on_all_cores<T: Send>(
+    batch: impl IndexedParallelIterator<Item = T>,
+    meter: &Meter,
+    run: impl Fn(T) -> (R<Value>, Option<Value>) + Sync + Send,
+) -> Vec<(R<Value>, Option<Value>)> {
+    map_pool::install(|| batch.map_init(|| meter.settling(), |_, x| run(x)).collect())
 }
 
 /// [`CallCx::fail_hint`] where no call context can be borrowed (inside a
